@@ -1,0 +1,168 @@
+"""Command line: python -m edp [--database URL] <command> ...
+
+User errors print one line on stderr and exit non-zero, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from edp import config
+from edp.db import make_engine, upgrade
+from edp.errors import EdpError
+from edp.i18n import error_message
+
+
+class UserError(Exception):
+    """A mistake in how the command was called; printed as one line."""
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    return make_engine(args.database or config.database_url())
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    upgrade(_engine(args))
+    print("database is up to date")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from edp import demo
+
+    engine = _engine(args)
+    upgrade(engine)
+    if demo.is_loaded(engine):
+        if not args.reset:
+            print("the demo is already loaded (use --reset to reload it)")
+            return 0
+        demo.wipe(engine)
+    s = demo.load(engine)
+    print(
+        f"demo loaded: process {s.process_id}; completed workshop {s.completed_workshop_id} "
+        f"(dots round {s.dots_round_id}, score round {s.score_round_id}); "
+        f"open workshop {s.open_workshop_id} with join code {s.join_code}"
+    )
+    print(f"facilitator passcode for the demo workshops: {demo.demo_passcode()}")
+    return 0
+
+
+def listing(engine: Engine) -> dict:
+    from edp.queries import overview
+
+    keep_ws = ("id", "title", "join_code", "status", "rounds")
+    return {
+        "processes": [
+            {"id": p["id"], "title": p["title"], "workshops": [{k: w[k] for k in keep_ws} for w in p["workshops"]]}
+            for p in overview(engine)
+        ]
+    }
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    data = listing(_engine(args))
+    if args.format == "json":
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    if not data["processes"]:
+        print("no processes (load the demo with: python -m edp demo)")
+    for p in data["processes"]:
+        print(f"process {p['id']}: {p['title']}")
+        for w in p["workshops"]:
+            print(f"  workshop {w['id']}: {w['title']} [{w['status']}, join code {w['join_code']}]")
+            for r in w["rounds"]:
+                print(f"    round {r['id']} (#{r['seq']}): {r['method']}, {r['phase']}")
+    return 0
+
+
+def cmd_results(args: argparse.Namespace) -> int:
+    from edp.tally import round_results
+
+    result = round_results(_engine(args), args.round)
+    if args.format == "json":
+        print(result.to_json())
+    else:
+        result.frame().to_csv(sys.stdout, index=False)
+    return 0
+
+
+def cmd_export_ballots(args: argparse.Namespace) -> int:
+    from edp.exports import ballot_rows
+
+    rows = ballot_rows(_engine(args), args.round)
+    if args.output:
+        rows.to_csv(args.output, index=False)
+    else:
+        rows.to_csv(sys.stdout, index=False)
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from bench.run import main as bench_main
+
+    return bench_main(args.rest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m edp", description="EDP workshop engine")
+    p.add_argument("--database", metavar="URL", help="SQLAlchemy URL; wins over EDP_DATABASE_URL")
+    p.add_argument("--lang", choices=config.LANGUAGES, default=config.default_lang(), help="language of error messages")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="database maintenance")
+    dbsub = db.add_subparsers(dest="db_command", required=True)
+    dbsub.add_parser("upgrade", help="migrate the database to the newest schema").set_defaults(func=cmd_db_upgrade)
+
+    demo = sub.add_parser("demo", help="load the Region Jämtland Härjedalen demo")
+    demo.add_argument("--reset", action="store_true", help="delete all data and load the demo again")
+    demo.set_defaults(func=cmd_demo)
+
+    ls = sub.add_parser("list", help="processes, workshops and rounds")
+    ls.add_argument("--format", choices=("text", "json"), default="text")
+    ls.set_defaults(func=cmd_list)
+
+    res = sub.add_parser("results", help="a round's tally")
+    res.add_argument("--round", type=int, required=True, metavar="ID")
+    res.add_argument("--format", choices=("json", "csv"), default="json")
+    res.set_defaults(func=cmd_results)
+
+    exp = sub.add_parser("export", help="export data")
+    expsub = exp.add_subparsers(dest="export_command", required=True)
+    b = expsub.add_parser("ballots", help="one row per ballot entry, pseudonymous")
+    b.add_argument("--round", type=int, required=True, metavar="ID")
+    b.add_argument("--format", choices=("csv",), default="csv")
+    b.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+    b.set_defaults(func=cmd_export_ballots)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except BrokenPipeError:
+        return 0
+    except EdpError as exc:
+        print(f"error: {error_message(exc, args.lang)}", file=sys.stderr)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+    except (OperationalError, ProgrammingError) as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        print(f"error: database problem ({reason}); is EDP_DATABASE_URL right and migrated?", file=sys.stderr)
+    except OSError as exc:
+        print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - a CLI must not dump a traceback on a user
+        print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 70
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

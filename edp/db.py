@@ -1,0 +1,103 @@
+"""Database engines, sessions and the migration runner (SQLite by default, PostgreSQL for scale)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from edp.config import ROOT, database_url
+
+MIGRATIONS = ROOT / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _prepare_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (see below).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # noqa: ANN001
+        # Writers take the lock up front, so two writers never deadlock on a lock upgrade;
+        # readers start a plain snapshot and never block anyone in WAL mode.
+        if conn.get_execution_options().get("edp_readonly"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str | None = None) -> Engine:
+    url = url or database_url()
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _prepare_sqlite(engine)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return engine
+
+
+@lru_cache(maxsize=8)
+def shared_engine(url: str) -> Engine:
+    return make_engine(url)
+
+
+@contextmanager
+def write(engine: Engine) -> Iterator[Session]:
+    """One short transaction: commits on success, rolls back everything on any error."""
+    with Session(engine, expire_on_commit=False) as s, s.begin():
+        yield s
+
+
+@contextmanager
+def read(engine: Engine) -> Iterator[Session]:
+    """A read-only snapshot; never takes the SQLite write lock."""
+    with Session(engine.execution_options(edp_readonly=True), expire_on_commit=False) as s, s.begin():
+        yield s
+
+
+def alembic_config(url: str):  # noqa: ANN201
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(engine_or_url: Engine | str | None = None) -> None:
+    """Migrate the database to the newest schema (idempotent)."""
+    from alembic import command
+
+    if isinstance(engine_or_url, Engine):
+        engine = engine_or_url
+        url = engine.url.render_as_string(hide_password=False)
+    else:
+        url = engine_or_url or database_url()
+        engine = make_engine(url)
+    cfg = alembic_config(url)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def current_revision(engine: Engine) -> str | None:
+    if "alembic_version" not in inspect(engine).get_table_names():
+        return None
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()

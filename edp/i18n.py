@@ -1,0 +1,59 @@
+"""Swedish and English text from gettext catalogues (edp/locales/<lang>/LC_MESSAGES/edp.po).
+
+Message ids are stable keys (e.g. ``theme.title.too_long``); the msgstr is a template with
+``{name}`` placeholders. Any region can add a language by adding one .po file.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from babel.messages.pofile import read_po
+
+from edp.config import DEFAULT_LANG
+
+if TYPE_CHECKING:
+    from edp.errors import EdpError
+
+LOCALES = Path(__file__).parent / "locales"
+DOMAIN = "edp"
+
+
+def available_languages() -> list[str]:
+    return sorted(p.parent.parent.name for p in LOCALES.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+
+
+@lru_cache(maxsize=16)
+def catalogue(lang: str) -> dict[str, str]:
+    path = LOCALES / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not path.exists():
+        return {}
+    with path.open("rb") as f:
+        cat = read_po(f, locale=lang)
+    return {m.id: m.string for m in cat if m.id and isinstance(m.id, str) and m.string}
+
+
+def gettext(key: str, lang: str = DEFAULT_LANG) -> str:
+    """The template for `key` in `lang`, falling back to English, then to the key itself."""
+    return catalogue(lang).get(key) or catalogue("en").get(key) or key
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **params: Any) -> str:
+    template = gettext(key, lang)
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+def field_label(field: str, lang: str = DEFAULT_LANG) -> str:
+    return gettext(f"field.{field}", lang) if f"field.{field}" in catalogue("en") else field
+
+
+def error_message(err: EdpError, lang: str = DEFAULT_LANG) -> str:
+    params = dict(err.params)
+    if err.field is not None:
+        params["field"] = field_label(err.field, lang)
+    return t(err.key, lang, **params)

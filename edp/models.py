@@ -1,0 +1,309 @@
+"""The ORM: processes, actors, workshops, participants, rounds, themes, ballots, priorities, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+HELIX_GROUPS = ("business", "academia", "public", "civil")
+METHODS = ("dots", "score", "rank", "approval")
+PHASES = ("draft", "proposing", "reviewing", "voting", "closed")
+THEME_STATUSES = ("active", "merged", "withdrawn")
+ROLES = ("facilitator", "participant", "system")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+process_strength_areas = Table(
+    "process_strength_areas",
+    Base.metadata,
+    Column("process_id", ForeignKey("processes.id", ondelete="CASCADE"), primary_key=True),
+    Column("strength_area_id", ForeignKey("strength_areas.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+
+class StrengthArea(Base):
+    __tablename__ = "strength_areas"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_sv: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    def name(self, lang: str) -> str:
+        return self.name_sv if lang == "sv" else self.name_en
+
+
+class Process(Base):
+    __tablename__ = "processes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    financier: Mapped[str] = mapped_column(String(200), default="")
+    period_start: Mapped[int | None] = mapped_column(Integer)
+    period_end: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    strength_areas: Mapped[list[StrengthArea]] = relationship(secondary=process_strength_areas)
+    actors: Mapped[list[Actor]] = relationship(back_populates="process", order_by="Actor.name")
+    workshops: Mapped[list[Workshop]] = relationship(back_populates="process", order_by="Workshop.id")
+
+    __table_args__ = (
+        CheckConstraint("period_start IS NULL OR period_end IS NULL OR period_start <= period_end", name="period"),
+    )
+
+
+class Actor(Base):
+    __tablename__ = "actors"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    helix: Mapped[str] = mapped_column(String(20))
+    municipality: Mapped[str | None] = mapped_column(String(100))
+
+    process: Mapped[Process] = relationship(back_populates="actors")
+
+    __table_args__ = (
+        UniqueConstraint("process_id", "name", name="uq_actors_process_name"),
+        CheckConstraint(_in("helix", HELIX_GROUPS), name="helix"),
+    )
+
+
+class Workshop(Base):
+    __tablename__ = "workshops"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    venue: Mapped[str] = mapped_column(String(200), default="")
+    join_code: Mapped[str] = mapped_column(String(12))
+    passcode_hash: Mapped[str] = mapped_column(String(300))
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped by every write, so live views can poll one integer.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    process: Mapped[Process] = relationship(back_populates="workshops")
+    rounds: Mapped[list[Round]] = relationship(back_populates="workshop", order_by="Round.seq")
+
+    __table_args__ = (
+        # A join code is unique among open workshops; closed ones may reuse it.
+        Index(
+            "uq_workshops_open_join_code",
+            "join_code",
+            unique=True,
+            sqlite_where=text("is_open"),
+            postgresql_where=text("is_open"),
+        ),
+    )
+
+
+class FacilitatorSession(Base):
+    """A facilitator's login to one workshop; only the token's SHA-256 is stored."""
+
+    __tablename__ = "facilitator_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Participant(Base):
+    __tablename__ = "participants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id", ondelete="SET NULL"))
+    # A snapshot: later changes to the actor do not rewrite past votes' helix.
+    helix: Mapped[str] = mapped_column(String(20))
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    joined_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    actor: Mapped[Actor | None] = relationship()
+
+    __table_args__ = (CheckConstraint(_in("helix", HELIX_GROUPS), name="helix"),)
+
+
+class Round(Base):
+    __tablename__ = "rounds"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    prompt: Mapped[str] = mapped_column(Text, default="")
+    method: Mapped[str] = mapped_column(String(20))
+    phase: Mapped[str] = mapped_column(String(20), default="draft")
+    revealed: Mapped[bool] = mapped_column(Boolean, default=False)
+    dots_per_participant: Mapped[int | None] = mapped_column(Integer)
+    max_dots_per_theme: Mapped[int | None] = mapped_column(Integer)
+    rank_count: Mapped[int | None] = mapped_column(Integer)
+    origin_round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    workshop: Mapped[Workshop] = relationship(back_populates="rounds")
+    criteria: Mapped[list[Criterion]] = relationship(
+        back_populates="round", order_by="Criterion.position", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("workshop_id", "seq", name="uq_rounds_workshop_seq"),
+        CheckConstraint(_in("method", METHODS), name="method"),
+        CheckConstraint(_in("phase", PHASES), name="phase"),
+    )
+
+
+class Criterion(Base):
+    __tablename__ = "criteria"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name_sv: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    scale_min: Mapped[int] = mapped_column(Integer, default=1)
+    scale_max: Mapped[int] = mapped_column(Integer, default=5)
+
+    round: Mapped[Round] = relationship(back_populates="criteria")
+
+    __table_args__ = (
+        CheckConstraint("scale_min < scale_max", name="scale"),
+        CheckConstraint("weight > 0", name="weight"),
+    )
+
+    def name(self, lang: str) -> str:
+        return self.name_sv if lang == "sv" else self.name_en
+
+
+class Theme(Base):
+    __tablename__ = "themes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    origin_round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    strength_area_id: Mapped[int | None] = mapped_column(ForeignKey("strength_areas.id", ondelete="SET NULL"))
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id", ondelete="SET NULL"))
+    partners: Mapped[str] = mapped_column(Text, default="")
+    next_steps: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    strength_area: Mapped[StrengthArea | None] = relationship()
+    actor: Mapped[Actor | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(_in("status", THEME_STATUSES), name="status"),
+        CheckConstraint("(status = 'merged') = (merged_into_id IS NOT NULL)", name="merged_into"),
+    )
+
+
+class RoundTheme(Base):
+    """Which themes are on a round's ballot: proposed in it, or carried into it."""
+
+    __tablename__ = "round_themes"
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Ballot(Base):
+    __tablename__ = "ballots"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    # Random, so exports can tell ballots apart without naming anyone.
+    pseudonym: Mapped[str] = mapped_column(String(16), unique=True)
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    times_replaced: Mapped[int] = mapped_column(Integer, default=0)
+
+    entries: Mapped[list[BallotEntry]] = relationship(
+        back_populates="ballot", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __table_args__ = (UniqueConstraint("round_id", "participant_id", name="uq_ballots_round_participant"),)
+
+
+class BallotEntry(Base):
+    __tablename__ = "ballot_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"), index=True)
+    # The theme as voted; merges are resolved by the tally, so unmerging restores everything.
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"), index=True)
+    criterion_id: Mapped[int | None] = mapped_column(ForeignKey("criteria.id", ondelete="CASCADE"))
+    value: Mapped[int] = mapped_column(Integer)
+
+    ballot: Mapped[Ballot] = relationship(back_populates="entries")
+
+
+class Priority(Base):
+    __tablename__ = "priorities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="RESTRICT"))
+    rank: Mapped[int] = mapped_column(Integer)
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    recommendation: Mapped[str] = mapped_column(Text, default="")
+    set_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    theme: Mapped[Theme] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("workshop_id", "rank", name="uq_priorities_workshop_rank"),
+        UniqueConstraint("workshop_id", "theme_id", name="uq_priorities_workshop_theme"),
+        CheckConstraint("rank >= 1", name="rank"),
+    )
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int | None] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(40))
+    role: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
+
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)

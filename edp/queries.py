@@ -1,0 +1,64 @@
+"""Read models for screens and the CLI: what exists, in one query-light pass."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import selectinload
+
+from edp.db import read
+from edp.models import Priority, Process, Workshop
+
+
+def overview(engine: Engine) -> list[dict[str, Any]]:
+    """Every process with its strength areas, workshops, rounds and priorities."""
+    with read(engine) as s:
+        procs = s.scalars(
+            select(Process)
+            .order_by(Process.id)
+            .options(
+                selectinload(Process.strength_areas),
+                selectinload(Process.workshops).selectinload(Workshop.rounds),
+            )
+        ).all()
+        priorities: dict[int, list[dict[str, Any]]] = {}
+        for pr in s.scalars(
+            select(Priority).options(selectinload(Priority.theme)).order_by(Priority.workshop_id, Priority.rank)
+        ):
+            priorities.setdefault(pr.workshop_id, []).append(
+                {
+                    "rank": pr.rank,
+                    "theme_id": pr.theme_id,
+                    "title": pr.theme.title,
+                    "rationale": pr.rationale,
+                    "recommendation": pr.recommendation,
+                }
+            )
+        return [
+            {
+                "id": p.id,
+                "title": p.title,
+                "description": p.description,
+                "financier": p.financier,
+                "period_start": p.period_start,
+                "period_end": p.period_end,
+                "strength_areas": [
+                    {"code": a.code, "name_sv": a.name_sv, "name_en": a.name_en} for a in p.strength_areas
+                ],
+                "workshops": [
+                    {
+                        "id": w.id,
+                        "title": w.title,
+                        "date": w.date.isoformat() if w.date else None,
+                        "venue": w.venue,
+                        "join_code": w.join_code,
+                        "status": "open" if w.is_open else "closed",
+                        "rounds": [{"id": r.id, "seq": r.seq, "method": r.method, "phase": r.phase} for r in w.rounds],
+                        "priorities": priorities.get(w.id, []),
+                    }
+                    for w in p.workshops
+                ],
+            }
+            for p in procs
+        ]

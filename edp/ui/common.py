@@ -1,0 +1,46 @@
+"""Per-session basics for every page: the engine (cached, migrated), the language and translation."""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+
+from edp import config, i18n
+from edp.db import make_engine, upgrade
+
+LANG_KEY = "lang"
+LANG_NAMES = {"sv": "Svenska", "en": "English"}
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str) -> Engine:
+    engine = make_engine(url)
+    # An embedded SQLite database is migrated on start; a server database is migrated by `python -m edp db upgrade`.
+    if make_url(url).get_backend_name() == "sqlite":
+        upgrade(engine)
+    return engine
+
+
+def engine() -> Engine:
+    return _engine(config.database_url())
+
+
+def lang() -> str:
+    return st.session_state.get(LANG_KEY) or config.default_lang()
+
+
+def t(key: str, **params) -> str:  # noqa: ANN003
+    return i18n.t(key, lang(), **params)
+
+
+def language_switch() -> None:
+    if LANG_KEY not in st.session_state:
+        st.session_state[LANG_KEY] = config.default_lang()
+    options = i18n.available_languages()
+    st.sidebar.selectbox(
+        i18n.t("ui.language", lang()),
+        options,
+        key=LANG_KEY,
+        format_func=lambda code: LANG_NAMES.get(code, code),
+    )

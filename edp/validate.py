@@ -1,0 +1,74 @@
+"""Input checks shared by the operations; each failure names the field and the limit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from edp.errors import ValidationError
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def text(value: object, field: str, *, max_len: int, min_len: int = 0, multiline: bool = True) -> str:
+    """Trimmed, NFC-normalised text within [min_len, max_len] characters."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationError("input.not_text", field=field)
+    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
+    if not multiline:
+        value = " ".join(value.split())
+    if _CONTROL.search(value):
+        raise ValidationError("input.control_characters", field=field)
+    if min_len and len(value) < min_len:
+        if min_len == 1:
+            raise ValidationError("input.required", field=field)
+        raise ValidationError("input.too_short", field=field, min=min_len, length=len(value))
+    if len(value) > max_len:
+        raise ValidationError("input.too_long", field=field, max=max_len, length=len(value))
+    return value
+
+
+def integer(value: object, field: str, *, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError("input.not_integer", field=field)
+    if not lo <= value <= hi:
+        raise ValidationError("input.out_of_range", field=field, min=lo, max=hi, value=value)
+    return value
+
+
+def number(value: object, field: str, *, lo: float, hi: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        raise ValidationError("input.not_number", field=field)
+    if not lo <= value <= hi:
+        raise ValidationError("input.out_of_range", field=field, min=lo, max=hi, value=value)
+    return float(value)
+
+
+def year(value: object, field: str) -> int | None:
+    if value is None:
+        return None
+    return integer(value, field, lo=2000, hi=2100)
+
+
+def date(value: object, field: str) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValidationError("input.not_date", field=field)
+
+
+def choice(value: object, field: str, options: tuple[str, ...]) -> str:
+    if value not in options:
+        raise ValidationError("input.not_a_choice", field=field, options=", ".join(options))
+    return str(value)

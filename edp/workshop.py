@@ -1,0 +1,684 @@
+"""Workshop operations: set-up, joining, phases, proposals, merge/unmerge, advance, priorities.
+
+Every public function is one transaction: it does everything or nothing, and raises a typed
+edp.errors error on misuse. Every write to a workshop first bumps its revision, which also
+serialises writes within one workshop (a row lock on PostgreSQL, the write lock on SQLite),
+so phase checks and the writes they guard can never interleave with a close.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from edp import validate
+from edp.db import read, write
+from edp.errors import Conflict, NotFound, PermissionDenied, PhaseError, ValidationError
+from edp.models import (
+    HELIX_GROUPS,
+    METHODS,
+    Actor,
+    AuditEvent,
+    Criterion,
+    FacilitatorSession,
+    Participant,
+    Priority,
+    Process,
+    Round,
+    RoundTheme,
+    StrengthArea,
+    Theme,
+    Workshop,
+)
+from edp.security import (
+    hash_passcode,
+    new_join_code,
+    new_token,
+    normalise_join_code,
+    token_hash,
+    verify_passcode,
+)
+
+# Legal phase changes. A carried-forward shortlist skips proposing (draft -> reviewing);
+# reviewing -> proposing reopens proposals; a closed round stays closed.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "draft": ("proposing", "reviewing"),
+    "proposing": ("reviewing",),
+    "reviewing": ("proposing", "voting"),
+    "voting": ("closed",),
+    "closed": (),
+}
+
+TITLE_MAX = 120
+DESCRIPTION_MAX = 2000
+PARTNERS_MAX = 500
+NEXT_STEPS_MAX = 1000
+DISPLAY_NAME_MAX = 60
+PASSCODE_MIN = 8
+PASSCODE_MAX = 200
+PROPOSALS_PER_PARTICIPANT_MAX = 20
+PRIORITIES_MAX = 20
+
+
+# ---------------------------------------------------------------- shared pieces
+
+
+def bump(s: Session, workshop_id: int) -> Workshop:
+    """Lock the workshop for this transaction and bump its revision; returns it fresh."""
+    res = s.execute(
+        update(Workshop)
+        .where(Workshop.id == workshop_id)
+        .values(revision=Workshop.revision + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if res.rowcount == 0:
+        raise NotFound("workshop.not_found", id=workshop_id)
+    ws = s.get(Workshop, workshop_id, populate_existing=True)
+    assert ws is not None
+    return ws
+
+
+def audit(s: Session, ws: Workshop | None, kind: str, role: str, round_id: int | None = None, **detail) -> None:
+    s.add(AuditEvent(workshop_id=ws.id if ws else None, round_id=round_id, kind=kind, role=role, detail=detail))
+
+
+def facilitator_workshop_id(s: Session, token: str) -> int:
+    if not isinstance(token, str) or not token:
+        raise PermissionDenied("auth.facilitator_required")
+    wid = s.scalar(select(FacilitatorSession.workshop_id).where(FacilitatorSession.token_hash == token_hash(token)))
+    if wid is None:
+        raise PermissionDenied("auth.facilitator_required")
+    return wid
+
+
+def participant_by_token(s: Session, token: str) -> Participant:
+    if not isinstance(token, str) or not token:
+        raise PermissionDenied("auth.participant_unknown")
+    p = s.scalar(select(Participant).where(Participant.token == token))
+    if p is None:
+        raise PermissionDenied("auth.participant_unknown")
+    return p
+
+
+def _round_for_facilitator(s: Session, token: str, round_id: int) -> tuple[Workshop, Round]:
+    wid = facilitator_workshop_id(s, token)
+    rnd = s.get(Round, round_id)
+    if rnd is None or rnd.workshop_id != wid:
+        raise NotFound("round.not_found", id=round_id)
+    ws = bump(s, wid)
+    s.refresh(rnd)
+    return ws, rnd
+
+
+def _theme_for_facilitator(s: Session, token: str, theme_id: int) -> tuple[Workshop, Theme]:
+    wid = facilitator_workshop_id(s, token)
+    theme = s.get(Theme, theme_id)
+    if theme is None or theme.workshop_id != wid:
+        raise NotFound("theme.not_found", id=theme_id)
+    ws = bump(s, wid)
+    s.refresh(theme)
+    return ws, theme
+
+
+def _require_open(ws: Workshop) -> None:
+    if not ws.is_open:
+        raise PhaseError("workshop.closed")
+
+
+def _rounds_of_theme(s: Session, theme_id: int) -> list[Round]:
+    return list(
+        s.scalars(
+            select(Round).join(RoundTheme, RoundTheme.round_id == Round.id).where(RoundTheme.theme_id == theme_id)
+        )
+    )
+
+
+def _refuse_while_voting(s: Session, *theme_ids: int) -> None:
+    for tid in theme_ids:
+        for rnd in _rounds_of_theme(s, tid):
+            if rnd.phase == "voting":
+                raise PhaseError("theme.locked_while_voting", round=rnd.seq)
+
+
+# ---------------------------------------------------------------- set-up
+
+
+def create_strength_area(engine: Engine, code: str, name_sv: str, name_en: str, description: str = "") -> StrengthArea:
+    with write(engine) as s:
+        code = validate.text(code, "code", min_len=1, max_len=40, multiline=False).upper()
+        area = StrengthArea(
+            code=code,
+            name_sv=validate.text(name_sv, "name_sv", min_len=1, max_len=200, multiline=False),
+            name_en=validate.text(name_en, "name_en", min_len=1, max_len=200, multiline=False),
+            description=validate.text(description, "description", max_len=DESCRIPTION_MAX),
+        )
+        if s.scalar(select(StrengthArea.id).where(StrengthArea.code == code)) is not None:
+            raise Conflict("strength_area.duplicate", field="code", code=code)
+        s.add(area)
+        s.flush()
+        audit(s, None, "strength_area.created", "system", code=code)
+        return area
+
+
+def create_process(
+    engine: Engine,
+    title: str,
+    *,
+    description: str = "",
+    financier: str = "",
+    period_start: int | None = None,
+    period_end: int | None = None,
+    strength_area_codes: Sequence[str] = (),
+) -> Process:
+    with write(engine) as s:
+        proc = Process(
+            title=validate.text(title, "title", min_len=1, max_len=200, multiline=False),
+            description=validate.text(description, "description", max_len=DESCRIPTION_MAX),
+            financier=validate.text(financier, "financier", max_len=200, multiline=False),
+            period_start=validate.year(period_start, "period_start"),
+            period_end=validate.year(period_end, "period_end"),
+        )
+        if proc.period_start and proc.period_end and proc.period_start > proc.period_end:
+            raise ValidationError("process.period_reversed", field="period_end", start=proc.period_start)
+        for code in strength_area_codes:
+            area = s.scalar(select(StrengthArea).where(StrengthArea.code == str(code).upper()))
+            if area is None:
+                raise NotFound("strength_area.not_found", field="strength_areas", code=code)
+            proc.strength_areas.append(area)
+        s.add(proc)
+        s.flush()
+        audit(s, None, "process.created", "system", process_id=proc.id)
+        return proc
+
+
+def add_actor(engine: Engine, process_id: int, name: str, helix: str, municipality: str | None = None) -> Actor:
+    with write(engine) as s:
+        return _add_actor(s, process_id, name, helix, municipality)
+
+
+def _add_actor(s: Session, process_id: int, name: str, helix: str, municipality: str | None) -> Actor:
+    if s.get(Process, process_id) is None:
+        raise NotFound("process.not_found", id=process_id)
+    name = validate.text(name, "actor_name", min_len=1, max_len=200, multiline=False)
+    helix = validate.choice(helix, "helix", HELIX_GROUPS)
+    municipality = validate.text(municipality, "municipality", max_len=100, multiline=False) or None
+    if s.scalar(select(Actor.id).where(Actor.process_id == process_id, func.lower(Actor.name) == name.lower())):
+        raise Conflict("actor.duplicate", field="actor_name", name=name)
+    actor = Actor(process_id=process_id, name=name, helix=helix, municipality=municipality)
+    s.add(actor)
+    s.flush()
+    return actor
+
+
+def create_workshop(
+    engine: Engine,
+    process_id: int,
+    title: str,
+    passcode: str,
+    *,
+    date: dt.date | str | None = None,
+    venue: str = "",
+    anonymous: bool = True,
+    join_code: str | None = None,
+) -> Workshop:
+    with write(engine) as s:
+        if s.get(Process, process_id) is None:
+            raise NotFound("process.not_found", id=process_id)
+        if not isinstance(passcode, str) or len(passcode) < PASSCODE_MIN:
+            raise ValidationError("input.too_short", field="passcode", min=PASSCODE_MIN, length=len(passcode or ""))
+        if len(passcode) > PASSCODE_MAX:
+            raise ValidationError("input.too_long", field="passcode", max=PASSCODE_MAX, length=len(passcode))
+        if join_code is not None:
+            join_code = normalise_join_code(validate.text(join_code, "join_code", min_len=1, max_len=12))
+            if not 4 <= len(join_code) <= 12:
+                raise ValidationError("workshop.join_code_format", field="join_code", min=4, max=12)
+            if _open_workshop_by_code(s, join_code) is not None:
+                raise Conflict("workshop.join_code_taken", field="join_code", code=join_code)
+        else:
+            join_code = new_join_code()
+            while _open_workshop_by_code(s, join_code) is not None:
+                join_code = new_join_code()
+        ws = Workshop(
+            process_id=process_id,
+            title=validate.text(title, "title", min_len=1, max_len=200, multiline=False),
+            date=validate.date(date, "date"),
+            venue=validate.text(venue, "venue", max_len=200, multiline=False),
+            join_code=join_code,
+            passcode_hash=hash_passcode(passcode),
+            is_open=True,
+            anonymous=bool(anonymous),
+        )
+        s.add(ws)
+        try:
+            s.flush()
+        except IntegrityError as exc:  # a concurrent creator took the same code
+            raise Conflict("workshop.join_code_taken", field="join_code", code=join_code) from exc
+        audit(s, ws, "workshop.created", "facilitator", anonymous=ws.anonymous)
+        return ws
+
+
+def _open_workshop_by_code(s: Session, code: str) -> Workshop | None:
+    return s.scalar(select(Workshop).where(Workshop.join_code == code, Workshop.is_open.is_(True)))
+
+
+def login_facilitator(engine: Engine, workshop_id: int, passcode: str) -> str:
+    """Check the passcode; returns a session token for the facilitator operations."""
+    with write(engine) as s:
+        ws = s.get(Workshop, workshop_id)
+        if ws is None:
+            raise NotFound("workshop.not_found", id=workshop_id)
+        if not isinstance(passcode, str) or not verify_passcode(passcode, ws.passcode_hash):
+            raise PermissionDenied("auth.wrong_passcode", field="passcode")
+        token = new_token()
+        s.add(FacilitatorSession(workshop_id=ws.id, token_hash=token_hash(token)))
+        return token
+
+
+def set_workshop_open(engine: Engine, fac_token: str, is_open: bool) -> Workshop:
+    with write(engine) as s:
+        ws = bump(s, facilitator_workshop_id(s, fac_token))
+        if is_open and not ws.is_open and _open_workshop_by_code(s, ws.join_code) is not None:
+            raise Conflict("workshop.join_code_taken", field="join_code", code=ws.join_code)
+        ws.is_open = bool(is_open)
+        audit(s, ws, "workshop.opened" if is_open else "workshop.closed", "facilitator")
+        return ws
+
+
+# ---------------------------------------------------------------- rounds
+
+
+@dataclass(frozen=True)
+class CriterionSpec:
+    name_sv: str
+    name_en: str
+    weight: float = 1.0
+    scale_min: int = 1
+    scale_max: int = 5
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class RoundSpec:
+    method: str
+    prompt: str = ""
+    dots_per_participant: int | None = None
+    max_dots_per_theme: int | None = None
+    rank_count: int | None = None
+    criteria: Sequence[CriterionSpec] = field(default_factory=tuple)
+
+
+def _build_round(s: Session, ws: Workshop, spec: RoundSpec, origin_round_id: int | None = None) -> Round:
+    method = validate.choice(spec.method, "method", METHODS)
+    seq = (s.scalar(select(func.max(Round.seq)).where(Round.workshop_id == ws.id)) or 0) + 1
+    rnd = Round(
+        workshop_id=ws.id,
+        seq=seq,
+        method=method,
+        prompt=validate.text(spec.prompt, "prompt", max_len=DESCRIPTION_MAX),
+        phase="draft",
+        origin_round_id=origin_round_id,
+    )
+    if method == "dots":
+        rnd.dots_per_participant = validate.integer(spec.dots_per_participant, "dots_per_participant", lo=1, hi=100)
+        cap = spec.max_dots_per_theme if spec.max_dots_per_theme is not None else rnd.dots_per_participant
+        rnd.max_dots_per_theme = validate.integer(cap, "max_dots_per_theme", lo=1, hi=rnd.dots_per_participant)
+    elif method == "rank":
+        rnd.rank_count = validate.integer(spec.rank_count, "rank_count", lo=1, hi=50)
+    elif method == "score":
+        if not 1 <= len(spec.criteria) <= 10:
+            raise ValidationError("round.criteria_count", field="criteria", min=1, max=10)
+        for pos, c in enumerate(spec.criteria):
+            lo = validate.integer(c.scale_min, "scale_min", lo=0, hi=99)
+            hi = validate.integer(c.scale_max, "scale_max", lo=1, hi=100)
+            if lo >= hi:
+                raise ValidationError("round.scale_reversed", field="scale_max", min=lo)
+            if any(c.name_en.strip().lower() == o.name_en.strip().lower() for o in spec.criteria[:pos]):
+                raise ValidationError("round.criteria_duplicate", field="criterion_name_en", name=c.name_en)
+            rnd.criteria.append(
+                Criterion(
+                    position=pos,
+                    name_sv=validate.text(c.name_sv, "criterion_name_sv", min_len=1, max_len=120, multiline=False),
+                    name_en=validate.text(c.name_en, "criterion_name_en", min_len=1, max_len=120, multiline=False),
+                    description=validate.text(c.description, "criterion_description", max_len=DESCRIPTION_MAX),
+                    weight=validate.number(c.weight, "weight", lo=0.01, hi=100),
+                    scale_min=lo,
+                    scale_max=hi,
+                )
+            )
+    s.add(rnd)
+    s.flush()
+    rnd.criteria  # noqa: B018 - loaded now, so the detached Round returned to callers carries them
+    return rnd
+
+
+def add_round(engine: Engine, fac_token: str, spec: RoundSpec) -> Round:
+    with write(engine) as s:
+        ws = bump(s, facilitator_workshop_id(s, fac_token))
+        _require_open(ws)
+        rnd = _build_round(s, ws, spec)
+        audit(s, ws, "round.created", "facilitator", round_id=rnd.id, method=rnd.method)
+        return rnd
+
+
+def set_phase(engine: Engine, fac_token: str, round_id: int, phase: str) -> Round:
+    with write(engine) as s:
+        ws, rnd = _round_for_facilitator(s, fac_token, round_id)
+        _require_open(ws)
+        if phase not in TRANSITIONS.get(rnd.phase, ()):
+            raise PhaseError("round.illegal_transition", field="phase", current=rnd.phase, requested=phase)
+        if phase == "voting":
+            if not _active_theme_ids(s, rnd.id):
+                raise PhaseError("round.no_themes")
+            other = s.scalar(
+                select(Round.seq).where(Round.workshop_id == ws.id, Round.phase == "voting", Round.id != rnd.id)
+            )
+            if other is not None:
+                raise PhaseError("round.other_voting", round=other)
+        before = rnd.phase
+        rnd.phase = phase
+        if phase != "closed":
+            rnd.revealed = False
+        audit(s, ws, "round.phase", "facilitator", round_id=rnd.id, before=before, after=phase)
+        return rnd
+
+
+def close_round(engine: Engine, fac_token: str, round_id: int) -> Round:
+    return set_phase(engine, fac_token, round_id, "closed")
+
+
+def reveal_results(engine: Engine, fac_token: str, round_id: int, revealed: bool = True) -> Round:
+    with write(engine) as s:
+        ws, rnd = _round_for_facilitator(s, fac_token, round_id)
+        if revealed and rnd.phase != "closed":
+            raise PhaseError("round.reveal_before_close")
+        rnd.revealed = bool(revealed)
+        audit(s, ws, "round.revealed" if revealed else "round.hidden", "facilitator", round_id=rnd.id)
+        return rnd
+
+
+def _active_theme_ids(s: Session, round_id: int) -> list[int]:
+    return list(
+        s.scalars(
+            select(Theme.id)
+            .join(RoundTheme, RoundTheme.theme_id == Theme.id)
+            .where(RoundTheme.round_id == round_id, Theme.status == "active")
+            .order_by(RoundTheme.position, Theme.id)
+        )
+    )
+
+
+# ---------------------------------------------------------------- joining
+
+
+def join(
+    engine: Engine,
+    join_code: str,
+    display_name: str,
+    *,
+    actor_id: int | None = None,
+    actor_name: str | None = None,
+    helix: str | None = None,
+    municipality: str | None = None,
+) -> Participant:
+    """Join an open workshop by its code, as a member of a listed actor or of a new one."""
+    with write(engine) as s:
+        code = normalise_join_code(join_code if isinstance(join_code, str) else "")
+        if not code:
+            raise ValidationError("input.required", field="join_code")
+        ws = _open_workshop_by_code(s, code)
+        if ws is None:
+            closed = s.scalar(select(Workshop.id).where(Workshop.join_code == code))
+            raise NotFound("join.code_closed" if closed else "join.code_unknown", field="join_code", code=code)
+        name = validate.text(display_name, "display_name", min_len=1, max_len=DISPLAY_NAME_MAX, multiline=False)
+        if actor_id is not None:
+            actor = s.get(Actor, actor_id)
+            if actor is None or actor.process_id != ws.process_id:
+                raise NotFound("actor.not_found", field="actor", id=actor_id)
+        elif actor_name:
+            clean = validate.text(actor_name, "actor_name", min_len=1, max_len=200, multiline=False)
+            actor = s.scalar(
+                select(Actor).where(Actor.process_id == ws.process_id, func.lower(Actor.name) == clean.lower())
+            )
+            if actor is None:
+                actor = _add_actor(s, ws.process_id, clean, validate.choice(helix, "helix", HELIX_GROUPS), municipality)
+        else:
+            raise ValidationError("input.required", field="actor")
+        ws = bump(s, ws.id)
+        p = Participant(workshop_id=ws.id, display_name=name, actor_id=actor.id, helix=actor.helix, token=new_token())
+        s.add(p)
+        s.flush()
+        audit(s, ws, "participant.joined", "participant", helix=p.helix)
+        return p
+
+
+# ---------------------------------------------------------------- themes
+
+
+@dataclass(frozen=True)
+class ThemeInput:
+    title: str
+    description: str = ""
+    strength_area_id: int | None = None
+    partners: str = ""
+    next_steps: str = ""
+
+
+def _clean_theme(s: Session, ws: Workshop, data: ThemeInput) -> dict:
+    area_id = data.strength_area_id
+    if area_id is not None and s.get(StrengthArea, area_id) is None:
+        raise NotFound("strength_area.not_found", field="strength_area", code=area_id)
+    return {
+        "title": validate.text(data.title, "title", min_len=1, max_len=TITLE_MAX, multiline=False),
+        "description": validate.text(data.description, "description", max_len=DESCRIPTION_MAX),
+        "strength_area_id": area_id,
+        "partners": validate.text(data.partners, "partners", max_len=PARTNERS_MAX),
+        "next_steps": validate.text(data.next_steps, "next_steps", max_len=NEXT_STEPS_MAX),
+    }
+
+
+def _add_theme_to_round(s: Session, ws: Workshop, rnd: Round, values: dict, **who) -> Theme:
+    theme = Theme(workshop_id=ws.id, origin_round_id=rnd.id, status="active", **values, **who)
+    s.add(theme)
+    s.flush()
+    pos = (s.scalar(select(func.max(RoundTheme.position)).where(RoundTheme.round_id == rnd.id)) or 0) + 1
+    s.add(RoundTheme(round_id=rnd.id, theme_id=theme.id, position=pos))
+    return theme
+
+
+def propose(engine: Engine, participant_token: str, round_id: int, data: ThemeInput) -> Theme:
+    """A participant proposes a theme; only while the round is in its proposing phase."""
+    with write(engine) as s:
+        p = participant_by_token(s, participant_token)
+        rnd = s.get(Round, round_id)
+        if rnd is None or rnd.workshop_id != p.workshop_id:
+            raise NotFound("round.not_found", id=round_id)
+        ws = bump(s, p.workshop_id)
+        s.refresh(rnd)
+        _require_open(ws)
+        if rnd.phase != "proposing":
+            raise PhaseError("theme.not_proposing")
+        values = _clean_theme(s, ws, data)
+        mine = s.scalar(
+            select(func.count(Theme.id)).where(Theme.origin_round_id == rnd.id, Theme.participant_id == p.id)
+        )
+        if mine >= PROPOSALS_PER_PARTICIPANT_MAX:
+            raise ValidationError("theme.too_many", field="title", max=PROPOSALS_PER_PARTICIPANT_MAX)
+        theme = _add_theme_to_round(s, ws, rnd, values, participant_id=p.id, actor_id=p.actor_id)
+        audit(s, ws, "theme.proposed", "participant", round_id=rnd.id, theme_id=theme.id)
+        return theme
+
+
+def add_theme(engine: Engine, fac_token: str, round_id: int, data: ThemeInput) -> Theme:
+    """The facilitator adds a theme (e.g. from a paper note) while proposing or reviewing."""
+    with write(engine) as s:
+        ws, rnd = _round_for_facilitator(s, fac_token, round_id)
+        _require_open(ws)
+        if rnd.phase not in ("draft", "proposing", "reviewing"):
+            raise PhaseError("theme.not_editable_phase", phase=rnd.phase)
+        theme = _add_theme_to_round(s, ws, rnd, _clean_theme(s, ws, data))
+        audit(s, ws, "theme.added", "facilitator", round_id=rnd.id, theme_id=theme.id)
+        return theme
+
+
+def edit_theme(engine: Engine, fac_token: str, theme_id: int, data: ThemeInput) -> Theme:
+    with write(engine) as s:
+        ws, theme = _theme_for_facilitator(s, fac_token, theme_id)
+        _refuse_while_voting(s, theme.id)
+        values = _clean_theme(s, ws, data)
+        before = {k: getattr(theme, k) for k in values}
+        for k, v in values.items():
+            setattr(theme, k, v)
+        changed = {k: [before[k], v] for k, v in values.items() if before[k] != v}
+        audit(s, ws, "theme.edited", "facilitator", theme_id=theme.id, changed=changed)
+        return theme
+
+
+def withdraw_theme(engine: Engine, fac_token: str, theme_id: int) -> Theme:
+    return _set_status(engine, fac_token, theme_id, "withdrawn")
+
+
+def restore_theme(engine: Engine, fac_token: str, theme_id: int) -> Theme:
+    return _set_status(engine, fac_token, theme_id, "active")
+
+
+def _set_status(engine: Engine, fac_token: str, theme_id: int, status: str) -> Theme:
+    with write(engine) as s:
+        ws, theme = _theme_for_facilitator(s, fac_token, theme_id)
+        _refuse_while_voting(s, theme.id)
+        expected = "active" if status == "withdrawn" else "withdrawn"
+        if theme.status != expected:
+            raise Conflict(f"theme.not_{expected}", id=theme.id)
+        theme.status = status
+        audit(s, ws, f"theme.{'withdrawn' if status == 'withdrawn' else 'restored'}", "facilitator", theme_id=theme.id)
+        return theme
+
+
+def merge_themes(engine: Engine, fac_token: str, duplicate_id: int, into_id: int) -> Theme:
+    """Mark `duplicate_id` as merged into `into_id`. Ballots keep pointing at what was voted for."""
+    with write(engine) as s:
+        ws, dup = _theme_for_facilitator(s, fac_token, duplicate_id)
+        target = s.get(Theme, into_id)
+        if target is None or target.workshop_id != ws.id:
+            raise NotFound("theme.not_found", field="merge_into", id=into_id)
+        if dup.id == target.id:
+            raise Conflict("theme.merge_self", field="merge_into")
+        if dup.status != "active":
+            raise Conflict("theme.not_active", id=dup.id)
+        if target.status != "active":
+            raise Conflict("theme.merge_target_inactive", field="merge_into", id=target.id)
+        _refuse_while_voting(s, dup.id, target.id)
+        dup.status = "merged"
+        dup.merged_into_id = target.id
+        # The survivor joins every round the duplicate was in, so no votes fall off a ballot.
+        have = set(s.scalars(select(RoundTheme.round_id).where(RoundTheme.theme_id == target.id)))
+        for rt in s.scalars(select(RoundTheme).where(RoundTheme.theme_id == dup.id)).all():
+            if rt.round_id not in have:
+                s.add(RoundTheme(round_id=rt.round_id, theme_id=target.id, position=rt.position))
+        audit(s, ws, "theme.merged", "facilitator", theme_id=dup.id, into=target.id)
+        return dup
+
+
+def unmerge_theme(engine: Engine, fac_token: str, theme_id: int) -> Theme:
+    with write(engine) as s:
+        ws, theme = _theme_for_facilitator(s, fac_token, theme_id)
+        if theme.status != "merged":
+            raise Conflict("theme.not_merged", id=theme.id)
+        _refuse_while_voting(s, theme.id, theme.merged_into_id)
+        into = theme.merged_into_id
+        theme.status = "active"
+        theme.merged_into_id = None
+        audit(s, ws, "theme.unmerged", "facilitator", theme_id=theme.id, was_into=into)
+        return theme
+
+
+# ---------------------------------------------------------------- advance and priorities
+
+
+def advance(engine: Engine, fac_token: str, round_id: int, top_k: int, spec: RoundSpec) -> Round:
+    """A new round whose ballot is the top K of a closed round (ties at the cut go through too)."""
+    from edp.tally import load_round_results
+
+    with write(engine) as s:
+        ws, rnd = _round_for_facilitator(s, fac_token, round_id)
+        _require_open(ws)
+        if rnd.phase != "closed":
+            raise PhaseError("round.advance_not_closed")
+        top_k = validate.integer(top_k, "top_k", lo=1, hi=100)
+        result = load_round_results(s, rnd.id)
+        ranked = result.themes
+        if not ranked:
+            raise PhaseError("round.no_themes")
+        cut = ranked[min(top_k, len(ranked)) - 1]["rank"]
+        chosen = [row["theme_id"] for row in ranked if row["rank"] <= cut]
+        if spec.method == "rank" and spec.rank_count is not None and spec.rank_count > len(chosen):
+            spec = RoundSpec(**{**spec.__dict__, "rank_count": len(chosen)})
+        new = _build_round(s, ws, spec, origin_round_id=rnd.id)
+        for pos, tid in enumerate(chosen, start=1):
+            s.add(RoundTheme(round_id=new.id, theme_id=tid, position=pos))
+        audit(s, ws, "round.advanced", "facilitator", round_id=new.id, origin=rnd.id, themes=chosen)
+        return new
+
+
+@dataclass(frozen=True)
+class PriorityInput:
+    theme_id: int
+    rationale: str = ""
+    recommendation: str = ""
+
+
+def set_priorities(engine: Engine, fac_token: str, items: Iterable[PriorityInput]) -> list[Priority]:
+    """Replace the workshop's priorities; their order is their rank."""
+    with write(engine) as s:
+        ws = bump(s, facilitator_workshop_id(s, fac_token))
+        items = list(items)
+        if len(items) > PRIORITIES_MAX:
+            raise ValidationError("priority.too_many", field="priorities", max=PRIORITIES_MAX)
+        seen: set[int] = set()
+        clean = []
+        for item in items:
+            theme = s.get(Theme, item.theme_id)
+            if theme is None or theme.workshop_id != ws.id:
+                raise NotFound("theme.not_found", field="theme", id=item.theme_id)
+            if theme.status != "active":
+                raise Conflict("theme.not_active", field="theme", id=theme.id)
+            if theme.id in seen:
+                raise Conflict("priority.duplicate", field="theme", title=theme.title)
+            seen.add(theme.id)
+            clean.append(
+                (
+                    theme.id,
+                    validate.text(item.rationale, "rationale", max_len=DESCRIPTION_MAX),
+                    validate.text(item.recommendation, "recommendation", max_len=DESCRIPTION_MAX),
+                )
+            )
+        s.execute(delete(Priority).where(Priority.workshop_id == ws.id))
+        s.flush()
+        out = []
+        for rank, (tid, rationale, rec) in enumerate(clean, start=1):
+            pr = Priority(workshop_id=ws.id, theme_id=tid, rank=rank, rationale=rationale, recommendation=rec)
+            s.add(pr)
+            out.append(pr)
+        s.flush()
+        audit(s, ws, "priorities.set", "facilitator", themes=[c[0] for c in clean])
+        return out
+
+
+# ---------------------------------------------------------------- reads
+
+
+def revision(engine: Engine, workshop_id: int) -> int | None:
+    """The cheap poll for live views."""
+    with read(engine) as s:
+        return s.scalar(select(Workshop.revision).where(Workshop.id == workshop_id))
+
+
+def round_themes(s: Session, round_id: int, *, include_inactive: bool = False) -> list[Theme]:
+    q = select(Theme).join(RoundTheme, RoundTheme.theme_id == Theme.id).where(RoundTheme.round_id == round_id)
+    if not include_inactive:
+        q = q.where(Theme.status == "active")
+    return list(s.scalars(q.order_by(RoundTheme.position, Theme.id)))
