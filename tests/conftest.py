@@ -7,12 +7,14 @@ When it is unreachable the PostgreSQL half is skipped locally, and fails under C
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from edp.db import make_engine, upgrade
 from edp.models import Base, Workshop
@@ -40,17 +42,23 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_migrated() -> str | None:
+def pg_url() -> Iterator[str | None]:
+    """A private schema per test session, so parallel runs on one server never meet; None if unreachable."""
+    schema = f"test_{os.getpid()}_{secrets.token_hex(3)}"
     try:
-        probe = create_engine(PG_URL, connect_args={"connect_timeout": 3})
-        with probe.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        probe.dispose()
-    except Exception as exc:  # noqa: BLE001
-        return f"PostgreSQL at {PG_URL} ({type(exc).__name__})"
-    upgrade(PG_URL)
-    return None
+        admin = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+    except Exception:  # noqa: BLE001 - any failure means: no usable server
+        yield None
+        return
+    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    rendered = url.render_as_string(hide_password=False)
+    upgrade(rendered)
+    yield rendered
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
 
 
 def _truncate_all(engine: Engine) -> None:
@@ -67,9 +75,9 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         shutil.copy(template, path)
         eng = make_engine(f"sqlite:///{path}")
     else:
-        problem = request.getfixturevalue("pg_migrated")
-        require_service(problem is None, problem or "PostgreSQL")
-        eng = make_engine(PG_URL)
+        url = request.getfixturevalue("pg_url")
+        require_service(url is not None, f"PostgreSQL at {PG_URL}")
+        eng = make_engine(url)
         _truncate_all(eng)
     yield eng
     eng.dispose()

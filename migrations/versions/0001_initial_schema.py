@@ -350,7 +350,7 @@ def upgrade() -> None:
             ["merged_into_id"],
             ["themes.id"],
             name=op.f("fk_themes_merged_into_id_themes"),
-            ondelete="SET NULL",
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["origin_round_id"],

@@ -1,0 +1,362 @@
+"""Every workshop operation: what it does, and that misuse raises its typed error and writes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from edp import workshop as ops
+from edp.ballots import submit_ballot
+from edp.db import read
+from edp.errors import Conflict, NotFound, PermissionDenied, PhaseError, ValidationError
+from edp.models import AuditEvent, FacilitatorSession, Participant, Priority, Round, RoundTheme, Theme, Workshop
+from edp.security import JOIN_ALPHABET, verify_passcode
+from edp.tally import round_results
+from tests.conftest import table_counts
+from tests.factory import PASSCODE, make_setup
+
+
+def refused(engine, exc_type, key, fn, *args, field=None, **kwargs):
+    """Call fn, expect exc_type with key (and field), and check that nothing was written."""
+    before = table_counts(engine)
+    with pytest.raises(exc_type) as info:
+        fn(engine, *args, **kwargs)
+    assert info.value.key == key
+    if field is not None:
+        assert info.value.field == field
+    assert table_counts(engine) == before
+    return info.value
+
+
+def audit_kinds(engine):
+    with read(engine) as s:
+        return [e.kind for e in s.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+
+
+# ------------------------------------------------------------------ set-up
+
+
+def test_strength_area_and_process_are_created_with_their_links(engine):
+    ops.create_strength_area(engine, "upplevelser", "Upplevelser", "Experiences")
+    proc = ops.create_process(
+        engine, "Upplevelser 2026", financier="ERUF", period_start=2026, period_end=2027, strength_area_codes=["UPPLEVELSER"]
+    )
+    assert [a.code for a in proc.strength_areas] == ["UPPLEVELSER"]
+    refused(engine, Conflict, "strength_area.duplicate", ops.create_strength_area, "UPPLEVELSER", "x", "y", field="code")
+    refused(engine, NotFound, "strength_area.not_found", ops.create_process, "P", strength_area_codes=["NOPE"])
+    refused(engine, ValidationError, "process.period_reversed", ops.create_process, "P", period_start=2027, period_end=2026)
+    refused(engine, ValidationError, "input.out_of_range", ops.create_process, "P", period_start=1066, field="period_start")
+    refused(engine, ValidationError, "input.required", ops.create_process, "   ", field="title")
+
+
+def test_actor_names_are_unique_within_a_process_and_helix_is_checked(engine):
+    proc = ops.create_process(engine, "P")
+    other = ops.create_process(engine, "Q")
+    ops.add_actor(engine, proc.id, "Mittuniversitetet", "academia")
+    ops.add_actor(engine, other.id, "Mittuniversitetet", "academia")  # same name, other process: fine
+    refused(engine, Conflict, "actor.duplicate", ops.add_actor, proc.id, "mittuniversitetet", "academia", field="actor_name")
+    refused(engine, ValidationError, "input.not_a_choice", ops.add_actor, proc.id, "X", "industry", field="helix")
+    refused(engine, ValidationError, "input.too_long", ops.add_actor, proc.id, "x" * 201, "business", field="actor_name")
+
+
+def test_workshop_gets_unambiguous_unique_join_code_and_hashed_passcode(engine):
+    proc = ops.create_process(engine, "P")
+    ws = ops.create_workshop(engine, proc.id, "W", PASSCODE)
+    assert len(ws.join_code) == 6 and set(ws.join_code) <= set(JOIN_ALPHABET)
+    assert PASSCODE not in ws.passcode_hash and verify_passcode(PASSCODE, ws.passcode_hash)
+    assert not verify_passcode("wrong-passcode", ws.passcode_hash)
+    assert ws.anonymous is True
+    refused(engine, ValidationError, "input.too_short", ops.create_workshop, proc.id, "W", "short", field="passcode")
+    ops.create_workshop(engine, proc.id, "W2", PASSCODE, join_code="demo-26")
+    refused(engine, Conflict, "workshop.join_code_taken", ops.create_workshop, proc.id, "W3", PASSCODE, join_code="DEMO26")
+    refused(engine, ValidationError, "workshop.join_code_format", ops.create_workshop, proc.id, "W", PASSCODE, join_code="AB")
+    refused(engine, ValidationError, "input.not_date", ops.create_workshop, proc.id, "W", PASSCODE, date="18 mars", field="date")
+
+
+def test_closed_workshop_frees_its_join_code(engine):
+    proc = ops.create_process(engine, "P")
+    ws = ops.create_workshop(engine, proc.id, "W", PASSCODE, join_code="ABCD23")
+    fac = ops.login_facilitator(engine, ws.id, PASSCODE)
+    ops.set_workshop_open(engine, fac, False)
+    again = ops.create_workshop(engine, proc.id, "W again", PASSCODE, join_code="ABCD23")
+    assert again.join_code == "ABCD23"
+    # Reopening the old one would give two open workshops the same code.
+    refused(engine, Conflict, "workshop.join_code_taken", ops.set_workshop_open, fac, True)
+
+
+def test_facilitator_login_needs_the_right_passcode(engine):
+    s = make_setup(engine)
+    refused(engine, PermissionDenied, "auth.wrong_passcode", ops.login_facilitator, s.workshop_id, "not-the-code")
+    refused(engine, NotFound, "workshop.not_found", ops.login_facilitator, 9999, PASSCODE)
+    token = ops.login_facilitator(engine, s.workshop_id, PASSCODE)
+    with read(engine) as sess:
+        hashes = list(sess.scalars(select(FacilitatorSession.token_hash)))
+    assert token not in hashes and len(hashes) == 2
+
+
+def test_round_settings_are_validated_per_method(engine):
+    s = make_setup(engine)
+    R, C = ops.RoundSpec, ops.CriterionSpec
+    refused(engine, ValidationError, "input.not_a_choice", ops.add_round, s.fac, R(method="lottery"), field="method")
+    refused(engine, ValidationError, "input.out_of_range", ops.add_round, s.fac, R(method="dots", dots_per_participant=0))
+    refused(
+        engine, ValidationError, "input.out_of_range", ops.add_round, s.fac,
+        R(method="dots", dots_per_participant=3, max_dots_per_theme=4), field="max_dots_per_theme",
+    )
+    refused(engine, ValidationError, "input.not_integer", ops.add_round, s.fac, R(method="rank"), field="rank_count")
+    refused(engine, ValidationError, "round.criteria_count", ops.add_round, s.fac, R(method="score"), field="criteria")
+    refused(
+        engine, ValidationError, "round.scale_reversed", ops.add_round, s.fac,
+        R(method="score", criteria=[C("A", "A", scale_min=5, scale_max=5)]), field="scale_max",
+    )
+    refused(
+        engine, ValidationError, "input.out_of_range", ops.add_round, s.fac,
+        R(method="score", criteria=[C("A", "A", weight=0)]), field="weight",
+    )
+    refused(
+        engine, ValidationError, "round.criteria_duplicate", ops.add_round, s.fac,
+        R(method="score", criteria=[C("A", "Same"), C("B", "same")]),
+    )
+    rnd = ops.add_round(engine, s.fac, R(method="score", criteria=[C("Innovation", "Innovation", weight=2), C("Massa", "Mass")]))
+    assert rnd.seq == 2 and [c.weight for c in rnd.criteria] == [2.0, 1.0]
+    refused(engine, PermissionDenied, "auth.facilitator_required", ops.add_round, "forged", R(method="approval"))
+
+
+# ------------------------------------------------------------------ phases
+
+
+def test_only_legal_phase_transitions_are_allowed(engine):
+    s = make_setup(engine, participants={"business": 1})
+    refused(engine, PhaseError, "round.illegal_transition", ops.set_phase, s.fac, s.round_id, "voting", field="phase")
+    refused(engine, PhaseError, "round.illegal_transition", ops.set_phase, s.fac, s.round_id, "closed")
+    ops.set_phase(engine, s.fac, s.round_id, "proposing")
+    ops.propose(engine, s.tokens[0], s.round_id, ops.ThemeInput("Kulturarv"))
+    ops.set_phase(engine, s.fac, s.round_id, "reviewing")
+    ops.set_phase(engine, s.fac, s.round_id, "proposing")  # reopened
+    ops.set_phase(engine, s.fac, s.round_id, "reviewing")
+    ops.set_phase(engine, s.fac, s.round_id, "voting")
+    refused(engine, PhaseError, "round.illegal_transition", ops.set_phase, s.fac, s.round_id, "reviewing")
+    ops.close_round(engine, s.fac, s.round_id)
+    refused(engine, PhaseError, "round.illegal_transition", ops.set_phase, s.fac, s.round_id, "voting")
+    phases = [k for k in audit_kinds(engine) if k == "round.phase"]
+    assert len(phases) == 6  # proposing, reviewing, proposing, reviewing, voting, closed
+
+
+def test_voting_needs_themes_and_only_one_round_votes_at_a_time(engine):
+    s = make_setup(engine, themes=2, phase="reviewing")
+    empty = ops.add_round(engine, s.fac, ops.RoundSpec(method="approval"))
+    ops.set_phase(engine, s.fac, empty.id, "reviewing")
+    refused(engine, PhaseError, "round.no_themes", ops.set_phase, s.fac, empty.id, "voting")
+    ops.set_phase(engine, s.fac, s.round_id, "voting")
+    other = ops.add_round(engine, s.fac, ops.RoundSpec(method="approval"))
+    ops.set_phase(engine, s.fac, other.id, "proposing")
+    ops.add_theme(engine, s.fac, other.id, ops.ThemeInput("Extra"))
+    ops.set_phase(engine, s.fac, other.id, "reviewing")
+    refused(engine, PhaseError, "round.other_voting", ops.set_phase, s.fac, other.id, "voting")
+
+
+def test_results_are_revealed_only_after_close(engine):
+    s = make_setup(engine, themes=2, phase="voting")
+    refused(engine, PhaseError, "round.reveal_before_close", ops.reveal_results, s.fac, s.round_id)
+    ops.close_round(engine, s.fac, s.round_id)
+    assert ops.reveal_results(engine, s.fac, s.round_id).revealed is True
+    assert ops.reveal_results(engine, s.fac, s.round_id, revealed=False).revealed is False
+
+
+def test_every_write_bumps_the_workshop_revision(engine):
+    s = make_setup(engine, participants={"civil": 1})
+    r0 = ops.revision(engine, s.workshop_id)
+    ops.set_phase(engine, s.fac, s.round_id, "proposing")
+    r1 = ops.revision(engine, s.workshop_id)
+    ops.propose(engine, s.tokens[0], s.round_id, ops.ThemeInput("Tema"))
+    assert r0 < r1 < ops.revision(engine, s.workshop_id)
+    assert ops.revision(engine, 424242) is None
+
+
+# ------------------------------------------------------------------ joining
+
+
+def test_join_by_code_with_listed_or_new_actor(engine):
+    s = make_setup(engine)
+    p = ops.join(engine, f" {s.join_code.lower()} ", "Anna L.", actor_id=s.actors["academia"])
+    assert p.helix == "academia" and len(p.token) >= 22  # token_urlsafe(32): 256 bits
+    q = ops.join(engine, s.join_code, "Nils", actor_name="Nytt Företag AB", helix="business", municipality="Åre")
+    assert q.helix == "business"
+    same = ops.join(engine, s.join_code, "Nina", actor_name="nytt företag ab", helix="civil")
+    assert same.actor_id == q.actor_id and same.helix == "business"  # the listed actor's helix wins
+
+
+def test_join_refuses_bad_codes_and_names_and_writes_nothing(engine):
+    s = make_setup(engine)
+    refused(engine, NotFound, "join.code_unknown", ops.join, "ZZZZZZ", "Anna", actor_id=s.actors["business"], field="join_code")
+    refused(engine, ValidationError, "input.required", ops.join, "", "Anna", actor_id=s.actors["business"], field="join_code")
+    refused(engine, ValidationError, "input.required", ops.join, s.join_code, "   ", actor_id=s.actors["business"], field="display_name")
+    refused(engine, ValidationError, "input.too_long", ops.join, s.join_code, "x" * 61, actor_id=s.actors["business"], field="display_name")
+    refused(engine, ValidationError, "input.control_characters", ops.join, s.join_code, "a\x00b", actor_id=s.actors["business"])
+    refused(engine, ValidationError, "input.required", ops.join, s.join_code, "Anna", field="actor")
+    refused(engine, ValidationError, "input.not_a_choice", ops.join, s.join_code, "Anna", actor_name="Ny", helix="x", field="helix")
+    other = ops.create_process(engine, "Other")
+    stranger = ops.add_actor(engine, other.id, "Främling", "civil")
+    refused(engine, NotFound, "actor.not_found", ops.join, s.join_code, "Anna", actor_id=stranger.id, field="actor")
+    ops.set_workshop_open(engine, s.fac, False)
+    refused(engine, NotFound, "join.code_closed", ops.join, s.join_code, "Anna", actor_id=s.actors["business"])
+
+
+# ------------------------------------------------------------------ themes
+
+
+def test_propose_only_while_proposing_and_validated(engine):
+    s = make_setup(engine, participants={"business": 1})
+    tok = s.tokens[0]
+    refused(engine, PhaseError, "theme.not_proposing", ops.propose, tok, s.round_id, ops.ThemeInput("Tidigt"))
+    ops.set_phase(engine, s.fac, s.round_id, "proposing")
+    t = ops.propose(engine, tok, s.round_id, ops.ThemeInput("  Kulturarv  ", "Beskrivning", partners="Jamtli", next_steps="Möte"))
+    assert t.title == "Kulturarv" and t.status == "active" and t.participant_id is not None and t.actor_id == s.actors["business"]
+    refused(engine, ValidationError, "input.required", ops.propose, tok, s.round_id, ops.ThemeInput(""), field="title")
+    refused(engine, ValidationError, "input.too_long", ops.propose, tok, s.round_id, ops.ThemeInput("x" * 121), field="title")
+    refused(engine, ValidationError, "input.too_long", ops.propose, tok, s.round_id, ops.ThemeInput("T", "d" * 2001), field="description")
+    refused(engine, NotFound, "strength_area.not_found", ops.propose, tok, s.round_id, ops.ThemeInput("T", strength_area_id=999))
+    refused(engine, PermissionDenied, "auth.participant_unknown", ops.propose, "nobody", s.round_id, ops.ThemeInput("T"))
+    refused(engine, NotFound, "round.not_found", ops.propose, tok, 999, ops.ThemeInput("T"))
+    ops.set_phase(engine, s.fac, s.round_id, "reviewing")
+    refused(engine, PhaseError, "theme.not_proposing", ops.propose, tok, s.round_id, ops.ThemeInput("Sent"))
+
+
+def test_title_exactly_at_the_limit_is_accepted(engine):
+    s = make_setup(engine, participants={"business": 1}, phase="proposing")
+    t = ops.propose(engine, s.tokens[0], s.round_id, ops.ThemeInput("å" * 120, "d" * 2000))
+    assert len(t.title) == 120 and len(t.description) == 2000
+
+
+def test_proposals_per_participant_are_capped(engine):
+    s = make_setup(engine, participants={"business": 1}, phase="proposing")
+    for i in range(ops.PROPOSALS_PER_PARTICIPANT_MAX):
+        ops.propose(engine, s.tokens[0], s.round_id, ops.ThemeInput(f"T{i}"))
+    refused(engine, ValidationError, "theme.too_many", ops.propose, s.tokens[0], s.round_id, ops.ThemeInput("One more"))
+
+
+def test_edit_withdraw_restore_are_facilitator_only(engine):
+    s = make_setup(engine, participants={"business": 1}, themes=2, phase="reviewing")
+    t0 = s.themes[0]
+    refused(engine, PermissionDenied, "auth.facilitator_required", ops.edit_theme, s.tokens[0], t0, ops.ThemeInput("Hijack"))
+    edited = ops.edit_theme(engine, s.fac, t0, ops.ThemeInput("Kulturarv och innovation", "Ny text"))
+    assert edited.title == "Kulturarv och innovation"
+    refused(engine, ValidationError, "input.too_long", ops.edit_theme, s.fac, t0, ops.ThemeInput("x" * 121), field="title")
+    assert ops.withdraw_theme(engine, s.fac, t0).status == "withdrawn"
+    refused(engine, Conflict, "theme.not_active", ops.withdraw_theme, s.fac, t0)
+    assert ops.restore_theme(engine, s.fac, t0).status == "active"
+    refused(engine, Conflict, "theme.not_withdrawn", ops.restore_theme, s.fac, t0)
+    other = make_setup(engine, themes=1)
+    refused(engine, NotFound, "theme.not_found", ops.edit_theme, s.fac, other.themes[0], ops.ThemeInput("x"))
+    assert {"theme.edited", "theme.withdrawn", "theme.restored"} <= set(audit_kinds(engine))
+
+
+def test_merge_and_unmerge(engine):
+    s = make_setup(engine, themes=3, phase="reviewing")
+    a, b, c = s.themes
+    refused(engine, Conflict, "theme.merge_self", ops.merge_themes, s.fac, a, a, field="merge_into")
+    merged = ops.merge_themes(engine, s.fac, b, a)
+    assert merged.status == "merged" and merged.merged_into_id == a
+    refused(engine, Conflict, "theme.not_active", ops.merge_themes, s.fac, b, c)
+    refused(engine, Conflict, "theme.merge_target_inactive", ops.merge_themes, s.fac, c, b, field="merge_into")
+    refused(engine, Conflict, "theme.not_merged", ops.unmerge_theme, s.fac, a)
+    back = ops.unmerge_theme(engine, s.fac, b)
+    assert back.status == "active" and back.merged_into_id is None
+
+
+def test_themes_are_locked_while_their_round_votes(engine):
+    s = make_setup(engine, themes=2, phase="voting")
+    refused(engine, PhaseError, "theme.locked_while_voting", ops.merge_themes, s.fac, s.themes[1], s.themes[0])
+    refused(engine, PhaseError, "theme.locked_while_voting", ops.edit_theme, s.fac, s.themes[0], ops.ThemeInput("x"))
+    refused(engine, PhaseError, "theme.locked_while_voting", ops.withdraw_theme, s.fac, s.themes[0])
+
+
+# ------------------------------------------------------------------ advance and priorities
+
+
+def _voted_dots_round(engine):
+    s = make_setup(engine, participants={"business": 2, "academia": 1}, themes=5, phase="voting")
+    t = s.themes
+    submit_ballot(engine, s.tokens[0], s.round_id, {t[0]: 3, t[1]: 2})
+    submit_ballot(engine, s.tokens[1], s.round_id, {t[0]: 1, t[2]: 2, t[3]: 2})
+    submit_ballot(engine, s.tokens[2], s.round_id, {t[1]: 1, t[2]: 1})
+    # totals: t0 4, t1 3, t2 3, t3 2, t4 0
+    return s
+
+
+def test_advance_carries_the_top_k_with_ties_at_the_cut(engine):
+    s = _voted_dots_round(engine)
+    spec = ops.RoundSpec(method="rank", rank_count=5)
+    refused(engine, PhaseError, "round.advance_not_closed", ops.advance, s.fac, s.round_id, 2, spec)
+    ops.close_round(engine, s.fac, s.round_id)
+    refused(engine, ValidationError, "input.out_of_range", ops.advance, s.fac, s.round_id, 0, spec, field="top_k")
+    new = ops.advance(engine, s.fac, s.round_id, 2, spec)
+    assert new.origin_round_id == s.round_id and new.seq == 2 and new.phase == "draft"
+    assert new.rank_count == 3  # capped at the number of carried themes
+    with read(engine) as sess:
+        carried = list(sess.scalars(select(RoundTheme.theme_id).where(RoundTheme.round_id == new.id).order_by(RoundTheme.position)))
+    t = s.themes
+    assert carried == [t[0], t[1], t[2]]  # 2nd place is a tie between t1 and t2: both go through
+
+
+def test_carried_themes_keep_their_identity_and_can_be_voted_in_the_new_round(engine):
+    s = _voted_dots_round(engine)
+    ops.close_round(engine, s.fac, s.round_id)
+    new = ops.advance(engine, s.fac, s.round_id, 1, ops.RoundSpec(method="approval"))
+    ops.set_phase(engine, s.fac, new.id, "reviewing")
+    ops.set_phase(engine, s.fac, new.id, "voting")
+    submit_ballot(engine, s.tokens[0], new.id, [s.themes[0]])
+    assert round_results(engine, new.id).themes[0]["theme_id"] == s.themes[0]
+    with pytest.raises(ValidationError) as info:
+        submit_ballot(engine, s.tokens[0], new.id, [s.themes[4]])  # not carried
+    assert info.value.key == "ballot.theme_not_in_round"
+
+
+def test_set_priorities_replaces_the_list_with_rationale(engine):
+    s = _voted_dots_round(engine)
+    ops.close_round(engine, s.fac, s.round_id)
+    t = s.themes
+    P = ops.PriorityInput
+    ops.set_priorities(engine, s.fac, [P(t[1], "Bred förankring", "Finansiera förstudie"), P(t[0], "Flest prickar")])
+    with read(engine) as sess:
+        rows = [(p.rank, p.theme_id, p.rationale) for p in sess.scalars(select(Priority).order_by(Priority.rank))]
+    assert rows == [(1, t[1], "Bred förankring"), (2, t[0], "Flest prickar")]
+    refused(engine, Conflict, "priority.duplicate", ops.set_priorities, s.fac, [P(t[0]), P(t[0])], field="theme")
+    refused(engine, NotFound, "theme.not_found", ops.set_priorities, s.fac, [P(99999)])
+    refused(engine, ValidationError, "input.too_long", ops.set_priorities, s.fac, [P(t[0], "r" * 2001)], field="rationale")
+    ops.withdraw_theme(engine, s.fac, t[4])
+    refused(engine, Conflict, "theme.not_active", ops.set_priorities, s.fac, [P(t[4])])
+    ops.set_priorities(engine, s.fac, [P(t[2])])
+    with read(engine) as sess:
+        assert [p.theme_id for p in sess.scalars(select(Priority))] == [t[2]]
+    assert "priorities.set" in audit_kinds(engine)
+
+
+def test_closed_workshop_refuses_changes(engine):
+    s = make_setup(engine, participants={"public": 1}, themes=1, phase="proposing")
+    ops.set_workshop_open(engine, s.fac, False)
+    refused(engine, PhaseError, "workshop.closed", ops.propose, s.tokens[0], s.round_id, ops.ThemeInput("Sent"))
+    refused(engine, PhaseError, "workshop.closed", ops.set_phase, s.fac, s.round_id, "reviewing")
+    refused(engine, PhaseError, "workshop.closed", ops.add_round, s.fac, ops.RoundSpec(method="approval"))
+
+
+def test_audit_records_every_state_change_with_role(engine):
+    s = make_setup(engine, participants={"business": 1}, themes=2, phase="voting")
+    submit_ballot(engine, s.tokens[0], s.round_id, {s.themes[0]: 1})
+    ops.close_round(engine, s.fac, s.round_id)
+    with read(engine) as sess:
+        events = [(e.kind, e.role) for e in sess.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert ("workshop.created", "facilitator") in events
+    assert ("participant.joined", "participant") in events
+    assert ("theme.proposed", "participant") in events
+    assert ("ballot.submitted", "participant") in events
+    assert events[-1] == ("round.phase", "facilitator")
+
+
+def test_returned_objects_match_the_database(engine):
+    s = make_setup(engine, participants={"business": 1}, themes=1)
+    with read(engine) as sess:
+        assert sess.get(Workshop, s.workshop_id).join_code == s.join_code
+        assert sess.scalar(select(Participant.helix)) == "business"
+        assert sess.get(Round, s.round_id).phase == "proposing"
+        assert sess.get(Theme, s.themes[0]).title == "Tema 1"
