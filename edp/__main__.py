@@ -106,7 +106,7 @@ def cmd_export_ballots(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from bench.run import main as bench_main
 
-    return bench_main(args.rest)
+    return bench_main(args.extra)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     res.add_argument("--format", choices=("json", "csv"), default="json")
     res.set_defaults(func=cmd_results)
 
+    bench = sub.add_parser("bench", help="run the engine benchmark (figures, not tests)")
+    bench.set_defaults(func=cmd_bench)
+
     exp = sub.add_parser("export", help="export data")
     expsub = exp.add_subparsers(dest="export_command", required=True)
     b = expsub.add_parser("ballots", help="one row per ballot entry, pseudonymous")
@@ -144,7 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "bench":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
     try:
         return args.func(args)
     except BrokenPipeError:
