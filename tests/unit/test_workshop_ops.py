@@ -360,3 +360,17 @@ def test_returned_objects_match_the_database(engine):
         assert sess.scalar(select(Participant.helix)) == "business"
         assert sess.get(Round, s.round_id).phase == "proposing"
         assert sess.get(Theme, s.themes[0]).title == "Tema 1"
+
+
+def test_facilitator_adds_themes_until_voting_starts(engine):
+    s = make_setup(engine, participants={"business": 1})
+    draft = ops.add_theme(engine, s.fac, s.round_id, ops.ThemeInput("Från lapp på väggen"))
+    assert draft.participant_id is None and draft.origin_round_id == s.round_id
+    refused(engine, PermissionDenied, "auth.facilitator_required", ops.add_theme, s.tokens[0], s.round_id, ops.ThemeInput("x"))
+    refused(engine, ValidationError, "input.required", ops.add_theme, s.fac, s.round_id, ops.ThemeInput(" "), field="title")
+    ops.set_phase(engine, s.fac, s.round_id, "reviewing")
+    ops.add_theme(engine, s.fac, s.round_id, ops.ThemeInput("Under granskning"))
+    ops.set_phase(engine, s.fac, s.round_id, "voting")
+    refused(engine, PhaseError, "theme.not_editable_phase", ops.add_theme, s.fac, s.round_id, ops.ThemeInput("Sent"))
+    with read(engine) as sess:
+        assert [t.title for t in ops.round_themes(sess, s.round_id)] == ["Från lapp på väggen", "Under granskning"]
