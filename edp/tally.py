@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from edp.db import read
 from edp.errors import NotFound
 from edp.models import HELIX_GROUPS, Ballot, BallotEntry, Participant, Round, RoundTheme, Theme
+from edp.workshop import resolve_merges as merge_chain
 
 ENTRY_COLUMNS = ["ballot", "helix", "theme_id", "criterion_id", "value"]
 ADDITIVE = ("dots", "rank", "approval")
@@ -97,17 +98,8 @@ class RoundResult:
 
 def resolve_merges(themes: pd.DataFrame) -> dict[int, int | None]:
     """theme id -> the active theme it counts for (None when withdrawn or dangling)."""
-    status = dict(zip(themes.theme_id, themes.status, strict=True))
-    into = dict(zip(themes.theme_id, themes.merged_into_id, strict=True))
-    out: dict[int, int | None] = {}
-    for tid in status:
-        seen, cur = set(), tid
-        while cur is not None and status.get(cur) == "merged" and cur not in seen:
-            seen.add(cur)
-            nxt = into.get(cur)
-            cur = None if nxt is None or pd.isna(nxt) else int(nxt)
-        out[tid] = cur if cur is not None and status.get(cur) == "active" else None
-    return out
+    into = [None if pd.isna(x) else int(x) for x in themes.merged_into_id]
+    return merge_chain(dict(zip((int(t) for t in themes.theme_id), zip(themes.status, into, strict=True), strict=True)))
 
 
 def balanced_weights(helix_of_ballot: pd.Series) -> pd.Series:
@@ -144,7 +136,8 @@ def tally(inp: RoundInput) -> RoundResult:
     counted_of = resolve_merges(inp.themes)
     titles = dict(zip(inp.themes.theme_id, inp.themes.title, strict=True))
     on_ballot = inp.on_ballot if inp.on_ballot is not None else list(inp.themes.theme_id)
-    candidates = [t for t in on_ballot if counted_of.get(t) == t]
+    # A theme merged into one from another round is counted (and shown) as that survivor.
+    candidates = list(dict.fromkeys(counted_of[t] for t in on_ballot if counted_of.get(t) is not None))
 
     e = inp.entries.copy()
     e["counted"] = e["theme_id"].map(counted_of)

@@ -402,14 +402,30 @@ def reveal_results(engine: Engine, fac_token: str, round_id: int, revealed: bool
 
 
 def _active_theme_ids(s: Session, round_id: int) -> list[int]:
-    return list(
+    """The active themes a round's ballot offers: each theme on it, or the theme it was merged into."""
+    on_ballot = list(
         s.scalars(
-            select(Theme.id)
-            .join(RoundTheme, RoundTheme.theme_id == Theme.id)
-            .where(RoundTheme.round_id == round_id, Theme.status == "active")
-            .order_by(RoundTheme.position, Theme.id)
+            select(RoundTheme.theme_id).where(RoundTheme.round_id == round_id).order_by(RoundTheme.position, RoundTheme.theme_id)
         )
     )
+    if not on_ballot:
+        return []
+    wid = s.scalar(select(Round.workshop_id).where(Round.id == round_id))
+    rows = s.execute(select(Theme.id, Theme.status, Theme.merged_into_id).where(Theme.workshop_id == wid)).all()
+    survivor = resolve_merges({tid: (status, into) for tid, status, into in rows})
+    return list(dict.fromkeys(survivor[t] for t in on_ballot if survivor.get(t) is not None))
+
+
+def resolve_merges(themes: dict[int, tuple[str, int | None]]) -> dict[int, int | None]:
+    """theme id -> the active theme it counts for, following merge chains (None if withdrawn)."""
+    out: dict[int, int | None] = {}
+    for tid in themes:
+        seen, cur = set(), tid
+        while cur in themes and themes[cur][0] == "merged" and cur not in seen:
+            seen.add(cur)
+            cur = themes[cur][1]
+        out[tid] = cur if cur in themes and themes[cur][0] == "active" else None
+    return out
 
 
 # ---------------------------------------------------------------- joining
@@ -574,11 +590,6 @@ def merge_themes(engine: Engine, fac_token: str, duplicate_id: int, into_id: int
         _refuse_while_voting(s, dup.id, target.id)
         dup.status = "merged"
         dup.merged_into_id = target.id
-        # The survivor joins every round the duplicate was in, so no votes fall off a ballot.
-        have = set(s.scalars(select(RoundTheme.round_id).where(RoundTheme.theme_id == target.id)))
-        for rt in s.scalars(select(RoundTheme).where(RoundTheme.theme_id == dup.id)).all():
-            if rt.round_id not in have:
-                s.add(RoundTheme(round_id=rt.round_id, theme_id=target.id, position=rt.position))
         audit(s, ws, "theme.merged", "facilitator", theme_id=dup.id, into=target.id)
         return dup
 
@@ -677,8 +688,8 @@ def revision(engine: Engine, workshop_id: int) -> int | None:
         return s.scalar(select(Workshop.revision).where(Workshop.id == workshop_id))
 
 
-def round_themes(s: Session, round_id: int, *, include_inactive: bool = False) -> list[Theme]:
-    q = select(Theme).join(RoundTheme, RoundTheme.theme_id == Theme.id).where(RoundTheme.round_id == round_id)
-    if not include_inactive:
-        q = q.where(Theme.status == "active")
-    return list(s.scalars(q.order_by(RoundTheme.position, Theme.id)))
+def round_themes(s: Session, round_id: int) -> list[Theme]:
+    """The active themes on a round's ballot, merges resolved, in ballot order."""
+    ids = _active_theme_ids(s, round_id)
+    by_id = {t.id: t for t in s.scalars(select(Theme).where(Theme.id.in_(ids)))}
+    return [by_id[i] for i in ids]
