@@ -23,8 +23,10 @@ def _int(value: Any, field: str) -> int:
     return value
 
 
-def _theme_ids(value: Any) -> list[int]:
-    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence | set | frozenset):
+def _theme_ids(value: Any, *, ordered: bool) -> list[int]:
+    # A ranking must come in an order the voter chose; a set has none.
+    kinds = (Sequence,) if ordered else (Sequence, set, frozenset)
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, kinds):
         raise ValidationError("ballot.malformed", field="ballot")
     return [_int(t, "theme") for t in value]
 
@@ -74,7 +76,7 @@ def normalise(rnd: Round, active: set[int], choices: Any) -> list[Row]:
                     )
                 rows.append((tid, cid, value))
     elif rnd.method == "rank":
-        order = _theme_ids(choices)
+        order = _theme_ids(choices, ordered=True)
         limit = rnd.rank_count or 0
         if len(set(order)) != len(order):
             raise ValidationError("ballot.rank_duplicate", field="rank")
@@ -84,7 +86,7 @@ def normalise(rnd: Round, active: set[int], choices: Any) -> list[Row]:
             check_theme(tid)
             rows.append((tid, None, pos))
     elif rnd.method == "approval":
-        chosen = _theme_ids(choices)
+        chosen = _theme_ids(choices, ordered=False)
         if len(set(chosen)) != len(chosen):
             raise ValidationError("ballot.approval_duplicate", field="approval")
         for tid in chosen:
