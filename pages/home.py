@@ -5,7 +5,7 @@ from sqlalchemy.exc import OperationalError
 
 from edp.queries import overview
 from edp.ui.common import engine, lang, t
-from edp.ui.text import escape_markdown as esc
+from edp.ui.text import plain
 
 st.title(t("ui.app_title"))
 st.caption(t("ui.home_intro"))
@@ -21,29 +21,29 @@ if not processes:
     st.info(t("ui.no_processes"))
 
 for proc in processes:
-    with st.container(border=True, key=f"process-{proc['id']}"):
-        st.subheader(esc(proc["title"]))
+    pid = proc["id"]
+    with st.container(border=True, key=f"process-{pid}"):
+        plain(proc["title"], key=f"process-{pid}", kind="title")
         if proc["description"]:
-            st.text(proc["description"])
+            plain(proc["description"], key=f"process-{pid}-description")
         areas = ", ".join(a["name_sv"] if lang() == "sv" else a["name_en"] for a in proc["strength_areas"])
-        period = f"{proc['period_start'] or ''}–{proc['period_end'] or ''}"
-        cols = st.columns(3)
-        cols[0].metric(t("ui.strength_areas"), areas or "–")
-        cols[1].metric(t("ui.financier"), proc["financier"] or "–")
-        cols[2].metric(t("ui.period"), period)
+        facts = [
+            f"{t('ui.strength_areas')}: {areas or '–'}",
+            f"{t('ui.financier')}: {proc['financier'] or '–'}",
+            f"{t('ui.period')}: {proc['period_start'] or ''}–{proc['period_end'] or ''}",
+        ]
+        plain("\n".join(facts), key=f"process-{pid}-facts")
         for ws in proc["workshops"]:
+            wid = ws["id"]
             status = t("ui.workshop_open", code=ws["join_code"]) if ws["status"] == "open" else t("ui.workshop_closed")
-            st.markdown(f"**{esc(ws['title'])}** · {esc(ws['date'] or '')} · {esc(ws['venue'])} · {esc(status)}")
-            for rnd in ws["rounds"]:
-                st.text(
-                    t(
-                        "ui.round_line",
-                        seq=rnd["seq"],
-                        method=t(f"method.{rnd['method']}"),
-                        phase=t(f"phase.{rnd['phase']}"),
-                    )
-                )
+            line = " · ".join(x for x in (ws["title"], ws["date"], ws["venue"], status) if x)
+            plain(line, key=f"workshop-{wid}", kind="strong")
+            rounds = [
+                t("ui.round_line", seq=r["seq"], method=t(f"method.{r['method']}"), phase=t(f"phase.{r['phase']}"))
+                for r in ws["rounds"]
+            ]
+            if rounds:
+                plain("\n".join(rounds), key=f"workshop-{wid}-rounds")
             if ws["priorities"]:
                 st.markdown(f"*{t('ui.priorities')}*")
-                for pr in ws["priorities"]:
-                    st.text(f"{pr['rank']}. {pr['title']}")
+                plain("\n".join(f"{p['rank']}. {p['title']}" for p in ws["priorities"]), key=f"workshop-{wid}-priorities")

@@ -1,0 +1,35 @@
+"""Browser tests: a real `streamlit run app.py` on a demo database, driven by Debian's chromium via pytest-playwright.
+
+Without /usr/bin/chromium the browser tests are skipped locally and fail under CI=true.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import require_service
+from tests.e2e.screenshot import APP_TIMEOUT_MS, CHROMIUM_ARGS, CHROMIUM_PATH, make_demo_database, streamlit_server
+
+expect.set_options(timeout=APP_TIMEOUT_MS // 2)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    require_service(CHROMIUM_PATH.exists(), f"chromium at {CHROMIUM_PATH}")
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM_PATH), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def demo_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return make_demo_database(tmp_path_factory.mktemp("e2e-demo") / "demo.sqlite")
+
+
+@pytest.fixture(scope="session")
+def app_url(demo_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of a Streamlit server on the demo database (started once, stopped by its PID at the end)."""
+    log = tmp_path_factory.mktemp("e2e-server") / "streamlit.log"
+    with streamlit_server(demo_db_url, log) as base_url:
+        yield base_url
