@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from edp.db import read
 from edp.errors import NotFound
 from edp.models import HELIX_GROUPS, Ballot, BallotEntry, Participant, Round, RoundTheme, Theme
+from edp.workshop import ballot_survivors
 from edp.workshop import resolve_merges as merge_chain
 
 ENTRY_COLUMNS = ["ballot", "helix", "theme_id", "criterion_id", "value"]
@@ -137,7 +138,7 @@ def tally(inp: RoundInput) -> RoundResult:
     titles = dict(zip(inp.themes.theme_id, inp.themes.title, strict=True))
     on_ballot = inp.on_ballot if inp.on_ballot is not None else list(inp.themes.theme_id)
     # A theme merged into one from another round is counted (and shown) as that survivor.
-    candidates = list(dict.fromkeys(counted_of[t] for t in on_ballot if counted_of.get(t) is not None))
+    candidates = ballot_survivors(on_ballot, counted_of)
 
     e = inp.entries.copy()
     e["counted"] = e["theme_id"].map(counted_of)
@@ -175,6 +176,9 @@ def tally(inp: RoundInput) -> RoundResult:
         x = v / scale
 
     groups_voted = sorted(set(helix_of), key=HELIX_GROUPS.index)
+    # One pass per helix group: sums for additive methods, the mean over scorers for score.
+    grouped = v.groupby(helix_of.reindex(v.index))
+    by_group = grouped.mean() if inp.method == "score" else grouped.sum()
 
     def figure(sub_v: pd.DataFrame, t: int) -> float | None:
         col = sub_v[t].dropna() if t in sub_v else pd.Series(dtype=float)
@@ -214,7 +218,7 @@ def tally(inp: RoundInput) -> RoundResult:
                 ranks = best_rank[t].dropna() if t in best_rank else pd.Series(dtype=float)
                 row["mean_rank"] = float(ranks.mean()) if len(ranks) else None
         row["by_helix"] = {
-            g: (figure(v.loc[helix_of[helix_of == g].index], t) if g in groups_voted else None) for g in HELIX_GROUPS
+            g: (float(by_group.at[g, t]) if g in groups_voted and t in by_group.columns else None) for g in HELIX_GROUPS
         }
         xs = x[t][scored[t]] if t in x else pd.Series(dtype=float)
         row["agreement_voters"] = _agreement(xs) if len(xs) else None

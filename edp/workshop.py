@@ -405,7 +405,9 @@ def _active_theme_ids(s: Session, round_id: int) -> list[int]:
     """The active themes a round's ballot offers: each theme on it, or the theme it was merged into."""
     on_ballot = list(
         s.scalars(
-            select(RoundTheme.theme_id).where(RoundTheme.round_id == round_id).order_by(RoundTheme.position, RoundTheme.theme_id)
+            select(RoundTheme.theme_id)
+            .where(RoundTheme.round_id == round_id)
+            .order_by(RoundTheme.position, RoundTheme.theme_id)
         )
     )
     if not on_ballot:
@@ -413,7 +415,19 @@ def _active_theme_ids(s: Session, round_id: int) -> list[int]:
     wid = s.scalar(select(Round.workshop_id).where(Round.id == round_id))
     rows = s.execute(select(Theme.id, Theme.status, Theme.merged_into_id).where(Theme.workshop_id == wid)).all()
     survivor = resolve_merges({tid: (status, into) for tid, status, into in rows})
-    return list(dict.fromkeys(survivor[t] for t in on_ballot if survivor.get(t) is not None))
+    return ballot_survivors(on_ballot, survivor)
+
+
+def ballot_survivors(on_ballot: Sequence[int], survivor: dict[int, int | None]) -> list[int]:
+    """Active themes in ballot order: a survivor on the ballot keeps its own place; one from
+    another round takes the place of its first duplicate on this ballot."""
+    place = {t: i for i, t in enumerate(on_ballot)}
+    found: dict[int, int] = {}
+    for t in on_ballot:
+        s = survivor.get(t)
+        if s is not None:
+            found.setdefault(s, place.get(s, place[t]))
+    return sorted(found, key=found.__getitem__)
 
 
 def resolve_merges(themes: dict[int, tuple[str, int | None]]) -> dict[int, int | None]:
