@@ -15,8 +15,6 @@ import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from sqlalchemy import text
-
 from edp import workshop as ops
 from edp.ballots import submit_ballot
 from edp.db import make_engine, read, upgrade
@@ -46,7 +44,9 @@ def bench_one(url: str, participants: int, themes: int, threads: int) -> dict[st
     t0 = time.perf_counter()
     tokens = [ops.join(engine, ws.join_code, f"P{i}", actor_id=actors[i % 4]).token for i in range(participants)]
     join_s = time.perf_counter() - t0
-    theme_ids = [ops.propose(engine, tokens[i % participants], rnd.id, ops.ThemeInput(f"Tema {i}")).id for i in range(themes)]
+    theme_ids = [
+        ops.propose(engine, tokens[i % participants], rnd.id, ops.ThemeInput(f"Tema {i}")).id for i in range(themes)
+    ]
     ops.set_phase(engine, fac, rnd.id, "reviewing")
     ops.set_phase(engine, fac, rnd.id, "voting")
 
@@ -105,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
         rows = [bench_one(u, args.participants, args.themes, args.threads) for u in urls]
     keys = list(rows[0])
     width = max(len(k) for k in keys)
-    print(f"{args.participants} participants, {args.themes} themes, {args.threads} threads; each submits and replaces a ballot")
+    print(
+        f"{args.participants} participants, {args.themes} themes, {args.threads} threads; each submits and replaces a ballot"
+    )
     for k in keys:
         cells = [f"{r[k]:>10.1f}" if isinstance(r[k], float) else f"{r[k]:>10}" for r in rows]
         print(f"{k:<{width}}  " + "  ".join(cells))

@@ -46,4 +46,6 @@ for proc in processes:
                 plain("\n".join(rounds), key=f"workshop-{wid}-rounds")
             if ws["priorities"]:
                 st.markdown(f"*{t('ui.priorities')}*")
-                plain("\n".join(f"{p['rank']}. {p['title']}" for p in ws["priorities"]), key=f"workshop-{wid}-priorities")
+                plain(
+                    "\n".join(f"{p['rank']}. {p['title']}" for p in ws["priorities"]), key=f"workshop-{wid}-priorities"
+                )

@@ -99,7 +99,15 @@ def test_exported_ballots_recount_to_the_same_totals(demo_db, capsys, tmp_path):
         target = tmp_path / f"ballots-{rid}.csv"
         assert run(capsys, "--database", url, "export", "ballots", "--round", str(rid), "--output", str(target))[0] == 0
         ballots = pd.read_csv(target, keep_default_na=False)
-        assert list(ballots.columns) == ["ballot", "helix", "theme_id", "counted_theme_id", "theme_title", "criterion", "value"]
+        assert list(ballots.columns) == [
+            "ballot",
+            "helix",
+            "theme_id",
+            "counted_theme_id",
+            "theme_title",
+            "criterion",
+            "value",
+        ]
         res = json.loads(run(capsys, "--database", url, "results", "--round", str(rid))[1])
         weights = {c["name_en"]: c["weight"] for c in res["criteria"]}
         mine = recount(ballots, res["method"], cap, weights)
@@ -151,7 +159,9 @@ def test_unknown_round_is_one_clear_line_and_non_zero(engine, capsys):
 
 def _cli(*argv, env_extra=None):
     env = {**os.environ, **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "edp", *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "edp", *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_unreachable_database_gives_one_line_without_traceback():
@@ -163,7 +173,13 @@ def test_unreachable_database_gives_one_line_without_traceback():
 
 def test_database_option_wins_over_the_environment(tmp_path):
     good = tmp_path / "good.sqlite"
-    proc = _cli("--database", f"sqlite:///{good}", "db", "upgrade", env_extra={"EDP_DATABASE_URL": "postgresql+psycopg://x:y@127.0.0.1:1/z"})
+    proc = _cli(
+        "--database",
+        f"sqlite:///{good}",
+        "db",
+        "upgrade",
+        env_extra={"EDP_DATABASE_URL": "postgresql+psycopg://x:y@127.0.0.1:1/z"},
+    )
     assert proc.returncode == 0, proc.stderr
     assert good.exists()
 

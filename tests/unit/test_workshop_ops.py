@@ -39,13 +39,24 @@ def audit_kinds(engine):
 def test_strength_area_and_process_are_created_with_their_links(engine):
     ops.create_strength_area(engine, "upplevelser", "Upplevelser", "Experiences")
     proc = ops.create_process(
-        engine, "Upplevelser 2026", financier="ERUF", period_start=2026, period_end=2027, strength_area_codes=["UPPLEVELSER"]
+        engine,
+        "Upplevelser 2026",
+        financier="ERUF",
+        period_start=2026,
+        period_end=2027,
+        strength_area_codes=["UPPLEVELSER"],
     )
     assert [a.code for a in proc.strength_areas] == ["UPPLEVELSER"]
-    refused(engine, Conflict, "strength_area.duplicate", ops.create_strength_area, "UPPLEVELSER", "x", "y", field="code")
+    refused(
+        engine, Conflict, "strength_area.duplicate", ops.create_strength_area, "UPPLEVELSER", "x", "y", field="code"
+    )
     refused(engine, NotFound, "strength_area.not_found", ops.create_process, "P", strength_area_codes=["NOPE"])
-    refused(engine, ValidationError, "process.period_reversed", ops.create_process, "P", period_start=2027, period_end=2026)
-    refused(engine, ValidationError, "input.out_of_range", ops.create_process, "P", period_start=1066, field="period_start")
+    refused(
+        engine, ValidationError, "process.period_reversed", ops.create_process, "P", period_start=2027, period_end=2026
+    )
+    refused(
+        engine, ValidationError, "input.out_of_range", ops.create_process, "P", period_start=1066, field="period_start"
+    )
     refused(engine, ValidationError, "input.required", ops.create_process, "   ", field="title")
 
 
@@ -54,9 +65,13 @@ def test_actor_names_are_unique_within_a_process_and_helix_is_checked(engine):
     other = ops.create_process(engine, "Q")
     ops.add_actor(engine, proc.id, "Mittuniversitetet", "academia")
     ops.add_actor(engine, other.id, "Mittuniversitetet", "academia")  # same name, other process: fine
-    refused(engine, Conflict, "actor.duplicate", ops.add_actor, proc.id, "mittuniversitetet", "academia", field="actor_name")
+    refused(
+        engine, Conflict, "actor.duplicate", ops.add_actor, proc.id, "mittuniversitetet", "academia", field="actor_name"
+    )
     refused(engine, ValidationError, "input.not_a_choice", ops.add_actor, proc.id, "X", "industry", field="helix")
-    refused(engine, ValidationError, "input.too_long", ops.add_actor, proc.id, "x" * 201, "business", field="actor_name")
+    refused(
+        engine, ValidationError, "input.too_long", ops.add_actor, proc.id, "x" * 201, "business", field="actor_name"
+    )
 
 
 def test_workshop_gets_unambiguous_unique_join_code_and_hashed_passcode(engine):
@@ -68,9 +83,30 @@ def test_workshop_gets_unambiguous_unique_join_code_and_hashed_passcode(engine):
     assert ws.anonymous is True
     refused(engine, ValidationError, "input.too_short", ops.create_workshop, proc.id, "W", "short", field="passcode")
     ops.create_workshop(engine, proc.id, "W2", PASSCODE, join_code="demo-26")
-    refused(engine, Conflict, "workshop.join_code_taken", ops.create_workshop, proc.id, "W3", PASSCODE, join_code="DEMO26")
-    refused(engine, ValidationError, "workshop.join_code_format", ops.create_workshop, proc.id, "W", PASSCODE, join_code="AB")
-    refused(engine, ValidationError, "input.not_date", ops.create_workshop, proc.id, "W", PASSCODE, date="18 mars", field="date")
+    refused(
+        engine, Conflict, "workshop.join_code_taken", ops.create_workshop, proc.id, "W3", PASSCODE, join_code="DEMO26"
+    )
+    refused(
+        engine,
+        ValidationError,
+        "workshop.join_code_format",
+        ops.create_workshop,
+        proc.id,
+        "W",
+        PASSCODE,
+        join_code="AB",
+    )
+    refused(
+        engine,
+        ValidationError,
+        "input.not_date",
+        ops.create_workshop,
+        proc.id,
+        "W",
+        PASSCODE,
+        date="18 mars",
+        field="date",
+    )
 
 
 def test_closed_workshop_frees_its_join_code(engine):
@@ -98,26 +134,49 @@ def test_round_settings_are_validated_per_method(engine):
     s = make_setup(engine)
     R, C = ops.RoundSpec, ops.CriterionSpec
     refused(engine, ValidationError, "input.not_a_choice", ops.add_round, s.fac, R(method="lottery"), field="method")
-    refused(engine, ValidationError, "input.out_of_range", ops.add_round, s.fac, R(method="dots", dots_per_participant=0))
     refused(
-        engine, ValidationError, "input.out_of_range", ops.add_round, s.fac,
-        R(method="dots", dots_per_participant=3, max_dots_per_theme=4), field="max_dots_per_theme",
+        engine, ValidationError, "input.out_of_range", ops.add_round, s.fac, R(method="dots", dots_per_participant=0)
+    )
+    refused(
+        engine,
+        ValidationError,
+        "input.out_of_range",
+        ops.add_round,
+        s.fac,
+        R(method="dots", dots_per_participant=3, max_dots_per_theme=4),
+        field="max_dots_per_theme",
     )
     refused(engine, ValidationError, "input.not_integer", ops.add_round, s.fac, R(method="rank"), field="rank_count")
     refused(engine, ValidationError, "round.criteria_count", ops.add_round, s.fac, R(method="score"), field="criteria")
     refused(
-        engine, ValidationError, "round.scale_reversed", ops.add_round, s.fac,
-        R(method="score", criteria=[C("A", "A", scale_min=5, scale_max=5)]), field="scale_max",
+        engine,
+        ValidationError,
+        "round.scale_reversed",
+        ops.add_round,
+        s.fac,
+        R(method="score", criteria=[C("A", "A", scale_min=5, scale_max=5)]),
+        field="scale_max",
     )
     refused(
-        engine, ValidationError, "input.out_of_range", ops.add_round, s.fac,
-        R(method="score", criteria=[C("A", "A", weight=0)]), field="weight",
+        engine,
+        ValidationError,
+        "input.out_of_range",
+        ops.add_round,
+        s.fac,
+        R(method="score", criteria=[C("A", "A", weight=0)]),
+        field="weight",
     )
     refused(
-        engine, ValidationError, "round.criteria_duplicate", ops.add_round, s.fac,
+        engine,
+        ValidationError,
+        "round.criteria_duplicate",
+        ops.add_round,
+        s.fac,
         R(method="score", criteria=[C("A", "Same"), C("B", "same")]),
     )
-    rnd = ops.add_round(engine, s.fac, R(method="score", criteria=[C("Innovation", "Innovation", weight=2), C("Massa", "Mass")]))
+    rnd = ops.add_round(
+        engine, s.fac, R(method="score", criteria=[C("Innovation", "Innovation", weight=2), C("Massa", "Mass")])
+    )
     assert rnd.seq == 2 and [c.weight for c in rnd.criteria] == [2.0, 1.0]
     refused(engine, PermissionDenied, "auth.facilitator_required", ops.add_round, "forged", R(method="approval"))
 
@@ -188,13 +247,67 @@ def test_join_by_code_with_listed_or_new_actor(engine):
 
 def test_join_refuses_bad_codes_and_names_and_writes_nothing(engine):
     s = make_setup(engine)
-    refused(engine, NotFound, "join.code_unknown", ops.join, "ZZZZZZ", "Anna", actor_id=s.actors["business"], field="join_code")
-    refused(engine, ValidationError, "input.required", ops.join, "", "Anna", actor_id=s.actors["business"], field="join_code")
-    refused(engine, ValidationError, "input.required", ops.join, s.join_code, "   ", actor_id=s.actors["business"], field="display_name")
-    refused(engine, ValidationError, "input.too_long", ops.join, s.join_code, "x" * 61, actor_id=s.actors["business"], field="display_name")
-    refused(engine, ValidationError, "input.control_characters", ops.join, s.join_code, "a\x00b", actor_id=s.actors["business"])
+    refused(
+        engine,
+        NotFound,
+        "join.code_unknown",
+        ops.join,
+        "ZZZZZZ",
+        "Anna",
+        actor_id=s.actors["business"],
+        field="join_code",
+    )
+    refused(
+        engine,
+        ValidationError,
+        "input.required",
+        ops.join,
+        "",
+        "Anna",
+        actor_id=s.actors["business"],
+        field="join_code",
+    )
+    refused(
+        engine,
+        ValidationError,
+        "input.required",
+        ops.join,
+        s.join_code,
+        "   ",
+        actor_id=s.actors["business"],
+        field="display_name",
+    )
+    refused(
+        engine,
+        ValidationError,
+        "input.too_long",
+        ops.join,
+        s.join_code,
+        "x" * 61,
+        actor_id=s.actors["business"],
+        field="display_name",
+    )
+    refused(
+        engine,
+        ValidationError,
+        "input.control_characters",
+        ops.join,
+        s.join_code,
+        "a\x00b",
+        actor_id=s.actors["business"],
+    )
     refused(engine, ValidationError, "input.required", ops.join, s.join_code, "Anna", field="actor")
-    refused(engine, ValidationError, "input.not_a_choice", ops.join, s.join_code, "Anna", actor_name="Ny", helix="x", field="helix")
+    refused(
+        engine,
+        ValidationError,
+        "input.not_a_choice",
+        ops.join,
+        s.join_code,
+        "Anna",
+        actor_name="Ny",
+        helix="x",
+        field="helix",
+    )
     other = ops.create_process(engine, "Other")
     stranger = ops.add_actor(engine, other.id, "Främling", "civil")
     refused(engine, NotFound, "actor.not_found", ops.join, s.join_code, "Anna", actor_id=stranger.id, field="actor")
@@ -210,13 +323,48 @@ def test_propose_only_while_proposing_and_validated(engine):
     tok = s.tokens[0]
     refused(engine, PhaseError, "theme.not_proposing", ops.propose, tok, s.round_id, ops.ThemeInput("Tidigt"))
     ops.set_phase(engine, s.fac, s.round_id, "proposing")
-    t = ops.propose(engine, tok, s.round_id, ops.ThemeInput("  Kulturarv  ", "Beskrivning", partners="Jamtli", next_steps="Möte"))
-    assert t.title == "Kulturarv" and t.status == "active" and t.participant_id is not None and t.actor_id == s.actors["business"]
+    t = ops.propose(
+        engine, tok, s.round_id, ops.ThemeInput("  Kulturarv  ", "Beskrivning", partners="Jamtli", next_steps="Möte")
+    )
+    assert (
+        t.title == "Kulturarv"
+        and t.status == "active"
+        and t.participant_id is not None
+        and t.actor_id == s.actors["business"]
+    )
     refused(engine, ValidationError, "input.required", ops.propose, tok, s.round_id, ops.ThemeInput(""), field="title")
-    refused(engine, ValidationError, "input.too_long", ops.propose, tok, s.round_id, ops.ThemeInput("x" * 121), field="title")
-    refused(engine, ValidationError, "input.too_long", ops.propose, tok, s.round_id, ops.ThemeInput("T", "d" * 2001), field="description")
-    refused(engine, NotFound, "strength_area.not_found", ops.propose, tok, s.round_id, ops.ThemeInput("T", strength_area_id=999))
-    refused(engine, PermissionDenied, "auth.participant_unknown", ops.propose, "nobody", s.round_id, ops.ThemeInput("T"))
+    refused(
+        engine,
+        ValidationError,
+        "input.too_long",
+        ops.propose,
+        tok,
+        s.round_id,
+        ops.ThemeInput("x" * 121),
+        field="title",
+    )
+    refused(
+        engine,
+        ValidationError,
+        "input.too_long",
+        ops.propose,
+        tok,
+        s.round_id,
+        ops.ThemeInput("T", "d" * 2001),
+        field="description",
+    )
+    refused(
+        engine,
+        NotFound,
+        "strength_area.not_found",
+        ops.propose,
+        tok,
+        s.round_id,
+        ops.ThemeInput("T", strength_area_id=999),
+    )
+    refused(
+        engine, PermissionDenied, "auth.participant_unknown", ops.propose, "nobody", s.round_id, ops.ThemeInput("T")
+    )
     refused(engine, NotFound, "round.not_found", ops.propose, tok, 999, ops.ThemeInput("T"))
     ops.set_phase(engine, s.fac, s.round_id, "reviewing")
     refused(engine, PhaseError, "theme.not_proposing", ops.propose, tok, s.round_id, ops.ThemeInput("Sent"))
@@ -238,10 +386,14 @@ def test_proposals_per_participant_are_capped(engine):
 def test_edit_withdraw_restore_are_facilitator_only(engine):
     s = make_setup(engine, participants={"business": 1}, themes=2, phase="reviewing")
     t0 = s.themes[0]
-    refused(engine, PermissionDenied, "auth.facilitator_required", ops.edit_theme, s.tokens[0], t0, ops.ThemeInput("Hijack"))
+    refused(
+        engine, PermissionDenied, "auth.facilitator_required", ops.edit_theme, s.tokens[0], t0, ops.ThemeInput("Hijack")
+    )
     edited = ops.edit_theme(engine, s.fac, t0, ops.ThemeInput("Kulturarv och innovation", "Ny text"))
     assert edited.title == "Kulturarv och innovation"
-    refused(engine, ValidationError, "input.too_long", ops.edit_theme, s.fac, t0, ops.ThemeInput("x" * 121), field="title")
+    refused(
+        engine, ValidationError, "input.too_long", ops.edit_theme, s.fac, t0, ops.ThemeInput("x" * 121), field="title"
+    )
     assert ops.withdraw_theme(engine, s.fac, t0).status == "withdrawn"
     refused(engine, Conflict, "theme.not_active", ops.withdraw_theme, s.fac, t0)
     assert ops.restore_theme(engine, s.fac, t0).status == "active"
@@ -294,7 +446,9 @@ def test_advance_carries_the_top_k_with_ties_at_the_cut(engine):
     assert new.origin_round_id == s.round_id and new.seq == 2 and new.phase == "draft"
     assert new.rank_count == 3  # capped at the number of carried themes
     with read(engine) as sess:
-        carried = list(sess.scalars(select(RoundTheme.theme_id).where(RoundTheme.round_id == new.id).order_by(RoundTheme.position)))
+        carried = list(
+            sess.scalars(select(RoundTheme.theme_id).where(RoundTheme.round_id == new.id).order_by(RoundTheme.position))
+        )
     t = s.themes
     assert carried == [t[0], t[1], t[2]]  # 2nd place is a tie between t1 and t2: both go through
 
@@ -323,7 +477,9 @@ def test_set_priorities_replaces_the_list_with_rationale(engine):
     assert rows == [(1, t[1], "Bred förankring"), (2, t[0], "Flest prickar")]
     refused(engine, Conflict, "priority.duplicate", ops.set_priorities, s.fac, [P(t[0]), P(t[0])], field="theme")
     refused(engine, NotFound, "theme.not_found", ops.set_priorities, s.fac, [P(99999)])
-    refused(engine, ValidationError, "input.too_long", ops.set_priorities, s.fac, [P(t[0], "r" * 2001)], field="rationale")
+    refused(
+        engine, ValidationError, "input.too_long", ops.set_priorities, s.fac, [P(t[0], "r" * 2001)], field="rationale"
+    )
     ops.withdraw_theme(engine, s.fac, t[4])
     refused(engine, Conflict, "theme.not_active", ops.set_priorities, s.fac, [P(t[4])])
     ops.set_priorities(engine, s.fac, [P(t[2])])
@@ -366,8 +522,18 @@ def test_facilitator_adds_themes_until_voting_starts(engine):
     s = make_setup(engine, participants={"business": 1})
     draft = ops.add_theme(engine, s.fac, s.round_id, ops.ThemeInput("Från lapp på väggen"))
     assert draft.participant_id is None and draft.origin_round_id == s.round_id
-    refused(engine, PermissionDenied, "auth.facilitator_required", ops.add_theme, s.tokens[0], s.round_id, ops.ThemeInput("x"))
-    refused(engine, ValidationError, "input.required", ops.add_theme, s.fac, s.round_id, ops.ThemeInput(" "), field="title")
+    refused(
+        engine,
+        PermissionDenied,
+        "auth.facilitator_required",
+        ops.add_theme,
+        s.tokens[0],
+        s.round_id,
+        ops.ThemeInput("x"),
+    )
+    refused(
+        engine, ValidationError, "input.required", ops.add_theme, s.fac, s.round_id, ops.ThemeInput(" "), field="title"
+    )
     ops.set_phase(engine, s.fac, s.round_id, "reviewing")
     ops.add_theme(engine, s.fac, s.round_id, ops.ThemeInput("Under granskning"))
     ops.set_phase(engine, s.fac, s.round_id, "voting")
