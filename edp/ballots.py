@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from edp.db import write
 from edp.errors import NotFound, PhaseError, ValidationError
-from edp.models import Ballot, BallotEntry, Round, utcnow
+from edp.models import Ballot, BallotEntry, Participant, Round, utcnow
 from edp.security import new_pseudonym
-from edp.workshop import _active_theme_ids, audit, bump, participant_by_token
+from edp.workshop import _active_theme_ids, audit, bump, facilitator_workshop_id, participant_by_token
 
 Row = tuple[int, int | None, int]  # theme_id, criterion_id, value
 
@@ -104,24 +104,38 @@ def submit_ballot(engine: Engine, participant_token: str, round_id: int, choices
     the insert: a ballot that races the close is either wholly counted or refused.
     """
     with write(engine) as s:
-        p = participant_by_token(s, participant_token)
-        rnd = s.get(Round, round_id)
-        if rnd is None or rnd.workshop_id != p.workshop_id:
-            raise NotFound("round.not_found", id=round_id)
-        ws = bump(s, p.workshop_id)
-        s.refresh(rnd)
-        if not ws.is_open:
-            raise PhaseError("workshop.closed")
-        if rnd.phase != "voting":
-            raise PhaseError("ballot.not_voting", phase=rnd.phase)
-        rows = normalise(rnd, set(_active_theme_ids(s, rnd.id)), choices)
-        ballot = _store(s, rnd.id, p.id, rows)
-        detail: dict[str, Any] = {}
-        if not ws.anonymous:
-            detail = {"participant_id": p.id, "entries": [list(r) for r in rows]}
-        kind = "ballot.replaced" if ballot.times_replaced else "ballot.submitted"
-        audit(s, ws, kind, "participant", round_id=rnd.id, **detail)
-        return ballot
+        return _submit(s, participant_by_token(s, participant_token), round_id, choices, "participant")
+
+
+def submit_paper_ballot(engine: Engine, fac_token: str, participant_id: int, round_id: int, choices: Any) -> Ballot:
+    """The facilitator enters a paper ballot for a participant; the audit log says so."""
+    with write(engine) as s:
+        wid = facilitator_workshop_id(s, fac_token)
+        p = s.get(Participant, participant_id) if isinstance(participant_id, int) else None
+        if p is None or p.workshop_id != wid:
+            raise NotFound("participant.not_found", field="participant", id=participant_id)
+        return _submit(s, p, round_id, choices, "facilitator")
+
+
+def _submit(s: Session, p: Participant, round_id: int, choices: Any, role: str) -> Ballot:
+    rnd = s.get(Round, round_id)
+    if rnd is None or rnd.workshop_id != p.workshop_id:
+        raise NotFound("round.not_found", id=round_id)
+    ws = bump(s, p.workshop_id)
+    s.refresh(rnd)
+    if not ws.is_open:
+        raise PhaseError("workshop.closed")
+    if rnd.phase != "voting":
+        raise PhaseError("ballot.not_voting", phase=rnd.phase)
+    rows = normalise(rnd, set(_active_theme_ids(s, rnd.id)), choices)
+    ballot = _store(s, rnd.id, p.id, rows)
+    # The role says who entered it: a paper ballot is logged with role "facilitator".
+    detail: dict[str, Any] = {}
+    if not ws.anonymous:
+        detail = {"participant_id": p.id, "entries": [list(r) for r in rows]}
+    kind = "ballot.replaced" if ballot.times_replaced else "ballot.submitted"
+    audit(s, ws, kind, role, round_id=rnd.id, **detail)
+    return ballot
 
 
 def _store(s: Session, round_id: int, participant_id: int, rows: list[Row]) -> Ballot:

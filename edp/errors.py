@@ -44,3 +44,11 @@ class PermissionDenied(EdpError):
 
 class Conflict(EdpError):
     """The operation clashes with existing data (a duplicate, a cycle)."""
+
+
+class RowErrors(ValidationError):
+    """A file import with bad rows; nothing was imported. `rows` pairs a 1-based line number with its error."""
+
+    def __init__(self, rows: list[tuple[int, EdpError]]) -> None:
+        super().__init__("import.rows_invalid", count=len(rows))
+        self.rows = rows

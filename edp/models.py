@@ -21,8 +21,10 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     func,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -119,6 +121,8 @@ class Workshop(Base):
     passcode_hash: Mapped[str] = mapped_column(String(300))
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Whether a participant may add an organisation that is not on the actor list.
+    allow_new_actors: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Bumped by every write, so live views can poll one integer.
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -173,6 +177,8 @@ class Round(Base):
     method: Mapped[str] = mapped_column(String(20))
     phase: Mapped[str] = mapped_column(String(20), default="draft")
     revealed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Results visible while voting; off by default to avoid herding.
+    live_results: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     dots_per_participant: Mapped[int | None] = mapped_column(Integer)
     max_dots_per_theme: Mapped[int | None] = mapped_column(Integer)
     rank_count: Mapped[int | None] = mapped_column(Integer)

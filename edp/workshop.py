@@ -34,6 +34,7 @@ from edp.models import (
     StrengthArea,
     Theme,
     Workshop,
+    utcnow,
 )
 from edp.security import (
     hash_passcode,
@@ -266,17 +267,45 @@ def _open_workshop_by_code(s: Session, code: str) -> Workshop | None:
     return s.scalar(select(Workshop).where(Workshop.join_code == code, Workshop.is_open.is_(True)))
 
 
+LOGIN_FAILURES_ALLOWED = 5
+LOGIN_WINDOW = dt.timedelta(minutes=5)
+
+
 def login_facilitator(engine: Engine, workshop_id: int, passcode: str) -> str:
-    """Check the passcode; returns a session token for the facilitator operations."""
+    """Check the passcode; returns a session token for the facilitator operations.
+
+    Wrong passcodes are logged; after LOGIN_FAILURES_ALLOWED within LOGIN_WINDOW, the workshop
+    refuses logins until the window has passed, even with the right passcode.
+    """
     with write(engine) as s:
         ws = s.get(Workshop, workshop_id)
         if ws is None:
             raise NotFound("workshop.not_found", id=workshop_id)
-        if not isinstance(passcode, str) or not verify_passcode(passcode, ws.passcode_hash):
-            raise PermissionDenied("auth.wrong_passcode", field="passcode")
-        token = new_token()
-        s.add(FacilitatorSession(workshop_id=ws.id, token_hash=token_hash(token)))
-        return token
+        since = utcnow() - LOGIN_WINDOW
+        failures = s.scalar(
+            select(func.count(AuditEvent.id)).where(
+                AuditEvent.workshop_id == ws.id, AuditEvent.kind == "auth.failed", AuditEvent.at >= since
+            )
+        )
+        if failures >= LOGIN_FAILURES_ALLOWED:
+            raise PermissionDenied("auth.throttled", minutes=int(LOGIN_WINDOW.total_seconds() // 60))
+        if isinstance(passcode, str) and verify_passcode(passcode, ws.passcode_hash):
+            token = new_token()
+            s.add(FacilitatorSession(workshop_id=ws.id, token_hash=token_hash(token)))
+            audit(s, ws, "auth.login", "facilitator")
+            return token
+        # Logged in this transaction, which commits; the refusal is raised after it.
+        audit(s, ws, "auth.failed", "facilitator")
+    raise PermissionDenied("auth.wrong_passcode", field="passcode")
+
+
+def set_workshop_options(engine: Engine, fac_token: str, *, allow_new_actors: bool | None = None) -> Workshop:
+    with write(engine) as s:
+        ws = bump(s, facilitator_workshop_id(s, fac_token))
+        if allow_new_actors is not None:
+            ws.allow_new_actors = bool(allow_new_actors)
+        audit(s, ws, "workshop.options", "facilitator", allow_new_actors=ws.allow_new_actors)
+        return ws
 
 
 def set_workshop_open(engine: Engine, fac_token: str, is_open: bool) -> Workshop:
@@ -475,15 +504,33 @@ def join(
                 select(Actor).where(Actor.process_id == ws.process_id, func.lower(Actor.name) == clean.lower())
             )
             if actor is None:
+                if not ws.allow_new_actors:
+                    raise PermissionDenied("join.new_actor_not_allowed", field="actor")
                 actor = _add_actor(s, ws.process_id, clean, validate.choice(helix, "helix", HELIX_GROUPS), municipality)
         else:
             raise ValidationError("input.required", field="actor")
-        ws = bump(s, ws.id)
-        p = Participant(workshop_id=ws.id, display_name=name, actor_id=actor.id, helix=actor.helix, token=new_token())
-        s.add(p)
-        s.flush()
-        audit(s, ws, "participant.joined", "participant", helix=p.helix)
-        return p
+        return _enrol(s, ws.id, name, actor, "participant")
+
+
+def _enrol(s: Session, workshop_id: int, name: str, actor: Actor, role: str) -> Participant:
+    ws = bump(s, workshop_id)
+    p = Participant(workshop_id=ws.id, display_name=name, actor_id=actor.id, helix=actor.helix, token=new_token())
+    s.add(p)
+    s.flush()
+    audit(s, ws, "participant.joined", role, helix=p.helix)
+    return p
+
+
+def register_paper_participant(engine: Engine, fac_token: str, display_name: str, actor_id: int) -> Participant:
+    """The facilitator enrols someone without a device, to enter their paper ballot."""
+    with write(engine) as s:
+        ws = s.get(Workshop, facilitator_workshop_id(s, fac_token))
+        _require_open(ws)
+        name = validate.text(display_name, "display_name", min_len=1, max_len=DISPLAY_NAME_MAX, multiline=False)
+        actor = s.get(Actor, actor_id) if isinstance(actor_id, int) else None
+        if actor is None or actor.process_id != ws.process_id:
+            raise NotFound("actor.not_found", field="actor", id=actor_id)
+        return _enrol(s, ws.id, name, actor, "facilitator")
 
 
 # ---------------------------------------------------------------- themes

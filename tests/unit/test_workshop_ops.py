@@ -122,12 +122,27 @@ def test_closed_workshop_frees_its_join_code(engine):
 
 def test_facilitator_login_needs_the_right_passcode(engine):
     s = make_setup(engine)
-    refused(engine, PermissionDenied, "auth.wrong_passcode", ops.login_facilitator, s.workshop_id, "not-the-code")
     refused(engine, NotFound, "workshop.not_found", ops.login_facilitator, 9999, PASSCODE)
+    with pytest.raises(PermissionDenied) as info:
+        ops.login_facilitator(engine, s.workshop_id, "not-the-code")
+    assert info.value.key == "auth.wrong_passcode" and info.value.field == "passcode"
+    assert audit_kinds(engine).count("auth.failed") == 1  # logged, though the call was refused
     token = ops.login_facilitator(engine, s.workshop_id, PASSCODE)
     with read(engine) as sess:
         hashes = list(sess.scalars(select(FacilitatorSession.token_hash)))
     assert token not in hashes and len(hashes) == 2
+
+
+def test_wrong_passcodes_are_throttled_per_workshop(engine):
+    s = make_setup(engine)
+    other = make_setup(engine)
+    for _ in range(ops.LOGIN_FAILURES_ALLOWED):
+        with pytest.raises(PermissionDenied):
+            ops.login_facilitator(engine, s.workshop_id, "guess")
+    with pytest.raises(PermissionDenied) as info:
+        ops.login_facilitator(engine, s.workshop_id, PASSCODE)  # even the right one, for now
+    assert info.value.key == "auth.throttled" and info.value.params["minutes"] == 5
+    assert ops.login_facilitator(engine, other.workshop_id, PASSCODE)  # other workshops are unaffected
 
 
 def test_round_settings_are_validated_per_method(engine):
