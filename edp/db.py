@@ -98,6 +98,16 @@ def alembic_config(url: str):  # noqa: ANN201
 
 def upgrade(engine_or_url: Engine | str | None = None) -> None:
     """Migrate the database to the newest schema (idempotent)."""
+    migrate(engine_or_url, "head")
+
+
+def migrate(engine_or_url: Engine | str | None, target: str, *, down: bool = False) -> None:
+    """Upgrade (or with down=True, downgrade) to `target` ("head", "0001", ...), keeping every row.
+
+    SQLite alters a table by copying it and dropping the old one; with foreign keys on, that
+    DROP would cascade-delete every dependent row. So SQLite migrates with foreign keys off,
+    then proves with foreign_key_check that nothing dangles before it commits.
+    """
     from alembic import command
 
     if isinstance(engine_or_url, Engine):
@@ -107,9 +117,20 @@ def upgrade(engine_or_url: Engine | str | None = None) -> None:
         url = engine_or_url or database_url()
         engine = make_engine(url)
     cfg = alembic_config(url)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        if sqlite:
+            raw.execute("PRAGMA foreign_keys=OFF")  # only takes effect outside a transaction
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                (command.downgrade if down else command.upgrade)(cfg, target)
+                if sqlite and (broken := conn.exec_driver_sql("PRAGMA foreign_key_check").all()):
+                    raise RuntimeError(f"migration left dangling references: {broken[:5]}")
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 def current_revision(engine: Engine) -> str | None:

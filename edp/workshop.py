@@ -590,6 +590,24 @@ def propose(engine: Engine, participant_token: str, round_id: int, data: ThemeIn
         return theme
 
 
+def edit_own_theme(engine: Engine, participant_token: str, theme_id: int, data: ThemeInput) -> Theme:
+    """A participant rewords their own proposal, while its round is still proposing."""
+    with write(engine) as s:
+        p = participant_by_token(s, participant_token)
+        theme = s.get(Theme, theme_id)
+        if theme is None or theme.participant_id != p.id:
+            raise NotFound("theme.not_found", id=theme_id)
+        ws = bump(s, p.workshop_id)
+        _require_open(ws)
+        rnd = s.get(Round, theme.origin_round_id) if theme.origin_round_id else None
+        if rnd is None or rnd.phase != "proposing" or theme.status != "active":
+            raise PhaseError("theme.not_proposing")
+        for k, v in _clean_theme(s, ws, data).items():
+            setattr(theme, k, v)
+        audit(s, ws, "theme.edited", "participant", theme_id=theme.id)
+        return theme
+
+
 def add_theme(engine: Engine, fac_token: str, round_id: int, data: ThemeInput) -> Theme:
     """The facilitator adds a theme (e.g. from a paper note) while proposing or reviewing."""
     with write(engine) as s:

@@ -27,3 +27,21 @@ def test_upgrade_is_idempotent_and_creates_sqlite_file_with_pragmas(tmp_path):
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
     engine.dispose()
+
+
+def test_down_and_up_again_keeps_every_row(engine):
+    """SQLite rebuilds altered tables; with foreign keys on, that would cascade-delete dependants."""
+    from edp import demo
+    from edp.db import migrate
+    from tests.conftest import table_counts
+
+    demo.load(engine)
+    before = {k: v for k, v in table_counts(engine).items() if not k.startswith("revision:")}
+    assert before["ballot_entries"] > 500
+    migrate(engine, "0001", down=True)
+    assert current_revision(engine) == "0001"
+    migrate(engine, "head")
+    after = {k: v for k, v in table_counts(engine).items() if not k.startswith("revision:")}
+    assert after == before
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT allow_new_actors FROM workshops").scalars().all() == [True, True]

@@ -555,3 +555,49 @@ def test_facilitator_adds_themes_until_voting_starts(engine):
     refused(engine, PhaseError, "theme.not_editable_phase", ops.add_theme, s.fac, s.round_id, ops.ThemeInput("Sent"))
     with read(engine) as sess:
         assert [t.title for t in ops.round_themes(sess, s.round_id)] == ["Från lapp på väggen", "Under granskning"]
+
+
+def test_participant_edits_own_proposal_only_while_proposing(engine):
+    s = make_setup(engine, participants={"business": 1, "civil": 1}, phase="proposing")
+    mine = ops.propose(engine, s.tokens[0], s.round_id, ops.ThemeInput("Kulturarv"))
+    edited = ops.edit_own_theme(engine, s.tokens[0], mine.id, ops.ThemeInput("Kulturarv och turism", "Mer text"))
+    assert edited.title == "Kulturarv och turism"
+    refused(engine, NotFound, "theme.not_found", ops.edit_own_theme, s.tokens[1], mine.id, ops.ThemeInput("Kapat"))
+    refused(
+        engine,
+        ValidationError,
+        "input.too_long",
+        ops.edit_own_theme,
+        s.tokens[0],
+        mine.id,
+        ops.ThemeInput("x" * 121),
+        field="title",
+    )
+    ops.set_phase(engine, s.fac, s.round_id, "reviewing")
+    refused(engine, PhaseError, "theme.not_proposing", ops.edit_own_theme, s.tokens[0], mine.id, ops.ThemeInput("Sent"))
+
+
+def test_paper_participant_is_enrolled_by_the_facilitator(engine):
+    s = make_setup(engine, themes=2, phase="voting")
+    refused(
+        engine,
+        PermissionDenied,
+        "auth.facilitator_required",
+        ops.register_paper_participant,
+        "x",
+        "Pappers-Per",
+        s.actors["civil"],
+    )
+    refused(
+        engine, NotFound, "actor.not_found", ops.register_paper_participant, s.fac, "Pappers-Per", 99999, field="actor"
+    )
+    p = ops.register_paper_participant(engine, s.fac, "Pappers-Per", s.actors["civil"])
+    assert p.helix == "civil"
+    from edp.ballots import submit_paper_ballot
+
+    refused(engine, NotFound, "participant.not_found", submit_paper_ballot, s.fac, 99999, s.round_id, {s.themes[0]: 1})
+    submit_paper_ballot(engine, s.fac, p.id, s.round_id, {s.themes[0]: 2})
+    with read(engine) as sess:
+        last = sess.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert (last.kind, last.role) == ("ballot.submitted", "facilitator")
+    assert round_results(engine, s.round_id).themes[0]["total"] == 2

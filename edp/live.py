@@ -1,0 +1,319 @@
+"""Read models for the live screens (participant, projector, facilitator): plain frozen data,
+loaded in one short read transaction, so pages never touch the ORM or SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from edp.ballots import my_ballot
+from edp.db import read
+from edp.errors import NotFound, PermissionDenied
+from edp.models import (
+    HELIX_GROUPS,
+    Actor,
+    Ballot,
+    Participant,
+    Process,
+    Round,
+    RoundTheme,
+    StrengthArea,
+    Theme,
+    Workshop,
+)
+from edp.security import normalise_join_code
+from edp.workshop import _active_theme_ids, facilitator_workshop_id
+
+# A helix group is flagged when it has under half of an equal share (1/4) of the participants.
+UNDERREPRESENTED_SHARE = 0.5 / len(HELIX_GROUPS)
+
+
+@dataclass(frozen=True)
+class ThemeView:
+    id: int
+    title: str
+    description: str
+    strength_area_id: int | None
+    partners: str
+    next_steps: str
+    status: str
+    merged_into_id: int | None
+    participant_id: int | None
+    helix: str | None  # the proposer's helix group; None when the facilitator added it
+
+
+@dataclass(frozen=True)
+class CriterionView:
+    id: int
+    name_sv: str
+    name_en: str
+    description: str
+    weight: float
+    scale_min: int
+    scale_max: int
+
+    def name(self, lang: str) -> str:
+        return self.name_sv if lang == "sv" else self.name_en
+
+
+@dataclass(frozen=True)
+class RoundView:
+    id: int
+    seq: int
+    method: str
+    phase: str
+    prompt: str
+    revealed: bool
+    live_results: bool
+    dots_per_participant: int | None
+    max_dots_per_theme: int | None
+    rank_count: int | None
+    origin_round_id: int | None
+    criteria: tuple[CriterionView, ...]
+    themes: tuple[ThemeView, ...]  # what the ballot offers: active, merges resolved, ballot order
+
+    @property
+    def results_visible(self) -> bool:
+        """Results may be shown to the room: after the reveal, or live if the facilitator chose so."""
+        return (self.phase == "closed" and self.revealed) or (self.phase == "voting" and self.live_results)
+
+
+@dataclass(frozen=True)
+class Counts:
+    participants: dict[str, int]
+    proposals: dict[str, int]
+    ballots: dict[str, int]
+    facilitator_themes: int = 0
+
+    @property
+    def total_participants(self) -> int:
+        return sum(self.participants.values())
+
+    @property
+    def total_proposals(self) -> int:
+        return sum(self.proposals.values()) + self.facilitator_themes
+
+    @property
+    def total_ballots(self) -> int:
+        return sum(self.ballots.values())
+
+    def underrepresented(self) -> list[str]:
+        """Helix groups with no participants, or under half of an equal share of them."""
+        total = self.total_participants
+        return [g for g in HELIX_GROUPS if total == 0 or self.participants.get(g, 0) / total < UNDERREPRESENTED_SHARE]
+
+
+@dataclass(frozen=True)
+class RoundSummary:
+    id: int
+    seq: int
+    method: str
+    phase: str
+    revealed: bool
+
+
+@dataclass(frozen=True)
+class WorkshopView:
+    id: int
+    process_id: int
+    process_title: str
+    title: str
+    date: dt.date | None
+    venue: str
+    join_code: str
+    is_open: bool
+    anonymous: bool
+    allow_new_actors: bool
+    revision: int
+    rounds: tuple[RoundSummary, ...]
+    current: RoundView | None
+    counts: Counts
+    actors: tuple[tuple[int, str, str], ...]  # id, name, helix
+    strength_areas: tuple[tuple[int, str, str, str], ...]  # id, code, name_sv, name_en
+
+
+@dataclass(frozen=True)
+class ParticipantView:
+    id: int
+    display_name: str
+    helix: str
+    actor_name: str | None
+    workshop: WorkshopView
+    ballot: tuple[tuple[int, int | None, int], ...] = ()  # the current round's ballot, as stored
+    proposals: tuple[ThemeView, ...] = field(default_factory=tuple)  # own, in the current round
+
+
+def _theme_views(s: Session, ids: list[int] | None = None, *, where=None) -> list[ThemeView]:  # noqa: ANN001
+    q = select(Theme, Actor.helix).outerjoin(Actor, Actor.id == Theme.actor_id)
+    if ids is not None:
+        q = q.where(Theme.id.in_(ids))
+    if where is not None:
+        q = q.where(where)
+    out = [
+        ThemeView(
+            t.id,
+            t.title,
+            t.description,
+            t.strength_area_id,
+            t.partners,
+            t.next_steps,
+            t.status,
+            t.merged_into_id,
+            t.participant_id,
+            helix if t.participant_id is not None else None,
+        )  # fmt: skip
+        for t, helix in s.execute(q.order_by(Theme.id))
+    ]
+    if ids is not None:
+        order = {i: n for n, i in enumerate(ids)}
+        out.sort(key=lambda v: order[v.id])
+    return out
+
+
+def current_round_id(s: Session, workshop_id: int) -> int | None:
+    """The round the room is in: the latest one that has left its draft."""
+    return s.scalar(
+        select(Round.id)
+        .where(Round.workshop_id == workshop_id, Round.phase != "draft")
+        .order_by(Round.seq.desc())
+        .limit(1)
+    )
+
+
+def _round_view(s: Session, round_id: int) -> RoundView:
+    r = s.get(Round, round_id)
+    if r is None:
+        raise NotFound("round.not_found", id=round_id)
+    return RoundView(
+        r.id, r.seq, r.method, r.phase, r.prompt, r.revealed, r.live_results, r.dots_per_participant,
+        r.max_dots_per_theme, r.rank_count, r.origin_round_id,
+        tuple(CriterionView(c.id, c.name_sv, c.name_en, c.description, c.weight, c.scale_min, c.scale_max) for c in r.criteria),
+        tuple(_theme_views(s, _active_theme_ids(s, r.id))),
+    )  # fmt: skip
+
+
+def round_view(engine: Engine, round_id: int) -> RoundView:
+    with read(engine) as s:
+        return _round_view(s, round_id)
+
+
+def round_all_themes(engine: Engine, round_id: int) -> list[ThemeView]:
+    """Every theme on a round's ballot, merged and withdrawn ones included (for moderation)."""
+    with read(engine) as s:
+        ids = list(
+            s.scalars(select(RoundTheme.theme_id).where(RoundTheme.round_id == round_id).order_by(RoundTheme.position))
+        )
+        return _theme_views(s, ids)
+
+
+def _counts(s: Session, workshop_id: int, round_id: int | None) -> Counts:
+    participants = dict(
+        s.execute(
+            select(Participant.helix, func.count())
+            .where(Participant.workshop_id == workshop_id)
+            .group_by(Participant.helix)
+        ).all()
+    )
+    proposals: dict[str, int] = {}
+    ballots: dict[str, int] = {}
+    by_facilitator = 0
+    if round_id is not None:
+        for helix, n in s.execute(
+            select(Participant.helix, func.count())
+            .select_from(Theme)
+            .outerjoin(Participant, Participant.id == Theme.participant_id)
+            .where(Theme.origin_round_id == round_id)
+            .group_by(Participant.helix)
+        ):
+            if helix is None:
+                by_facilitator = n
+            else:
+                proposals[helix] = n
+        ballots = dict(
+            s.execute(
+                select(Participant.helix, func.count())
+                .select_from(Ballot)
+                .join(Participant, Participant.id == Ballot.participant_id)
+                .where(Ballot.round_id == round_id)
+                .group_by(Participant.helix)
+            ).all()
+        )
+    full = {g: 0 for g in HELIX_GROUPS}
+    return Counts({**full, **participants}, {**full, **proposals}, {**full, **ballots}, by_facilitator)
+
+
+def _workshop_view(s: Session, workshop_id: int) -> WorkshopView:
+    ws = s.get(Workshop, workshop_id)
+    if ws is None:
+        raise NotFound("workshop.not_found", id=workshop_id)
+    proc = s.get(Process, ws.process_id)
+    cur = current_round_id(s, ws.id)
+    rounds = tuple(
+        RoundSummary(r.id, r.seq, r.method, r.phase, r.revealed)
+        for r in s.scalars(select(Round).where(Round.workshop_id == ws.id).order_by(Round.seq))
+    )
+    actors = tuple(
+        s.execute(
+            select(Actor.id, Actor.name, Actor.helix).where(Actor.process_id == ws.process_id).order_by(Actor.name)
+        ).tuples()
+    )
+    areas = tuple(
+        s.execute(
+            select(StrengthArea.id, StrengthArea.code, StrengthArea.name_sv, StrengthArea.name_en).order_by(
+                StrengthArea.code
+            )
+        ).tuples()
+    )
+    return WorkshopView(
+        ws.id, ws.process_id, proc.title, ws.title, ws.date, ws.venue, ws.join_code, ws.is_open, ws.anonymous,
+        ws.allow_new_actors, ws.revision, rounds, _round_view(s, cur) if cur else None, _counts(s, ws.id, cur),
+        actors, areas,
+    )  # fmt: skip
+
+
+def workshop_view(engine: Engine, workshop_id: int) -> WorkshopView:
+    with read(engine) as s:
+        return _workshop_view(s, workshop_id)
+
+
+def facilitator_view(engine: Engine, fac_token: str) -> WorkshopView:
+    with read(engine) as s:
+        return _workshop_view(s, facilitator_workshop_id(s, fac_token))
+
+
+def open_workshop_id(engine: Engine, join_code: str) -> int | None:
+    """The open workshop with this join code, if any (for the join page)."""
+    code = normalise_join_code(join_code or "")
+    with read(engine) as s:
+        return s.scalar(select(Workshop.id).where(Workshop.join_code == code, Workshop.is_open.is_(True)))
+
+
+def participant_view(engine: Engine, token: str) -> ParticipantView:
+    with read(engine) as s:
+        p = s.scalar(select(Participant).where(Participant.token == token)) if token else None
+        if p is None:
+            raise PermissionDenied("auth.participant_unknown")
+        wv = _workshop_view(s, p.workshop_id)
+        actor = s.get(Actor, p.actor_id) if p.actor_id else None
+        ballot: tuple = ()
+        mine: tuple = ()
+        if wv.current is not None:
+            ballot = tuple(my_ballot(s, p.id, wv.current.id))
+            mine = tuple(
+                _theme_views(s, where=(Theme.participant_id == p.id) & (Theme.origin_round_id == wv.current.id))
+            )
+        return ParticipantView(p.id, p.display_name, p.helix, actor.name if actor else None, wv, ballot, mine)
+
+
+def workshop_revision(engine: Engine, workshop_id: int) -> int | None:
+    """The one cheap query a live view makes per refresh."""
+    with read(engine) as s:
+        return s.scalar(select(Workshop.revision).where(Workshop.id == workshop_id))
+
+
+def participant_workshop_id(engine: Engine, token: str) -> int | None:
+    with read(engine) as s:
+        return s.scalar(select(Participant.workshop_id).where(Participant.token == token)) if token else None
