@@ -25,14 +25,21 @@ def available_languages() -> list[str]:
     return sorted(p.parent.parent.name for p in LOCALES.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
 
 
+def catalogue_files(lang: str) -> list[Path]:
+    return sorted((LOCALES / lang / "LC_MESSAGES").glob("*.po"))
+
+
 @lru_cache(maxsize=16)
 def catalogue(lang: str) -> dict[str, str]:
-    path = LOCALES / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not path.exists():
-        return {}
-    with path.open("rb") as f:
-        cat = read_po(f, locale=lang)
-    return {m.id: m.string for m in cat if m.id and isinstance(m.id, str) and m.string}
+    """Every message of a language: edp.po (the engine) merged with the screens' catalogues
+    (one .po file per page or helper, so translators can work on one screen at a time)."""
+    out: dict[str, str] = {}
+    folder = LOCALES / lang / "LC_MESSAGES"
+    for path in sorted(folder.glob("*.po")) if folder.exists() else []:
+        with path.open("rb") as f:
+            cat = read_po(f, locale=lang)
+        out.update({m.id: m.string for m in cat if m.id and isinstance(m.id, str) and m.string})
+    return out
 
 
 def gettext(key: str, lang: str = DEFAULT_LANG) -> str:

@@ -430,6 +430,50 @@ def reveal_results(engine: Engine, fac_token: str, round_id: int, revealed: bool
         return rnd
 
 
+def set_live_results(engine: Engine, fac_token: str, round_id: int, live: bool) -> Round:
+    """Let the room see results while voting (off by default: seeing them invites herding)."""
+    with write(engine) as s:
+        ws, rnd = _round_for_facilitator(s, fac_token, round_id)
+        rnd.live_results = bool(live)
+        audit(s, ws, "round.live_results", "facilitator", round_id=rnd.id, live=rnd.live_results)
+        return rnd
+
+
+def update_actor(
+    engine: Engine, fac_token: str, actor_id: int, *, name: str, helix: str, municipality: str | None = None
+) -> Actor:
+    """Rename or regroup an actor of the facilitator's process. Participants keep the helix
+    they joined with (a snapshot), so past ballots are not re-counted."""
+    with write(engine) as s:
+        ws = bump(s, facilitator_workshop_id(s, fac_token))
+        actor = s.get(Actor, actor_id)
+        if actor is None or actor.process_id != ws.process_id:
+            raise NotFound("actor.not_found", field="actor", id=actor_id)
+        clean = validate.text(name, "actor_name", min_len=1, max_len=200, multiline=False)
+        clash = s.scalar(
+            select(Actor.id).where(
+                Actor.process_id == ws.process_id, func.lower(Actor.name) == clean.lower(), Actor.id != actor.id
+            )
+        )
+        if clash is not None:
+            raise Conflict("actor.duplicate", field="actor_name", name=clean)
+        actor.name = clean
+        actor.helix = validate.choice(helix, "helix", HELIX_GROUPS)
+        actor.municipality = validate.text(municipality, "municipality", max_len=100, multiline=False) or None
+        audit(s, ws, "actor.updated", "facilitator", actor_id=actor.id)
+        return actor
+
+
+def add_actor_as_facilitator(
+    engine: Engine, fac_token: str, name: str, helix: str, municipality: str | None = None
+) -> Actor:
+    with write(engine) as s:
+        ws = bump(s, facilitator_workshop_id(s, fac_token))
+        actor = _add_actor(s, ws.process_id, name, helix, municipality)
+        audit(s, ws, "actor.added", "facilitator", actor_id=actor.id)
+        return actor
+
+
 def _active_theme_ids(s: Session, round_id: int) -> list[int]:
     """The active themes a round's ballot offers: each theme on it, or the theme it was merged into."""
     on_ballot = list(

@@ -601,3 +601,38 @@ def test_paper_participant_is_enrolled_by_the_facilitator(engine):
         last = sess.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
     assert (last.kind, last.role) == ("ballot.submitted", "facilitator")
     assert round_results(engine, s.round_id).themes[0]["total"] == 2
+
+
+def test_live_results_flag_and_actor_updates(engine):
+    s = make_setup(engine, participants={"business": 1}, themes=1, phase="voting")
+    assert ops.set_live_results(engine, s.fac, s.round_id, True).live_results is True
+    a = ops.add_actor_as_facilitator(engine, s.fac, "Heimbygda", "civil", "Östersund")
+    refused(engine, Conflict, "actor.duplicate", ops.add_actor_as_facilitator, s.fac, "heimbygda", "civil")
+    moved = ops.update_actor(engine, s.fac, a.id, name="Heimbygda förbund", helix="civil", municipality="")
+    assert moved.name == "Heimbygda förbund" and moved.municipality is None
+    refused(
+        engine,
+        Conflict,
+        "actor.duplicate",
+        ops.update_actor,
+        s.fac,
+        a.id,
+        name="Aktör business",
+        helix="civil",
+        field="actor_name",
+    )
+    refused(
+        engine,
+        ValidationError,
+        "input.not_a_choice",
+        ops.update_actor,
+        s.fac,
+        a.id,
+        name="X",
+        helix="nope",
+        field="helix",
+    )
+    # A participant keeps the helix group they joined with.
+    ops.update_actor(engine, s.fac, s.actors["business"], name="Aktör business", helix="academia")
+    with read(engine) as sess:
+        assert sess.scalar(select(Participant.helix)) == "business"

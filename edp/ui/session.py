@@ -1,0 +1,70 @@
+"""Who is using this browser tab: participant (?p=TOKEN), projector (?projector=ID),
+facilitator (a login held in session_state) or visitor. Tokens live in the URL or session
+only; everything else is read from the database on each run."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from edp.errors import EdpError
+from edp.live import participant_workshop_id
+from edp.ui.common import engine
+
+FAC_TOKEN = "fac_token"
+FAC_WORKSHOP = "fac_workshop"
+
+
+def participant_token() -> str | None:
+    token = st.query_params.get("p")
+    if token and participant_workshop_id(engine(), token) is not None:
+        return token
+    return None
+
+
+def projector_workshop() -> int | None:
+    raw = st.query_params.get("projector", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def join_code_param() -> str:
+    return st.query_params.get("join", "")
+
+
+def facilitator_token() -> str | None:
+    return st.session_state.get(FAC_TOKEN)
+
+
+def facilitator_workshop() -> int | None:
+    return st.session_state.get(FAC_WORKSHOP)
+
+
+def sign_in_facilitator(workshop_id: int, token: str) -> None:
+    st.session_state[FAC_TOKEN] = token
+    st.session_state[FAC_WORKSHOP] = workshop_id
+
+
+def sign_out_facilitator() -> None:
+    st.session_state.pop(FAC_TOKEN, None)
+    st.session_state.pop(FAC_WORKSHOP, None)
+
+
+def role() -> str:
+    if projector_workshop() is not None:
+        return "projector"
+    if participant_token() is not None:
+        return "participant"
+    if facilitator_token():
+        return "facilitator"
+    return "visitor"
+
+
+def become_participant(token: str) -> None:
+    """The personal URL: reloading it, or opening it after a restart, is the same participant."""
+    st.query_params.clear()
+    st.query_params["p"] = token
+
+
+def error_text(err: EdpError) -> str:
+    from edp.ui.common import lang
+
+    return err.message(lang())
