@@ -6,7 +6,7 @@ PORT ?= 8501
 # 127.0.0.1 keeps the app on this machine; use ADDRESS=0.0.0.0 to let phones in the room join.
 ADDRESS ?= 127.0.0.1
 
-.PHONY: setup run test demo lint
+.PHONY: setup run room test demo lint
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ demo: setup
 
 run: demo
 	$(BIN)/python -m streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
+
+# A real workshop: serve the devices in the room on the venue network (QR code uses the LAN address).
+room: demo
+	$(BIN)/python -m edp room --port $(PORT)
 
 test: setup
 	$(BIN)/python -m pytest

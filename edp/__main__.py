@@ -103,6 +103,13 @@ def cmd_export_ballots(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_room(args: argparse.Namespace) -> int:
+    from edp import room
+
+    upgrade(_engine(args))
+    return room.main(args.port)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from bench.run import main as bench_main
 
@@ -131,6 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     res.add_argument("--round", type=int, required=True, metavar="ID")
     res.add_argument("--format", choices=("json", "csv"), default="json")
     res.set_defaults(func=cmd_results)
+
+    room = sub.add_parser("room", help="serve the app to the devices in the room (venue network)")
+    room.add_argument("--port", type=int, default=8501)
+    room.set_defaults(func=cmd_room)
 
     bench = sub.add_parser("bench", help="run the engine benchmark (figures, not tests)")
     bench.set_defaults(func=cmd_bench)

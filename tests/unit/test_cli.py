@@ -189,3 +189,22 @@ def test_bad_arguments_are_refused_by_the_parser(capsys):
         main(["results", "--round", "abc"])
     assert info.value.code == 2
     assert "invalid int value" in capsys.readouterr().err
+
+
+def test_room_binds_to_the_network_and_uses_the_public_url(monkeypatch):
+    from edp import room
+
+    monkeypatch.setenv("EDP_PUBLIC_URL", "https://edp.example.se/")
+    cmd, env, warnings = room.room_command(8600)
+    assert cmd[cmd.index("--server.address") + 1] == "0.0.0.0" and "8600" in cmd
+    assert env["EDP_PUBLIC_URL"] == "https://edp.example.se" and warnings == []
+
+
+def test_room_warns_when_the_join_address_is_loopback(monkeypatch):
+    from edp import config, room
+
+    monkeypatch.delenv("EDP_PUBLIC_URL", raising=False)
+    monkeypatch.setattr(config, "lan_address", lambda: "127.0.0.1")
+    _, env, warnings = room.room_command(8501)
+    assert env["EDP_PUBLIC_URL"] == "http://127.0.0.1:8501"
+    assert len(warnings) == 1 and "only reachable from this computer" in warnings[0]
