@@ -133,6 +133,7 @@ class WorkshopView:
     counts: Counts
     actors: tuple[tuple[int, str, str], ...]  # id, name, helix
     strength_areas: tuple[tuple[int, str, str, str], ...]  # id, code, name_sv, name_en
+    allow_unregistered: bool = True
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ def _counts(s: Session, workshop_id: int, round_id: int | None) -> Counts:
     participants = dict(
         s.execute(
             select(Participant.helix, func.count())
-            .where(Participant.workshop_id == workshop_id)
+            .where(Participant.workshop_id == workshop_id, Participant.joined_at.is_not(None))
             .group_by(Participant.helix)
         ).all()
     )
@@ -270,7 +271,7 @@ def _workshop_view(s: Session, workshop_id: int) -> WorkshopView:
     return WorkshopView(
         ws.id, ws.process_id, proc.title, ws.title, ws.date, ws.venue, ws.join_code, ws.is_open, ws.anonymous,
         ws.allow_new_actors, ws.revision, rounds, _round_view(s, cur) if cur else None, _counts(s, ws.id, cur),
-        actors, areas,
+        actors, areas, ws.allow_unregistered,
     )  # fmt: skip
 
 

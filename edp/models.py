@@ -123,6 +123,8 @@ class Workshop(Base):
     anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
     # Whether a participant may add an organisation that is not on the actor list.
     allow_new_actors: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Whether people not on the registration list may join by code.
+    allow_unregistered: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Bumped by every write, so live views can poll one integer.
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -161,7 +163,9 @@ class Participant(Base):
     # A snapshot: later changes to the actor do not rewrite past votes' helix.
     helix: Mapped[str] = mapped_column(String(20))
     token: Mapped[str] = mapped_column(String(64), unique=True)
-    joined_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # None for a pre-registered participant who has not yet opened their personal link.
+    joined_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    registered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     actor: Mapped[Actor | None] = relationship()
 

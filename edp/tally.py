@@ -310,7 +310,7 @@ def load_round_input(s: Session, round_id: int) -> RoundInput:
     participants = dict(
         s.execute(
             select(Participant.helix, func.count(Participant.id))
-            .where(Participant.workshop_id == rnd.workshop_id)
+            .where(Participant.workshop_id == rnd.workshop_id, Participant.joined_at.is_not(None))
             .group_by(Participant.helix)
         ).all()
     )

@@ -103,7 +103,22 @@ def participant_by_token(s: Session, token: str) -> Participant:
     p = s.scalar(select(Participant).where(Participant.token == token))
     if p is None:
         raise PermissionDenied("auth.participant_unknown")
+    if p.joined_at is None:  # a pre-registered participant acting for the first time has arrived
+        p.joined_at = utcnow()
     return p
+
+
+def claim_registration(engine: Engine, participant_token: str) -> Participant:
+    """Mark a pre-registered participant as arrived (first scan of their card); idempotent."""
+    with write(engine) as s:
+        p = s.scalar(select(Participant).where(Participant.token == participant_token)) if participant_token else None
+        if p is None:
+            raise PermissionDenied("auth.participant_unknown")
+        if p.joined_at is None:
+            ws = bump(s, p.workshop_id)
+            p.joined_at = utcnow()
+            audit(s, ws, "participant.arrived", "participant", helix=p.helix)
+        return p
 
 
 def _round_for_facilitator(s: Session, token: str, round_id: int) -> tuple[Workshop, Round]:
@@ -299,12 +314,23 @@ def login_facilitator(engine: Engine, workshop_id: int, passcode: str) -> str:
     raise PermissionDenied("auth.wrong_passcode", field="passcode")
 
 
-def set_workshop_options(engine: Engine, fac_token: str, *, allow_new_actors: bool | None = None) -> Workshop:
+def set_workshop_options(
+    engine: Engine,
+    fac_token: str,
+    *,
+    allow_new_actors: bool | None = None,
+    allow_unregistered: bool | None = None,
+) -> Workshop:
     with write(engine) as s:
         ws = bump(s, facilitator_workshop_id(s, fac_token))
         if allow_new_actors is not None:
             ws.allow_new_actors = bool(allow_new_actors)
-        audit(s, ws, "workshop.options", "facilitator", allow_new_actors=ws.allow_new_actors)
+        if allow_unregistered is not None:
+            ws.allow_unregistered = bool(allow_unregistered)
+        audit(
+            s, ws, "workshop.options", "facilitator",
+            allow_new_actors=ws.allow_new_actors, allow_unregistered=ws.allow_unregistered,
+        )  # fmt: skip
         return ws
 
 
@@ -537,6 +563,8 @@ def join(
         if ws is None:
             closed = s.scalar(select(Workshop.id).where(Workshop.join_code == code))
             raise NotFound("join.code_closed" if closed else "join.code_unknown", field="join_code", code=code)
+        if not ws.allow_unregistered:
+            raise PermissionDenied("join.registration_required", field="join_code")
         name = validate.text(display_name, "display_name", min_len=1, max_len=DISPLAY_NAME_MAX, multiline=False)
         if actor_id is not None:
             actor = s.get(Actor, actor_id)
@@ -558,7 +586,14 @@ def join(
 
 def _enrol(s: Session, workshop_id: int, name: str, actor: Actor, role: str) -> Participant:
     ws = bump(s, workshop_id)
-    p = Participant(workshop_id=ws.id, display_name=name, actor_id=actor.id, helix=actor.helix, token=new_token())
+    p = Participant(
+        workshop_id=ws.id,
+        display_name=name,
+        actor_id=actor.id,
+        helix=actor.helix,
+        token=new_token(),
+        joined_at=utcnow(),
+    )
     s.add(p)
     s.flush()
     audit(s, ws, "participant.joined", role, helix=p.helix)
