@@ -59,8 +59,14 @@ def field_label(field: str, lang: str = DEFAULT_LANG) -> str:
     return gettext(f"field.{field}", lang) if f"field.{field}" in catalogue("en") else field
 
 
+PHASE_PARAMS = ("phase", "current", "requested")
+
+
 def error_message(err: EdpError, lang: str = DEFAULT_LANG) -> str:
     params = dict(err.params)
     if err.field is not None:
         params["field"] = field_label(err.field, lang)
+    for name in PHASE_PARAMS:  # phase codes read as words: "fas: stängd", not "fas: closed"
+        if name in params:
+            params[name] = gettext(f"phase.{params[name]}", lang).lower()
     return t(err.key, lang, **params)

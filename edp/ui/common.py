@@ -10,6 +10,7 @@ from edp import config, i18n
 from edp.db import make_engine, upgrade
 
 LANG_KEY = "lang"
+LANG_WIDGET = "lang_select"
 LANG_NAMES = {"sv": "Svenska", "en": "English"}
 
 
@@ -34,13 +35,22 @@ def t(key: str, **params) -> str:  # noqa: ANN003
     return i18n.t(key, lang(), **params)
 
 
+def _chosen_language() -> None:
+    st.session_state[LANG_KEY] = st.session_state[LANG_WIDGET]
+
+
 def language_switch() -> None:
-    if LANG_KEY not in st.session_state:
-        st.session_state[LANG_KEY] = config.default_lang()
+    """The sidebar language choice. The chosen language lives in session_state[LANG_KEY]; the
+    widget only mirrors it, so a widget Streamlit re-creates (e.g. on the first run's page
+    switch) shows the current language instead of falling back to its first option."""
+    current = lang()
+    st.session_state[LANG_KEY] = current
     options = i18n.available_languages()
+    st.session_state[LANG_WIDGET] = current
     st.sidebar.selectbox(
-        i18n.t("ui.language", lang()),
+        i18n.t("ui.language", current),
         options,
-        key=LANG_KEY,
+        key=LANG_WIDGET,
+        on_change=_chosen_language,
         format_func=lambda code: LANG_NAMES.get(code, code),
     )

@@ -91,7 +91,7 @@ def test_swedish_is_default_and_sidebar_switches_to_english(use_db, demo_templat
     at = run_app()
     assert "Processer" in values(at.header)
     assert "Processes" not in values(at.header)
-    switch = at.sidebar.selectbox(key="lang")
+    switch = at.sidebar.selectbox(key="lang_select")
     assert switch.value == "sv"
     assert switch.label == "Språk"
 

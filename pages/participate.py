@@ -1,0 +1,171 @@
+"""The participant's page (?p=TOKEN): who they are, then what the current round asks of them:
+wait, propose, watch the review, vote, or see the result. It follows the phase by itself."""
+
+import streamlit as st
+
+from edp import workshop as ops
+from edp.ballots import submit_ballot
+from edp.errors import EdpError
+from edp.live import ParticipantView, RoundView, participant_view, workshop_view
+from edp.ui.ballot import (
+    ballot_form,
+    participant_view_key,
+    result_lines,
+    show_stored_ballot,
+    theme_fields,
+    unsent_ballot,
+)
+from edp.ui.common import engine, lang, t
+from edp.ui.live import follow
+from edp.ui.results import cached_results
+from edp.ui.session import participant_token
+from edp.ui.text import plain
+
+FLASH = "participant-flash"  # a confirmation that survives the rerun after a successful write
+
+
+def flash(message: str) -> None:
+    st.session_state[FLASH] = message
+    st.rerun()
+
+
+def show_flash() -> None:
+    if message := st.session_state.pop(FLASH, None):
+        st.success(message, icon=":material/check_circle:")
+
+
+def live_key(workshop_id: int) -> tuple:
+    try:
+        return participant_view_key(workshop_view(engine(), workshop_id))
+    except EdpError:
+        return ()
+
+
+def proposing(token: str, me: ParticipantView, rnd: RoundView) -> None:
+    areas = me.workshop.strength_areas
+    st.subheader(t("ui.participant.propose_header"))
+    st.caption(t("ui.participant.propose_intro"))
+    # A new form key after each proposal gives an empty form; a refused one keeps what was typed.
+    generation = st.session_state.setdefault(f"propose-gen-{rnd.id}", 0)
+    with st.form(key=f"propose-{rnd.id}-{generation}"):
+        data = theme_fields(areas, key=f"propose-{rnd.id}-{generation}")
+        sent = st.form_submit_button(
+            t("ui.participant.submit_proposal"), key=f"propose-{rnd.id}-submit", type="primary", width="stretch"
+        )
+    if sent:
+        try:
+            ops.propose(engine(), token, rnd.id, data)
+        except EdpError as err:
+            st.error(err.message(lang()))
+        else:
+            st.session_state[f"propose-gen-{rnd.id}"] = generation + 1
+            flash(t("ui.participant.proposal_saved"))
+    show_flash()
+
+    if not me.proposals:
+        return
+    st.subheader(t("ui.participant.own_proposals"))
+    st.caption(t("ui.participant.own_proposals_editable"))
+    for th in me.proposals:
+        with st.container(border=True, key=f"own-{th.id}"):
+            plain(th.title, key=f"own-{th.id}-title", kind="strong")
+            if th.description:
+                plain(th.description, key=f"own-{th.id}-description")
+            with st.expander(t("ui.participant.edit_proposal")), st.form(key=f"edit-{th.id}"):
+                edited = theme_fields(areas, key=f"edit-{th.id}", initial=th)
+                saved = st.form_submit_button(t("ui.participant.save_changes"), key=f"edit-{th.id}-save")
+            if saved:
+                try:
+                    ops.edit_own_theme(engine(), token, th.id, edited)
+                except EdpError as err:
+                    st.error(err.message(lang()))
+                else:
+                    flash(t("ui.participant.proposal_updated"))
+
+
+def reviewing(rnd: RoundView) -> None:
+    st.caption(t("ui.participant.reviewing"))
+    if not rnd.themes:
+        st.info(t("ui.participant.no_themes"))
+    for th in rnd.themes:
+        with st.container(border=True, key=f"review-{th.id}"):
+            plain(th.title, key=f"review-{th.id}-title", kind="strong")
+            if th.description:
+                plain(th.description, key=f"review-{th.id}-description")
+
+
+def voting(token: str, me: ParticipantView, rnd: RoundView) -> None:
+    key = f"ballot-{rnd.id}"
+    choices = ballot_form(rnd, me.ballot, key=key)
+    if choices is not None:
+        try:
+            submit_ballot(engine(), token, rnd.id, choices)
+        except EdpError as err:
+            st.error(err.message(lang()))
+        else:
+            st.rerun()  # shows what the database now holds, below
+    show_stored_ballot(rnd, me.ballot, key=key)
+
+
+def late_ballots(token: str, me: ParticipantView) -> None:
+    """A ballot whose button was pressed as its round left voting: the engine still gets it,
+    and its refusal is shown, so a vote is never dropped without a word."""
+    cur = me.workshop.current
+    shown = cur.id if cur is not None and cur.phase == "voting" else None
+    for r in me.workshop.rounds:
+        if r.id != shown and (choices := unsent_ballot(f"ballot-{r.id}")) is not None:
+            try:
+                submit_ballot(engine(), token, r.id, choices)
+            except EdpError as err:
+                st.error(err.message(lang()))
+
+
+def closed(me: ParticipantView, rnd: RoundView) -> None:
+    if not rnd.results_visible:
+        st.info(t("ui.participant.waiting_results"))
+        return
+    st.subheader(t("ui.participant.results_header"))
+    try:
+        results = cached_results(rnd.id, me.workshop.revision)
+    except EdpError as err:
+        st.error(err.message(lang()))
+        return
+    for theme_id, line in result_lines(results):
+        plain(line, key=f"result-{theme_id}")
+
+
+token = participant_token() or ""
+try:
+    me = participant_view(engine(), token)
+except EdpError as err:
+    st.error(err.message(lang()))
+    st.stop()
+ws = me.workshop
+follow(ws.id, lambda: live_key(ws.id))
+
+plain(ws.title, key="participant-workshop", kind="title")
+st.caption(t("ui.participant.joined_as"))
+who = [me.display_name, f"{me.actor_name} ({t(f'helix.{me.helix}')})" if me.actor_name else t(f"helix.{me.helix}")]
+plain("\n".join(who), key="participant-who", kind="strong")
+st.divider()
+
+late_ballots(token, me)
+if not ws.is_open:
+    st.info(t("ui.participant.workshop_closed"))
+rnd = ws.current
+if rnd is None or rnd.phase == "draft":
+    if ws.is_open:
+        st.info(t("ui.participant.waiting"), icon=":material/hourglass_empty:")
+    st.stop()
+
+st.caption(t("ui.participant.round", seq=rnd.seq, method=t(f"method.{rnd.method}"), phase=t(f"phase.{rnd.phase}")))
+if rnd.prompt:
+    plain(rnd.prompt, key=f"round-{rnd.id}-prompt")
+if rnd.phase == "proposing":
+    proposing(token, me, rnd)
+elif rnd.phase == "reviewing":
+    reviewing(rnd)
+elif rnd.phase == "voting":
+    voting(token, me, rnd)
+else:
+    closed(me, rnd)
