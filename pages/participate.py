@@ -136,6 +136,10 @@ def closed(me: ParticipantView, rnd: RoundView) -> None:
 
 token = participant_token() or ""
 try:
+    if not st.session_state.get("arrived"):
+        # Opening a personal link (a scanned registration card) counts as arriving; once per session.
+        ops.claim_registration(engine(), token)
+        st.session_state["arrived"] = True
     me = participant_view(engine(), token)
 except EdpError as err:
     st.error(err.message(lang()))

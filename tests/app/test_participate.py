@@ -409,3 +409,24 @@ def test_typed_markup_in_theme_titles_is_shown_literally(engine, phase):
         for word in ("fet", "länk", "stjärnor"):
             assert word not in element.value
     assert not [w.label for w in [*at.button, *at.checkbox, *at.radio] if any(x in w.label for x in TYPED)]
+
+
+def test_opening_a_registration_card_link_counts_as_arriving(tmp_path, monkeypatch):
+    from edp.db import make_engine, upgrade
+    from edp.live import workshop_view as wv
+    from edp.registrations import import_registrations
+    from tests.factory import make_setup
+
+    url = f"sqlite:///{tmp_path / 'reg.sqlite'}"
+    monkeypatch.setenv("EDP_DATABASE_URL", url)
+    eng = make_engine(url)
+    upgrade(eng)
+    s = make_setup(eng)
+    (p,) = import_registrations(eng, s.fac, "name,organisation,helix\nEva,Aktör public,public\n")
+    assert wv(eng, s.workshop_id).counts.participants["public"] == 0
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.query_params["p"] = p.token
+    at.run()
+    assert not at.exception
+    assert wv(eng, s.workshop_id).counts.participants["public"] == 1
+    eng.dispose()
