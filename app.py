@@ -1,12 +1,32 @@
-"""The router: page config, language, then the page set."""
+"""The router: page config, language, role, then that role's page set."""
 
 import streamlit as st
 
 from edp.ui.common import language_switch, t
+from edp.ui.session import join_code_param, role
 from edp.ui.text import page_style
 
 st.set_page_config(page_title="EDP", page_icon=":material/groups:", layout="wide")
 page_style()
-language_switch()
-page = st.navigation([st.Page("pages/home.py", title=t("ui.home"), icon=":material/home:", default=True)])
-page.run()
+who = role()
+if who != "projector":
+    language_switch()
+
+
+if who == "participant":
+    pages = [
+        st.Page("pages/participate.py", title=t("ui.nav.participate"), icon=":material/how_to_vote:", default=True)
+    ]
+elif who == "projector":
+    pages = [st.Page("pages/projector.py", title=t("ui.nav.projector"), icon=":material/tv:", default=True)]
+else:
+    joining = bool(join_code_param())
+    pages = [
+        st.Page("pages/home.py", title=t("ui.home"), icon=":material/home:", default=not joining),
+        st.Page("pages/join.py", title=t("ui.nav.join"), icon=":material/login:", default=joining),
+        st.Page("pages/facilitate.py", title=t("ui.nav.facilitate"), icon=":material/tune:"),
+        st.Page("pages/setup.py", title=t("ui.nav.setup"), icon=":material/settings:"),
+        st.Page("pages/register.py", title=t("ui.nav.register"), icon=":material/badge:"),
+        st.Page("pages/results.py", title=t("ui.nav.results"), icon=":material/leaderboard:"),
+    ]
+st.navigation(pages, position="hidden" if who in ("participant", "projector") else "sidebar").run()

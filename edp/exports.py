@@ -1,13 +1,20 @@
-"""File writers. For now: the pseudonymous ballot export that lets anyone recount a round."""
+"""File writers: the pseudonymous ballot export that lets anyone recount a round, and a round's
+tally as CSV and XLSX (every text cell guarded against spreadsheet formula injection)."""
 
 from __future__ import annotations
 
+import io
+import math
+from typing import Any
+
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
 from edp.db import read
-from edp.models import Round
-from edp.tally import load_round_input, resolve_merges
+from edp.i18n import t
+from edp.models import HELIX_GROUPS, Round
+from edp.tally import BALANCED_LABEL, RoundResult, load_round_input, resolve_merges
 
 BALLOT_COLUMNS = ["ballot", "helix", "theme_id", "counted_theme_id", "theme_title", "criterion", "value"]
 
@@ -35,3 +42,144 @@ def ballot_rows(engine: Engine, round_id: int) -> pd.DataFrame:
     )
     out["counted_theme_id"] = out["counted_theme_id"].astype("Int64")
     return out
+
+
+# ---------------------------------------------------------------- tallies as spreadsheets
+
+# A spreadsheet evaluates a cell that starts with one of these (CSV/formula injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+HELIX_COLUMNS = [f"helix_{g}" for g in HELIX_GROUPS]
+# Per-method columns, after the common ones; criteria means follow for score rounds.
+METHOD_COLUMNS = {
+    "dots": ["share"],
+    "approval": ["share"],
+    "rank": ["mean_rank"],
+    "score": ["n", "dispersion"],
+}
+TAIL_COLUMNS = ["consensus", "agreement_voters", "agreement_helix", *HELIX_COLUMNS, "merged_from"]
+
+
+def _as_dict(result: RoundResult | dict[str, Any]) -> dict[str, Any]:
+    return result.as_dict() if isinstance(result, RoundResult) else result
+
+
+def tally_columns(result: RoundResult | dict[str, Any]) -> list[str]:
+    r = _as_dict(result)
+    means = [f"mean_{c['name_en']}" for c in r["criteria"]] if r["method"] == "score" else []
+    head = ["rank", "tied", "theme_id", "title", "total", "balanced", "voters"]
+    return [*head, *METHOD_COLUMNS.get(r["method"], []), *means, *TAIL_COLUMNS]
+
+
+def tally_frame(result: RoundResult | dict[str, Any]) -> pd.DataFrame:
+    """One row per ranked theme, in ranking order, with stable English column names."""
+    r = _as_dict(result)
+    rows = []
+    for theme in r["themes"]:
+        row = {k: v for k, v in theme.items() if not isinstance(v, dict | list)}
+        row.update({f"helix_{g}": theme["by_helix"].get(g) for g in HELIX_GROUPS})
+        row.update({f"mean_{name}": v for name, v in (theme.get("criteria_means") or {}).items()})
+        row["merged_from"] = ";".join(str(i) for i in theme.get("merged_from", []))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=tally_columns(r))
+
+
+def guard_text(value: Any) -> Any:
+    """A string a spreadsheet would read as a formula gets a leading apostrophe; anything else is kept."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def safe_csv(frame: pd.DataFrame) -> bytes:
+    """CSV (UTF-8 with BOM, so Excel reads å, ä, ö) with every text cell guarded against formulas."""
+    guarded = frame.copy()
+    for col in guarded.columns:
+        if guarded[col].dtype == object or pd.api.types.is_string_dtype(guarded[col]):
+            guarded[col] = guarded[col].map(guard_text)
+    guarded.columns = [guard_text(str(c)) for c in guarded.columns]
+    return guarded.to_csv(index=False).encode("utf-8-sig")
+
+
+def tally_csv(result: RoundResult | dict[str, Any]) -> bytes:
+    return safe_csv(tally_frame(result))
+
+
+def ballots_csv(engine: Engine, round_id: int) -> bytes:
+    """The pseudonymous ballots of a round (ballot_rows) as a guarded CSV."""
+    return safe_csv(ballot_rows(engine, round_id))
+
+
+def _cell_value(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _write_rows(ws: Any, rows: list[list[Any]]) -> None:  # noqa: ANN401 - an openpyxl worksheet
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=c, value=_cell_value(value))
+            if isinstance(cell.value, str):
+                # openpyxl would store "=..." as a formula; as a string with a quote prefix
+                # Excel and LibreOffice show it as text and never evaluate it.
+                cell.data_type = "s"
+                if cell.value.startswith(FORMULA_STARTS):
+                    cell.quotePrefix = True
+
+
+def tally_xlsx(result: RoundResult | dict[str, Any], lang: str) -> bytes:
+    """The tally as a workbook: the ranking (headers in `lang`), turnout per helix group, and notes."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    r = _as_dict(result)
+    frame = tally_frame(r)
+    wb = Workbook()
+    ranking = wb.active
+    ranking.title = t("ui.res.xlsx.sheet_ranking", lang)
+    headers = [_column_label(col, r, lang) for col in frame.columns]
+    body = [[_cell_value(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+    _write_rows(ranking, [headers, *body])
+
+    turnout = wb.create_sheet(t("ui.res.xlsx.sheet_turnout", lang))
+    tr = r["turnout"]
+    rows = [[t("ui.res.col.helix", lang), t("ui.res.col.participants", lang), t("ui.res.col.ballots", lang),
+             t("ui.res.col.rate", lang)]]  # fmt: skip
+    rows += [[t(f"helix.{g}", lang), v["participants"], v["ballots"], v["rate"]] for g, v in tr["by_helix"].items()]
+    o = tr["overall"]
+    rows.append([t("ui.res.col.all", lang), o["participants"], o["ballots"], o["rate"]])
+    _write_rows(turnout, rows)
+
+    notes = wb.create_sheet(t("ui.res.xlsx.sheet_notes", lang))
+    _write_rows(
+        notes,
+        [
+            [t("ui.res.col.round", lang), r["round"]],
+            [t("ui.res.col.method", lang), t(f"method.{r['method']}", lang)],
+            [t("ui.res.col.balanced", lang), BALANCED_LABEL.get(lang, BALANCED_LABEL["en"])],
+            [t("ui.res.col.consensus", lang), t("ui.res.consensus_help", lang)],
+        ],
+    )
+    for ws in (ranking, turnout):
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        ws.freeze_panes = "A2"
+    ranking.column_dimensions["D"].width = 50
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _column_label(col: str, result: dict[str, Any], lang: str) -> str:
+    if col.startswith("helix_"):
+        return t(f"helix.{col.removeprefix('helix_')}", lang)
+    if col.startswith("mean_"):
+        name = col.removeprefix("mean_")
+        crit = next((c for c in result["criteria"] if c["name_en"] == name), None)
+        label = (crit["name_sv"] if lang == "sv" else crit["name_en"]) if crit else name
+        return t("ui.res.col.mean_of", lang, name=label)
+    if col == "total":
+        return t(f"ui.res.chart.value.{result['method']}", lang)
+    return t(f"ui.res.col.{col}", lang)

@@ -217,13 +217,23 @@ def add_actor(engine: Engine, process_id: int, name: str, helix: str, municipali
         return _add_actor(s, process_id, name, helix, municipality)
 
 
+def actor_named(s: Session, process_id: int, name: str) -> Actor | None:
+    """The process's actor with this name, ignoring case in any script ("Åre" = "åre").
+
+    Compared in Python: SQLite's lower() folds ASCII only. Actor lists are small."""
+    key = name.casefold()
+    return next(
+        (a for a in s.scalars(select(Actor).where(Actor.process_id == process_id)) if a.name.casefold() == key), None
+    )
+
+
 def _add_actor(s: Session, process_id: int, name: str, helix: str, municipality: str | None) -> Actor:
     if s.get(Process, process_id) is None:
         raise NotFound("process.not_found", id=process_id)
     name = validate.text(name, "actor_name", min_len=1, max_len=200, multiline=False)
     helix = validate.choice(helix, "helix", HELIX_GROUPS)
     municipality = validate.text(municipality, "municipality", max_len=100, multiline=False) or None
-    if s.scalar(select(Actor.id).where(Actor.process_id == process_id, func.lower(Actor.name) == name.lower())):
+    if actor_named(s, process_id, name) is not None:
         raise Conflict("actor.duplicate", field="actor_name", name=name)
     actor = Actor(process_id=process_id, name=name, helix=helix, municipality=municipality)
     s.add(actor)
@@ -241,6 +251,8 @@ def create_workshop(
     venue: str = "",
     anonymous: bool = True,
     join_code: str | None = None,
+    allow_new_actors: bool = True,
+    allow_unregistered: bool = True,
 ) -> Workshop:
     with write(engine) as s:
         if s.get(Process, process_id) is None:
@@ -268,6 +280,8 @@ def create_workshop(
             passcode_hash=hash_passcode(passcode),
             is_open=True,
             anonymous=bool(anonymous),
+            allow_new_actors=bool(allow_new_actors),
+            allow_unregistered=bool(allow_unregistered),
         )
         s.add(ws)
         try:
@@ -312,6 +326,12 @@ def login_facilitator(engine: Engine, workshop_id: int, passcode: str) -> str:
         # Logged in this transaction, which commits; the refusal is raised after it.
         audit(s, ws, "auth.failed", "facilitator")
     raise PermissionDenied("auth.wrong_passcode", field="passcode")
+
+
+def logout_facilitator(engine: Engine, fac_token: str) -> None:
+    """End a facilitator session: the token stops working everywhere."""
+    with write(engine) as s:
+        s.execute(delete(FacilitatorSession).where(FacilitatorSession.token_hash == token_hash(fac_token or "")))
 
 
 def set_workshop_options(
@@ -476,12 +496,8 @@ def update_actor(
         if actor is None or actor.process_id != ws.process_id:
             raise NotFound("actor.not_found", field="actor", id=actor_id)
         clean = validate.text(name, "actor_name", min_len=1, max_len=200, multiline=False)
-        clash = s.scalar(
-            select(Actor.id).where(
-                Actor.process_id == ws.process_id, func.lower(Actor.name) == clean.lower(), Actor.id != actor.id
-            )
-        )
-        if clash is not None:
+        clash = actor_named(s, ws.process_id, clean)
+        if clash is not None and clash.id != actor.id:
             raise Conflict("actor.duplicate", field="actor_name", name=clean)
         actor.name = clean
         actor.helix = validate.choice(helix, "helix", HELIX_GROUPS)
@@ -572,9 +588,7 @@ def join(
                 raise NotFound("actor.not_found", field="actor", id=actor_id)
         elif actor_name:
             clean = validate.text(actor_name, "actor_name", min_len=1, max_len=200, multiline=False)
-            actor = s.scalar(
-                select(Actor).where(Actor.process_id == ws.process_id, func.lower(Actor.name) == clean.lower())
-            )
+            actor = actor_named(s, ws.process_id, clean)
             if actor is None:
                 if not ws.allow_new_actors:
                     raise PermissionDenied("join.new_actor_not_allowed", field="actor")

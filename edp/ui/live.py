@@ -13,23 +13,36 @@ from edp.ui.common import engine
 POLL_INTERVAL = "2s"
 
 
-def follow(workshop_id: int, view_key: Callable[[], Hashable] | None = None, *, interval: str = POLL_INTERVAL) -> None:
+def follow(
+    workshop_id: int,
+    view_key: Callable[[], Hashable] | None = None,
+    *,
+    seen_revision: int | None = None,
+    interval: str = POLL_INTERVAL,
+) -> None:
     """Rerun the whole page when the workshop changes.
 
-    `view_key` is called only after the revision moved; the page reruns only if its value
-    changed too (a participant typing a proposal is not interrupted by others' proposals).
+    A full run of the page records what it drew (the revision, or `seen_revision` when the
+    page loaded its data under a known revision) and never reruns itself: a rerun in the
+    middle of a run would throw away the click that run is handling. Only the timer's
+    fragment runs compare and trigger a rerun. `view_key` narrows "changed" further: it is
+    called only after the revision moved, and the page reruns only if its value changed too
+    (a participant typing a proposal is not interrupted by others' proposals).
     """
-    rev_key, view_state = f"_rev_{workshop_id}", f"_view_{workshop_id}"
+    rev_key, view_state, full_run = f"_rev_{workshop_id}", f"_view_{workshop_id}", f"_full_{workshop_id}"
+    st.session_state[rev_key] = seen_revision if seen_revision is not None else workshop_revision(engine(), workshop_id)
+    if view_key is not None:
+        st.session_state[view_state] = view_key()
+    st.session_state[full_run] = True
 
     @st.fragment(run_every=interval)
     def _poll() -> None:
+        if st.session_state.pop(full_run, False):
+            return  # part of the page's own run: nothing to compare yet
         rev = workshop_revision(engine(), workshop_id)
-        seen = st.session_state.get(rev_key)
-        st.session_state[rev_key] = rev
-        if seen is None or rev == seen:
-            if view_key is not None and view_state not in st.session_state:
-                st.session_state[view_state] = view_key()
+        if rev == st.session_state.get(rev_key):
             return
+        st.session_state[rev_key] = rev
         if view_key is not None:
             new = view_key()
             if new == st.session_state.get(view_state):

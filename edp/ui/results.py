@@ -1,14 +1,28 @@
-"""Cached round results for screens: a tally runs once per (round, workshop revision), not once
-per viewer rerun."""
+"""Cached round results for screens, and the widgets the results and projector pages share.
+
+A tally runs once per (round, workshop revision), not once per viewer rerun; the funnel likewise.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
-from edp.tally import round_results
-from edp.ui.common import engine
+from edp import exports
+from edp.charts import number
+from edp.funnel import Funnel, workshop_funnel
+from edp.live import WorkshopView
+from edp.models import HELIX_GROUPS
+from edp.tally import BALANCED_LABEL, round_results
+from edp.ui.common import engine, t
+
+DECIMALS = 2  # on screen; the downloads keep the tally's full precision
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, DECIMALS)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -19,3 +33,182 @@ def _results(url: str, round_id: int, revision: int) -> dict[str, Any]:  # noqa:
 def cached_results(round_id: int, revision: int) -> dict[str, Any]:
     """RoundResult.as_dict() for the round; recomputed only when the workshop's revision moves."""
     return _results(str(engine().url), round_id, revision)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _funnel(url: str, workshop_id: int, revision: int) -> Funnel:  # noqa: ARG001 - revision is the cache key
+    return workshop_funnel(engine(), workshop_id)
+
+
+def cached_funnel(workshop_id: int, revision: int) -> Funnel:
+    return _funnel(str(engine().url), workshop_id, revision)
+
+
+# ---------------------------------------------------------------- which rounds may be shown
+
+
+def visible_round_ids(wv: WorkshopView, facilitator_workshop: int | None) -> list[int]:
+    """Rounds whose results this viewer may see, in order: revealed ones, the current round if the
+    facilitator shows it live, and for the workshop's own signed-in facilitator every closed round."""
+    live = wv.current.id if wv.current is not None and wv.current.results_visible else None
+    own = facilitator_workshop == wv.id
+    return [r.id for r in wv.rounds if (r.phase == "closed" and (r.revealed or own)) or r.id == live]
+
+
+def round_label(wv: WorkshopView, round_id: int) -> str:
+    r = next(r for r in wv.rounds if r.id == round_id)
+    label = t("ui.res.round_option", seq=r.seq, method=t(f"method.{r.method}"))
+    if not r.revealed:
+        label += " – " + (t("ui.res.not_revealed") if r.phase == "closed" else t("ui.res.live"))
+    return label
+
+
+# ---------------------------------------------------------------- tables
+
+
+def _rank_text(row: dict[str, Any]) -> str:
+    return f"{row['rank']}=" if row.get("tied") else str(row["rank"])
+
+
+def ranking_table(result: dict[str, Any]) -> pd.DataFrame:
+    """The ranking as shown on screen: cells are data (st.dataframe never renders markup)."""
+    rows = []
+    for r in result["themes"]:
+        row = {
+            t("ui.res.col.rank"): _rank_text(r),
+            t("ui.res.col.title"): r["title"],
+            t(f"ui.res.chart.value.{result['method']}"): _round(r["total"]),
+            t("ui.res.col.voters"): r["voters"],
+            t("ui.res.col.balanced"): _round(r["balanced"]),
+            t("ui.res.col.consensus"): _round(r["consensus"]),
+        }
+        row.update({t(f"helix.{g}"): _round(r["by_helix"].get(g)) for g in HELIX_GROUPS})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def balanced_tables(result: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The raw ranking and the helix-balanced one (competition ranks on the balanced figure)."""
+    rank_col, title_col = t("ui.res.col.rank"), t("ui.res.col.title")
+    raw = pd.DataFrame(
+        {
+            rank_col: [_rank_text(r) for r in result["themes"]],
+            title_col: [r["title"] for r in result["themes"]],
+            t("ui.res.col.total"): [_round(r["total"]) for r in result["themes"]],
+        }
+    )
+    order = sorted(result["themes"], key=lambda r: -r["balanced"])  # stable: ties keep the raw order
+    values = pd.Series([round(r["balanced"], 9) for r in order])
+    ranks = values.rank(method="min", ascending=False).astype(int)
+    tied = ranks.map(ranks.value_counts()) > 1
+    balanced = pd.DataFrame(
+        {
+            rank_col: [f"{k}=" if tie else str(k) for k, tie in zip(ranks, tied, strict=True)],
+            title_col: [r["title"] for r in order],
+            t("ui.res.col.balanced"): [_round(r["balanced"]) for r in order],
+        }
+    )
+    return raw, balanced
+
+
+def balanced_label(lang: str) -> str:
+    return BALANCED_LABEL.get(lang, BALANCED_LABEL["en"])
+
+
+# ---------------------------------------------------------------- widgets
+
+
+def turnout_metrics(participants: dict[str, int], ballots: dict[str, int], *, key: str) -> None:
+    """Ballots against participants, overall and per helix group, as big numbers."""
+    total_p, total_b = sum(participants.values()), sum(ballots.values())
+    with st.container(key=f"{key}-overall"):
+        st.metric(t("ui.res.turnout_overall"), f"{total_b} / {total_p}")
+        st.progress(min(1.0, total_b / total_p) if total_p else 0.0)
+    with st.container(key=f"{key}-helix", horizontal=True):
+        for g in HELIX_GROUPS:
+            st.metric(t(f"helix.{g}"), f"{ballots.get(g, 0)} / {participants.get(g, 0)}")
+
+
+def downloads(result: dict[str, Any], round_id: int, lang: str) -> None:
+    """Tally as CSV and XLSX, ballots as CSV; each file is built only when its button is clicked."""
+    eng = engine()
+    stem = f"edp-round-{round_id}"
+    with st.container(key="res-downloads", horizontal=True):
+        st.download_button(
+            t("ui.res.download_tally_csv"),
+            lambda: exports.tally_csv(result),
+            file_name=f"{stem}-tally.csv",
+            mime="text/csv",
+            key=f"dl-tally-csv-{round_id}",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+        st.download_button(
+            t("ui.res.download_tally_xlsx"),
+            lambda: exports.tally_xlsx(result, lang),
+            file_name=f"{stem}-tally.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key=f"dl-tally-xlsx-{round_id}",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+        st.download_button(
+            t("ui.res.download_ballots_csv"),
+            lambda: exports.ballots_csv(eng, round_id),
+            file_name=f"{stem}-ballots.csv",
+            mime="text/csv",
+            key=f"dl-ballots-csv-{round_id}",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+
+
+def turnout_caption(result: dict[str, Any], lang: str) -> str:
+    o = result["turnout"]["overall"]
+    rate = number((o["rate"] or 0) * 100, lang, 0)
+    return t("ui.res.turnout_line", ballots=o["ballots"], participants=o["participants"], rate=rate)
+
+
+# ---------------------------------------------------------------- projector CSS (our own, fixed text)
+
+PROJECTOR_CSS = """
+<style>
+[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+[data-testid="stStatusWidget"], [data-testid="stElementToolbar"], [data-testid="stSidebar"],
+[data-testid="stSidebarCollapsedControl"], [data-testid="stHeaderActionElements"] { display: none !important; }
+[data-testid="stMainBlockContainer"] { padding: 1rem 2.5rem; max-width: 100%; }
+[data-testid="stText"] span { font-size: clamp(1.3rem, 2vw, 2.6rem); line-height: 1.25; }
+[data-testid="stMarkdownContainer"] p { font-size: clamp(1.3rem, 2vw, 2.6rem); }
+[data-testid="stCaptionContainer"] p { font-size: clamp(1.1rem, 1.6vw, 2rem); }
+[data-testid="stHeading"] h3 { font-size: clamp(1.6rem, 2.6vw, 3.4rem); padding: 0.4rem 0; }
+.st-key-plain-title-proj-ws [data-testid="stText"] span { font-size: clamp(2rem, 3.4vw, 4.4rem); font-weight: 700; }
+.st-key-plain-body-proj-code [data-testid="stText"] span {
+  font-size: clamp(4rem, min(9vw, 17vh), 12rem); font-weight: 800; letter-spacing: 0.12em;
+  font-family: ui-monospace, "DejaVu Sans Mono", monospace; line-height: 1.05;
+}
+.st-key-plain-body-proj-url [data-testid="stText"] span { font-size: clamp(1.4rem, 2.3vw, 3rem); word-break: break-all; }
+.st-key-proj-qr img { width: min(30vw, 52vh) !important; height: auto !important; }
+.st-key-proj-themes [data-testid="stText"] span { font-size: clamp(1.2rem, 1.8vw, 2.3rem); }
+[data-testid="stMetricValue"] p { font-size: clamp(2.6rem, min(5.5vw, 10vh), 7rem) !important; line-height: 1.1; font-weight: 700; }
+[data-testid="stMetricLabel"] p { font-size: clamp(1.2rem, 1.9vw, 2.4rem) !important; }
+[data-testid="stProgress"] > div > div { height: 1.4rem; }
+[data-testid="stAlert"] p { font-size: clamp(1.4rem, 2.2vw, 2.8rem); }
+</style>
+"""
+
+PROJECTOR_DARK_CSS = """
+<style>
+.stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] { background-color: #000000 !important; }
+.stApp, [data-testid="stText"] span, [data-testid="stMarkdownContainer"] p, [data-testid="stHeading"] h3,
+[data-testid="stCaptionContainer"] p, [data-testid="stMetricLabel"] p, [data-testid="stMetricValue"] p {
+  color: #FFFFFF !important;
+}
+[data-testid="stAlert"] { background-color: #1A1A1A !important; border: 2px solid #FFFFFF; }
+[data-testid="stProgress"] > div > div { background-color: #444444 !important; }
+[data-testid="stProgress"] > div > div > div { background-color: #56B4E9 !important; }
+</style>
+"""
+
+
+def projector_style(dark: bool) -> None:
+    st.html(PROJECTOR_CSS + (PROJECTOR_DARK_CSS if dark else ""))

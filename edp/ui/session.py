@@ -44,6 +44,11 @@ def sign_in_facilitator(workshop_id: int, token: str) -> None:
 
 
 def sign_out_facilitator() -> None:
+    """Forget the login here and end it in the database, so the token works nowhere else."""
+    from edp.workshop import logout_facilitator
+
+    if token := st.session_state.get(FAC_TOKEN):
+        logout_facilitator(engine(), token)
     st.session_state.pop(FAC_TOKEN, None)
     st.session_state.pop(FAC_WORKSHOP, None)
 

@@ -636,3 +636,26 @@ def test_live_results_flag_and_actor_updates(engine):
     ops.update_actor(engine, s.fac, s.actors["business"], name="Aktör business", helix="academia")
     with read(engine) as sess:
         assert sess.scalar(select(Participant.helix)) == "business"
+
+
+def test_actor_names_are_unique_ignoring_case_beyond_ascii(engine):
+    proc = ops.create_process(engine, "P")
+    ops.add_actor(engine, proc.id, "Åre kommun", "public")
+    refused(engine, Conflict, "actor.duplicate", ops.add_actor, proc.id, "åre kommun", "public", field="actor_name")
+    ws = ops.create_workshop(engine, proc.id, "W", PASSCODE)
+    p = ops.join(engine, ws.join_code, "Eva", actor_name="ÅRE KOMMUN", helix="civil")
+    assert p.helix == "public"  # joined the existing actor, not a new one
+
+
+def test_logout_ends_the_facilitator_session_everywhere(engine):
+    s = make_setup(engine)
+    ops.logout_facilitator(engine, s.fac)
+    refused(
+        engine, PermissionDenied, "auth.facilitator_required", ops.add_round, s.fac, ops.RoundSpec(method="approval")
+    )
+
+
+def test_workshop_options_can_be_set_at_creation(engine):
+    proc = ops.create_process(engine, "P")
+    ws = ops.create_workshop(engine, proc.id, "W", PASSCODE, allow_new_actors=False, allow_unregistered=False)
+    assert (ws.allow_new_actors, ws.allow_unregistered) == (False, False)

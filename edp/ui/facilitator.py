@@ -1,0 +1,880 @@
+"""Widgets for the facilitator's pages (console and set-up): operation calls with their
+messages, the phase driver, moderation, turnout, paper ballots, priorities, round and actor forms.
+
+Every operation goes through `call`, which shows a refusal in the user's language where it
+happened; a success is reported by `done` after a rerun, so the screen shows the new state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from edp import config, i18n, validate
+from edp import workshop as ops
+from edp.ballots import submit_paper_ballot
+from edp.errors import EdpError, RowErrors, ValidationError
+from edp.imports import decode_csv, import_actors, list_actors
+from edp.live import RoundView, WorkshopView, participant_view, round_all_themes, round_view
+from edp.models import HELIX_GROUPS, METHODS
+from edp.moderation import merge_preview
+from edp.queries import overview
+from edp.ui.ballot import ballot_form, unsent_ballot
+from edp.ui.common import engine, lang, t
+from edp.ui.results import cached_results
+from edp.ui.session import facilitator_token, sign_in_facilitator, sign_out_facilitator
+from edp.ui.text import plain
+
+FLASH = "_fac_flash"
+PAPER = "_fac_paper"  # paper participants registered in this browser session: id, name, token
+CONFIRM_CLOSE = "_fac_confirm_close"
+S3_CRITERIA = ("innovation", "critical_mass", "market", "fit", "international")
+CRITERIA_COLUMNS = ["name_sv", "name_en", "description", "weight", "scale_min", "scale_max"]
+
+
+# ---------------------------------------------------------------- calling operations
+
+
+def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """fn(engine, *args); on refusal shows the engine's message here and returns None."""
+    try:
+        return fn(engine(), *args, **kwargs)
+    except RowErrors:
+        raise
+    except EdpError as err:
+        st.error(err.message(lang()))
+    except SQLAlchemyError:
+        st.error(t("ui.database_error"))
+    return None
+
+
+@contextmanager
+def guard() -> Iterator[None]:
+    """One section of a page: a refusal or a database failure while drawing it is shown as a
+    message in that section, and the rest of the page still works (st.rerun/st.stop pass through)."""
+    try:
+        yield
+    except EdpError as err:
+        st.error(err.message(lang()))
+    except SQLAlchemyError:
+        st.error(t("ui.database_error"))
+
+
+def refuse(err: EdpError) -> None:
+    """Show a check the page makes before calling the engine, worded like the engine's."""
+    st.error(err.message(lang()))
+
+
+def done(message_key: str, **params: Any) -> None:
+    """Report success on the next run (which shows the new state) and rerun now."""
+    st.session_state[FLASH] = t(message_key, **params)
+    st.rerun()
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(FLASH, None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
+
+
+def nonce(name: str) -> int:
+    """A counter in widget keys: bumping it gives a form fresh, empty widgets."""
+    return st.session_state.get(f"_nonce_{name}", 0)
+
+
+def bump_nonce(name: str) -> None:
+    st.session_state[f"_nonce_{name}"] = nonce(name) + 1
+
+
+def num(value: float | None) -> str:
+    if value is None:
+        return "–"
+    text = str(int(value)) if float(value).is_integer() else f"{value:.2f}"
+    return text.replace(".", ",") if lang() == "sv" else text
+
+
+def helix_label(group: str | None) -> str:
+    return t(f"helix.{group}") if group else t("ui.fac.by_facilitator")
+
+
+# ---------------------------------------------------------------- access
+
+
+def workshop_choices() -> list[tuple[int, str]]:
+    """(workshop id, label) from the overview, open workshops first, newest first within each."""
+    rows = []
+    for proc in overview(engine()):
+        for ws in proc["workshops"]:
+            state = "" if ws["status"] == "open" else f" ({t('ui.workshop_closed').lower()})"
+            when = f" · {ws['date']}" if ws["date"] else ""
+            label = f"{ws['title']}{when} – {proc['title']}{state}"
+            rows.append((ws["status"] != "open", -ws["id"], ws["id"], label))
+    return [(wid, label) for _, _, wid, label in sorted(rows)]
+
+
+def login_panel() -> None:
+    st.subheader(t("ui.fac.login_heading"))
+    choices = workshop_choices()
+    if not choices:
+        st.info(t("ui.fac.no_workshops"))
+        st.page_link("pages/setup.py", label=t("ui.fac.go_setup"), icon=":material/settings:")
+        return
+    labels = dict(choices)
+    with st.form("fac-login"):
+        wid = st.selectbox(t("ui.fac.workshop"), list(labels), format_func=labels.__getitem__, key="fac-login-ws")
+        passcode = st.text_input(t("field.passcode"), type="password", key="fac-login-passcode")
+        if st.form_submit_button(t("ui.fac.login"), type="primary"):
+            token = call(ops.login_facilitator, wid, passcode)
+            if token:
+                sign_in_facilitator(wid, token)
+                st.session_state.pop(PAPER, None)
+                done("ui.fac.logged_in")
+
+
+def sign_out_button() -> None:
+    if st.button(t("ui.fac.sign_out"), key="fac-signout", icon=":material/logout:"):
+        sign_out_facilitator()
+        st.session_state.pop(PAPER, None)
+        st.rerun()
+
+
+# ---------------------------------------------------------------- header
+
+
+def console_header(wv: WorkshopView) -> None:
+    left, right = st.columns([3, 2])
+    with left:
+        plain(wv.title, key="ws-title", kind="title")
+        facts = " · ".join(x for x in (wv.process_title, str(wv.date or ""), wv.venue) if x)
+        plain(facts, key="ws-facts")
+        base = config.public_url(st.get_option("server.port"))
+        st.link_button(t("ui.fac.open_projector"), f"{base}/?projector={wv.id}", icon=":material/tv:")
+        st.caption(t("ui.fac.join_link"))
+        st.code(f"{base}/?join={wv.join_code}", language=None)
+        if config.is_loopback(base):
+            st.warning(t("ui.fac.loopback"))
+    with right:
+        st.metric(t("ui.fac.join_code"), wv.join_code)
+        sign_out_button()
+    if not wv.is_open:
+        st.warning(t("ui.fac.workshop_is_closed"), icon=":material/lock:")
+
+
+# ---------------------------------------------------------------- the phase driver
+
+
+def focus_round(wv: WorkshopView) -> RoundView | None:
+    """The round the next step is about: the current one, unless it is closed and revealed
+    and a later round waits in draft (e.g. one made by advance), or none has started yet."""
+    cur = wv.current
+    later_draft = next((r for r in wv.rounds if r.phase == "draft" and (cur is None or r.seq > cur.seq)), None)
+    if cur is not None and not (cur.phase == "closed" and cur.revealed and later_draft is not None):
+        return cur
+    return round_view(engine(), later_draft.id) if later_draft else None
+
+
+def round_caption(rv: RoundView) -> str:
+    return t("ui.round_line", seq=rv.seq, method=t(f"method.{rv.method}"), phase=t(f"phase.{rv.phase}"))
+
+
+def phase_driver(wv: WorkshopView, rv: RoundView | None) -> None:
+    """One primary button for the next step of the focus round, its few secondary actions below."""
+    fac = facilitator_token()
+    with st.container(border=True, key="phase-driver"):
+        if rv is None:
+            st.info(t("ui.fac.no_rounds"))
+            return
+        st.subheader(round_caption(rv))
+        if rv.prompt:
+            plain(rv.prompt, key=f"round-{rv.id}-prompt")
+        counts = wv.counts
+        if rv.phase == "draft":
+            target, label = (
+                ("reviewing", "ui.fac.start_review") if rv.origin_round_id else ("proposing", "ui.fac.open_proposals")
+            )
+            if rv.origin_round_id:
+                st.caption(t("ui.fac.carried_forward", n=len(rv.themes)))
+            if st.button(
+                t(label), type="primary", key=f"fac-next-{rv.id}-draft", icon=":material/play_arrow:"
+            ) and call(ops.set_phase, fac, rv.id, target):
+                done("ui.fac.phase_changed", phase=t(f"phase.{target}"))
+        elif rv.phase == "proposing":
+            st.caption(t("ui.fac.proposals_so_far", n=counts.total_proposals))
+            if st.button(t("ui.fac.start_review"), type="primary", key=f"fac-next-{rv.id}-proposing") and call(
+                ops.set_phase, fac, rv.id, "reviewing"
+            ):
+                done("ui.fac.phase_changed", phase=t("phase.reviewing"))
+        elif rv.phase == "reviewing":
+            st.caption(t("ui.fac.themes_on_ballot", n=len(rv.themes)))
+            if st.button(t("ui.fac.open_voting"), type="primary", key=f"fac-next-{rv.id}-reviewing") and call(
+                ops.set_phase, fac, rv.id, "voting"
+            ):
+                done("ui.fac.phase_changed", phase=t("phase.voting"))
+            if st.button(t("ui.fac.reopen_proposals"), type="tertiary", key=f"fac-reopen-{rv.id}") and call(
+                ops.set_phase, fac, rv.id, "proposing"
+            ):
+                done("ui.fac.phase_changed", phase=t("phase.proposing"))
+        elif rv.phase == "voting":
+            _voting_controls(wv, rv, fac)
+        elif not rv.revealed:
+            if st.button(
+                t("ui.fac.reveal"), type="primary", key=f"fac-reveal-{rv.id}", icon=":material/visibility:"
+            ) and call(ops.reveal_results, fac, rv.id, True):
+                done("ui.fac.revealed")
+        else:
+            advance_panel(wv, rv)
+            if st.button(t("ui.fac.hide_results"), type="tertiary", key=f"fac-hide-{rv.id}") and call(
+                ops.reveal_results, fac, rv.id, False
+            ):
+                done("ui.fac.hidden")
+
+
+def _voting_controls(wv: WorkshopView, rv: RoundView, fac: str) -> None:
+    st.caption(t("ui.fac.ballots_so_far", n=wv.counts.total_ballots, of=wv.counts.total_participants))
+    if st.session_state.get(CONFIRM_CLOSE) == rv.id:
+        st.warning(t("ui.fac.close_confirm"), icon=":material/warning:")
+        yes, no = st.columns(2)
+        if yes.button(t("ui.fac.close_yes"), type="primary", key=f"fac-close-yes-{rv.id}"):
+            st.session_state.pop(CONFIRM_CLOSE, None)
+            if call(ops.close_round, fac, rv.id):
+                done("ui.fac.phase_changed", phase=t("phase.closed"))
+        if no.button(t("ui.fac.cancel"), key=f"fac-close-no-{rv.id}"):
+            st.session_state.pop(CONFIRM_CLOSE, None)
+            st.rerun()
+    elif st.button(t("ui.fac.close_voting"), type="primary", key=f"fac-next-{rv.id}-voting", icon=":material/stop:"):
+        st.session_state[CONFIRM_CLOSE] = rv.id
+        st.rerun()
+    live_key = "ui.fac.live_results_off" if rv.live_results else "ui.fac.live_results_on"
+    if st.button(t(live_key), type="tertiary", key=f"fac-live-{rv.id}-{rv.live_results}") and call(
+        ops.set_live_results, fac, rv.id, not rv.live_results
+    ):
+        done("ui.fac.live_results_changed")
+
+
+def advance_panel(wv: WorkshopView, rv: RoundView) -> None:
+    """Carry the top K of a closed, revealed round into a new round."""
+    st.markdown(f"**{t('ui.fac.advance_heading')}**")
+    ranking = cached_results(rv.id, wv.revision)["themes"]
+    k = st.number_input(t("field.top_k"), 1, 100, min(3, max(1, len(ranking))), key=f"adv-k-{rv.id}")
+    if ranking:
+        cut = ranking[min(k, len(ranking)) - 1]["rank"]
+        chosen = [r for r in ranking if r["rank"] <= cut]
+        st.caption(t("ui.fac.advance_goes_through", n=len(chosen)))
+        plain("\n".join(f"{r['rank']}. {r['title']}" for r in chosen), key=f"adv-list-{rv.id}")
+    spec = round_spec_inputs(f"adv-{rv.id}", default_method="score")
+    if st.button(t("ui.fac.advance"), type="primary", key=f"fac-advance-{rv.id}", icon=":material/fast_forward:"):
+        new = call(ops.advance, facilitator_token(), rv.id, int(k), spec)
+        if new:
+            done("ui.fac.advanced", seq=new.seq)
+
+
+# ---------------------------------------------------------------- round settings
+
+
+def s3_criteria_frame() -> pd.DataFrame:
+    """The five typical S3 criteria, names in both languages, descriptions in the user's."""
+    rows = [
+        {
+            "name_sv": i18n.t(f"ui.setup.s3.{c}", "sv"),
+            "name_en": i18n.t(f"ui.setup.s3.{c}", "en"),
+            "description": t(f"ui.setup.s3.{c}.help"),
+            "weight": 1.0,
+            "scale_min": 1,
+            "scale_max": 5,
+        }
+        for c in S3_CRITERIA
+    ]
+    return pd.DataFrame(rows, columns=CRITERIA_COLUMNS)
+
+
+def _blank(value: Any) -> bool:
+    return (
+        value is None or (isinstance(value, float) and value != value) or (isinstance(value, str) and not value.strip())
+    )
+
+
+def _whole(value: Any, default: int) -> Any:
+    if _blank(value):
+        return default
+    value = float(value)
+    return int(value) if value.is_integer() else value  # a fraction is left for the engine to refuse
+
+
+def criteria_from_frame(frame: pd.DataFrame) -> list[ops.CriterionSpec]:
+    """Rows of the criteria editor as specs (plain Python numbers; blank numbers take the defaults)."""
+    out = []
+    for row in frame.to_dict("records"):
+        if all(_blank(row.get(c)) for c in CRITERIA_COLUMNS):
+            continue
+        text = {c: "" if _blank(row.get(c)) else str(row[c]) for c in ("name_sv", "name_en", "description")}
+        weight = 1.0 if _blank(row.get("weight")) else float(row["weight"])
+        out.append(
+            ops.CriterionSpec(
+                **text,
+                weight=weight,
+                scale_min=_whole(row.get("scale_min"), 1),
+                scale_max=_whole(row.get("scale_max"), 5),
+            )
+        )
+    return out
+
+
+def criteria_editor(key: str) -> list[ops.CriterionSpec]:
+    version = nonce(f"{key}-criteria")
+    if st.button(t("ui.setup.s3_defaults"), key=f"{key}-s3", icon=":material/playlist_add:"):
+        st.session_state[f"{key}-criteria-base"] = s3_criteria_frame()
+        bump_nonce(f"{key}-criteria")
+        st.rerun()
+    base = st.session_state.get(f"{key}-criteria-base")
+    if base is None:
+        base = pd.DataFrame(
+            {c: pd.Series(dtype="object" if c in CRITERIA_COLUMNS[:3] else "float") for c in CRITERIA_COLUMNS}
+        )
+    edited = st.data_editor(
+        base,
+        num_rows="dynamic",
+        hide_index=True,
+        key=f"{key}-criteria-{version}",
+        column_config={
+            "name_sv": st.column_config.TextColumn(t("field.criterion_name_sv"), max_chars=120, required=True),
+            "name_en": st.column_config.TextColumn(t("field.criterion_name_en"), max_chars=120, required=True),
+            "description": st.column_config.TextColumn(t("field.criterion_description")),
+            "weight": st.column_config.NumberColumn(t("field.weight"), min_value=0.01, max_value=100, step=0.5),
+            "scale_min": st.column_config.NumberColumn(t("field.scale_min"), min_value=0, max_value=99, step=1),
+            "scale_max": st.column_config.NumberColumn(t("field.scale_max"), min_value=1, max_value=100, step=1),
+        },
+    )
+    return criteria_from_frame(edited)
+
+
+def round_spec_inputs(key: str, *, default_method: str = "dots", with_prompt: bool = False) -> ops.RoundSpec:
+    """Method and its settings; returns the spec as the widgets stand (the engine checks it)."""
+    method = st.selectbox(
+        t("field.method"),
+        METHODS,
+        index=METHODS.index(default_method),
+        format_func=lambda m: t(f"method.{m}"),
+        key=f"{key}-method",
+    )
+    prompt = st.text_area(t("field.prompt"), key=f"{key}-prompt", max_chars=ops.DESCRIPTION_MAX) if with_prompt else ""
+    if method == "dots":
+        a, b = st.columns(2)
+        dots = a.number_input(t("field.dots_per_participant"), 1, 100, 5, key=f"{key}-dots")
+        cap = b.number_input(t("field.max_dots_per_theme"), 1, 100, 3, key=f"{key}-cap")
+        return ops.RoundSpec("dots", prompt, dots_per_participant=int(dots), max_dots_per_theme=int(cap))
+    if method == "rank":
+        n = st.number_input(t("field.rank_count"), 1, 50, 3, key=f"{key}-rank")
+        return ops.RoundSpec("rank", prompt, rank_count=int(n))
+    if method == "score":
+        st.caption(t("ui.setup.criteria_help"))
+        return ops.RoundSpec("score", prompt, criteria=tuple(criteria_editor(key)))
+    return ops.RoundSpec(method, prompt)
+
+
+def add_round_form(key: str) -> None:
+    with st.container(border=True, key=f"{key}-box"):
+        st.markdown(f"**{t('ui.fac.add_round')}**")
+        spec = round_spec_inputs(key, with_prompt=True)
+        if st.button(t("ui.fac.add_round_button"), key=f"{key}-add", icon=":material/add:"):
+            rnd = call(ops.add_round, facilitator_token(), spec)
+            if rnd:
+                done("ui.fac.round_added", seq=rnd.seq)
+
+
+# ---------------------------------------------------------------- moderation
+
+
+def moderation_queue(wv: WorkshopView, rv: RoundView | None) -> None:
+    if rv is None:
+        st.info(t("ui.fac.no_rounds"))
+        return
+    themes = round_all_themes(engine(), rv.id)
+    locked = rv.phase == "voting"
+    st.caption(
+        t(
+            "ui.fac.queue_summary",
+            seq=rv.seq,
+            active=sum(th.status == "active" for th in themes),
+            merged=sum(th.status == "merged" for th in themes),
+            withdrawn=sum(th.status == "withdrawn" for th in themes),
+        )
+    )
+    if locked:
+        st.info(t("ui.fac.locked_while_voting"), icon=":material/lock:")
+    if not themes:
+        st.info(t("ui.fac.no_themes"))
+    titles = {th.id: th.title for th in themes}
+    active = [th.id for th in themes if th.status == "active"]
+    for th in themes:
+        _theme_card(th, titles, active, locked)
+    if rv.phase in ("draft", "proposing", "reviewing"):
+        _add_theme_form(rv)
+
+
+def _theme_card(th: Any, titles: dict[int, str], active: list[int], locked: bool) -> None:
+    fac = facilitator_token()
+    with st.container(border=True, key=f"theme-{th.id}"):
+        text, actions = st.columns([4, 1])
+        with text:
+            plain(th.title, key=f"theme-{th.id}-title", kind="strong")
+            if th.description:
+                plain(th.description, key=f"theme-{th.id}-description")
+            st.caption(f"{t(f'ui.fac.status.{th.status}')} · {helix_label(th.helix)}")
+            if th.status == "merged":
+                st.caption(t("ui.fac.merged_into"))
+                plain(titles.get(th.merged_into_id, f"#{th.merged_into_id}"), key=f"theme-{th.id}-into")
+        with actions:
+            if (
+                th.status == "active"
+                and st.button(t("ui.fac.withdraw"), key=f"withdraw-{th.id}", disabled=locked)
+                and call(ops.withdraw_theme, fac, th.id)
+            ):
+                done("ui.fac.withdrawn")
+            if (
+                th.status == "withdrawn"
+                and st.button(t("ui.fac.restore"), key=f"restore-{th.id}", disabled=locked)
+                and call(ops.restore_theme, fac, th.id)
+            ):
+                done("ui.fac.restored")
+            if (
+                th.status == "merged"
+                and st.button(t("ui.fac.unmerge"), key=f"unmerge-{th.id}", disabled=locked)
+                and call(ops.unmerge_theme, fac, th.id)
+            ):
+                done("ui.fac.unmerged")
+        if th.status == "active" and not locked:
+            with st.expander(t("ui.fac.edit_or_merge")):
+                _edit_form(th)
+                _merge_picker(th, titles, [i for i in active if i != th.id])
+
+
+def _edit_form(th: Any) -> None:
+    with st.form(f"edit-{th.id}"):
+        title = st.text_input(t("field.title"), th.title, max_chars=ops.TITLE_MAX, key=f"edit-{th.id}-title")
+        description = st.text_area(t("field.description"), th.description, key=f"edit-{th.id}-description")
+        partners = st.text_area(t("field.partners"), th.partners, key=f"edit-{th.id}-partners")
+        next_steps = st.text_area(t("field.next_steps"), th.next_steps, key=f"edit-{th.id}-next")
+        if st.form_submit_button(t("ui.fac.save_wording")):
+            data = ops.ThemeInput(title, description, th.strength_area_id, partners, next_steps)
+            if call(ops.edit_theme, facilitator_token(), th.id, data):
+                done("ui.fac.edited")
+
+
+def _merge_picker(th: Any, titles: dict[int, str], others: list[int]) -> None:
+    if not others:
+        return
+    into = st.selectbox(
+        t("ui.fac.merge_into"),
+        others,
+        index=None,
+        format_func=titles.__getitem__,
+        placeholder=t("ui.fac.merge_pick"),
+        key=f"merge-into-{th.id}",
+    )
+    if into is None:
+        return
+    preview = call(merge_preview, th.id, into)
+    if preview is None:
+        return
+    show_merge_preview(preview, th.id)
+    if st.button(t("ui.fac.merge_confirm"), type="primary", key=f"merge-confirm-{th.id}-{into}") and call(
+        ops.merge_themes, facilitator_token(), th.id, into
+    ):
+        st.session_state.pop(f"merge-into-{th.id}", None)
+        done("ui.fac.merged")
+
+
+def show_merge_preview(p: dict[str, Any], key: int) -> None:
+    with st.container(border=True, key=f"merge-preview-{key}"):
+        st.caption(t("ui.fac.preview_kept_title"))
+        plain(p["kept_title"], key=f"merge-preview-{key}-title", kind="strong")
+        st.caption(
+            t(
+                "ui.fac.preview_votes",
+                dup_entries=p["duplicate"]["entries"],
+                dup_ballots=p["duplicate"]["ballots"],
+                into_entries=p["into"]["entries"],
+                into_ballots=p["into"]["ballots"],
+            )
+        )
+        if not p["rounds"]:
+            st.caption(t("ui.fac.preview_no_ballots"))
+        for r in p["rounds"]:
+            st.caption(
+                t(
+                    "ui.fac.preview_round",
+                    seq=r["seq"],
+                    before=num(r["before"]),
+                    after=num(r["after"]),
+                    rank_before=r["rank_before"] or "–",
+                    rank_after=r["rank_after"] or "–",
+                )
+            )
+
+
+def _add_theme_form(rv: RoundView) -> None:
+    n = nonce("add-theme")
+    with st.form(f"add-theme-{n}"):
+        st.markdown(f"**{t('ui.fac.add_theme')}**")
+        title = st.text_input(t("field.title"), max_chars=ops.TITLE_MAX, key=f"add-theme-title-{n}")
+        description = st.text_area(t("field.description"), key=f"add-theme-description-{n}")
+        if st.form_submit_button(t("ui.fac.add_theme_button")) and call(
+            ops.add_theme, facilitator_token(), rv.id, ops.ThemeInput(title, description)
+        ):
+            bump_nonce("add-theme")
+            done("ui.fac.theme_added")
+
+
+# ---------------------------------------------------------------- turnout
+
+
+def turnout_panel(wv: WorkshopView) -> None:
+    c = wv.counts
+    a, b, d = st.columns(3)
+    a.metric(t("ui.fac.participants"), c.total_participants)
+    b.metric(t("ui.fac.proposals"), c.total_proposals)
+    d.metric(t("ui.fac.ballots"), c.total_ballots)
+    table = pd.DataFrame(
+        {
+            t("ui.fac.helix_group"): [t(f"helix.{g}") for g in HELIX_GROUPS],
+            t("ui.fac.participants"): [c.participants.get(g, 0) for g in HELIX_GROUPS],
+            t("ui.fac.proposals"): [c.proposals.get(g, 0) for g in HELIX_GROUPS],
+            t("ui.fac.ballots"): [c.ballots.get(g, 0) for g in HELIX_GROUPS],
+        }
+    )
+    st.dataframe(table, hide_index=True, key="turnout")
+    if c.facilitator_themes:
+        st.caption(t("ui.fac.facilitator_themes", n=c.facilitator_themes))
+    if c.total_participants == 0:
+        st.info(t("ui.fac.nobody_yet"))
+    elif under := c.underrepresented():
+        st.warning(
+            t("ui.fac.underrepresented", groups=", ".join(t(f"helix.{g}") for g in under)), icon=":material/balance:"
+        )
+
+
+# ---------------------------------------------------------------- paper ballots
+
+
+def paper_panel(wv: WorkshopView, rv: RoundView | None) -> None:
+    st.caption(t("ui.fac.paper_help"))
+    n = nonce("paper")
+    actors = {a[0]: f"{a[1]} ({t(f'helix.{a[2]}')})" for a in wv.actors}
+    with st.form(f"paper-register-{n}"):
+        name = st.text_input(t("field.display_name"), max_chars=ops.DISPLAY_NAME_MAX, key=f"paper-name-{n}")
+        actor = st.selectbox(
+            t("field.actor"), list(actors), index=None, format_func=actors.__getitem__, key=f"paper-actor-{n}"
+        )
+        if st.form_submit_button(t("ui.fac.paper_register")):
+            if actor is None:
+                refuse(ValidationError("input.required", field="actor"))
+            elif p := call(ops.register_paper_participant, facilitator_token(), name, actor):
+                st.session_state.setdefault(PAPER, []).append({"id": p.id, "name": p.display_name, "token": p.token})
+                st.session_state["paper-who"] = p.id
+                bump_nonce("paper")
+                done("ui.fac.paper_registered")
+    people = {p["id"]: p for p in st.session_state.get(PAPER, [])}
+    if rv is None or rv.phase != "voting":
+        _late_paper_ballots(wv, people)
+        st.info(t("ui.fac.paper_not_voting"))
+        return
+    if not people:
+        st.caption(t("ui.fac.paper_nobody"))
+        return
+    pid = st.selectbox(t("field.participant"), list(people), format_func=lambda i: people[i]["name"], key="paper-who")
+    try:
+        stored = participant_view(engine(), people[pid]["token"]).ballot
+    except EdpError as err:
+        refuse(err)
+        return
+    if stored:
+        st.caption(t("ui.fac.paper_replaces"))
+    choices = ballot_form(rv, stored, key=f"paper-{pid}-{rv.id}")
+    if choices is not None and call(submit_paper_ballot, facilitator_token(), pid, rv.id, choices):
+        done("ui.fac.paper_saved")
+
+
+def _late_paper_ballots(wv: WorkshopView, people: dict[int, dict[str, Any]]) -> None:
+    """A paper ballot sent as its round left voting still reaches the engine, whose refusal is shown."""
+    for pid in people:
+        for r in wv.rounds:
+            if (choices := unsent_ballot(f"paper-{pid}-{r.id}")) is not None:
+                call(submit_paper_ballot, facilitator_token(), pid, r.id, choices)
+
+
+# ---------------------------------------------------------------- priorities
+
+
+def current_priorities(workshop_id: int) -> list[dict[str, Any]]:
+    for proc in overview(engine()):
+        for ws in proc["workshops"]:
+            if ws["id"] == workshop_id:
+                return ws["priorities"]
+    return []
+
+
+def priority_candidates(wv: WorkshopView, current: list[dict[str, Any]]) -> dict[int, str]:
+    """theme id -> label: the latest closed round's ranking first, then the current round's themes."""
+    options: dict[int, str] = {}
+    closed = [r for r in wv.rounds if r.phase == "closed"]
+    if closed:
+        for row in cached_results(closed[-1].id, wv.revision)["themes"]:
+            options[row["theme_id"]] = t(
+                "ui.fac.prio_option", rank=row["rank"], title=row["title"], total=num(row["total"])
+            )
+    for th in wv.current.themes if wv.current else ():
+        options.setdefault(th.id, th.title)
+    for p in current:
+        options.setdefault(p["theme_id"], p["title"])
+    return options
+
+
+def priorities_panel(wv: WorkshopView) -> None:
+    current = current_priorities(wv.id)
+    if current:
+        st.markdown(f"**{t('ui.fac.prio_current')}**")
+        for p in current:
+            with st.container(border=True, key=f"prio-shown-{p['theme_id']}"):
+                plain(f"{p['rank']}. {p['title']}", key=f"prio-{p['theme_id']}-title", kind="strong")
+                for field in ("rationale", "recommendation"):
+                    if p[field]:
+                        st.caption(t(f"field.{field}"))
+                        plain(p[field], key=f"prio-{p['theme_id']}-{field}")
+    options = priority_candidates(wv, current)
+    if not options:
+        st.info(t("ui.fac.prio_no_themes"))
+        return
+    if "prio-themes" not in st.session_state:
+        st.session_state["prio-themes"] = [p["theme_id"] for p in current]
+    # A theme merged or withdrawn since it was picked is no longer an option.
+    st.session_state["prio-themes"] = [tid for tid in st.session_state["prio-themes"] if tid in options]
+    chosen = st.multiselect(t("ui.fac.prio_choose"), list(options), format_func=options.__getitem__, key="prio-themes")
+    st.caption(t("ui.fac.prio_order_help"))
+    before = {p["theme_id"]: p for p in current}
+    with st.form("prio-form"):
+        items = []
+        for rank, tid in enumerate(chosen, start=1):
+            st.markdown(f"**{rank}.**")
+            plain(options[tid], key=f"prio-form-{tid}", kind="strong")
+            rationale = st.text_area(
+                t("field.rationale"), before.get(tid, {}).get("rationale", ""), key=f"prio-rat-{tid}"
+            )
+            recommendation = st.text_area(
+                t("field.recommendation"), before.get(tid, {}).get("recommendation", ""), key=f"prio-rec-{tid}"
+            )
+            items.append(ops.PriorityInput(tid, rationale, recommendation))
+        if (
+            st.form_submit_button(t("ui.fac.prio_save"), type="primary")
+            and call(ops.set_priorities, facilitator_token(), items) is not None
+        ):
+            done("ui.fac.prio_saved", n=len(items))
+
+
+# ---------------------------------------------------------------- workshop settings
+
+
+def workshop_settings(wv: WorkshopView) -> None:
+    fac = facilitator_token()
+    if wv.is_open:
+        if st.button(t("ui.fac.close_workshop"), key="fac-ws-close", icon=":material/lock:") and call(
+            ops.set_workshop_open, fac, False
+        ):
+            done("ui.fac.workshop_closed_done")
+    elif st.button(t("ui.fac.open_workshop"), key="fac-ws-open", icon=":material/lock_open:") and call(
+        ops.set_workshop_open, fac, True
+    ):
+        done("ui.fac.workshop_opened_done")
+    allow = st.toggle(t("ui.setup.allow_new_actors"), wv.allow_new_actors, key=f"fac-allow-{wv.allow_new_actors}")
+    if allow != wv.allow_new_actors and call(ops.set_workshop_options, fac, allow_new_actors=allow):
+        done("ui.fac.settings_saved")
+
+
+# ---------------------------------------------------------------- actors (set-up)
+
+
+def actor_list() -> None:
+    rows = call(list_actors, facilitator_token()) or []
+    st.caption(t("ui.setup.actor_count", n=len(rows)))
+    if rows:
+        lines = [
+            " · ".join(x for x in (r["name"], t(f"helix.{r['helix']}"), r["municipality"] or "") if x) for r in rows
+        ]
+        plain("\n".join(lines), key="actor-list")
+
+
+def actor_add_form() -> None:
+    n = nonce("actor-add")
+    with st.form(f"actor-add-{n}"):
+        name = st.text_input(t("field.actor_name"), max_chars=200, key=f"actor-add-name-{n}")
+        helix = st.selectbox(t("field.helix"), HELIX_GROUPS, format_func=helix_label, key=f"actor-add-helix-{n}")
+        municipality = st.text_input(t("field.municipality"), max_chars=100, key=f"actor-add-mun-{n}")
+        if st.form_submit_button(t("ui.setup.add_actor")) and call(
+            ops.add_actor_as_facilitator, facilitator_token(), name, helix, municipality
+        ):
+            bump_nonce("actor-add")
+            done("ui.setup.actor_added")
+
+
+def actor_edit_form() -> None:
+    rows = {r["id"]: r for r in call(list_actors, facilitator_token()) or []}
+    if not rows:
+        return
+    aid = st.selectbox(
+        t("ui.setup.edit_actor_pick"),
+        list(rows),
+        index=None,
+        format_func=lambda i: rows[i]["name"],
+        key="actor-edit-id",
+    )
+    if aid is None:
+        return
+    a = rows[aid]
+    with st.form(f"actor-edit-{aid}"):
+        name = st.text_input(t("field.actor_name"), a["name"], max_chars=200, key=f"actor-edit-name-{aid}")
+        helix = st.selectbox(
+            t("field.helix"),
+            HELIX_GROUPS,
+            HELIX_GROUPS.index(a["helix"]),
+            format_func=helix_label,
+            key=f"actor-edit-helix-{aid}",
+        )
+        municipality = st.text_input(
+            t("field.municipality"), a["municipality"] or "", max_chars=100, key=f"actor-edit-mun-{aid}"
+        )
+        if st.form_submit_button(t("ui.setup.save_actor")) and call(
+            ops.update_actor, facilitator_token(), aid, name=name, helix=helix, municipality=municipality
+        ):
+            done("ui.setup.actor_saved")
+
+
+def actor_import() -> None:
+    st.caption(t("ui.setup.import_help"))
+    n = nonce("import")
+    upload = st.file_uploader(t("ui.setup.import_file"), type=["csv", "txt"], key=f"import-file-{n}")
+    pasted = st.text_area(t("ui.setup.import_paste"), key=f"import-paste-{n}", height=120)
+    if st.button(t("ui.setup.import_button"), key="import-go", icon=":material/upload:"):
+        text = decode_csv(upload.getvalue()) if upload is not None else pasted
+        try:
+            count = call(import_actors, facilitator_token(), text)
+        except RowErrors as err:
+            st.error(err.message(lang()))
+            lines = [t("ui.setup.import_row", line=line, message=e.message(lang())) for line, e in err.rows]
+            with st.container(border=True, key="import-errors"):
+                plain("\n".join(lines), key="import-row-errors")
+            return
+        if count:
+            bump_nonce("import")
+            done("ui.setup.imported", n=count)
+
+
+# ---------------------------------------------------------------- process and workshop (set-up)
+
+CREATED_PROCESS = "_setup_created_process"
+
+
+def strength_area_options(wv: WorkshopView | None, processes: list[dict[str, Any]]) -> dict[str, str]:
+    """code -> name in the user's language, from every process's areas and the workshop view."""
+    out: dict[str, str] = {}
+    for proc in processes:
+        for a in proc["strength_areas"]:
+            out[a["code"]] = a["name_sv"] if lang() == "sv" else a["name_en"]
+    for _, code, name_sv, name_en in wv.strength_areas if wv else ():
+        out[code] = name_sv if lang() == "sv" else name_en
+    return dict(sorted(out.items(), key=lambda kv: kv[1]))
+
+
+def _checked(fn: Callable[[], Any]) -> bool:
+    try:
+        fn()
+    except EdpError as err:
+        refuse(err)
+        return False
+    return True
+
+
+def create_workshop_form(wv: WorkshopView | None) -> None:
+    """A new workshop, in a new or an existing process; on success the facilitator is signed in to it."""
+    processes = overview(engine())
+    if pending := st.session_state.pop(CREATED_PROCESS, None):
+        st.session_state["setup-process"] = pending
+    titles = {p["id"]: p["title"] for p in processes}
+    pid = st.selectbox(
+        t("ui.setup.process"),
+        [0, *titles],
+        format_func=lambda i: titles.get(i) or t("ui.setup.new_process"),
+        key="setup-process",
+    )
+    areas = strength_area_options(wv, processes)
+    with st.form("setup-create"):
+        proc: dict[str, Any] = {}
+        if not pid:
+            st.markdown(f"**{t('ui.setup.process_heading')}**")
+            proc["title"] = st.text_input(t("field.title"), max_chars=200, key="setup-p-title")
+            proc["description"] = st.text_area(t("field.description"), key="setup-p-description")
+            proc["financier"] = st.text_input(t("field.financier"), max_chars=200, key="setup-p-financier")
+            a, b = st.columns(2)
+            proc["period_start"] = a.number_input(t("field.period_start"), 2000, 2100, None, key="setup-p-start")
+            proc["period_end"] = b.number_input(t("field.period_end"), 2000, 2100, None, key="setup-p-end")
+            if areas:
+                proc["strength_area_codes"] = st.multiselect(
+                    t("field.strength_areas"), list(areas), format_func=areas.__getitem__, key="setup-p-areas"
+                )
+        st.markdown(f"**{t('ui.setup.workshop_heading')}**")
+        title = st.text_input(t("field.title"), max_chars=200, key="setup-w-title")
+        a, b = st.columns(2)
+        date = a.date_input(t("field.date"), None, key="setup-w-date", format="YYYY-MM-DD")
+        venue = b.text_input(t("field.venue"), max_chars=200, key="setup-w-venue")
+        a, b = st.columns(2)
+        passcode = a.text_input(
+            t("field.passcode"), type="password", key="setup-w-pass", help=t("ui.setup.passcode_help")
+        )
+        again = b.text_input(t("ui.setup.passcode_again"), type="password", key="setup-w-pass2")
+        join_code = st.text_input(t("ui.setup.join_code_optional"), max_chars=12, key="setup-w-code")
+        anonymous = st.checkbox(t("ui.setup.anonymous"), True, key="setup-w-anon", help=t("ui.setup.anonymous_help"))
+        allow = st.checkbox(t("ui.setup.allow_new_actors"), True, key="setup-w-allow")
+        if not st.form_submit_button(t("ui.setup.create"), type="primary"):
+            return
+    if passcode != again:
+        st.error(t("ui.setup.passcode_mismatch"))
+        return
+    checks = [
+        lambda: validate.text(title, "title", min_len=1, max_len=200, multiline=False),
+        lambda: validate.date(date, "date"),
+    ]
+    if len(passcode) < ops.PASSCODE_MIN:
+        refuse(ValidationError("input.too_short", field="passcode", min=ops.PASSCODE_MIN, length=len(passcode)))
+        return
+    if not all(_checked(c) for c in checks):
+        return
+    if not pid:
+        created = call(ops.create_process, **proc)
+        if created is None:
+            return
+        pid = created.id
+    ws = call(
+        ops.create_workshop,
+        pid,
+        title,
+        passcode,
+        date=date,
+        venue=venue,
+        anonymous=anonymous,
+        join_code=join_code.strip() or None,
+        allow_new_actors=allow,
+    )
+    if ws is None:
+        if not st.session_state.get("setup-process"):
+            st.session_state[CREATED_PROCESS] = pid  # the retry adds the workshop to it, not to a second copy
+            st.info(t("ui.setup.process_kept"))
+        return
+    token = call(ops.login_facilitator, ws.id, passcode)
+    if token is None:
+        return
+    sign_in_facilitator(ws.id, token)
+    st.session_state.pop(PAPER, None)
+    done("ui.setup.created", code=ws.join_code)

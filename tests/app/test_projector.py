@@ -1,0 +1,263 @@
+"""The projector page (?projector=ID) through AppTest: joining before voting, turnout only while
+voting, the ranking and funnel after the reveal, an unknown workshop, and no controls at all."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from edp import demo
+from edp import workshop as ops
+from edp.ballots import submit_ballot
+from edp.charts import LABEL_MAX_PROJECTOR, theme_labels
+from edp.db import make_engine, upgrade
+from edp.tally import round_results
+from tests.factory import make_setup
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+TIMEOUT_S = 30
+WIDGETS = ("button", "selectbox", "text_input", "checkbox", "radio", "multiselect", "number_input", "slider",
+           "download_button", "toggle", "text_area", "form_submit_button")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("projector") / "demo.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    summary = demo.load(engine)
+    engine.dispose()
+    (path.parent / "summary.json").write_text(json.dumps(summary.__dict__))
+    return path
+
+
+@pytest.fixture
+def use_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+    """A fresh SQLite file for this test (a copy of `template` if given); returns an engine on it."""
+    monkeypatch.delenv("EDP_LANG", raising=False)
+    monkeypatch.setenv("EDP_PUBLIC_URL", "http://edp.example:8501")
+    engines = []
+
+    def _use(template: Path | None = None):  # noqa: ANN202
+        path = tmp_path / "edp.sqlite"
+        if template is not None:
+            shutil.copy(template, path)
+        monkeypatch.setenv("EDP_DATABASE_URL", f"sqlite:///{path}")
+        engine = make_engine(f"sqlite:///{path}")
+        upgrade(engine)
+        engines.append(engine)
+        return engine
+
+    yield _use
+    for engine in engines:
+        engine.dispose()
+
+
+def summary_of(template: Path) -> dict:
+    return json.loads((template.parent / "summary.json").read_text())
+
+
+def projector(workshop_id: int | str, **params: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
+    at.query_params["projector"] = str(workshop_id)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> list[str]:
+    return [e.value for e in at.text]
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_before_voting_shows_join_code_qr_url_counts_and_proposals(use_db, demo_template):
+    use_db(demo_template)
+    at = projector(summary_of(demo_template)["open_workshop_id"])
+
+    assert "DEMO26" in texts(at)
+    assert "http://edp.example:8501/?join=DEMO26" in texts(at)
+    assert len(at.image) == 1  # the QR code
+    for title in ("Gemensam digital evenemangskalender för hela länet", "Sydsamiskt hantverk (duedtie) som näring"):
+        assert f"• {title}" in texts(at)
+    assert metrics(at) == {"Deltagare": "3", "Förslag": "3"}
+    assert charts(at) == []
+
+
+def test_proposal_titles_are_plain_text_never_markup(use_db):
+    engine = use_db()
+    setup = make_setup(engine, participants={"civil": 1})
+    ops.set_phase(engine, setup.fac, setup.round_id, "proposing")
+    typed = "**Fet** <b>x</b> [länk](http://e.se)"
+    ops.propose(engine, setup.tokens[0], setup.round_id, ops.ThemeInput(title=typed))
+    at = projector(setup.workshop_id)
+
+    assert f"• {typed}" in texts(at)
+    assert not [m.value for m in at.markdown if "Fet" in m.value]
+
+
+def voting_setup(engine):  # noqa: ANN001, ANN201
+    setup = make_setup(engine, participants={"business": 2, "academia": 1, "civil": 1}, themes=3, phase="voting")
+    submit_ballot(engine, setup.tokens[0], setup.round_id, {setup.themes[0]: 3, setup.themes[1]: 2})
+    submit_ballot(engine, setup.tokens[2], setup.round_id, {setup.themes[2]: 3})
+    return setup
+
+
+def test_during_voting_shows_turnout_and_no_results(use_db):
+    engine = use_db()
+    setup = voting_setup(engine)
+    at = projector(setup.workshop_id)
+
+    shown = metrics(at)
+    assert shown["Har röstat"] == "2 / 4"
+    assert (shown["Näringsliv"], shown["Akademi"], shown["Offentlig sektor"], shown["Civilsamhälle"]) == (
+        "1 / 2", "1 / 1", "0 / 0", "0 / 1",
+    )  # fmt: skip
+    assert charts(at) == []  # never partial results
+    assert not at.dataframe
+    assert not [t for t in texts(at) if t.startswith("• Tema")]
+    assert "DEMO26" not in texts(at) and not at.image
+
+
+def test_during_voting_with_live_results_on_shows_the_ranking(use_db):
+    engine = use_db()
+    setup = voting_setup(engine)
+    ops.set_live_results(engine, setup.fac, setup.round_id, True)
+    at = projector(setup.workshop_id)
+
+    assert metrics(at)["Har röstat"] == "2 / 4"
+    assert len(charts(at)) == 2
+
+
+def test_closed_but_not_revealed_shows_no_results(use_db):
+    engine = use_db()
+    setup = voting_setup(engine)
+    ops.close_round(engine, setup.fac, setup.round_id)
+    at = projector(setup.workshop_id)
+
+    assert "Röstningen är stängd – resultaten visas snart" in [s.value for s in at.subheader]
+    assert charts(at) == []
+
+
+def test_after_reveal_the_chart_follows_the_tally_and_the_funnel_is_shown(use_db, demo_template):
+    engine = use_db(demo_template)
+    summary = summary_of(demo_template)
+    at = projector(summary["completed_workshop_id"])
+
+    ranking, funnel = charts(at)
+    expected = theme_labels(round_results(engine, summary["score_round_id"]).themes, LABEL_MAX_PROJECTOR)
+    bars = ranking["data"][0]
+    assert bars["y"] == expected
+    assert bars["x"] == sorted(bars["x"], reverse=True)
+    assert funnel["data"][0]["x"] == [21, 20, 6, 3]
+
+
+def test_after_reveal_of_a_dots_round_bars_stack_by_helix_in_ranking_order(use_db):
+    engine = use_db()
+    setup = voting_setup(engine)
+    ops.close_round(engine, setup.fac, setup.round_id)
+    ops.reveal_results(engine, setup.fac, setup.round_id)
+    at = projector(setup.workshop_id)
+
+    ranking = charts(at)[0]
+    helix = [tr for tr in ranking["data"] if tr.get("meta", {}).get("helix")]
+    assert [tr["meta"]["helix"] for tr in helix] == ["business", "academia", "public", "civil"]
+    # Tema 1 and Tema 3 have 3 dots each (tied, ballot order), Tema 2 has 2.
+    assert helix[0]["y"] == ["1= Tema 1", "1= Tema 3", "3. Tema 2"]
+    assert helix[0]["x"] == [3, 0, 2] and helix[1]["x"] == [0, 3, 0]
+
+
+def test_unknown_workshop_shows_a_message_not_a_traceback(use_db):
+    use_db()
+    at = projector(424242)
+    assert [e.value for e in at.error] == ["Den här workshopen finns inte. Kontrollera projektorlänken."]
+    assert not at.image and not charts(at)
+
+
+def test_projector_has_no_controls(use_db, demo_template):
+    use_db(demo_template)
+    summary = summary_of(demo_template)
+    for wid in (summary["open_workshop_id"], summary["completed_workshop_id"]):
+        at = projector(wid)
+        present = {kind: len(at.get(kind)) for kind in WIDGETS if at.get(kind)}
+        assert present == {}
+        assert at.get("plotly_chart") == [] or all(
+            json.loads(c.proto.config or "{}").get("staticPlot") for c in at.get("plotly_chart")
+        )
+
+
+def styles(at: AppTest) -> str:
+    return "\n".join(h.proto.body for h in at.get("html"))
+
+
+def test_dark_theme_is_chosen_in_the_url(use_db, demo_template):
+    use_db(demo_template)
+    wid = summary_of(demo_template)["open_workshop_id"]
+    assert "#000000" not in styles(projector(wid))
+    dark = projector(wid, theme="dark")
+    assert "background-color: #000000" in styles(dark)
+    assert "DEMO26" in texts(dark)
+
+
+def test_language_can_be_set_in_the_url(use_db, demo_template):
+    use_db(demo_template)
+    at = projector(summary_of(demo_template)["open_workshop_id"], lang="en")
+    assert metrics(at) == {"Participants": "3", "Proposals": "3"}
+
+
+def test_a_long_ranking_shows_the_top_ten_and_says_so(use_db):
+    engine = use_db()
+    setup = make_setup(engine, participants={"business": 6, "academia": 4, "public": 4}, themes=14, phase="voting")
+    need = {theme: max(0, 11 - i) for i, theme in enumerate(setup.themes)}  # 11, 10, ..., 1, then three at 0
+    for token in setup.tokens:  # 5 dots each, at most 3 on a theme
+        budget, ballot = 5, {}
+        for theme in setup.themes:
+            give = min(3, budget, need[theme])
+            if give:
+                ballot[theme], need[theme], budget = give, need[theme] - give, budget - give
+        if ballot:
+            submit_ballot(engine, token, setup.round_id, ballot)
+    assert not any(need.values())
+    ops.close_round(engine, setup.fac, setup.round_id)
+    ops.reveal_results(engine, setup.fac, setup.round_id)
+    at = projector(setup.workshop_id)
+
+    bars = charts(at)[0]["data"][0]["y"]
+    assert bars == [f"{i}. Tema {i}" for i in range(1, 11)]
+    assert "De 10 främsta av 14 teman. Hela resultatet finns under Resultat." in [c.value for c in at.caption]
+
+
+def test_refreshes_reuse_the_tally_until_the_workshop_changes(use_db, demo_template, monkeypatch):
+    import edp.ui.results as ui_results
+
+    engine = use_db(demo_template)
+    summary = summary_of(demo_template)
+    calls = []
+    real = ui_results.round_results
+
+    def counting(engine_, round_id):  # noqa: ANN001, ANN202
+        calls.append(round_id)
+        return real(engine_, round_id)
+
+    monkeypatch.setattr(ui_results, "round_results", counting)
+    at = projector(summary["completed_workshop_id"])
+    at.run()
+    at.run()
+    assert calls == [summary["score_round_id"]]
+
+    fac = ops.login_facilitator(engine, summary["completed_workshop_id"], demo.demo_passcode())
+    ops.reveal_results(engine, fac, summary["score_round_id"])  # a write: the revision moves
+    at.run()
+    assert calls == [summary["score_round_id"]] * 2
