@@ -21,12 +21,14 @@ elif who == "projector":
     pages = [st.Page("pages/projector.py", title=t("ui.nav.projector"), icon=":material/tv:", default=True)]
 else:
     joining = bool(join_code_param())
+    # URL paths differ from the file names on purpose: on a fresh server, Streamlit resolves a
+    # first request for /<file name> through its old pages/ folder routing, skipping this router.
     pages = [
         st.Page("pages/home.py", title=t("ui.home"), icon=":material/home:", default=not joining),
-        st.Page("pages/join.py", title=t("ui.nav.join"), icon=":material/login:", default=joining),
-        st.Page("pages/facilitate.py", title=t("ui.nav.facilitate"), icon=":material/tune:"),
-        st.Page("pages/setup.py", title=t("ui.nav.setup"), icon=":material/settings:"),
-        st.Page("pages/register.py", title=t("ui.nav.register"), icon=":material/badge:"),
-        st.Page("pages/results.py", title=t("ui.nav.results"), icon=":material/leaderboard:"),
+        st.Page("pages/join.py", url_path="anslut", title=t("ui.nav.join"), icon=":material/login:", default=joining),
+        st.Page("pages/facilitate.py", url_path="leda", title=t("ui.nav.facilitate"), icon=":material/tune:"),
+        st.Page("pages/setup.py", url_path="forbered", title=t("ui.nav.setup"), icon=":material/settings:"),
+        st.Page("pages/register.py", url_path="anmalan", title=t("ui.nav.register"), icon=":material/badge:"),
+        st.Page("pages/results.py", url_path="resultat", title=t("ui.nav.results"), icon=":material/leaderboard:"),
     ]
 st.navigation(pages, position="hidden" if who in ("participant", "projector") else "sidebar").run()
