@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from edp import config, i18n, validate
+from edp import config, demo, i18n, validate
 from edp import workshop as ops
 from edp.ballots import submit_paper_ballot
 from edp.errors import EdpError, RowErrors, ValidationError
@@ -134,6 +134,9 @@ def login_panel() -> None:
                 sign_in_facilitator(wid, token)
                 st.session_state.pop(PAPER, None)
                 done("ui.fac.logged_in")
+    if demo.is_loaded(engine()) and demo.demo_passcode() == demo.DEMO_PASSCODE_DEFAULT:
+        # The demo's passcode is public on purpose; a deployment that sets its own never shows it.
+        st.caption(t("ui.fac.demo_hint", passcode=demo.DEMO_PASSCODE_DEFAULT))
 
 
 def sign_out_button() -> None:

@@ -472,3 +472,16 @@ def test_priorities_are_saved_in_the_chosen_order_with_their_texts(engine):
     ]
     assert "1. Tema 2" in texts(at) and "Finansiera en förstudie 2026" in texts(at)
     assert c not in at.multiselect(key="prio-themes").value
+
+
+def test_login_offers_the_demo_passcode_only_while_it_is_the_public_default(engine, monkeypatch):
+    from edp import demo
+
+    demo.load(engine)
+    monkeypatch.delenv("EDP_DEMO_PASSCODE", raising=False)
+    at = ok(AppTest.from_file(str(APP), default_timeout=TIMEOUT_S).switch_page("pages/facilitate.py").run())
+    hint = sv("ui.fac.demo_hint", passcode="jamtland-demo")
+    assert hint in captions(at)
+    monkeypatch.setenv("EDP_DEMO_PASSCODE", "a-private-one")
+    at = ok(AppTest.from_file(str(APP), default_timeout=TIMEOUT_S).switch_page("pages/facilitate.py").run())
+    assert not [c for c in captions(at) if "jamtland-demo" in c or "a-private-one" in c]
