@@ -257,16 +257,18 @@ def _workshop_view(s: Session, workshop_id: int) -> WorkshopView:
         for r in s.scalars(select(Round).where(Round.workshop_id == ws.id).order_by(Round.seq))
     )
     actors = tuple(
-        s.execute(
+        tuple(row)
+        for row in s.execute(
             select(Actor.id, Actor.name, Actor.helix).where(Actor.process_id == ws.process_id).order_by(Actor.name)
-        ).tuples()
+        )
     )
     areas = tuple(
-        s.execute(
+        tuple(row)
+        for row in s.execute(
             select(StrengthArea.id, StrengthArea.code, StrengthArea.name_sv, StrengthArea.name_en).order_by(
                 StrengthArea.code
             )
-        ).tuples()
+        )
     )
     return WorkshopView(
         ws.id, ws.process_id, proc.title, ws.title, ws.date, ws.venue, ws.join_code, ws.is_open, ws.anonymous,

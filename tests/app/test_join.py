@@ -66,7 +66,7 @@ def errors(at: AppTest) -> list[str]:
 
 def participants(engine) -> list[tuple[str, int | None, str]]:  # noqa: ANN001
     with read(engine) as s:
-        return list(s.execute(select(Participant.display_name, Participant.actor_id, Participant.helix)).tuples())
+        return [tuple(r) for r in s.execute(select(Participant.display_name, Participant.actor_id, Participant.helix))]
 
 
 def fill_and_join(at: AppTest, name: str, actor: int) -> AppTest:
