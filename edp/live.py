@@ -320,3 +320,29 @@ def workshop_revision(engine: Engine, workshop_id: int) -> int | None:
 def participant_workshop_id(engine: Engine, token: str) -> int | None:
     with read(engine) as s:
         return s.scalar(select(Participant.workshop_id).where(Participant.token == token)) if token else None
+
+
+@dataclass(frozen=True)
+class ScreenState:
+    """The few facts that decide what a live screen shows; one query to read."""
+
+    is_open: bool
+    revision: int
+    round_id: int | None = None
+    phase: str | None = None
+    revealed: bool = False
+    live_results: bool = False
+
+
+def screen_state(engine: Engine, workshop_id: int) -> ScreenState | None:
+    with read(engine) as s:
+        ws = s.execute(select(Workshop.is_open, Workshop.revision).where(Workshop.id == workshop_id)).first()
+        if ws is None:
+            return None
+        rnd = s.execute(
+            select(Round.id, Round.phase, Round.revealed, Round.live_results)
+            .where(Round.workshop_id == workshop_id, Round.phase != "draft")
+            .order_by(Round.seq.desc())
+            .limit(1)
+        ).first()
+        return ScreenState(ws.is_open, ws.revision, *(tuple(rnd) if rnd else ()))

@@ -6,7 +6,7 @@ import streamlit as st
 from edp import workshop as ops
 from edp.ballots import submit_ballot
 from edp.errors import EdpError
-from edp.live import ParticipantView, RoundView, participant_view, workshop_view
+from edp.live import ParticipantView, RoundView, participant_view, screen_state
 from edp.ui.ballot import (
     ballot_form,
     participant_view_key,
@@ -36,7 +36,7 @@ def show_flash() -> None:
 
 def live_key(workshop_id: int) -> tuple:
     try:
-        return participant_view_key(workshop_view(engine(), workshop_id))
+        return participant_view_key(screen_state(engine(), workshop_id))
     except EdpError:
         return ()
 

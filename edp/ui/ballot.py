@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from edp.live import RoundView, ThemeView, WorkshopView
+from edp.live import RoundView, ScreenState, ThemeView, WorkshopView
 from edp.ui.common import lang, t
 from edp.ui.text import plain
 from edp.workshop import DESCRIPTION_MAX, TITLE_MAX, ThemeInput
@@ -48,17 +48,20 @@ def format_total(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
 
 
-def participant_view_key(ws: WorkshopView | None) -> tuple:
+def participant_view_key(ws: WorkshopView | ScreenState | None) -> tuple:
     """What the participant page shows, for follow(): the round, its phase and result visibility;
     while reviewing also the revision, so the list follows the facilitator's clean-up. Other
-    people's proposals (during proposing) or ballots (during voting) do not change it."""
+    people's proposals (during proposing) or ballots (during voting) do not change it.
+    Takes the full WorkshopView or, on the polling path, the one-query ScreenState."""
     if ws is None:
         return ()
-    cur = ws.current
-    if cur is None:
+    if isinstance(ws, WorkshopView):
+        cur = ws.current
+        ws = ScreenState(ws.is_open, ws.revision, *((cur.id, cur.phase, cur.revealed, cur.live_results) if cur else ()))
+    if ws.round_id is None:
         return (ws.is_open, None)
-    key: tuple = (ws.is_open, cur.id, cur.phase, cur.revealed, cur.live_results)
-    return (*key, ws.revision) if cur.phase == "reviewing" else key
+    key: tuple = (ws.is_open, ws.round_id, ws.phase, ws.revealed, ws.live_results)
+    return (*key, ws.revision) if ws.phase == "reviewing" else key
 
 
 def ballot_summary(rnd: RoundView, stored: Sequence[Row], language: str) -> str:

@@ -430,3 +430,15 @@ def test_opening_a_registration_card_link_counts_as_arriving(tmp_path, monkeypat
     assert not at.exception
     assert wv(eng, s.workshop_id).counts.participants["public"] == 1
     eng.dispose()
+
+
+def test_the_one_query_screen_state_gives_the_same_key_as_the_full_view(engine):
+    from edp.live import screen_state
+
+    s = make_setup(engine, participants={"civil": 1}, themes=2, phase="reviewing")
+    for step in (None, "voting", "closed"):
+        if step:
+            ops.set_phase(engine, s.fac, s.round_id, step)
+        full = participant_view_key(workshop_view(engine, s.workshop_id))
+        assert participant_view_key(screen_state(engine, s.workshop_id)) == full
+    assert screen_state(engine, 99999) is None
