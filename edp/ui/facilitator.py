@@ -77,9 +77,12 @@ def done(message_key: str, **params: Any) -> None:
 
 
 def show_flash() -> None:
+    # Always the same slot, message or not: an element that comes and goes would shift every
+    # element after it, and Streamlit would rebuild those (tabs jump back, expanders close).
+    slot = st.container(key="fac-flash")
     message = st.session_state.pop(FLASH, None)
     if message:
-        st.success(message, icon=":material/check_circle:")
+        slot.success(message, icon=":material/check_circle:")
 
 
 def nonce(name: str) -> int:
@@ -551,12 +554,14 @@ def turnout_panel(wv: WorkshopView) -> None:
         }
     )
     st.dataframe(table, hide_index=True, key="turnout")
+    # Fixed slots for notes that come and go, so the tabs below never shift (see show_flash).
+    themes_note, balance_note = st.container(key="turnout-themes-note"), st.container(key="turnout-balance-note")
     if c.facilitator_themes:
-        st.caption(t("ui.fac.facilitator_themes", n=c.facilitator_themes))
+        themes_note.caption(t("ui.fac.facilitator_themes", n=c.facilitator_themes))
     if c.total_participants == 0:
-        st.info(t("ui.fac.nobody_yet"))
+        balance_note.info(t("ui.fac.nobody_yet"))
     elif under := c.underrepresented():
-        st.warning(
+        balance_note.warning(
             t("ui.fac.underrepresented", groups=", ".join(t(f"helix.{g}") for g in under)), icon=":material/balance:"
         )
 

@@ -16,6 +16,14 @@ from tests.e2e.screenshot import APP_TIMEOUT_MS, CHROMIUM_ARGS, CHROMIUM_PATH, m
 expect.set_options(timeout=APP_TIMEOUT_MS // 2)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Keep each phase's report on the test item, so a fixture's teardown can tell a failed test (rep_call)."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     require_service(CHROMIUM_PATH.exists(), f"chromium at {CHROMIUM_PATH}")

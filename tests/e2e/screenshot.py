@@ -23,13 +23,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 HEALTH_TIMEOUT_S = 30
 
 # Debian's browser: `npx playwright install` cannot download one on these machines.
 CHROMIUM_PATH = Path("/usr/bin/chromium")
+# A name for the server as the room would reach it (EDP_PUBLIC_URL): the join URL, the QR code and the projector
+# link then point at a host that is not loopback, as on a venue network. Chromium resolves it to this machine.
+PUBLIC_HOST = "edp-workshop.test"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -39,6 +42,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    f"--host-resolver-rules=MAP {PUBLIC_HOST} 127.0.0.1",
 ]
 APP_TIMEOUT_MS = 30_000
 
@@ -47,6 +51,19 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def make_empty_database(path: Path) -> str:
+    """A migrated SQLite file with no data at all; returns its URL."""
+    from edp.db import make_engine, upgrade
+
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    return url
 
 
 def make_demo_database(path: Path) -> str:
@@ -65,11 +82,20 @@ def make_demo_database(path: Path) -> str:
 
 
 @contextmanager
-def streamlit_server(db_url: str, log_path: Path, timeout_s: float = HEALTH_TIMEOUT_S) -> Iterator[str]:
-    """Run `streamlit run app.py` on a free port against `db_url`; yield its base URL, then stop it by its PID."""
+def streamlit_server(
+    db_url: str, log_path: Path, timeout_s: float = HEALTH_TIMEOUT_S, *, public_host: str | None = None
+) -> Iterator[str]:
+    """Run `streamlit run app.py` on a free port against `db_url`; yield its base URL, then stop it by its PID.
+
+    With `public_host`, EDP_PUBLIC_URL is http://<public_host>:<port>: the address the app shows for joining (a
+    browser launched with CHROMIUM_ARGS reaches PUBLIC_HOST); the yielded base URL stays on 127.0.0.1.
+    """
     port = free_port()
     env = dict(os.environ, EDP_DATABASE_URL=db_url)
     env.pop("EDP_LANG", None)  # the app's own default language (Swedish)
+    env.pop("EDP_PUBLIC_URL", None)
+    if public_host:
+        env["EDP_PUBLIC_URL"] = f"http://{public_host}:{port}"
     cmd = [
         sys.executable, "-m", "streamlit", "run", "app.py",
         "--server.headless", "true",
@@ -109,30 +135,70 @@ def _wait_healthy(proc: subprocess.Popen, health_url: str, log_path: Path, timeo
     )
 
 
-def wait_for_app(page: Page, timeout_ms: int = APP_TIMEOUT_MS) -> None:
-    """Wait until the browser is connected and the script run has finished (the state Streamlit's own e2e use)."""
+def wait_idle(page: Page, timeout_ms: int = APP_TIMEOUT_MS) -> None:
+    """Wait until the browser is connected and no script run is going on (for pages with or without a heading)."""
     app = page.get_by_test_id("stApp")
     expect(app).to_have_attribute("data-test-connection-state", "CONNECTED", timeout=timeout_ms)
     expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout_ms)
+
+
+def wait_for_app(page: Page, timeout_ms: int = APP_TIMEOUT_MS) -> None:
+    """Wait until the browser is connected and the script run has finished (the state Streamlit's own e2e use)."""
+    wait_idle(page, timeout_ms)
     expect(page.get_by_test_id("stMain").get_by_test_id("stHeading").first).to_be_visible(timeout=timeout_ms)
+
+
+def scroll_to_top(page: Page) -> None:
+    """Streamlit scrolls inside its own containers: put each of them back at the top."""
+    page.evaluate(
+        """() => document.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"]')
+                 .forEach(e => e.scrollTo(0, 0))"""
+    )
+
+
+def _settled_bottom(element: Locator, tries: int = 50) -> int:
+    """The element's bottom edge once the page's layout has stopped moving (two animation frames apart)."""
+    measure = """e => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(
+                   () => done(Math.round(e.getBoundingClientRect().bottom)))))"""
+    last = element.evaluate(measure)
+    for _ in range(tries):
+        now = element.evaluate(measure)
+        if now == last:
+            return now
+        last = now
+    return last
+
+
+def full_page_shot(page: Page, output: Path, until: Locator | None = None) -> Path:
+    """A PNG of the whole page as it stands, however long (or down to the bottom of `until`); the viewport is
+    put back afterwards."""
+    page.evaluate("document.fonts.ready")
+    # Streamlit scrolls inside its own container, so a "full page" shot of the document is one viewport high:
+    # grow the viewport to the content's height instead.
+    before = page.viewport_size or {"width": 1280, "height": 800}
+    height = page.evaluate(
+        """() => Math.max(...[...document.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"]')]
+                 .map(e => e.scrollHeight), document.documentElement.scrollHeight)"""
+    )
+    page.set_viewport_size({"width": before["width"], "height": int(height)})
+    try:
+        wait_idle(page)
+        scroll_to_top(page)
+        clip = None
+        if until is not None:
+            bottom = _settled_bottom(until)
+            clip = {"x": 0, "y": 0, "width": before["width"], "height": min(int(height), bottom + 24)}
+        output.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(output), full_page=clip is None, clip=clip, animations="disabled", caret="hide")
+    finally:
+        page.set_viewport_size(before)
+    return output
 
 
 def capture(page: Page, base_url: str, output: Path) -> Path:
     page.goto(base_url)
     wait_for_app(page)
-    page.evaluate("document.fonts.ready")
-    # Streamlit scrolls inside its own container, so a "full page" shot of the document is one viewport high:
-    # grow the viewport to the content's height instead.
-    height = page.evaluate(
-        """() => Math.max(...[...document.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"]')]
-                 .map(e => e.scrollHeight), document.documentElement.scrollHeight)"""
-    )
-    width = page.viewport_size["width"] if page.viewport_size else 1280
-    page.set_viewport_size({"width": width, "height": int(height)})
-    wait_for_app(page)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(output), full_page=True, animations="disabled", caret="hide")
-    return output
+    return full_page_shot(page, output)
 
 
 def main(argv: list[str] | None = None) -> int:
