@@ -565,6 +565,7 @@ def test_two_round_workshop_through_the_ui(browser: Browser, room: dict[str, Pag
         for title, n in ballot.items():
             box = ballot_theme(p, title)
             for k in range(1, n + 1):
+                wait_idle(p)  # click only a settled button: a click on one being redrawn can be dropped
                 plus(box).click()
                 given += 1
                 expect(box.get_by_text(f"Prickar: {k}", exact=True)).to_be_visible()
