@@ -6,8 +6,6 @@ Every test has its own SQLite file (EDP_DATABASE_URL), and checks the database, 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
@@ -15,38 +13,18 @@ from streamlit.testing.v1 import AppTest
 from edp import i18n
 from edp import workshop as ops
 from edp.ballots import submit_ballot
-from edp.db import make_engine, read, upgrade
+from edp.db import read
 from edp.errors import PermissionDenied
 from edp.live import round_all_themes, round_view, workshop_view
 from edp.models import AuditEvent, Ballot, BallotEntry, Participant
 from edp.queries import overview
 from edp.tally import round_results
+from tests.app.support import APP, TIMEOUT_S, ok
 from tests.factory import PASSCODE, make_setup
-
-APP = Path(__file__).resolve().parents[2] / "app.py"
-TIMEOUT_S = 30
 
 
 def sv(key: str, **params) -> str:
     return i18n.t(key, "sv", **params)
-
-
-@pytest.fixture
-def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
-    """A fresh, migrated SQLite file that the app under test uses too."""
-    monkeypatch.delenv("EDP_LANG", raising=False)
-    monkeypatch.delenv("EDP_PUBLIC_URL", raising=False)
-    url = f"sqlite:///{tmp_path / 'edp.sqlite'}"
-    monkeypatch.setenv("EDP_DATABASE_URL", url)
-    eng = make_engine(url)
-    upgrade(eng)
-    yield eng
-    eng.dispose()
-
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def console(s) -> AppTest:

@@ -6,19 +6,12 @@ is never shared between tests.
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
-import pytest
 from streamlit.testing.v1 import AppTest
 
-from edp import demo
 from edp import workshop as ops
-from edp.db import make_engine, upgrade
+from tests.app.support import APP, TIMEOUT_S
 from tests.factory import PASSCODE
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
-TIMEOUT_S = 30
 DEMO_TITLE = "Upplevelser: kulturarv och kulturella och kreativa branscher"
 JOIN_CODE = "DEMO26"
 
@@ -27,38 +20,6 @@ TYPED_TITLE = "**Fet** <b>x</b> [länk](http://e.se)"
 TYPED_WS_TITLE = "_kursiv_ `kod` # rubrik"
 TYPED_VENUE = "<i>Sal</i> ![bild](http://e.se/x.png) ~~struken~~"
 TYPED_DESCRIPTION = "# Inte en rubrik\n* inte en lista\n<script>alert(1)</script>"
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("apptest") / "demo.sqlite"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    demo.load(engine)
-    engine.dispose()
-    return path
-
-
-@pytest.fixture
-def use_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
-    """Point the app at a fresh SQLite file; returns a migrated engine on it (disposed afterwards)."""
-    monkeypatch.delenv("EDP_LANG", raising=False)
-    engines = []
-
-    def _use(template: Path | None = None):  # noqa: ANN202
-        path = tmp_path / "edp.sqlite"
-        if template is not None:
-            shutil.copy(template, path)
-        url = f"sqlite:///{path}"
-        monkeypatch.setenv("EDP_DATABASE_URL", url)
-        engine = make_engine(url)
-        upgrade(engine)
-        engines.append(engine)
-        return engine
-
-    yield _use
-    for engine in engines:
-        engine.dispose()
 
 
 def run_app() -> AppTest:

@@ -15,35 +15,17 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from edp import workshop as ops
-from edp.db import make_engine, read, upgrade
+from edp.db import read
 from edp.live import participant_view
 from edp.models import Participant
+from tests.app.support import APP, TIMEOUT_S, ok
 from tests.conftest import table_counts
 from tests.factory import make_setup
 
 ROOT = Path(__file__).resolve().parents[2]
-APP = ROOT / "app.py"
 VISITOR_PAGES = ("home.py", "join.py", "facilitate.py", "setup.py", "results.py")
 ROUTER_READY = all((ROOT / "pages" / name).exists() for name in VISITOR_PAGES)
 JOIN_ENTRY = APP if ROUTER_READY else ROOT / "pages" / "join.py"
-TIMEOUT_S = 30
-
-
-@pytest.fixture
-def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
-    """A fresh migrated SQLite file that the app under test uses too."""
-    monkeypatch.delenv("EDP_LANG", raising=False)
-    url = f"sqlite:///{tmp_path / 'edp.sqlite'}"
-    monkeypatch.setenv("EDP_DATABASE_URL", url)
-    eng = make_engine(url)
-    upgrade(eng)
-    yield eng
-    eng.dispose()
-
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def open_join(code: str | None = None) -> AppTest:

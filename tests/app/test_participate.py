@@ -6,8 +6,6 @@ The participant role needs only pages/participate.py from the router, so these r
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -16,35 +14,17 @@ from edp.ballots import submit_ballot
 from edp.db import make_engine, upgrade
 from edp.live import participant_view, workshop_view
 from edp.ui.ballot import participant_view_key
+from tests.app.support import APP, TIMEOUT_S, ok
 from tests.factory import make_setup
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
 PAGE = APP.parent / "pages" / "participate.py"
-TIMEOUT_S = 30
 TYPED = ["<b>x</b> fet", "[länk](http://x) klicka", "**stjärnor** och :material/home:"]
-
-
-@pytest.fixture
-def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
-    """A fresh migrated SQLite file that the app under test uses too."""
-    monkeypatch.delenv("EDP_LANG", raising=False)
-    url = f"sqlite:///{tmp_path / 'edp.sqlite'}"
-    monkeypatch.setenv("EDP_DATABASE_URL", url)
-    eng = make_engine(url)
-    upgrade(eng)
-    yield eng
-    eng.dispose()
 
 
 def open_page(token: str) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
     at.query_params["p"] = token
     return ok(at.run())
-
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def texts(at: AppTest) -> list[str]:
@@ -412,7 +392,6 @@ def test_typed_markup_in_theme_titles_is_shown_literally(engine, phase):
 
 
 def test_opening_a_registration_card_link_counts_as_arriving(tmp_path, monkeypatch):
-    from edp.db import make_engine, upgrade
     from edp.live import workshop_view as wv
     from edp.registrations import import_registrations
     from tests.factory import make_setup

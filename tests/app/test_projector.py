@@ -4,7 +4,6 @@ voting, the ranking and funnel after the reveal, an unknown workshop, and no con
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,47 +13,17 @@ from edp import demo
 from edp import workshop as ops
 from edp.ballots import submit_ballot
 from edp.charts import LABEL_MAX_PROJECTOR, theme_labels
-from edp.db import make_engine, upgrade
 from edp.tally import round_results
+from tests.app.support import APP, TIMEOUT_S
 from tests.factory import make_setup
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
-TIMEOUT_S = 30
 WIDGETS = ("button", "selectbox", "text_input", "checkbox", "radio", "multiselect", "number_input", "slider",
            "download_button", "toggle", "text_area", "form_submit_button")  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("projector") / "demo.sqlite"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    summary = demo.load(engine)
-    engine.dispose()
-    (path.parent / "summary.json").write_text(json.dumps(summary.__dict__))
-    return path
-
-
-@pytest.fixture
-def use_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
-    """A fresh SQLite file for this test (a copy of `template` if given); returns an engine on it."""
-    monkeypatch.delenv("EDP_LANG", raising=False)
+@pytest.fixture(autouse=True)
+def _public_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EDP_PUBLIC_URL", "http://edp.example:8501")
-    engines = []
-
-    def _use(template: Path | None = None):  # noqa: ANN202
-        path = tmp_path / "edp.sqlite"
-        if template is not None:
-            shutil.copy(template, path)
-        monkeypatch.setenv("EDP_DATABASE_URL", f"sqlite:///{path}")
-        engine = make_engine(f"sqlite:///{path}")
-        upgrade(engine)
-        engines.append(engine)
-        return engine
-
-    yield _use
-    for engine in engines:
-        engine.dispose()
 
 
 def summary_of(template: Path) -> dict:

@@ -4,27 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from edp import workshop as ops
-from edp.db import make_engine, upgrade
 from edp.live import workshop_view
 from edp.registrations import import_registrations
 from tests.factory import make_setup
 
 PAGE = Path(__file__).resolve().parents[2] / "pages" / "register.py"
-
-
-@pytest.fixture
-def engine(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'edp.sqlite'}"
-    monkeypatch.setenv("EDP_DATABASE_URL", url)
-    monkeypatch.delenv("EDP_LANG", raising=False)
-    eng = make_engine(url)
-    upgrade(eng)
-    yield eng
-    eng.dispose()
 
 
 def page(fac: str | None = None) -> AppTest:

@@ -7,51 +7,17 @@ still writing, and this page does not depend on the router.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from edp import demo
 from edp import workshop as ops
 from edp.ballots import submit_ballot
-from edp.db import make_engine, upgrade
+from tests.app.support import TIMEOUT_S
 from tests.factory import make_setup
 
 PAGE = Path(__file__).resolve().parents[2] / "pages" / "results.py"
-TIMEOUT_S = 30
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("results") / "demo.sqlite"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    summary = demo.load(engine)
-    engine.dispose()
-    (path.parent / "summary.json").write_text(json.dumps(summary.__dict__))
-    return path
-
-
-@pytest.fixture
-def use_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
-    monkeypatch.delenv("EDP_LANG", raising=False)
-    engines = []
-
-    def _use(template: Path | None = None):  # noqa: ANN202
-        path = tmp_path / "edp.sqlite"
-        if template is not None:
-            shutil.copy(template, path)
-        monkeypatch.setenv("EDP_DATABASE_URL", f"sqlite:///{path}")
-        engine = make_engine(f"sqlite:///{path}")
-        upgrade(engine)
-        engines.append(engine)
-        return engine
-
-    yield _use
-    for engine in engines:
-        engine.dispose()
 
 
 def summary_of(template: Path) -> dict:

@@ -4,44 +4,24 @@ are added, edited and imported from CSV (all or nothing); rounds are added with 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from edp import i18n
 from edp import workshop as ops
-from edp.db import make_engine, upgrade
 from edp.errors import ValidationError
 from edp.imports import list_actors
 from edp.live import facilitator_view, round_view, workshop_view
 from edp.queries import overview
+from tests.app.support import APP, TIMEOUT_S, ok
 from tests.conftest import table_counts
 from tests.factory import PASSCODE, make_setup
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
-TIMEOUT_S = 30
 NEW_PASSCODE = "fjällen-2026"
 
 
 def sv(key: str, **params) -> str:
     return i18n.t(key, "sv", **params)
-
-
-@pytest.fixture
-def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
-    monkeypatch.delenv("EDP_LANG", raising=False)
-    url = f"sqlite:///{tmp_path / 'edp.sqlite'}"
-    monkeypatch.setenv("EDP_DATABASE_URL", url)
-    eng = make_engine(url)
-    upgrade(eng)
-    yield eng
-    eng.dispose()
-
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def setup_page(s=None) -> AppTest:
