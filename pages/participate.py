@@ -145,7 +145,7 @@ except EdpError as err:
     st.error(err.message(lang()))
     st.stop()
 ws = me.workshop
-follow(ws.id, lambda: live_key(ws.id))
+follow(ws.id, lambda: live_key(ws.id), seen_revision=ws.revision, seen_view=participant_view_key(ws))
 
 plain(ws.title, key="participant-workshop", kind="title")
 st.caption(t("ui.participant.joined_as"))

@@ -36,7 +36,7 @@ except EdpError as err:
     st.caption(err.message(lang()))
     st.stop()
 
-follow(wv.id)
+follow(wv.id, seen_revision=wv.revision)
 plain(wv.title, key="proj-ws", kind="title")
 rnd = wv.current
 if rnd is not None:

@@ -18,6 +18,7 @@ def follow(
     view_key: Callable[[], Hashable] | None = None,
     *,
     seen_revision: int | None = None,
+    seen_view: Hashable | None = None,
     interval: str = POLL_INTERVAL,
 ) -> None:
     """Rerun the whole page when the workshop changes.
@@ -28,11 +29,16 @@ def follow(
     fragment runs compare and trigger a rerun. `view_key` narrows "changed" further: it is
     called only after the revision moved, and the page reruns only if its value changed too
     (a participant typing a proposal is not interrupted by others' proposals).
+
+    Pass `seen_revision` and `seen_view` from the data the page actually drew. Reading them
+    afresh here would race a write that lands between the page's read and this call: the
+    fresh values would already include it, so the poll would see nothing new and the screen
+    would stay on what it drew before the write.
     """
     rev_key, view_state, full_run = f"_rev_{workshop_id}", f"_view_{workshop_id}", f"_full_{workshop_id}"
     st.session_state[rev_key] = seen_revision if seen_revision is not None else workshop_revision(engine(), workshop_id)
     if view_key is not None:
-        st.session_state[view_state] = view_key()
+        st.session_state[view_state] = seen_view if seen_view is not None else view_key()
     st.session_state[full_run] = True
 
     @st.fragment(run_every=interval)

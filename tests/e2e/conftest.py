@@ -1,4 +1,5 @@
-"""Browser tests: a real `streamlit run app.py` on a demo database, driven by Debian's chromium via pytest-playwright.
+"""Browser tests: a real `streamlit run app.py` (on a demo database, or an empty one for the workshop scenario),
+driven by Debian's chromium via pytest-playwright.
 
 Without /usr/bin/chromium the browser tests are skipped locally and fail under CI=true.
 """

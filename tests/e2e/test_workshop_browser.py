@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import mean
@@ -42,7 +42,7 @@ ARTIFACTS = ROOT / "tests" / "e2e" / "artifacts"
 DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 CROSS_MS = 20_000  # one context acts, another (polling every 2 s) shows it
 # The screenshots the facilitator guide shows: artifact name -> file in docs/screenshots/.
-DOC_SCREENSHOTS = {
+GUIDE_SHOTS = {
     "projector": "projector.png",
     "participant": "participant.png",
     "facilitator": "facilitator.png",
@@ -161,13 +161,11 @@ def total_text(value: float) -> str:
 # Each is checked where it shows; the scenario then goes on as a facilitator would (opens the tab or the
 # expander again), and the test fails at the end with what it saw, so one bug does not hide the steps after it.
 LAYOUT_SHIFT = (
-    "App bug: a tab or an expander the facilitator is working in is reset by the next rerun whenever a message "
-    "above it appears or disappears. show_flash() in edp/ui/facilitator.py draws st.success only when "
-    "there is a message (so does the conditional st.caption/st.info/st.warning at the end of turnout_panel()), "
-    "so every element after it moves by one position and the browser rebuilds it in its default state: "
-    "the st.tabs of pages/setup.py and pages/facilitate.py go back to the first tab and st.expander closes. "
-    "Fix (this test passes with it): draw the flash, and those notes, in a slot that is always there, e.g. "
-    "slot = st.container(key='fac-flash') then slot.success(...) when there is a message. Seen here:"
+    "App bug: a tab or an expander the facilitator is working in was reset by the next rerun. An element that "
+    "appears or disappears above it (for example a confirmation or a note drawn only when there is one, instead "
+    "of in a slot that is always there, as show_flash() and turnout_panel() in edp/ui/facilitator.py do) moves "
+    "every element after it by one position, and the browser rebuilds them in their default state: the st.tabs "
+    "of pages/setup.py and pages/facilitate.py go back to the first tab and st.expander closes. Seen here:"
 )
 
 
@@ -268,6 +266,29 @@ def projector_at(proj: Page, caption: str) -> None:
     expect(main(proj).get_by_text(caption, exact=True)).to_be_visible(timeout=CROSS_MS)
 
 
+def visible(locator: Locator) -> None:
+    expect(locator).to_be_visible(timeout=CROSS_MS)
+
+
+STALE_PHONE = (
+    "{who}'s page did not follow the workshop within 20 s ({what}). If it still shows the step before, this is "
+    "the app's race in pages/participate.py: follow(ws.id, lambda: live_key(ws.id)) records the revision and the "
+    "view key after participant_view() was read, so a change that lands in between is never drawn (the page "
+    "waits for the next change). Fix: let follow() take what the run drew, e.g. follow(ws.id, ..., "
+    "seen_revision=ws.revision, seen_view=participant_view_key(ws)) (pages/projector.py likewise: "
+    "follow(wv.id, seen_revision=wv.revision)).\n{error}"
+)
+
+
+def phones_follow(people: list[Page], what: str, shown: Callable[[Page], None]) -> None:
+    """Every participant's page gets to what `shown` expects by itself (each page polls every 2 s)."""
+    for n, p in enumerate(people):
+        try:
+            shown(p)
+        except AssertionError as error:
+            pytest.fail(STALE_PHONE.format(who=PEOPLE[n].name, what=what, error=error), pytrace=False)
+
+
 def ballot_theme(page: Page, title: str) -> Locator:
     """One theme's box on the participant's ballot, found by its title (shown as plain text)."""
     boxes = keyed(page, "st-key-ballot-", "-theme-")
@@ -354,6 +375,8 @@ def room(browser: Browser, request: pytest.FixtureRequest) -> Iterator[dict[str,
     pages: dict[str, Page] = {}
     contexts: list[BrowserContext] = []
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("failure-*.png"):
+        old.unlink()
     try:
         yield pages
     finally:
@@ -518,8 +541,10 @@ def test_two_round_workshop_through_the_ui(browser: Browser, room: dict[str, Pag
     press(fac, "Starta granskning")
     driver_at(fac, "Omgång 1: Prickröstning – Granskning")
     projector_at(proj, "Omgång 1 · Prickröstning · Granskning")
-    for p in people:  # the participants' pages follow the phase by themselves
-        expect(main(p).get_by_text("Omgång 1 · Prickröstning · Granskning", exact=True)).to_be_visible(timeout=CROSS_MS)
+    # The participants' pages follow the phase by themselves (and each step lands before the next one).
+    caption = "Omgång 1 · Prickröstning · Granskning"
+    phones_follow(people, "review started", lambda p: visible(main(p).get_by_text(caption, exact=True)))
+    for p in people:
         expect(main(p).get_by_role("heading", name="Lämna ett förslag")).to_have_count(0)
     summary = main(fac).get_by_text(re.compile(r"^Omgång 1: \d+ aktiva"))
     expect(summary).to_have_text(f"Omgång 1: {len(all_titles)} aktiva, 0 sammanslagna, 0 tillbakadragna teman.")
@@ -544,11 +569,14 @@ def test_two_round_workshop_through_the_ui(browser: Browser, room: dict[str, Pag
     expect(proposals.get_by_text(f"• {HERITAGE_DUP}", exact=True)).to_have_count(0, timeout=CROSS_MS)
     expect(proposals.get_by_text(f"• {HERITAGE}", exact=True)).to_be_visible()
     expect(proposals.get_by_test_id("stText")).to_have_count(len(all_titles) - 1)
+
     # The participants follow the clean-up too.
-    for p in people:
+    def merged_on_phone(p: Page) -> None:
         reviewed = keyed(p, "st-key-plain-strong-review-")
         expect(reviewed.get_by_text(HERITAGE_DUP, exact=True)).to_have_count(0, timeout=CROSS_MS)
         expect(reviewed).to_have_count(len(all_titles) - 1)
+
+    phones_follow(people, "the merge", merged_on_phone)
 
     # ------------------------------------------------------------ 3. dot voting
     press(fac, "Öppna röstningen")
@@ -602,6 +630,8 @@ def test_two_round_workshop_through_the_ui(browser: Browser, room: dict[str, Pag
     projector_at(proj, "Omgång 1 · Prickröstning · Stängd")
     expect(main(proj).get_by_role("heading", name="Röstningen är stängd – resultaten visas snart")).to_be_visible()
     expect(proj.get_by_test_id("stPlotlyChart")).to_have_count(0)  # closed is not revealed
+    closed_note = "Omröstningen är stängd. Resultatet visas här när processledaren visar det."
+    phones_follow(people, "voting closed", lambda p: visible(main(p).get_by_text(closed_note)))
     press(fac, "Visa resultatet")
     flash(fac, "Resultatet visas nu på projektorn.")
     assert ranking_on_screen(proj, expected_labels(dots_order)) == expected_labels(dots_order)
@@ -613,8 +643,8 @@ def test_two_round_workshop_through_the_ui(browser: Browser, room: dict[str, Pag
     shots["projector"] = ARTIFACTS / "projector.png"
     proj.screenshot(path=str(shots["projector"]), animations="disabled", caret="hide")
     top_title, top_total = dots_order[0]
-    for p in people:  # the result reaches the phones too
-        expect(main(p).get_by_text(f"1. {top_title} – {top_total} poäng", exact=True)).to_be_visible(timeout=CROSS_MS)
+    first_line = f"1. {top_title} – {top_total} poäng"  # the result reaches the phones too
+    phones_follow(people, "results revealed", lambda p: visible(main(p).get_by_text(first_line, exact=True)))
 
     # ------------------------------------------------------------ 5. the top 4 go on to a score round
     k_input = fac.get_by_label("Antal teman att föra vidare")
@@ -644,9 +674,8 @@ def test_two_round_workshop_through_the_ui(browser: Browser, room: dict[str, Pag
     for title in top:
         expect(proposals.get_by_text(f"• {title}", exact=True)).to_be_visible()
     expect(proposals.get_by_test_id("stText")).to_have_count(TOP_K)  # the rest stayed behind
-    for p in people:
-        caption = "Omgång 2 · Bedömning mot kriterier · Granskning"
-        expect(main(p).get_by_text(caption, exact=True)).to_be_visible(timeout=CROSS_MS)
+    caption = "Omgång 2 · Bedömning mot kriterier · Granskning"
+    phones_follow(people, "round 2 review started", lambda p: visible(main(p).get_by_text(caption, exact=True)))
     press(fac, "Öppna röstningen")
     driver_at(fac, "Omgång 2: Bedömning mot kriterier – Röstning")
     projector_at(proj, "Omgång 2 · Bedömning mot kriterier · Röstning")
@@ -709,9 +738,8 @@ def test_two_round_workshop_through_the_ui(browser: Browser, room: dict[str, Pag
     assert sum(stored.values()) == len(SCORE_BALLOTS), stored
     expect(turnout(proj)).to_have_text(f"{len(SCORE_BALLOTS)} / {len(PEOPLE)}")
     expect(helix_turnout(proj, PEOPLE[LATE].helix)).to_have_text("0 / 1")
-    # The same participant's live page followed the close by itself.
-    closed_note = "Omröstningen är stängd. Resultatet visas här när processledaren visar det."
-    expect(main(people[LATE]).get_by_text(closed_note)).to_be_visible(timeout=CROSS_MS)
+    # The same participant's live page, like everyone's, followed the close by itself.
+    phones_follow(people, "voting closed", lambda p: visible(main(p).get_by_text(closed_note)))
 
     press(fac, "Visa resultatet")
     flash(fac, "Resultatet visas nu på projektorn.")
@@ -752,7 +780,7 @@ def test_two_round_workshop_through_the_ui(browser: Browser, room: dict[str, Pag
         no_exception(page)
 
     if os.environ.get("EDP_UPDATE_SCREENSHOTS"):
-        for name, doc_name in DOC_SCREENSHOTS.items():
+        for name, doc_name in GUIDE_SHOTS.items():
             shutil.copyfile(shots[name], DOCS_SCREENSHOTS / doc_name)
     if bugs.seen:
         pytest.fail(bugs.report(), pytrace=False)
