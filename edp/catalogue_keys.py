@@ -50,7 +50,24 @@ def field_names(root: Path = PACKAGE) -> set[str]:
                         names.add(kw.value.value)
                 fn = node.func
                 name = fn.attr if isinstance(fn, ast.Attribute) else getattr(fn, "id", "")
-                if name in {"text", "integer", "number", "year", "date", "choice", "_int"} and len(node.args) >= 2:
+                if (
+                    name
+                    in {
+                        "text",
+                        "integer",
+                        "number",
+                        "year",
+                        "date",
+                        "choice",
+                        "_int",
+                        "_date",
+                        "_number",
+                        "_actor",
+                        "_status",
+                        "_optional_int",
+                    }
+                    and len(node.args) >= 2
+                ):
                     arg = node.args[1]
                     if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                         names.add(arg.value)

@@ -52,3 +52,11 @@ class RowErrors(ValidationError):
     def __init__(self, rows: list[tuple[int, EdpError]]) -> None:
         super().__init__("import.rows_invalid", count=len(rows))
         self.rows = rows
+
+
+class SheetErrors(ValidationError):
+    """A workbook import with bad rows; nothing was imported. `rows` holds (sheet, 1-based row, error)."""
+
+    def __init__(self, rows: list[tuple[str, int, EdpError]]) -> None:
+        super().__init__("import.sheet_rows_invalid", count=len(rows))
+        self.rows = rows

@@ -317,3 +317,170 @@ class AuditEvent(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
 
     __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+
+
+# ---------------------------------------------------------------- roadmaps (färdplaner)
+
+ROADMAP_STATUSES = ("draft", "active", "completed", "archived")
+ACTIVITY_STATUSES = ("planned", "ongoing", "done", "delayed", "cancelled")
+KPI_KINDS = ("output", "result")
+
+activity_partners = Table(
+    "activity_partners",
+    Base.metadata,
+    Column("activity_id", ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True),
+    Column("actor_id", ForeignKey("actors.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+
+class Roadmap(Base):
+    """A priority's plan: goals with activities on a timeline, milestones and KPIs."""
+
+    __tablename__ = "roadmaps"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"), index=True)
+    priority_id: Mapped[int | None] = mapped_column(ForeignKey("priorities.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(200))
+    vision: Mapped[str] = mapped_column(Text, default="")
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    owner_actor_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    followed_up_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    goals: Mapped[list[Goal]] = relationship(
+        back_populates="roadmap", order_by="(Goal.position, Goal.id)", cascade="all, delete-orphan"
+    )
+    milestones: Mapped[list[Milestone]] = relationship(
+        back_populates="roadmap", order_by="(Milestone.date, Milestone.id)", cascade="all, delete-orphan"
+    )
+    kpis: Mapped[list[Kpi]] = relationship(
+        back_populates="roadmap", order_by="(Kpi.position, Kpi.id)", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        CheckConstraint(_in("status", ROADMAP_STATUSES), name="status"),
+        CheckConstraint("period_end >= period_start", name="period"),
+        CheckConstraint("version >= 1", name="version"),
+    )
+
+
+class Goal(Base):
+    __tablename__ = "goals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    roadmap_id: Mapped[int] = mapped_column(ForeignKey("roadmaps.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    roadmap: Mapped[Roadmap] = relationship(back_populates="goals")
+    activities: Mapped[list[Activity]] = relationship(
+        back_populates="goal", order_by="(Activity.position, Activity.start, Activity.id)", cascade="all, delete-orphan"
+    )
+
+
+class Activity(Base):
+    __tablename__ = "activities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    start: Mapped[dt.date] = mapped_column(Date)
+    end: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="planned")
+    lead_actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="RESTRICT"), index=True)
+    budget_sek: Mapped[int | None] = mapped_column(Integer)
+    funding_source: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    goal: Mapped[Goal] = relationship(back_populates="activities")
+    lead_actor: Mapped[Actor] = relationship(foreign_keys=[lead_actor_id])
+    partners: Mapped[list[Actor]] = relationship(secondary=activity_partners, order_by="Actor.name")
+
+    __table_args__ = (
+        CheckConstraint(_in("status", ACTIVITY_STATUSES), name="status"),
+        CheckConstraint('"end" >= start', name="dates"),
+        CheckConstraint("budget_sek IS NULL OR budget_sek >= 0", name="budget"),
+    )
+
+
+class Milestone(Base):
+    __tablename__ = "milestones"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    roadmap_id: Mapped[int] = mapped_column(ForeignKey("roadmaps.id", ondelete="CASCADE"), index=True)
+    goal_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    date: Mapped[dt.date] = mapped_column(Date)
+
+    roadmap: Mapped[Roadmap] = relationship(back_populates="milestones")
+
+
+class Kpi(Base):
+    __tablename__ = "kpis"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    roadmap_id: Mapped[int] = mapped_column(ForeignKey("roadmaps.id", ondelete="CASCADE"), index=True)
+    goal_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(40), default="")
+    kind: Mapped[str] = mapped_column(String(10), default="output")
+    baseline_value: Mapped[float] = mapped_column(Float)
+    baseline_date: Mapped[dt.date] = mapped_column(Date)
+    target_value: Mapped[float] = mapped_column(Float)
+    target_date: Mapped[dt.date] = mapped_column(Date)
+    lead_actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="RESTRICT"), index=True)
+    source: Mapped[str] = mapped_column(String(200), default="")
+    eu_code: Mapped[str] = mapped_column(String(20), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    roadmap: Mapped[Roadmap] = relationship(back_populates="kpis")
+    lead_actor: Mapped[Actor] = relationship()
+    measurements: Mapped[list[KpiMeasurement]] = relationship(
+        back_populates="kpi", order_by="(KpiMeasurement.date, KpiMeasurement.id)", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        CheckConstraint(_in("kind", KPI_KINDS), name="kind"),
+        CheckConstraint("target_date > baseline_date", name="dates"),
+    )
+
+
+class KpiMeasurement(Base):
+    __tablename__ = "kpi_measurements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpis.id", ondelete="CASCADE"), index=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    value: Mapped[float] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text, default="")
+    # Who recorded it: the process leader, or the lead actor through their update link.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    kpi: Mapped[Kpi] = relationship(back_populates="measurements")
+
+
+class ActorLink(Base):
+    """A lead actor's personal update link for one process: only the token's hash is stored."""
+
+    __tablename__ = "actor_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("process_id", "actor_id", name="uq_actor_links_process_actor"),)
+
+
+class RoadmapEvent(Base):
+    """The roadmap audit log: every change, by whom (leader or a lead actor's link), with before/after."""
+
+    __tablename__ = "roadmap_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    roadmap_id: Mapped[int] = mapped_column(ForeignKey("roadmaps.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id", ondelete="SET NULL"))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
