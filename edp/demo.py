@@ -13,9 +13,11 @@ from edp import workshop as ops
 from edp.ballots import submit_ballot
 from edp.config import ROOT
 from edp.db import read, write
-from edp.models import Base, Process, StrengthArea
+from edp.models import Base, Priority, Process, StrengthArea
+from edp.roadmaps import import_roadmap
 
 DEMO_DIR = ROOT / "data" / "demo"
+SHEETS = ("goals", "activities", "milestones", "kpis", "measurements")
 DEMO_PROCESS_TITLE = "Upplevelser: kulturarv och kulturella och kreativa branscher"
 # The demo is for trying the app, so its facilitator passcode is public; override it for a shared server.
 DEMO_PASSCODE_DEFAULT = "jamtland-demo"
@@ -34,6 +36,7 @@ class DemoSummary:
     open_workshop_id: int
     open_round_id: int
     join_code: str
+    roadmap_ids: tuple[int, ...] = ()
 
 
 def _load(name: str, base: Path) -> object:
@@ -160,7 +163,26 @@ def load(engine: Engine, base: Path = DEMO_DIR) -> DemoSummary:
             live_tokens[name] = ops.join(engine, ws2.join_code, name, actor_id=actor_id[by_name[name]["actor"]]).token
         ops.propose(engine, live_tokens[name], rnd.id, _theme_input(t, area_id))
 
-    return DemoSummary(proc.id, ws.id, dots.id, score.id, ws2.id, rnd.id, ws2.join_code)
+    roadmap_ids = load_roadmaps(engine, proc.id, ws.id, base)
+    return DemoSummary(proc.id, ws.id, dots.id, score.id, ws2.id, rnd.id, ws2.join_code, roadmap_ids)
+
+
+def load_roadmaps(engine: Engine, process_id: int, workshop_id: int, base: Path = DEMO_DIR) -> tuple[int, ...]:
+    """The demo roadmaps (data/demo/roadmaps.json), through the same checked import as an XLSX file."""
+    data = _load("roadmaps.json", base)
+    with read(engine) as s:
+        priority_by_rank = dict(
+            s.execute(select(Priority.rank, Priority.id).where(Priority.workshop_id == workshop_id)).all()
+        )
+    ids = []
+    for spec in data["roadmaps"]:
+        sheets = {
+            "roadmap": [(2, spec["roadmap"])],
+            **{name: list(enumerate(spec.get(name, []), start=2)) for name in SHEETS},
+        }
+        rank = spec.get("priority_rank")
+        ids.append(import_roadmap(engine, process_id, sheets, priority_id=priority_by_rank.get(rank) if rank else None))
+    return tuple(ids)
 
 
 def _theme_input(t: dict, area_id: dict[str, int]) -> ops.ThemeInput:

@@ -106,7 +106,11 @@ def _jsonable(value: Any) -> Any:
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value.strip())
+    return (
+        value is None
+        or (isinstance(value, float) and math.isnan(value))
+        or (isinstance(value, str) and not value.strip())
+    )
 
 
 def _optional_int(value: Any, field: str, *, lo: int, hi: int) -> int | None:
@@ -398,7 +402,9 @@ def _activity_row(s: Session, rm: Roadmap, goals: Mapping[str, Goal], ids: Mappi
         "status": _status(row.get("status"), "status", ACTIVITY_STATUSES, "planned"),
         "lead_actor_id": _actor(s, rm.process_id, row.get("lead_actor"), "lead_actor").id,
         "budget_sek": _optional_int(row.get("budget_sek"), "budget_sek", lo=0, hi=BUDGET_MAX),
-        "funding_source": validate.text(row.get("funding_source"), "funding_source", max_len=SOURCE_MAX, multiline=False),
+        "funding_source": validate.text(
+            row.get("funding_source"), "funding_source", max_len=SOURCE_MAX, multiline=False
+        ),
     }
     return values, _partners(s, rm.process_id, row.get("partners"))
 
@@ -412,11 +418,18 @@ def _milestone_row(goals: Mapping[str, Goal], ids: Mapping[int, Goal], row: Mapp
     }
 
 
-def _kpi_row(s: Session, rm: Roadmap, goals: Mapping[str, Goal], ids: Mapping[int, Goal], row: Mapping[str, Any]) -> dict:
+def _kpi_row(
+    s: Session, rm: Roadmap, goals: Mapping[str, Goal], ids: Mapping[int, Goal], row: Mapping[str, Any]
+) -> dict:
     goal = _goal_ref(goals, ids, row.get("goal", row.get("goal_id")), required=False)
-    baseline_date, target_date = _date(row.get("baseline_date"), "baseline_date"), _date(row.get("target_date"), "target_date")
+    baseline_date, target_date = (
+        _date(row.get("baseline_date"), "baseline_date"),
+        _date(row.get("target_date"), "target_date"),
+    )
     if target_date <= baseline_date:
-        raise ValidationError("roadmap.target_not_after_baseline", field="target_date", baseline=baseline_date.isoformat())
+        raise ValidationError(
+            "roadmap.target_not_after_baseline", field="target_date", baseline=baseline_date.isoformat()
+        )
     return {
         "goal_id": goal.id if goal else None,
         "name": validate.text(row.get("name"), "name", max_len=TITLE_MAX, min_len=1, multiline=False),
@@ -449,7 +462,9 @@ def _known(items: Iterable[Any], rows: Sequence[Mapping[str, Any]], key: str) ->
     return by_id
 
 
-def _sync(s: Session, existing: dict[int, Any], rows: Sequence[Mapping[str, Any]], values: list[Any], make) -> tuple[list, int]:  # noqa: ANN001
+def _sync(
+    s: Session, existing: dict[int, Any], rows: Sequence[Mapping[str, Any]], values: list[Any], make
+) -> tuple[list, int]:  # noqa: ANN001
     """Update rows with an id, insert those without, delete existing ones that are gone."""
     kept, objs, changed = set(), [], 0
     for row, vals in zip(rows, values, strict=True):
@@ -492,7 +507,9 @@ def save_goals(engine: Engine, roadmap_id: int, rows: Sequence[Mapping[str, Any]
         kept = {_row_id(r) for r in rows}
         busy = [g for gid, g in existing.items() if gid not in kept and g.activities]
         if busy:
-            raise Conflict("roadmap.goal_has_activities", field="goal", title=busy[0].title, count=len(busy[0].activities))
+            raise Conflict(
+                "roadmap.goal_has_activities", field="goal", title=busy[0].title, count=len(busy[0].activities)
+            )
         for n, v in enumerate(values):
             v["position"] = n
         _, changed = _sync(s, existing, rows, values, lambda: Goal(roadmap_id=rm.id))
@@ -550,7 +567,9 @@ def save_kpis(engine: Engine, roadmap_id: int, rows: Sequence[Mapping[str, Any]]
 def _measurement_values(kpi: Kpi, data: Mapping[str, Any]) -> dict[str, Any]:
     date = _date(data.get("date"), "date")
     if date < kpi.baseline_date:
-        raise ValidationError("roadmap.measurement_before_baseline", field="date", baseline=kpi.baseline_date.isoformat())
+        raise ValidationError(
+            "roadmap.measurement_before_baseline", field="date", baseline=kpi.baseline_date.isoformat()
+        )
     if date > dt.date.today() + dt.timedelta(days=1):
         raise ValidationError("roadmap.measurement_in_future", field="date")
     return {
@@ -662,7 +681,9 @@ def issue_links(engine: Engine, process_id: int, actor_ids: Iterable[int] | None
 def linked_actors(engine: Engine, process_id: int) -> dict[int, dt.datetime]:
     """Actors that have an update link, with when it was made."""
     with read(engine) as s:
-        return dict(s.execute(select(ActorLink.actor_id, ActorLink.created_at).where(ActorLink.process_id == process_id)).all())
+        return dict(
+            s.execute(select(ActorLink.actor_id, ActorLink.created_at).where(ActorLink.process_id == process_id)).all()
+        )
 
 
 def _link(s: Session, token: str) -> ActorLink:
@@ -692,7 +713,9 @@ def actor_work(engine: Engine, token: str) -> ActorWork:
         proc = s.get(Process, link.process_id)
         rm_ids = s.scalars(select(Roadmap.id).where(Roadmap.process_id == link.process_id).order_by(Roadmap.id)).all()
     views: list[RoadmapView] = [roadmap_view(engine, rid) for rid in rm_ids]
-    acts = tuple((rm.title, g.title, a) for rm in views for g in rm.goals for a in g.activities if a.lead.id == actor.id)
+    acts = tuple(
+        (rm.title, g.title, a) for rm in views for g in rm.goals for a in g.activities if a.lead.id == actor.id
+    )
     kpis = tuple((rm.title, k) for rm in views for k in rm.kpis if k.lead.id == actor.id)
     return ActorWork(actor.id, actor.name, proc.title, acts, kpis)
 
@@ -708,7 +731,16 @@ def actor_set_status(engine: Engine, token: str, activity_id: int, status: str, 
         _lock(s, goal.roadmap_id)
         new = validate.choice(status, "status", ACTIVITY_STATUSES)
         note = validate.text(comment, "comment", max_len=NOTE_MAX)
-        _event(s, goal.roadmap_id, "activity.status", link.actor_id, activity=act.title, before=act.status, after=new, comment=note)
+        _event(
+            s,
+            goal.roadmap_id,
+            "activity.status",
+            link.actor_id,
+            activity=act.title,
+            before=act.status,
+            after=new,
+            comment=note,
+        )
         act.status = new
 
 
@@ -726,11 +758,24 @@ def actor_add_measurement(engine: Engine, token: str, kpi_id: int, data: Mapping
 # ---------------------------------------------------------------- import (the XLSX layout of edp.roadmap_io)
 
 Sheets = Mapping[str, Sequence[tuple[int, Mapping[str, Any]]]]
+# In a file, actors, goals and KPIs are named, never numbered: a name a spreadsheet stored as a
+# number ("1234") is still a name, not an id.
+NAME_COLUMNS = ("owner", "lead_actor", "partners", "goal", "kpi", "title", "name", "unit", "source", "funding_source")
 
 
-def import_roadmap(engine: Engine, process_id: int, sheets: Sheets) -> int:
-    """A new roadmap from parsed sheets (edp.roadmap_io.parse_xlsx). Every row of every sheet is
-    checked; any error anywhere raises SheetErrors naming sheet and row, and nothing is written."""
+def _as_named(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        k: (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+        if k in NAME_COLUMNS and isinstance(v, int | float) and not isinstance(v, bool)
+        else v
+        for k, v in row.items()
+    }
+
+
+def import_roadmap(engine: Engine, process_id: int, sheets: Sheets, *, priority_id: int | None = None) -> int:
+    """A new roadmap from parsed sheets (edp.roadmap_io.parse_xlsx), optionally linked to a priority.
+    Every row of every sheet is checked; any error anywhere raises SheetErrors naming sheet and
+    row, and nothing is written."""
     errors: list[tuple[str, int, EdpError]] = []
 
     def attempt(sheet: str, line: int, fn):  # noqa: ANN001, ANN202
@@ -740,16 +785,27 @@ def import_roadmap(engine: Engine, process_id: int, sheets: Sheets) -> int:
             errors.append((sheet, line, err))
             return None
 
+    sheets = {name: [(line, _as_named(row)) for line, row in rows] for name, rows in sheets.items()}
     with write(engine) as s:
         _process(s, process_id)
         head = list(sheets.get("roadmap", ()))
         if len(head) != 1:
-            raise SheetErrors([("roadmap", head[1][0] if len(head) > 1 else 1, ValidationError("roadmap_import.one_roadmap", field="title"))])
+            raise SheetErrors(
+                [
+                    (
+                        "roadmap",
+                        head[1][0] if len(head) > 1 else 1,
+                        ValidationError("roadmap_import.one_roadmap", field="title"),
+                    )
+                ]
+            )
         line, data = head[0]
         values = attempt("roadmap", line, lambda: _roadmap_values(s, process_id, data))
-        if values is None:
-            raise SheetErrors(errors)
-        rm = Roadmap(process_id=process_id, **values)
+        if values is None:  # go on with a stand-in, so that every other sheet's rows are checked too
+            values = {"title": "?", "period_start": dt.date(2000, 1, 1), "period_end": dt.date(2100, 12, 31)}
+        if priority_id is not None:
+            _priority_of_process(s, priority_id, process_id)
+        rm = Roadmap(process_id=process_id, priority_id=priority_id, **values)
         s.add(rm)
         s.flush()
         goals: dict[str, Goal] = {}
@@ -775,17 +831,25 @@ def import_roadmap(engine: Engine, process_id: int, sheets: Sheets) -> int:
             if v is not None:
                 s.add(Milestone(roadmap_id=rm.id, **v))
         kpis: dict[str, Kpi] = {}
+        refused: set[str] = set()
         for n, (line, row) in enumerate(sheets.get("kpis", ())):
             v = attempt("kpis", line, lambda row=row: _kpi_row(s, rm, goals, ids, row))
             if v is not None:
                 k = Kpi(roadmap_id=rm.id, position=n, **v)
                 s.add(k)
                 kpis[v["name"].casefold()] = k
+            elif not _blank(row.get("name")):
+                refused.add(str(row["name"]).strip().casefold())
         for line, row in sheets.get("measurements", ()):
             name = row.get("kpi")
-            kpi = kpis.get(str(name).strip().casefold()) if not _blank(name) else None
+            key = str(name).strip().casefold() if not _blank(name) else ""
+            kpi = kpis.get(key)
+            if kpi is None and key in refused:
+                continue  # its KPI's own row is reported already
             if kpi is None:
-                errors.append(("measurements", line, ValidationError("roadmap.kpi_unknown", field="kpi", name=str(name or ""))))
+                errors.append(
+                    ("measurements", line, ValidationError("roadmap.kpi_unknown", field="kpi", name=str(name or "")))
+                )
                 continue
             v = attempt("measurements", line, lambda row=row, kpi=kpi: _measurement_values(kpi, row))
             if v is not None:
