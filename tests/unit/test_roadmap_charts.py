@@ -1,0 +1,454 @@
+"""Roadmap figures: Gantt rows and colours, milestones, today, escaping, language; the KPI status rule."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import time
+
+import pytest
+
+from edp import roadmap_charts as rc
+from edp.roadmap_views import ActorRef, KpiView, MeasurementView, MilestoneView
+from tests.roadmap_sample import END, START, sample_process, sample_roadmap
+from tests.unit.test_charts import figure_strings
+
+TODAY = dt.date(2027, 3, 1)
+D = dt.date
+LONG = "Förstudie om <b>förädling</b> & lokala livsmedelskedjor i hela Jämtland och Härjedalen, med fokus på småskaliga producenter"
+
+
+def role(fig, name: str) -> list:  # noqa: ANN001
+    return [tr for tr in fig.data if isinstance(tr.meta, dict) and tr.meta.get("role") == name]
+
+
+def rows(fig) -> list[str]:  # noqa: ANN001
+    return list(fig.layout.yaxis.ticktext)
+
+
+def bars_by_activity(fig) -> dict[int, tuple]:  # noqa: ANN001
+    """row -> (trace name, base, length in ms, colour, customdata) for every activity bar."""
+    out = {}
+    for tr in role(fig, "activities"):
+        for y, base, x, cd in zip(tr.y, tr.base, tr.x, tr.customdata, strict=True):
+            out[y] = (tr.name, base, x, tr.marker.color, list(cd))
+    return out
+
+
+# ---------------------------------------------------------------- Gantt
+
+
+def test_rows_list_goals_with_their_activities_beneath_in_order_first_at_the_top():
+    rm = sample_roadmap()
+    fig = rc.gantt_figure(rm, "sv", today=TODAY)
+    expected = ["<b>Milstolpar</b>"]
+    for g in rm.goals:
+        expected.append(f"<b>{g.title}</b>")
+        expected += [rc.escape(rc.shorten(a.title)) for a in g.activities]
+    assert rows(fig) == expected
+    assert list(fig.layout.yaxis.tickvals) == list(range(len(expected)))
+    assert list(fig.layout.yaxis.range) == [len(expected) - 0.5, -0.5]  # row 0 at the top
+    # each bar sits on its own activity's row
+    bars = bars_by_activity(fig)
+    for a in rm.activities:
+        row = expected.index(rc.escape(rc.shorten(a.title)))
+        assert bars[row][4][0] == rc.escape(a.title)
+        assert bars[row][1] == a.start.isoformat()
+        assert bars[row][2] == ((a.end - a.start).days + 1) * rc.DAY_MS
+
+
+def test_one_trace_per_lead_actor_in_okabe_ito_colours():
+    rm = sample_roadmap()
+    fig = rc.gantt_figure(rm, "sv", today=TODAY)
+    traces = role(fig, "activities")
+    leads = sorted({a.lead.name for a in rm.activities})
+    assert [tr.name for tr in traces] == leads
+    assert [tr.marker.color for tr in traces] == list(rc.OKABE_ITO[: len(leads)])
+    for tr in traces:
+        assert {cd[4] for cd in tr.customdata} == {tr.name}
+    assert sum(len(tr.y) for tr in traces) == len(rm.activities)
+    assert fig.layout.legend.title.text == "Ansvarig aktör"
+
+
+def test_more_leads_than_colours_cycle_the_palette():
+    rm = sample_roadmap(12)
+    actors = [ActorRef(50 + i, f"Aktör {i:02d}", "business") for i in range(10)]
+    goals = tuple(
+        dataclasses.replace(
+            g, activities=tuple(dataclasses.replace(a, lead=actors[a.position % 10]) for a in g.activities)
+        )
+        for g in rm.goals
+    )
+    fig = rc.gantt_figure(dataclasses.replace(rm, goals=goals), "sv", today=TODAY)
+    colours = [tr.marker.color for tr in role(fig, "activities")]
+    assert len(colours) == 10
+    assert colours[8:] == list(rc.OKABE_ITO[:2])
+
+
+def test_colour_by_status_has_one_trace_per_status_with_fixed_colours_and_translated_names():
+    rm = sample_roadmap()
+    sv = rc.gantt_figure(rm, "sv", color_by="status", today=TODAY)
+    en = rc.gantt_figure(rm, "en", color_by="status", today=TODAY)
+    assert [tr.name for tr in role(sv, "activities")] == ["Planerad", "Pågår", "Klar", "Försenad", "Inställd"]
+    assert [tr.name for tr in role(en, "activities")] == ["Planned", "Ongoing", "Done", "Delayed", "Cancelled"]
+    assert [tr.marker.color for tr in role(en, "activities")] == [rc.STATUS_COLOURS[s] for s in rc.ACTIVITY_STATUSES]
+    for tr, status in zip(role(en, "activities"), rc.ACTIVITY_STATUSES, strict=True):
+        assert tr.meta["group"] == status
+        assert len(tr.y) == sum(a.status == status for a in rm.activities)
+    assert en.layout.legend.title.text == "Status"
+
+
+def test_unknown_colour_scheme_is_refused():
+    with pytest.raises(ValueError, match="color_by"):
+        rc.gantt_figure(sample_roadmap(), "sv", color_by="budget")
+
+
+def test_milestones_are_diamonds_on_their_goal_row_or_the_top_row():
+    rm = sample_roadmap()
+    fig = rc.gantt_figure(rm, "en", today=TODAY)
+    (ms,) = role(fig, "milestones")
+    assert ms.name == "Milestone"
+    assert ms.marker.symbol == "diamond"
+    # sorted by date: "Pilot klar" (goal 10) 2026-11-15, then "Halvtidsutvärdering" (no goal) 2027-06-30
+    assert list(ms.x) == ["2026-11-15", "2027-06-30"]
+    labels = rows(fig)
+    assert labels[0] == "<b>Milestones</b>"
+    assert list(ms.y) == [labels.index("<b>Mål 1: Ökad förädling</b>"), 0]
+    assert [cd[0] for cd in ms.customdata] == ["Pilot klar", "Halvtidsutvärdering"]
+    assert rc.gantt_figure(rm, "sv", today=TODAY).data[-1].name == "Milstolpe"
+
+
+def test_no_top_row_when_every_milestone_has_a_goal():
+    rm = sample_roadmap()
+    rm = dataclasses.replace(rm, milestones=(MilestoneView(201, 10, "Pilot klar", D(2026, 11, 15)),))
+    fig = rc.gantt_figure(rm, "sv", today=TODAY)
+    assert rows(fig)[0] == "<b>Mål 1: Ökad förädling</b>"
+    assert list(role(fig, "milestones")[0].y) == [0]
+
+
+def today_shapes(fig) -> list:  # noqa: ANN001
+    return [s for s in fig.layout.shapes if s.name == "today"]
+
+
+def test_today_line_at_the_given_date_with_a_label_in_the_language():
+    fig = rc.gantt_figure(sample_roadmap(), "sv", today=TODAY)
+    (line,) = today_shapes(fig)
+    assert (line.type, line.x0, line.x1, line.yref, line.y0, line.y1) == (
+        "line",
+        "2027-03-01",
+        "2027-03-01",
+        "paper",
+        0,
+        1,
+    )
+    (note,) = [a for a in fig.layout.annotations if a.name == "today"]
+    assert (note.text, note.x) == ("Idag", "2027-03-01")
+    en = rc.gantt_figure(sample_roadmap(), "en", today=TODAY)
+    assert [a.text for a in en.layout.annotations if a.name == "today"] == ["Today"]
+
+
+def test_no_today_line_outside_the_period_and_today_is_the_default():
+    assert today_shapes(rc.gantt_figure(sample_roadmap(), "sv", today=D(2030, 1, 1))) == []
+    assert today_shapes(rc.gantt_figure(sample_roadmap(), "sv", today=START - dt.timedelta(days=1))) == []
+    assert len(today_shapes(rc.gantt_figure(sample_roadmap(), "sv", today=END))) == 1
+    rm = dataclasses.replace(sample_roadmap(), period_start=dt.date.today() - dt.timedelta(days=10))
+    (line,) = today_shapes(rc.gantt_figure(rm, "sv"))
+    assert line.x0 == dt.date.today().isoformat()
+
+
+def test_x_range_is_the_period_on_a_date_axis_with_year_and_quarter_gridlines():
+    fig = rc.gantt_figure(sample_roadmap(), "sv", today=TODAY)
+    ax = fig.layout.xaxis
+    assert ax.type == "date"
+    assert list(ax.range) == [START.isoformat(), END.isoformat()]
+    assert (ax.dtick, ax.showgrid, ax.minor.dtick, ax.minor.showgrid) == ("M12", True, "M3", True)
+    short = dataclasses.replace(sample_roadmap(), period_end=D(2026, 12, 31))
+    assert rc.gantt_figure(short, "sv", today=TODAY).layout.xaxis.dtick == "M3"
+
+
+def test_readable_layout_white_background_and_large_enough_font():
+    fig = rc.gantt_figure(sample_roadmap(), "sv", today=TODAY)
+    assert fig.layout.paper_bgcolor == "#FFFFFF" and fig.layout.plot_bgcolor == "#FFFFFF"
+    assert fig.layout.font.size >= 14 and fig.layout.legend.font.size >= 14
+    assert fig.layout.title.text == "Hållbar livsmedelsproduktion"
+    assert fig.layout.barmode == "overlay"
+
+
+def test_height_grows_with_the_rows_for_a_big_roadmap():
+    small, big = sample_roadmap(), sample_roadmap(500)
+    h_small = rc.gantt_figure(small, "sv", today=TODAY).layout.height
+    fig = rc.gantt_figure(big, "sv", today=TODAY)
+    n_rows = len(rows(fig))
+    assert n_rows == 1 + len(big.goals) + 500
+    assert h_small >= rc.MIN_HEIGHT
+    assert fig.layout.height >= n_rows * rc.ROW_PX > 10 * h_small
+    assert fig.layout.xaxis2.side == "top" and fig.layout.xaxis2.matches == "x"  # dates above the rows too
+    assert "xaxis2" not in rc.gantt_figure(small, "sv", today=TODAY).layout.to_plotly_json()
+
+
+def test_500_activities_build_fast_with_one_trace_per_colour():
+    rm = sample_roadmap(500)
+    rc.gantt_figure(rm, "sv", today=TODAY)  # warm plotly's validators
+    t0 = time.perf_counter()
+    fig = rc.gantt_figure(rm, "sv", today=TODAY)
+    assert time.perf_counter() - t0 < 0.5
+    assert len(role(fig, "activities")) == 5
+    assert sum(len(tr.y) for tr in role(fig, "activities")) == 500
+
+
+def test_long_titles_are_shortened_on_the_axis_but_whole_in_the_hover():
+    fig = rc.gantt_figure(sample_roadmap(), "sv", today=TODAY)
+    (label,) = [s for s in rows(fig) if s.startswith("Förstudie")]
+    assert label.endswith("…")
+    assert len(rc.shorten(LONG)) == rc.LABEL_MAX
+    assert label == rc.escape(rc.shorten(LONG))
+    row = rows(fig).index(label)
+    name, _, _, _, cd = bars_by_activity(fig)[row]
+    assert cd == [
+        "Förstudie om &lt;b&gt;förädling&lt;/b&gt; &amp; lokala livsmedelskedjor i hela Jämtland och Härjedalen, med fokus på småskaliga producenter",
+        "Mål 2: Kompetens",
+        "2026-02-07",
+        "2026-04-21",
+        "Mittuniversitetet",
+        "Pågår",
+    ]
+    assert name == "Mittuniversitetet"
+
+
+MARKUP = "<b>x</b> & %{y}"
+
+
+def marked_roadmap():  # noqa: ANN201
+    """Markup in every text a user types: roadmap, goal, activity, actor, milestone, KPI."""
+    rm = sample_roadmap(title=MARKUP)
+    lead = ActorRef(9, MARKUP, "civil")
+    goals = tuple(
+        dataclasses.replace(
+            g,
+            title=MARKUP,
+            activities=tuple(dataclasses.replace(a, title=MARKUP, lead=lead) for a in g.activities),
+        )
+        for g in rm.goals
+    )
+    milestones = tuple(dataclasses.replace(m, title=MARKUP) for m in rm.milestones)
+    kpis = tuple(
+        dataclasses.replace(
+            k,
+            name=MARKUP,
+            unit=MARKUP,
+            measurements=tuple(dataclasses.replace(m, note=MARKUP, recorded_by=MARKUP) for m in k.measurements),
+        )
+        for k in rm.kpis
+    )
+    return dataclasses.replace(rm, goals=goals, milestones=milestones, kpis=kpis, owner=lead)
+
+
+ESCAPED = "&lt;b&gt;x&lt;/b&gt; &amp; %{y}"
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda rm: rc.gantt_figure(rm, "sv", today=TODAY),
+        lambda rm: rc.gantt_figure(rm, "en", color_by="status", today=TODAY),
+        lambda rm: rc.kpi_figure(rm.kpis[0], "sv"),
+        lambda rm: rc.kpis_figure(rm, "en"),
+        lambda rm: rc.portfolio_figure(
+            dataclasses.replace(sample_process(), process_title=MARKUP, roadmaps=(rm,)), "sv", today=TODAY
+        ),
+    ],
+)
+def test_markup_a_user_typed_arrives_escaped_everywhere(build):
+    fig = build(marked_roadmap())
+    found = figure_strings(fig)
+    assert any(ESCAPED in s for s in found)
+    assert not [s for s in found if "<b>x" in s or "x</b>" in s or "& %" in s]
+    for tr in fig.data:  # user text only ever travels in customdata, never in a hovertemplate
+        assert "x&lt;" not in (tr.hovertemplate or "")
+
+
+def test_escaped_title_lands_in_tick_labels_customdata_legend_and_title():
+    fig = rc.gantt_figure(marked_roadmap(), "sv", today=TODAY)
+    assert fig.layout.title.text == ESCAPED
+    assert f"<b>{ESCAPED}</b>" in rows(fig)  # goal header (the <b> around it is ours)
+    assert ESCAPED in rows(fig)
+    (acts,) = role(fig, "activities")
+    assert acts.name == ESCAPED
+    assert {cd[0] for cd in acts.customdata} == {ESCAPED}
+    assert role(fig, "milestones")[0].customdata[0][0] == ESCAPED
+
+
+def test_swedish_and_english_labels_in_the_hover():
+    sv = role(rc.gantt_figure(sample_roadmap(), "sv", today=TODAY), "activities")[0].hovertemplate
+    en = role(rc.gantt_figure(sample_roadmap(), "en", today=TODAY), "activities")[0].hovertemplate
+    assert "Mål:" in sv and "Ansvarig:" in sv and "Status:" in sv
+    assert "Goal:" in en and "Lead:" in en
+
+
+def test_an_empty_roadmap_still_draws():
+    rm = dataclasses.replace(sample_roadmap(), goals=(), milestones=())
+    fig = rc.gantt_figure(rm, "en", today=TODAY)
+    assert rows(fig) == []
+    assert "No activities yet" in [a.text for a in fig.layout.annotations]
+
+
+# ---------------------------------------------------------------- KPI status
+
+
+def kpi(base: float, target: float, measurements=(), *, b=None, t=None) -> KpiView:  # noqa: ANN001
+    """Baseline on 2025-01-01 and target on 2030-01-01 unless given."""
+    b, t = b or D(2025, 1, 1), t or D(2030, 1, 1)
+    ms = tuple(MeasurementView(500 + i, d, v, "", None) for i, (d, v) in enumerate(measurements))
+    return KpiView(1, None, "K", "st", "result", base, b, target, t, ActorRef(1, "A", "public"), "", "", 0, ms)
+
+
+# 730 of 1826 days into the plan the expected value is 40 % of the way: 100 → 60 expects 84.01.
+MID = D(2027, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("base", "target", "value", "status"),
+    [
+        (0, 100, 40, "on_track"),  # progress 1.0
+        (0, 100, 36.1, "on_track"),  # 0.9
+        (0, 100, 35, "at_risk"),  # 0.875
+        (0, 100, 24.1, "at_risk"),  # 0.6
+        (0, 100, 23, "off_track"),  # 0.575
+        (0, 100, -5, "off_track"),  # went the wrong way
+        (0, 100, 120, "on_track"),  # beyond the target already
+        (100, 60, 85, "on_track"),  # decreasing (emissions): 0.94
+        (100, 60, 88, "at_risk"),  # 0.75
+        (100, 60, 92, "off_track"),  # 0.50
+        (100, 60, 105, "off_track"),  # rose instead of falling
+        (100, 60, 58, "on_track"),  # target already met
+    ],
+)
+def test_kpi_status_classes_up_and_down(base, target, value, status):
+    assert rc.kpi_status(kpi(base, target, [(MID, value)])) == status
+
+
+def test_the_documented_worked_examples():
+    k = kpi(0, 40, [(D(2026, 12, 31), 15)], b=D(2025, 12, 31), t=D(2028, 12, 31))
+    assert rc._expected(k, D(2026, 12, 31)) == pytest.approx(13.32, abs=0.01)
+    assert rc.kpi_status(k) == "on_track"
+    assert rc._expected(kpi(100, 60), MID) == pytest.approx(84.01, abs=0.01)
+
+
+def test_no_measurement_is_no_data_and_today_leaves_out_later_measurements():
+    assert rc.kpi_status(kpi(0, 100)) == "no_data"
+    k = kpi(0, 100, [(D(2026, 1, 1), 20), (MID, 10)])  # good first year, then a drop
+    assert rc.kpi_status(k) == "off_track"
+    assert rc.kpi_status(k, today=D(2026, 6, 1)) == "on_track"  # 20 against an expected 20
+    assert rc.kpi_status(k, today=D(2025, 6, 1)) == "no_data"
+
+
+def test_the_latest_measurement_counts_not_the_best():
+    k = kpi(0, 100, [(MID, 10), (D(2026, 1, 1), 40)])  # listed out of date order
+    assert rc.kpi_status(k) == "off_track"
+
+
+def test_past_the_target_date_the_plan_is_the_target():
+    assert rc.kpi_status(kpi(0, 100, [(D(2031, 6, 1), 95)])) == "on_track"
+    assert rc.kpi_status(kpi(0, 100, [(D(2031, 6, 1), 80)])) == "at_risk"
+    assert rc.kpi_status(kpi(100, 60, [(D(2031, 6, 1), 85)])) == "off_track"  # 15 of 40 down: 0.375
+
+
+def test_a_measurement_on_the_baseline_date_compares_with_the_baseline():
+    assert rc.kpi_status(kpi(10, 50, [(D(2025, 1, 1), 10)])) == "on_track"
+    assert rc.kpi_status(kpi(10, 50, [(D(2025, 1, 1), 9)])) == "off_track"
+    assert rc.kpi_status(kpi(100, 60, [(D(2025, 1, 1), 99)])) == "on_track"
+    assert rc.kpi_status(kpi(100, 60, [(D(2025, 1, 1), 101)])) == "off_track"
+
+
+def test_a_target_equal_to_the_baseline_means_hold_the_level():
+    assert rc.kpi_status(kpi(0, 0, [(MID, 0)])) == "on_track"
+    assert rc.kpi_status(kpi(5, 5, [(MID, 4)])) == "off_track"
+
+
+def test_sample_kpis():
+    rm = sample_roadmap()
+    assert [rc.kpi_status(k) for k in rm.kpis] == ["on_track", "off_track", "no_data"]
+
+
+# ---------------------------------------------------------------- KPI figures
+
+
+def test_kpi_figure_has_baseline_measurements_target_and_dashed_plan():
+    k = kpi(100, 60, [(D(2026, 1, 1), 95), (MID, 88)])
+    fig = rc.kpi_figure(k, "sv")
+    (plan,) = role(fig, "plan")
+    (base,) = role(fig, "baseline")
+    (meas,) = role(fig, "measurements")
+    (target,) = role(fig, "target")
+    assert (list(plan.x), list(plan.y), plan.line.dash) == (["2025-01-01", "2030-01-01"], [100, 60], "dash")
+    assert (list(base.x), list(base.y)) == (["2025-01-01"], [100])
+    assert (list(meas.x), list(meas.y), meas.mode) == (["2026-01-01", "2027-01-01"], [95, 88], "lines+markers")
+    assert (list(target.x), list(target.y)) == (["2030-01-01"], [60])
+    assert target.marker.symbol != base.marker.symbol and target.marker.symbol != meas.marker.symbol
+    assert fig.layout.title.text == "K – Risk att halka efter"
+    assert fig.layout.yaxis.title.text == "st"
+    assert [tr.name for tr in fig.data] == ["Plan (rak linje)", "Utgångsvärde", "Uppmätt", "Målvärde"]
+    assert rc.kpi_figure(k, "en").layout.title.text == "K – At risk"
+    assert rc.kpi_figure(kpi(0, 1), "en").layout.title.text == "K – No data"
+
+
+def test_kpis_figure_is_small_multiples_two_wide_titled_with_name_and_status():
+    rm = sample_roadmap()
+    fig = rc.kpis_figure(rm, "sv")
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles == [
+        "Företag som får stöd – I fas",
+        "Deltagare i EDP – Efter plan",
+        "Förädlingsvärde – Inga mätningar",
+    ]
+    assert len(role(fig, "measurements")) == 3 and len(role(fig, "plan")) == 3
+    # three KPIs in two columns: x, x2 on the first row, x3 on the second
+    assert [tr.xaxis for tr in role(fig, "target")] == ["x", "x2", "x3"]
+    assert [fig.layout[ax].title.text for ax in ("yaxis", "yaxis2", "yaxis3")] == ["antal", "antal", "MSEK"]
+    assert sum(bool(tr.showlegend) for tr in fig.data) == 4  # one legend entry per role
+    assert rc.kpis_figure(rm, "en").layout.annotations[0].text == "Företag som får stöd – On track"
+
+
+def test_kpis_figure_without_kpis_says_so():
+    fig = rc.kpis_figure(dataclasses.replace(sample_roadmap(), kpis=()), "sv")
+    assert [a.text for a in fig.layout.annotations] == ["Färdplanen har inga indikatorer ännu"]
+
+
+# ---------------------------------------------------------------- portfolio
+
+
+def test_portfolio_has_one_bar_per_roadmap_over_its_period_coloured_by_status():
+    pr = sample_process()
+    draft = dataclasses.replace(
+        sample_roadmap(2, roadmap_id=3, title="Utkast"),
+        status="draft",
+        period_start=D(2027, 1, 1),
+        period_end=D(2030, 12, 31),
+    )
+    pr = dataclasses.replace(pr, roadmaps=(*pr.roadmaps, draft))
+    fig = rc.portfolio_figure(pr, "sv", today=TODAY)
+    bars = role(fig, "roadmaps")
+    assert sum(len(tr.y) for tr in bars) == 3
+    assert [tr.name for tr in bars] == ["Utkast", "Aktiv"]
+    assert {tr.meta["status"]: tr.marker.color for tr in bars} == {
+        s: rc.ROADMAP_STATUS_COLOURS[s] for s in ("draft", "active")
+    }
+    assert rows(fig) == ["Hållbar livsmedelsproduktion", "Besöksnäring &amp; kulturarv", "Utkast"]
+    (d,) = [tr for tr in bars if tr.meta["status"] == "draft"]
+    assert (list(d.y), list(d.base), list(d.x)) == (
+        [2],
+        ["2027-01-01"],
+        [(D(2030, 12, 31) - D(2027, 1, 1)).days * rc.DAY_MS + rc.DAY_MS],
+    )
+    (ms,) = role(fig, "milestones")
+    assert len(ms.x) == sum(len(r.milestones) for r in pr.roadmaps)
+    assert sorted(ms.y) == [0, 0, 1, 1, 2, 2]
+    assert list(fig.layout.xaxis.range) == ["2026-01-01", "2030-12-31"]
+    assert [s.x0 for s in today_shapes(fig)] == ["2027-03-01"]
+    assert fig.layout.title.text == "Färdplaner – S3 Jämtland Härjedalen"
+    assert rc.portfolio_figure(pr, "en", today=TODAY).layout.title.text == "Roadmaps – S3 Jämtland Härjedalen"
+
+
+def test_portfolio_of_a_process_without_roadmaps():
+    fig = rc.portfolio_figure(dataclasses.replace(sample_process(), roadmaps=()), "en", today=TODAY)
+    assert [a.text for a in fig.layout.annotations] == ["The process has no roadmaps yet"]
