@@ -55,11 +55,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def listing(engine: Engine) -> dict:
     from edp.queries import overview
+    from edp.roadmap_views import roadmap_summaries
 
     keep_ws = ("id", "title", "join_code", "status", "rounds")
     return {
         "processes": [
-            {"id": p["id"], "title": p["title"], "workshops": [{k: w[k] for k in keep_ws} for w in p["workshops"]]}
+            {
+                "id": p["id"],
+                "title": p["title"],
+                "workshops": [{k: w[k] for k in keep_ws} for w in p["workshops"]],
+                "roadmaps": [{"id": r.id, "title": r.title} for r in roadmap_summaries(engine, p["id"])],
+            }
             for p in overview(engine)
         ]
     }
@@ -78,6 +84,85 @@ def cmd_list(args: argparse.Namespace) -> int:
             print(f"  workshop {w['id']}: {w['title']} [{w['status']}, join code {w['join_code']}]")
             for r in w["rounds"]:
                 print(f"    round {r['id']} (#{r['seq']}): {r['method']}, {r['phase']}")
+        for r in p["roadmaps"]:
+            print(f"  roadmap {r['id']}: {r['title']}")
+    return 0
+
+
+IMAGE_FORMATS = ("png", "svg", "pdf", "html")
+ROADMAP_FORMATS = (*IMAGE_FORMATS, "xlsx", "csv", "ics", "pptx")
+
+
+def _write(path: str, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+    print(f"wrote {path} ({len(data):,} bytes)")
+
+
+def _progress(fraction: float, text: str) -> None:
+    print(f"  {fraction:4.0%} {text}", file=sys.stderr)
+
+
+def cmd_export_roadmap(args: argparse.Namespace) -> int:
+    """A roadmap's (or a whole process's) chart, data, calendar or steering-group deck."""
+    from edp.roadmap_views import process_roadmaps, roadmap_view
+
+    engine, fmt = _engine(args), args.format
+    one = roadmap_view(engine, args.roadmap) if args.roadmap is not None else None
+    pr = process_roadmaps(engine, one.process_id if one else args.process)
+    if fmt in IMAGE_FORMATS:
+        from edp import imaging, roadmap_charts
+
+        if one is None:
+            fig = roadmap_charts.portfolio_figure(pr, args.lang)
+        elif args.chart == "kpis":
+            fig = roadmap_charts.kpis_figure(one, args.lang)
+        else:
+            fig = roadmap_charts.gantt_figure(one, args.lang, color_by=args.color_by)
+        _write(args.out, imaging.export_figure(fig, fmt))
+    elif fmt in ("xlsx", "csv"):
+        from edp import roadmap_io
+
+        if one is None:
+            raise UserError(f"--format {fmt} exports one roadmap: give --roadmap ID")
+        _write(args.out, roadmap_io.to_xlsx(one) if fmt == "xlsx" else roadmap_io.to_csv_zip(one))
+    elif fmt == "ics":
+        from edp import roadmap_io
+
+        _write(args.out, roadmap_io.to_ics([one] if one else pr.roadmaps, lang=args.lang))
+    else:  # pptx: the steering-group deck, for the process or for one roadmap
+        from edp import reports
+
+        data = reports.report_data(engine, pr.process_id, args.lang)
+        if one is not None:
+            data = reports.only_roadmap(data, one.id)
+        _write(args.out, reports.steering_deck(data, args.lang, progress=_progress))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """The follow-up report (uppföljningsrapport) of a process."""
+    from edp import reports
+
+    data = reports.report_data(_engine(args), args.process, args.lang)
+    build = reports.followup_docx if args.format == "docx" else reports.followup_pdf
+    _write(args.out, build(data, args.lang, progress=_progress))
+    return 0
+
+
+def cmd_import_roadmap(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from edp import roadmap_io
+    from edp.roadmaps import import_roadmap
+
+    path = Path(args.file)
+    size = path.stat().st_size
+    if size > roadmap_io.MAX_BYTES:
+        raise UserError(f"{path} is {size:,} bytes; the limit is {roadmap_io.MAX_BYTES:,}")
+    engine = _engine(args)
+    rid = import_roadmap(engine, args.process, roadmap_io.parse_xlsx(path.read_bytes()), priority_id=args.priority)
+    print(f"imported roadmap {rid}")
     return 0
 
 
@@ -153,6 +238,29 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--format", choices=("csv",), default="csv")
     b.add_argument("--output", metavar="FILE", help="write here instead of stdout")
     b.set_defaults(func=cmd_export_ballots)
+    r = expsub.add_parser("roadmap", help="a roadmap's Gantt/KPI chart, data, calendar or deck (or a process's)")
+    which = r.add_mutually_exclusive_group(required=True)
+    which.add_argument("--roadmap", type=int, metavar="ID")
+    which.add_argument("--process", type=int, metavar="ID", help="all roadmaps: portfolio chart, calendar, deck")
+    r.add_argument("--format", choices=ROADMAP_FORMATS, required=True)
+    r.add_argument("--out", required=True, metavar="PATH")
+    r.add_argument("--chart", choices=("gantt", "kpis"), default="gantt", help="which chart of a roadmap")
+    r.add_argument("--color-by", choices=("lead", "status"), default="lead", help="Gantt colours")
+    r.set_defaults(func=cmd_export_roadmap)
+
+    rep = sub.add_parser("report", help="a process's follow-up report (uppföljningsrapport)")
+    rep.add_argument("--process", type=int, required=True, metavar="ID")
+    rep.add_argument("--format", choices=("docx", "pdf"), required=True)
+    rep.add_argument("--out", required=True, metavar="PATH")
+    rep.set_defaults(func=cmd_report)
+
+    imp = sub.add_parser("import", help="import data")
+    impsub = imp.add_subparsers(dest="import_command", required=True)
+    ir = impsub.add_parser("roadmap", help="a roadmap from an XLSX file in the export layout")
+    ir.add_argument("file", metavar="FILE.xlsx")
+    ir.add_argument("--process", type=int, required=True, metavar="ID")
+    ir.add_argument("--priority", type=int, metavar="ID", help="link it to this priority")
+    ir.set_defaults(func=cmd_import_roadmap)
     return p
 
 
@@ -168,6 +276,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except EdpError as exc:
         print(f"error: {error_message(exc, args.lang)}", file=sys.stderr)
+        for where in getattr(exc, "rows", ()):  # RowErrors (row, error) and SheetErrors (sheet, row, error)
+            *place, err = where
+            print(f"  {' row '.join(str(p) for p in place)}: {error_message(err, args.lang)}", file=sys.stderr)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
     except (OperationalError, ProgrammingError) as exc:

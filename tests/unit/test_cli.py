@@ -42,7 +42,11 @@ def test_list_json_has_the_documented_shape(demo_db, capsys):
     url, _, _ = demo_db
     data = json.loads(run(capsys, "--database", url, "list", "--format", "json")[1])
     (proc,) = data["processes"]
-    assert set(proc) == {"id", "title", "workshops"}
+    assert set(proc) == {"id", "title", "workshops", "roadmaps"}
+    assert [r["title"] for r in proc["roadmaps"]] == [
+        "Kulturarv som drivkraft för platsbaserad innovation",
+        "En hållbar ökad livsmedelsproduktion och förädling",
+    ]
     assert proc["title"] == "Upplevelser: kulturarv och kulturella och kreativa branscher"
     done, live = proc["workshops"]
     assert set(done) == {"id", "title", "join_code", "status", "rounds"}

@@ -1,0 +1,983 @@
+"""The annual follow-up (uppföljningsrapport) as DOCX and PDF, and a steering-group deck as PPTX.
+
+`report_data` loads everything in one read; the builders are pure (ReportData in, bytes out), so
+tests and a recount can build the same documents from data made in memory. DOCX and PDF share
+one outline (`report_blocks`), so both carry the same content in the same order. Each chart is
+rendered once per document through `edp.imaging.export_figure`; pass `images` (from
+`report_images`) to build several documents from one rendering. User text goes in as plain text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import logging
+import struct
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import plotly.graph_objects as go
+from babel.dates import format_date
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+from fpdf import FPDF, FontFace
+from pptx import Presentation
+from pptx.util import Emu, Inches
+from pptx.util import Pt as PptPt
+from sqlalchemy import Engine, select
+
+from edp import cards, charts, imaging, roadmap_charts
+from edp.db import read
+from edp.errors import EdpError, NotFound
+from edp.i18n import t
+from edp.models import ACTIVITY_STATUSES, HELIX_GROUPS, Priority, Process, Round, Theme, Workshop
+from edp.roadmap_views import ActivityView, KpiView, ProcessRoadmaps, RoadmapView, process_roadmaps
+from edp.tally import load_round_results
+
+Progress = Callable[[float, str], None]
+_log = logging.getLogger(__name__)
+
+RANKING_TOP = 10  # ranking lines per workshop (ties at the cut kept whole, as on the results page)
+KPI_STATUSES = ("on_track", "at_risk", "off_track", "no_data")
+OFF_TRACK_MAX = 10  # lines in the summary's "needs attention" list before "and N more"
+# Charts are laid out this many pixels wide (kaleido scale 1). Their fonts are 14 px, so at 1920 px
+# in a 16 cm column they would shrink to about 3 pt; at 1000 px labels stay near 6-7 pt on A4 and
+# 12 pt on a full-width slide, and the report and the deck can share every image.
+IMAGE_WIDTH_PX = 1000
+IMAGE_SCALE = 2  # 2000 px wide: sharp on a projector and in print, with the 1000 px layout's text size
+CHART_SHARE = 0.85  # of the progress bar: rendering charts; the rest is writing the file
+
+
+# ---------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class PriorityLine:
+    id: int
+    rank: int
+    theme_id: int
+    theme_title: str
+    rationale: str
+    recommendation: str = ""
+
+
+@dataclass(frozen=True)
+class RankingLine:
+    theme_id: int
+    rank: int
+    tied: bool
+    title: str
+    total: float
+    by_helix: tuple[tuple[str, float | None], ...] = ()
+
+
+@dataclass(frozen=True)
+class WorkshopResults:
+    """A workshop's priorities and the ranking of its last closed, revealed round (the one that chose them)."""
+
+    workshop_id: int
+    title: str
+    date: dt.date | None
+    priorities: tuple[PriorityLine, ...]
+    round_id: int | None = None
+    round_seq: int | None = None
+    method: str | None = None
+    ballots: int = 0
+    participants: int = 0
+    ranking: tuple[RankingLine, ...] = ()  # the first RANKING_TOP lines
+    ranked: int = 0  # themes in the whole ranking
+
+    def result_dict(self) -> dict[str, Any]:
+        """The ranking in the shape `charts.ranking_figure` takes."""
+        return {
+            "method": self.method or "dots",
+            "themes": [
+                {
+                    "theme_id": r.theme_id,
+                    "rank": r.rank,
+                    "tied": r.tied,
+                    "title": r.title,
+                    "total": r.total,
+                    "by_helix": {g: dict(r.by_helix).get(g) for g in HELIX_GROUPS},
+                }
+                for r in self.ranking
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class ReportData:
+    process_id: int
+    process_title: str
+    lang: str
+    roadmaps: ProcessRoadmaps
+    workshops: tuple[WorkshopResults, ...] = ()
+    description: str = ""
+    financier: str = ""
+
+
+def _ranking(result: dict[str, Any]) -> tuple[RankingLine, ...]:
+    return tuple(
+        RankingLine(
+            int(th["theme_id"]),
+            int(th["rank"]),
+            bool(th.get("tied")),
+            th["title"],
+            float(th["total"] or 0.0),
+            tuple((g, th["by_helix"].get(g)) for g in HELIX_GROUPS),
+        )
+        for th in charts.top_themes(result["themes"], RANKING_TOP)
+    )
+
+
+def report_data(engine: Engine, process_id: int, lang: str) -> ReportData:
+    """The process, its roadmaps, and per workshop with priorities the result that chose them."""
+    roadmaps = process_roadmaps(engine, process_id)
+    with read(engine) as s:
+        proc = s.get(Process, process_id)
+        if proc is None:
+            raise NotFound("process.not_found", id=process_id)
+        workshops: list[WorkshopResults] = []
+        for ws in s.scalars(
+            select(Workshop).where(Workshop.process_id == process_id).order_by(Workshop.date, Workshop.id)
+        ):
+            rows = s.execute(
+                select(Priority, Theme.title)
+                .join(Theme, Theme.id == Priority.theme_id)
+                .where(Priority.workshop_id == ws.id)
+                .order_by(Priority.rank)
+            ).all()
+            if not rows:
+                continue
+            priorities = tuple(
+                PriorityLine(p.id, p.rank, p.theme_id, title, p.rationale, p.recommendation) for p, title in rows
+            )
+            rnd = s.scalars(
+                select(Round)
+                .where(Round.workshop_id == ws.id, Round.phase == "closed", Round.revealed.is_(True))
+                .order_by(Round.seq.desc())
+            ).first()
+            if rnd is None:
+                workshops.append(WorkshopResults(ws.id, ws.title, ws.date, priorities))
+                continue
+            res = load_round_results(s, rnd.id)
+            workshops.append(
+                WorkshopResults(
+                    ws.id,
+                    ws.title,
+                    ws.date,
+                    priorities,
+                    rnd.id,
+                    rnd.seq,
+                    rnd.method,
+                    res.ballots,
+                    res.participants,
+                    _ranking(res.as_dict()),
+                    len(res.themes),
+                )
+            )
+        return ReportData(
+            proc.id, proc.title, lang, roadmaps, tuple(workshops), proc.description or "", proc.financier or ""
+        )
+
+
+def only_roadmap(data: ReportData, roadmap_id: int) -> ReportData:
+    """The same report for one roadmap: that roadmap, and the workshop whose priority it comes from."""
+    rm = next((r for r in data.roadmaps.roadmaps if r.id == roadmap_id), None)
+    if rm is None:
+        raise NotFound("roadmap.not_found", id=roadmap_id)
+    source = rm.priority.workshop_id if rm.priority else None
+    return dataclasses.replace(
+        data,
+        roadmaps=dataclasses.replace(data.roadmaps, roadmaps=(rm,)),
+        workshops=tuple(ws for ws in data.workshops if ws.workshop_id == source),
+    )
+
+
+# ---------------------------------------------------------------- facts shared by every format
+
+
+def _today(today: dt.date | None) -> dt.date:
+    return today or dt.date.today()
+
+
+def _date(d: dt.date | None) -> str:
+    return d.isoformat() if d else "–"
+
+
+def long_date(d: dt.date, lang: str) -> str:
+    return format_date(d, format="long", locale="sv_SE" if lang == "sv" else "en_GB")
+
+
+def latest(kpi: KpiView, today: dt.date | None = None) -> float | None:
+    """The latest measured value (as of `today`, like kpi_status), or None."""
+    ms = [m for m in kpi.measurements if today is None or m.date <= today]
+    return max(ms, key=lambda m: (m.date, m.id)).value if ms else None
+
+
+def _value(v: float | None, unit: str, lang: str) -> str:
+    return "–" if v is None else f"{charts.number(v, lang, 2)} {unit}".strip()
+
+
+def kpi_label(status: str, lang: str) -> str:
+    return roadmap_charts.kpi_status_name(status, lang)  # the words the charts use
+
+
+def activity_label(status: str, lang: str) -> str:
+    return roadmap_charts.status_name(status, lang)
+
+
+def overdue(a: ActivityView, today: dt.date) -> bool:
+    """Past its end date and neither done nor cancelled (a status nobody has updated)."""
+    return a.end < today and a.status in ("planned", "ongoing")
+
+
+@dataclass(frozen=True)
+class Summary:
+    kpis: dict[str, int]
+    activities: dict[str, int]
+    attention: tuple[str, ...]  # what is off track, one line each
+    more: int  # lines left out of `attention`
+    statuses: dict[int, tuple[str, ...]] = field(default_factory=dict)  # roadmap id -> KPI statuses
+
+
+def summary(data: ReportData, lang: str, today: dt.date) -> Summary:
+    kpis: Counter[str] = Counter()
+    acts: Counter[str] = Counter()
+    lines: list[str] = []
+    statuses: dict[int, tuple[str, ...]] = {}
+    for rm in data.roadmaps.roadmaps:
+        st = tuple(roadmap_charts.kpi_status(k, today=today) for k in rm.kpis)
+        statuses[rm.id] = st
+        kpis.update(st)
+        for k, s in zip(rm.kpis, st, strict=True):
+            if s == "off_track":
+                lines.append(
+                    t(
+                        "report.attention.kpi",
+                        lang,
+                        roadmap=rm.title,
+                        kpi=k.name,
+                        latest=_value(latest(k, today), k.unit, lang),
+                        target=_value(k.target_value, k.unit, lang),
+                        date=_date(k.target_date),
+                    )
+                )
+        for a in rm.activities:
+            acts[a.status] += 1
+            if a.status == "delayed":
+                lines.append(t("report.attention.delayed", lang, roadmap=rm.title, activity=a.title, end=_date(a.end)))
+            elif overdue(a, today):
+                lines.append(t("report.attention.overdue", lang, roadmap=rm.title, activity=a.title, end=_date(a.end)))
+    return Summary(
+        {s: kpis[s] for s in KPI_STATUSES},
+        {s: acts[s] for s in ACTIVITY_STATUSES},
+        tuple(lines[:OFF_TRACK_MAX]),
+        max(0, len(lines) - OFF_TRACK_MAX),
+        statuses,
+    )
+
+
+def priority_text(rm: RoadmapView, lang: str) -> str:
+    p = rm.priority
+    if p is None:
+        return t("report.roadmap.no_priority", lang)
+    return t(
+        "report.roadmap.priority_from",
+        lang,
+        rank=p.rank,
+        title=p.title,
+        workshop=p.workshop_title,
+        date=_date(p.workshop_date),
+    )
+
+
+def ranking_caption(ws: WorkshopResults, lang: str) -> str:
+    text = t(
+        "report.ranking.caption",
+        lang,
+        seq=ws.round_seq or "",
+        method=t(f"method.{ws.method}", lang).lower(),
+        ballots=ws.ballots,
+        participants=ws.participants,
+    )
+    if ws.ranked > len(ws.ranking):
+        text += t("report.ranking.cut", lang, shown=len(ws.ranking), ranked=ws.ranked)
+    return text
+
+
+def workshop_heading(ws: WorkshopResults) -> str:
+    return f"{ws.title} ({_date(ws.date)})" if ws.date else ws.title
+
+
+# ---------------------------------------------------------------- the outline of the DOCX and PDF
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int  # 0 = the document title
+    text: str
+
+
+@dataclass(frozen=True)
+class Para:
+    text: str
+    label: str = ""  # written bold before the text
+
+
+@dataclass(frozen=True)
+class Bullets:
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    widths: tuple[float, ...]  # relative column widths
+
+
+@dataclass(frozen=True)
+class Image:
+    key: str
+    alt: str
+
+
+@dataclass(frozen=True)
+class PageBreak:
+    pass
+
+
+Block = Heading | Para | Bullets | Table | Image | PageBreak
+
+
+def _priorities_blocks(data: ReportData, lang: str) -> list[Block]:
+    out: list[Block] = [Heading(1, t("report.priorities", lang))]
+    if not data.workshops:
+        return [*out, Para(t("report.priorities.none", lang))]
+    out.append(Para(t("report.priorities.intro", lang)))
+    for ws in data.workshops:
+        out.append(Heading(2, workshop_heading(ws)))
+        out.append(
+            Table(
+                (t("report.col.rank", lang), t("report.col.theme", lang), t("report.col.rationale", lang)),
+                tuple((str(p.rank), p.theme_title, p.rationale) for p in ws.priorities),
+                (1, 5, 9),
+            )
+        )
+        if not ws.ranking:
+            out.append(Para(t("report.ranking.none", lang)))
+            continue
+        chosen = {p.theme_id: p.rank for p in ws.priorities}
+        out.append(Para(ranking_caption(ws, lang), label=t("report.ranking", lang)))
+        out.append(
+            Table(
+                (
+                    t("report.col.rank", lang),
+                    t("report.col.theme", lang),
+                    charts.value_title(ws.method or "dots", lang),
+                    t("report.col.priority", lang),
+                ),
+                tuple(
+                    (
+                        f"{r.rank}{charts.TIE_MARK if r.tied else ''}",
+                        r.title,
+                        charts.number(r.total, lang, 2),
+                        str(chosen[r.theme_id]) if r.theme_id in chosen else "",
+                    )
+                    for r in ws.ranking
+                ),
+                (1.2, 8, 2.5, 2.3),
+            )
+        )
+    return out
+
+
+def _roadmap_blocks(rm: RoadmapView, statuses: tuple[str, ...], lang: str, today: dt.date) -> list[Block]:
+    out: list[Block] = [PageBreak(), Heading(1, rm.title)]
+    if rm.vision:
+        out.append(Para(rm.vision, label=t("report.roadmap.vision", lang)))
+    out.append(Para(priority_text(rm, lang), label=t("report.roadmap.priority", lang)))
+    out.append(Para(f"{_date(rm.period_start)} – {_date(rm.period_end)}", label=t("report.roadmap.period", lang)))
+    out.append(Para(rm.owner.name if rm.owner else "–", label=t("report.roadmap.owner", lang)))
+    out.append(Para(roadmap_charts.roadmap_status_name(rm.status, lang), label=t("report.roadmap.status", lang)))
+
+    out.append(Heading(2, t("report.goals", lang)))
+    if rm.goals:
+        out.append(
+            Bullets(
+                tuple(
+                    t(
+                        "report.goal.line",
+                        lang,
+                        title=g.title,
+                        n=len(g.activities),
+                        done=sum(a.status == "done" for a in g.activities),
+                    )
+                    + (f" – {g.description}" if g.description else "")
+                    for g in rm.goals
+                )
+            )
+        )
+    else:
+        out.append(Para(t("report.goals.none", lang)))
+
+    out.append(Heading(2, t("report.activities", lang)))
+    if rm.activities:
+        out.append(
+            Table(
+                tuple(t(f"report.col.{c}", lang) for c in ("goal", "activity", "lead", "start", "end", "status")),
+                tuple(
+                    (
+                        rm.goal_title(a.goal_id),
+                        a.title,
+                        a.lead.name if a.lead else "",
+                        _date(a.start),
+                        _date(a.end),
+                        activity_label(a.status, lang),
+                    )
+                    for a in rm.activities
+                ),
+                (3.8, 4.5, 3, 2.1, 2.1, 2),
+            )
+        )
+        out.append(Image(f"gantt:{rm.id}", t("report.alt.gantt", lang, roadmap=rm.title)))
+    else:
+        out.append(Para(t("report.activities.none", lang)))
+    if rm.milestones:
+        out.append(Para("", label=t("report.milestones", lang)))
+        out.append(Bullets(tuple(f"{_date(m.date)}  {m.title}" for m in sorted(rm.milestones, key=lambda m: m.date))))
+
+    out.append(Heading(2, t("report.kpis", lang)))
+    if rm.kpis:
+        out.append(
+            Table(
+                tuple(t(f"report.col.{c}", lang) for c in ("kpi", "unit", "baseline", "latest", "target", "status")),
+                tuple(
+                    (
+                        k.name + (f" ({k.eu_code})" if k.eu_code else ""),
+                        k.unit,
+                        f"{charts.number(k.baseline_value, lang, 2)} ({_date(k.baseline_date)})",
+                        _value(latest(k, today), "", lang),
+                        f"{charts.number(k.target_value, lang, 2)} ({_date(k.target_date)})",
+                        kpi_label(s, lang),
+                    )
+                    for k, s in zip(rm.kpis, statuses, strict=True)
+                ),
+                (4.5, 1.8, 2.8, 1.8, 2.8, 2.2),
+            )
+        )
+        out.append(Image(f"kpis:{rm.id}", t("report.alt.kpis", lang, roadmap=rm.title)))
+    else:
+        out.append(Para(t("report.kpis.none", lang)))
+    return out
+
+
+def report_blocks(data: ReportData, lang: str, *, today: dt.date | None = None) -> list[Block]:
+    """The follow-up report's outline; the DOCX and the PDF each write exactly these blocks."""
+    day = _today(today)
+    summ = summary(data, lang, day)
+    rms = data.roadmaps.roadmaps
+    out: list[Block] = [
+        Heading(0, t("report.title", lang, process=data.process_title)),
+        Para(t("report.subtitle", lang)),
+        Para(long_date(day, lang), label=t("report.date", lang)),
+    ]
+    if data.financier:
+        out.append(Para(data.financier, label=t("report.financier", lang)))
+    out += [PageBreak(), Heading(1, t("report.summary", lang))]
+    out.append(
+        Para(
+            t(
+                "report.summary.intro",
+                lang,
+                roadmaps=len(rms),
+                goals=sum(len(r.goals) for r in rms),
+                activities=sum(len(r.activities) for r in rms),
+                kpis=sum(len(r.kpis) for r in rms),
+                date=_date(day),
+            )
+        )
+    )
+    if rms:
+        out.append(Para("", label=t("report.summary.kpis", lang)))
+        out.append(
+            Table(
+                (t("report.col.status", lang), t("report.col.count", lang)),
+                tuple((kpi_label(s, lang), str(n)) for s, n in summ.kpis.items()),
+                (3, 1),
+            )
+        )
+        out.append(Para("", label=t("report.summary.activities", lang)))
+        out.append(
+            Table(
+                (t("report.col.status", lang), t("report.col.count", lang)),
+                tuple((activity_label(s, lang), str(n)) for s, n in summ.activities.items()),
+                (3, 1),
+            )
+        )
+        out.append(Para("", label=t("report.summary.attention", lang)))
+        if summ.attention:
+            more = (t("report.summary.more", lang, n=summ.more),) if summ.more else ()
+            out.append(Bullets(summ.attention + more))
+        else:
+            out.append(Para(t("report.summary.all_on_track", lang)))
+    else:
+        out.append(Para(t("report.roadmaps.none", lang)))
+    out += _priorities_blocks(data, lang)
+    for rm in rms:
+        out += _roadmap_blocks(rm, summ.statuses[rm.id], lang, day)
+    return out
+
+
+# ---------------------------------------------------------------- charts, rendered once
+
+
+def _figures(data: ReportData, lang: str, today: dt.date, *, deck: bool) -> dict[str, Callable[[], go.Figure]]:
+    """key -> figure factory, for the images a document shows (in the order they appear)."""
+    figs: dict[str, Callable[[], go.Figure]] = {}
+    if deck:
+        for ws in data.workshops:
+            if ws.ranking:
+                figs[f"ranking:{ws.workshop_id}"] = lambda ws=ws: charts.ranking_figure(ws.result_dict(), lang)
+    for rm in data.roadmaps.roadmaps:
+        if rm.activities:
+            figs[f"gantt:{rm.id}"] = lambda rm=rm: roadmap_charts.gantt_figure(rm, lang, today=today)
+        if rm.kpis:
+            figs[f"kpis:{rm.id}"] = lambda rm=rm: roadmap_charts.kpis_figure(rm, lang)
+    if deck and data.roadmaps.roadmaps:
+        figs["portfolio"] = lambda: roadmap_charts.portfolio_figure(data.roadmaps, lang, today=today)
+    return figs
+
+
+def _step(progress: Progress | None, share: float, message: str) -> None:
+    if progress is not None:
+        progress(min(1.0, max(0.0, share)), message)
+
+
+def report_images(
+    data: ReportData,
+    lang: str,
+    *,
+    today: dt.date | None = None,
+    deck: bool = False,
+    have: Mapping[str, bytes] | None = None,
+    progress: Progress | None = None,
+    share: float = 1.0,
+) -> dict[str, bytes]:
+    """PNG per chart key: the report's charts, with deck=True also the ranking and portfolio charts.
+    Charts already in `have` are not rendered again; progress runs from 0 to `share`.
+
+    A chart the server cannot draw (no Chromium, a crashed browser) is left out and logged, so the
+    documents still come out, with a note where the chart would be."""
+    images = dict(have or {})
+    todo = [(k, f) for k, f in _figures(data, lang, _today(today), deck=deck).items() if k not in images]
+    for i, (key, make) in enumerate(todo):
+        _step(progress, share * i / len(todo), t("report.progress.chart", lang, n=i + 1, total=len(todo)))
+        try:
+            fig = make()
+            # The heading or slide title above names the chart; its own title would collide with a wrapped legend.
+            fig.update_layout(title_text="")
+            images[key] = imaging.export_figure(fig, "png", width=IMAGE_WIDTH_PX, scale=IMAGE_SCALE)
+        except EdpError as e:
+            _log.warning("chart %s left out of the report: %s", key, e)
+            if e.key == "export.chromium_missing":
+                break
+    return images
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """(width, height) in pixels from a PNG's header."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG")
+    return struct.unpack(">II", png[16:24])
+
+
+def fit(png: bytes, max_w: float, max_h: float) -> tuple[float, float]:
+    """The largest (w, h) within max_w x max_h that keeps the image's aspect ratio."""
+    w, h = png_size(png)
+    scale = min(max_w / w, max_h / h)
+    return w * scale, h * scale
+
+
+# ---------------------------------------------------------------- DOCX
+
+
+def _docx_lang(doc: Any, lang: str) -> None:  # noqa: ANN401 - a docx Document
+    rpr = doc.styles["Normal"].element.get_or_add_rPr()
+    for old in rpr.findall(qn("w:lang")):
+        rpr.remove(old)
+    el = OxmlElement("w:lang")
+    el.set(qn("w:val"), "sv-SE" if lang == "sv" else "en-GB")
+    rpr.append(el)
+
+
+def _docx_page_number(section: Any) -> None:  # noqa: ANN401 - a docx Section
+    p = section.footer.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    fld = OxmlElement("w:fldSimple")
+    fld.set(qn("w:instr"), "PAGE")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    fld.append(run)
+    p._p.append(fld)
+
+
+def _docx_table(doc: Any, block: Table) -> None:  # noqa: ANN401 - a docx Document
+    table = doc.add_table(rows=1 + len(block.rows), cols=len(block.header))
+    table.style = "Table Grid"
+    table.autofit = False
+    total = sum(block.widths)
+    widths = [Cm(16 * w / total) for w in block.widths]
+    for c, w in enumerate(widths):  # the grid (LibreOffice) and every cell (Word)
+        table.columns[c].width = w
+    for r, values in enumerate((block.header, *block.rows)):
+        row = table.rows[r]
+        for c, value in enumerate(values):
+            cell = row.cells[c]
+            cell.width = widths[c]
+            run = cell.paragraphs[0].add_run(value)
+            run.font.size = Pt(9)
+            run.bold = r == 0
+    header = table.rows[0]._tr.get_or_add_trPr()  # repeat the header row on every page
+    el = OxmlElement("w:tblHeader")
+    el.set(qn("w:val"), "true")
+    header.append(el)
+    doc.add_paragraph()
+
+
+def followup_docx(
+    data: ReportData,
+    lang: str,
+    *,
+    today: dt.date | None = None,
+    images: Mapping[str, bytes] | None = None,
+    progress: Progress | None = None,
+) -> bytes:
+    """The follow-up report as Word: built-in Title/Heading styles, tables, the Gantt and KPI charts."""
+
+    imgs = report_images(data, lang, today=today, have=images, progress=progress, share=CHART_SHARE)
+    _step(progress, CHART_SHARE, t("report.progress.writing", lang))
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(2.5))
+    _docx_lang(doc, lang)
+    _docx_page_number(section)
+    doc.core_properties.title = t("report.title", lang, process=data.process_title)
+    doc.core_properties.language = "sv-SE" if lang == "sv" else "en-GB"
+
+    for block in report_blocks(data, lang, today=today):
+        if isinstance(block, Heading):
+            doc.add_heading(block.text, block.level)
+        elif isinstance(block, Para):
+            p = doc.add_paragraph()
+            if block.label:
+                p.add_run(f"{block.label}: " if block.text else block.label).bold = True
+            p.add_run(block.text)
+        elif isinstance(block, Bullets):
+            for item in block.items:
+                doc.add_paragraph(item, style="List Bullet")
+        elif isinstance(block, Table):
+            _docx_table(doc, block)
+        elif isinstance(block, Image):
+            png = imgs.get(block.key)
+            if png is None:
+                doc.add_paragraph(t("report.chart_missing", lang)).runs[0].italic = True
+                continue
+            w, h = fit(png, 16.0, 22.0)
+            doc.add_picture(io.BytesIO(png), width=Cm(w), height=Cm(h))
+            doc.inline_shapes[-1]._inline.docPr.set("descr", block.alt)
+        elif isinstance(block, PageBreak):
+            doc.add_page_break()
+    out = io.BytesIO()
+    doc.save(out)
+    _step(progress, 1.0, t("report.progress.done", lang))
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- PDF
+
+_FALLBACK = str.maketrans({"–": "-", "—": "-", "•": "-", "…": "...", "’": "'", "“": '"', "”": '"', "≥": ">="})
+
+
+def followup_pdf(
+    data: ReportData,
+    lang: str,
+    *,
+    today: dt.date | None = None,
+    images: Mapping[str, bytes] | None = None,
+    progress: Progress | None = None,
+) -> bytes:
+    """The follow-up report as an A4 PDF: the same blocks as the DOCX, page numbers in the footer."""
+
+    imgs = report_images(data, lang, today=today, have=images, progress=progress, share=CHART_SHARE)
+    _step(progress, CHART_SHARE, t("report.progress.writing", lang))
+    title = t("report.title", lang, process=data.process_title)
+
+    class ReportPDF(FPDF):
+        def header(self) -> None:
+            if self.page_no() > 1:
+                self.set_font(family, "", 8)
+                self.set_text_color(110, 110, 110)
+                self.cell(0, 5, txt(title), align="R", new_x="LMARGIN", new_y="NEXT")
+                self.set_text_color(0, 0, 0)
+                self.ln(3)
+
+        def footer(self) -> None:
+            self.set_y(-14)
+            self.set_font(family, "", 8)
+            self.set_text_color(110, 110, 110)
+            self.cell(0, 8, txt(t("report.page", lang, page=self.page_no(), pages="{nb}")), align="C")
+            self.set_text_color(0, 0, 0)
+
+    pdf = ReportPDF(format="A4", unit="mm")
+    family = cards._font(pdf)
+
+    def txt(text: str) -> str:
+        return text if family == "DejaVu" else cards._latin1(text.translate(_FALLBACK), family)
+
+    pdf.set_margins(20, 18, 20)
+    pdf.set_auto_page_break(True, margin=20)
+    pdf.set_title(txt(title))
+    pdf.set_lang("sv-SE" if lang == "sv" else "en-GB")
+    pdf.set_creator("edp-workshop")
+    pdf.add_page()
+    width = pdf.epw
+    sizes = {0: 22, 1: 16, 2: 12.5}
+    for block in report_blocks(data, lang, today=today):
+        if isinstance(block, Heading):
+            if block.level == 0:
+                pdf.ln(60)
+            elif pdf.get_y() > pdf.h - 60:  # a heading never stands alone at the foot of a page
+                pdf.add_page()
+            else:
+                pdf.ln(4 if block.level == 1 else 2)
+            if block.level >= 1:
+                pdf.start_section(txt(block.text), level=block.level - 1, strict=False)
+            pdf.set_font(family, "B", sizes.get(block.level, 11))
+            pdf.multi_cell(
+                0, sizes.get(block.level, 11) * 0.5, txt(block.text), align="L", new_x="LMARGIN", new_y="NEXT"
+            )
+            pdf.ln(2)
+        elif isinstance(block, Para):
+            if block.label:
+                pdf.set_font(family, "B", 10)
+                pdf.write(5, txt(f"{block.label}: " if block.text else block.label))
+            pdf.set_font(family, "", 10)
+            pdf.write(5, txt(block.text))
+            pdf.ln(7)
+        elif isinstance(block, Bullets):
+            pdf.set_font(family, "", 10)
+            for item in block.items:
+                pdf.set_x(pdf.l_margin + 3)
+                pdf.multi_cell(width - 3, 5, txt(f"•  {item}"), align="L", new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(2)
+        elif isinstance(block, Table):
+            pdf.set_font(family, "", 8.5)
+            with pdf.table(
+                col_widths=block.widths,
+                text_align="LEFT",
+                width=width,
+                line_height=4.6,
+                headings_style=FontFace(emphasis="BOLD", fill_color=(230, 236, 242)),
+                padding=1.2,
+            ) as table:
+                for values in (block.header, *block.rows):
+                    row = table.row()
+                    for value in values:
+                        row.cell(txt(value))
+            pdf.ln(4)
+        elif isinstance(block, Image):
+            png = imgs.get(block.key)
+            if png is None:
+                pdf.set_font(family, "", 9)
+                pdf.multi_cell(0, 5, txt(t("report.chart_missing", lang)), align="L", new_x="LMARGIN", new_y="NEXT")
+                pdf.ln(2)
+                continue
+            w, h = fit(png, width, pdf.h - pdf.t_margin - 30)
+            if pdf.get_y() + h > pdf.page_break_trigger:
+                pdf.add_page()
+            pdf.image(io.BytesIO(png), x=pdf.l_margin + (width - w) / 2, w=w, h=h, alt_text=txt(block.alt))
+            pdf.ln(4)
+        elif isinstance(block, PageBreak):
+            pdf.add_page()
+    out = bytes(pdf.output())
+    _step(progress, 1.0, t("report.progress.done", lang))
+    return out
+
+
+# ---------------------------------------------------------------- PPTX (steering group)
+
+
+def _pptx_text(frame: Any, text: str, size: int, *, bold: bool = False) -> None:  # noqa: ANN401
+    frame.text = text
+    for p in frame.paragraphs:
+        for r in p.runs:
+            r.font.size = PptPt(size)
+            r.font.bold = bold
+
+
+def _pptx_table(
+    slide: Any,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    box: tuple[int, int, int, int],
+    widths: Sequence[float],
+    size: int = 12,
+) -> None:  # noqa: ANN401
+    left, top, width, height = box
+    row_h = PptPt(size * 2.1)
+    shape = slide.shapes.add_table(1 + len(rows), len(header), left, top, width, min(height, row_h * (1 + len(rows))))
+    table = shape.table
+    total = sum(widths)
+    for c, w in enumerate(widths):
+        table.columns[c].width = Emu(int(width * w / total))
+    for r, values in enumerate((header, *rows)):
+        table.rows[r].height = row_h
+        for c, value in enumerate(values):
+            _pptx_text(table.cell(r, c).text_frame, value, size, bold=r == 0)
+
+
+def _pptx_picture(slide: Any, png: bytes, box: tuple[int, int, int, int], alt: str) -> None:  # noqa: ANN401
+    left, top, width, height = box
+    w, h = fit(png, width, height)
+    pic = slide.shapes.add_picture(io.BytesIO(png), int(left + (width - w) / 2), top, int(w), int(h))
+    pic._element.nvPicPr.cNvPr.set("descr", alt)
+
+
+def steering_deck(
+    data: ReportData,
+    lang: str,
+    *,
+    today: dt.date | None = None,
+    images: Mapping[str, bytes] | None = None,
+    progress: Progress | None = None,
+) -> bytes:
+    """A 16:9 deck for the steering group: title, status, results per workshop, Gantt and KPIs per roadmap, portfolio."""
+    day = _today(today)
+    imgs = report_images(data, lang, today=day, deck=True, have=images, progress=progress, share=CHART_SHARE)
+    _step(progress, CHART_SHARE, t("report.progress.writing", lang))
+    summ = summary(data, lang, day)
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = Emu(12192000), Emu(6858000)
+    prs.core_properties.title = t("report.deck.title", lang, process=data.process_title)
+    prs.core_properties.language = "sv-SE" if lang == "sv" else "en-GB"
+    margin = Inches(0.5)
+    body = (margin, Inches(1.35), prs.slide_width - 2 * margin, prs.slide_height - Inches(1.35) - Inches(0.35))
+
+    def place(shape: Any, box: tuple[int, int, int, int]) -> None:  # noqa: ANN401
+        # The default layouts are 4:3; all four values are set, or the rest would become 0.
+        shape.left, shape.top, shape.width, shape.height = box
+
+    def slide(title: str) -> Any:  # noqa: ANN401
+        s = prs.slides.add_slide(prs.slide_layouts[5])  # title only
+        place(s.shapes.title, (margin, Inches(0.3), prs.slide_width - 2 * margin, Inches(0.95)))
+        _pptx_text(s.shapes.title.text_frame, title, 28 if len(title) <= 55 else 22, bold=True)
+        return s
+
+    first = prs.slides.add_slide(prs.slide_layouts[0])
+    place(first.shapes.title, (margin, Inches(2.0), prs.slide_width - 2 * margin, Inches(1.8)))
+    _pptx_text(first.shapes.title.text_frame, t("report.deck.title", lang, process=data.process_title), 40, bold=True)
+    place(first.placeholders[1], (margin, Inches(4.0), prs.slide_width - 2 * margin, Inches(1.0)))
+    _pptx_text(first.placeholders[1].text_frame, t("report.deck.subtitle", lang, date=long_date(day, lang)), 22)
+
+    rms = data.roadmaps.roadmaps
+    if rms:
+        s = slide(t("report.summary", lang))
+        left, top, width, height = body
+        half = (width - margin) // 2
+        _pptx_table(
+            s,
+            (t("report.col.kpi", lang), t("report.col.count", lang)),
+            [(kpi_label(k, lang), str(n)) for k, n in summ.kpis.items()],
+            (left, top, half, height),
+            (3, 1),
+            14,
+        )
+        _pptx_table(
+            s,
+            (t("report.col.activity", lang), t("report.col.count", lang)),
+            [(activity_label(k, lang), str(n)) for k, n in summ.activities.items()],
+            (left + half + margin, top, half, height),
+            (3, 1),
+            14,
+        )
+        if summ.attention:
+            box = s.shapes.add_textbox(left, top + Inches(3.1), width, Inches(2))
+            frame = box.text_frame
+            frame.word_wrap = True
+            lines = [t("report.summary.attention", lang), *summ.attention[:5]]
+            if len(summ.attention) > 5 or summ.more:
+                lines.append(t("report.summary.more", lang, n=len(summ.attention) - 5 + summ.more))
+            _pptx_text(frame, "\n".join(lines), 13)
+            frame.paragraphs[0].runs[0].font.bold = True
+
+    for ws in data.workshops:
+        s = slide(t("report.deck.results", lang, workshop=workshop_heading(ws)))
+        left, top, width, height = body
+        png = imgs.get(f"ranking:{ws.workshop_id}")
+        table_w = width if png is None else int(width * 0.36)
+        if png is not None:
+            _pptx_picture(s, png, (left, top, width - table_w - Inches(0.2), height), ranking_caption(ws, lang))
+        _pptx_table(
+            s,
+            (t("report.col.rank", lang), t("report.col.priority", lang)),
+            [(str(p.rank), p.theme_title) for p in ws.priorities],
+            (left + width - table_w, top, table_w, height),
+            (1, 5),
+            14,
+        )
+
+    for rm, statuses in ((rm, summ.statuses[rm.id]) for rm in rms):
+        s = slide(rm.title)
+        png = imgs.get(f"gantt:{rm.id}")
+        if png is not None:
+            _pptx_picture(s, png, body, t("report.alt.gantt", lang, roadmap=rm.title))
+        else:
+            box = s.shapes.add_textbox(*body)
+            _pptx_text(
+                box.text_frame, t("report.chart_missing" if rm.activities else "report.activities.none", lang), 18
+            )
+        if rm.kpis:
+            s = slide(t("report.deck.kpis", lang, roadmap=rm.title))
+            left, top, width, height = body
+            png = imgs.get(f"kpis:{rm.id}")
+            table_w = int(width * 0.38)
+            if png is not None:  # the chart as large as the height allows, the table in the rest
+                pic_w = fit(png, width * 0.62, height)[0]
+                table_w = int(width - pic_w - Inches(0.2))
+                _pptx_picture(s, png, (left, top, int(pic_w), height), t("report.alt.kpis", lang, roadmap=rm.title))
+            _pptx_table(
+                s,
+                (t("report.col.kpi", lang), t("report.col.latest_target", lang), t("report.col.status", lang)),
+                [
+                    (
+                        k.name,
+                        f"{_value(latest(k, day), '', lang)} / {charts.number(k.target_value, lang, 2)} {k.unit}".strip(),
+                        kpi_label(st, lang),
+                    )
+                    for k, st in zip(rm.kpis, statuses, strict=True)
+                ],
+                (left + width - table_w, top, table_w, height),
+                (4, 2.6, 2.2),
+                11,
+            )
+
+    png = imgs.get("portfolio")
+    if png is not None:
+        s = slide(t("report.deck.portfolio", lang))
+        _pptx_picture(s, png, body, t("report.deck.portfolio", lang))
+    out = io.BytesIO()
+    prs.save(out)
+    _step(progress, 1.0, t("report.progress.done", lang))
+    return out.getvalue()

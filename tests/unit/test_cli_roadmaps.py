@@ -1,0 +1,157 @@
+"""python -m edp export roadmap / report / import roadmap: every format, read back by the program's
+own reader library, and one-line errors. Runs on the demo (SQLite; the engine is tested on both)."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from defusedxml import ElementTree
+from docx import Document
+from icalendar import Calendar
+from pptx import Presentation
+from pypdf import PdfReader
+
+from edp import demo
+from edp.__main__ import main
+from edp.db import make_engine, upgrade
+from edp.imaging import browser_path
+from edp.roadmap_views import roadmap_view
+from tests.conftest import require_service
+
+
+def run(capsys, *argv):  # noqa: ANN001, ANN002, ANN201
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("cli-roadmaps") / "demo.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    demo.load(engine)
+    engine.dispose()
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def chromium() -> None:
+    require_service(browser_path() is not None, "chromium for chart export")
+
+
+def ids(capsys, url: str) -> tuple[int, list[int]]:  # noqa: ANN001
+    proc = json.loads(run(capsys, "--database", url, "list", "--format", "json")[1])["processes"][0]
+    return proc["id"], [r["id"] for r in proc["roadmaps"]]
+
+
+def export(capsys, url: str, out: Path, *args: str) -> bytes:  # noqa: ANN001
+    code, stdout, err = run(capsys, "--database", url, "export", "roadmap", *args, "--out", str(out))
+    assert code == 0, err
+    assert str(out) in stdout
+    return out.read_bytes()
+
+
+def test_gantt_png_svg_pdf_html(capsys, demo_url, tmp_path, chromium):
+    _, (first, *_) = ids(capsys, demo_url)
+    png = export(capsys, demo_url, tmp_path / "g.png", "--roadmap", str(first), "--format", "png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(png[16:20], "big") >= 1920
+    svg = export(capsys, demo_url, tmp_path / "g.svg", "--roadmap", str(first), "--format", "svg")
+    assert ElementTree.fromstring(svg).tag.endswith("svg")
+    pdf = export(
+        capsys, demo_url, tmp_path / "g.pdf", "--roadmap", str(first), "--format", "pdf", "--color-by", "status"
+    )
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
+    html = export(capsys, demo_url, tmp_path / "k.html", "--roadmap", str(first), "--format", "html", "--chart", "kpis")
+    assert b"cdn.plot.ly" not in html and b"Plotly" in html
+    portfolio = export(capsys, demo_url, tmp_path / "p.png", "--process", "1", "--format", "png")
+    assert portfolio[:4] == b"\x89PNG"
+
+
+def test_roadmap_data_calendar_and_deck(capsys, demo_url, tmp_path, chromium):
+    process, (first, mission, *_) = ids(capsys, demo_url)
+    xlsx = export(capsys, demo_url, tmp_path / "r.xlsx", "--roadmap", str(mission), "--format", "xlsx")
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx))
+    assert wb["activities"].max_row - 1 == 15 and wb["kpis"].max_row - 1 == 6
+    csv_zip = export(capsys, demo_url, tmp_path / "r.zip", "--roadmap", str(mission), "--format", "csv")
+    assert "activities.csv" in zipfile.ZipFile(io.BytesIO(csv_zip)).namelist()
+    ics = export(capsys, demo_url, tmp_path / "all.ics", "--process", str(process), "--format", "ics")
+    events = Calendar.from_ical(ics).walk("VEVENT")
+    engine = make_engine(demo_url)
+    views = [roadmap_view(engine, rid) for rid in ids(capsys, demo_url)[1]]
+    engine.dispose()
+    assert len(events) == sum(len(v.activities) + len(v.milestones) for v in views) >= 6 + 2 + 15 + 4
+    deck = export(capsys, demo_url, tmp_path / "d.pptx", "--process", str(process), "--format", "pptx")
+    titles = [s.shapes.title.text for s in Presentation(io.BytesIO(deck)).slides if s.shapes.title is not None]
+    assert any("En hållbar ökad livsmedelsproduktion och förädling" in t for t in titles)
+    one = export(capsys, demo_url, tmp_path / "one.pptx", "--roadmap", str(first), "--format", "pptx")
+    one_titles = " ".join(s.shapes.title.text for s in Presentation(io.BytesIO(one)).slides if s.shapes.title)
+    assert "Kulturarv som drivkraft" in one_titles and "livsmedelsproduktion" not in one_titles
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_follow_up_report_docx_and_pdf(capsys, demo_url, tmp_path, chromium, lang):
+    code, _, err = run(capsys, "--database", demo_url, "--lang", lang, "report", "--process", "1", "--format", "docx",
+                       "--out", str(tmp_path / "r.docx"))  # fmt: skip
+    assert code == 0, err
+    doc = Document(str(tmp_path / "r.docx"))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert "En hållbar ökad livsmedelsproduktion och förädling" in headings
+    assert len(doc.inline_shapes) >= 4  # a Gantt and a KPI chart per roadmap
+    code, _, err = run(capsys, "--database", demo_url, "--lang", lang, "report", "--process", "1", "--format", "pdf",
+                       "--out", str(tmp_path / "r.pdf"))  # fmt: skip
+    assert code == 0, err
+    reader = PdfReader(str(tmp_path / "r.pdf"))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert len(reader.pages) > 2 and ("Uppföljningsrapport" if lang == "sv" else "Follow-up report") in text
+
+
+def test_import_roadmap_from_an_exported_file(capsys, demo_url, tmp_path):
+    process, (_, mission, *_) = ids(capsys, demo_url)
+    path = tmp_path / "mission.xlsx"
+    export(capsys, demo_url, path, "--roadmap", str(mission), "--format", "xlsx")
+    code, out, err = run(capsys, "--database", demo_url, "import", "roadmap", str(path), "--process", str(process))
+    assert code == 0, err
+    new_id = int(out.split()[-1])
+    assert new_id in ids(capsys, demo_url)[1]
+
+
+def test_a_bad_import_prints_each_row_and_imports_nothing(capsys, demo_url, tmp_path):
+    process, (_, mission, *_) = ids(capsys, demo_url)  # another test may have imported a copy
+    path = tmp_path / "bad.xlsx"
+    export(capsys, demo_url, path, "--roadmap", str(mission), "--format", "xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["activities"]["G2"] = "Okänd Aktör AB"  # lead_actor of the first activity
+    wb["kpis"]["H3"] = "2020-01-01"  # a target date before its baseline
+    wb.save(path)
+    before = ids(capsys, demo_url)[1]
+    code, out, err = run(
+        capsys, "--database", demo_url, "--lang", "en", "import", "roadmap", str(path), "--process", str(process)
+    )
+    assert code == 2 and out == "" and "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert lines[0].startswith("error: ") and "Nothing was imported" in lines[0]
+    assert any(line.strip().startswith("activities row 2: ") and "Okänd Aktör AB" in line for line in lines[1:])
+    assert any(line.strip().startswith("kpis row 3: ") for line in lines[1:])
+    assert ids(capsys, demo_url)[1] == before
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["export", "roadmap", "--process", "1", "--format", "xlsx", "--out", "x.xlsx"], "--roadmap"),
+        (["export", "roadmap", "--roadmap", "999", "--format", "ics", "--out", "x.ics"], "999"),
+        (["import", "roadmap", "missing.xlsx", "--process", "1"], "missing.xlsx"),
+        (["report", "--process", "999", "--format", "docx", "--out", "x.docx"], "process"),
+    ],
+)
+def test_cli_mistakes_are_one_line(capsys, demo_url, tmp_path, monkeypatch, args, words):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "--database", demo_url, "--lang", "en", *args)
+    assert code == 2 and out == ""
+    assert err.startswith("error: ") and err.count("\n") == 1 and words.lower() in err.lower(), err
