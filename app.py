@@ -17,6 +17,8 @@ if who == "participant":
     pages = [
         st.Page("pages/participate.py", title=t("ui.nav.participate"), icon=":material/how_to_vote:", default=True)
     ]
+elif who == "actor":
+    pages = [st.Page("pages/update.py", title=t("ui.nav.update"), icon=":material/edit_note:", default=True)]
 elif who == "projector":
     pages = [st.Page("pages/projector.py", title=t("ui.nav.projector"), icon=":material/tv:", default=True)]
 else:
@@ -30,5 +32,6 @@ else:
         st.Page("pages/setup.py", url_path="forbered", title=t("ui.nav.setup"), icon=":material/settings:"),
         st.Page("pages/register.py", url_path="anmalan", title=t("ui.nav.register"), icon=":material/badge:"),
         st.Page("pages/results.py", url_path="resultat", title=t("ui.nav.results"), icon=":material/leaderboard:"),
+        st.Page("pages/roadmaps.py", url_path="fardplaner", title=t("ui.nav.roadmaps"), icon=":material/timeline:"),
     ]
-st.navigation(pages, position="hidden" if who in ("participant", "projector") else "sidebar").run()
+st.navigation(pages, position="hidden" if who in ("participant", "projector", "actor") else "sidebar").run()

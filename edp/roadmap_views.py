@@ -187,8 +187,18 @@ def _roadmap_view(s: Session, rm: Roadmap, process_title: str) -> RoadmapView:
             g.position,
             tuple(
                 ActivityView(
-                    a.id, a.goal_id, a.title, a.description, a.start, a.end, a.status, _actor(a.lead_actor),
-                    tuple(_actor(p) for p in a.partners), a.budget_sek, a.funding_source, a.position,
+                    a.id,
+                    a.goal_id,
+                    a.title,
+                    a.description,
+                    a.start,
+                    a.end,
+                    a.status,
+                    _actor(a.lead_actor),
+                    tuple(_actor(p) for p in a.partners),
+                    a.budget_sek,
+                    a.funding_source,
+                    a.position,
                 )  # fmt: skip
                 for a in g.activities
             ),
@@ -198,8 +208,19 @@ def _roadmap_view(s: Session, rm: Roadmap, process_title: str) -> RoadmapView:
     names = {a.id: a.name for a in s.scalars(select(Actor).where(Actor.process_id == rm.process_id))}
     kpis = tuple(
         KpiView(
-            k.id, k.goal_id, k.name, k.unit, k.kind, k.baseline_value, k.baseline_date, k.target_value,
-            k.target_date, _actor(k.lead_actor), k.source, k.eu_code, k.position,
+            k.id,
+            k.goal_id,
+            k.name,
+            k.unit,
+            k.kind,
+            k.baseline_value,
+            k.baseline_date,
+            k.target_value,
+            k.target_date,
+            _actor(k.lead_actor),
+            k.source,
+            k.eu_code,
+            k.position,
             tuple(MeasurementView(m.id, m.date, m.value, m.note, names.get(m.actor_id)) for m in k.measurements),
         )  # fmt: skip
         for k in rm.kpis
@@ -236,7 +257,10 @@ def process_roadmaps(engine: Engine, process_id: int) -> ProcessRoadmaps:
         if proc is None:
             raise NotFound("process.not_found", id=process_id)
         rms = s.scalars(
-            select(Roadmap).where(Roadmap.process_id == process_id).order_by(Roadmap.period_start, Roadmap.id).options(*_LOAD)
+            select(Roadmap)
+            .where(Roadmap.process_id == process_id)
+            .order_by(Roadmap.period_start, Roadmap.id)
+            .options(*_LOAD)
         ).all()
         return ProcessRoadmaps(proc.id, proc.title, tuple(_roadmap_view(s, rm, proc.title) for rm in rms))
 
@@ -245,8 +269,38 @@ def roadmap_summaries(engine: Engine, process_id: int) -> list[RoadmapSummary]:
     """The process overview: one line per roadmap."""
     return [
         RoadmapSummary(
-            r.id, r.title, r.status, r.period_start, r.period_end, r.owner.name if r.owner else None,
-            r.priority.title if r.priority else None, len(r.goals), len(r.activities), len(r.kpis),
+            r.id,
+            r.title,
+            r.status,
+            r.period_start,
+            r.period_end,
+            r.owner.name if r.owner else None,
+            r.priority.title if r.priority else None,
+            len(r.goals),
+            len(r.activities),
+            len(r.kpis),
         )  # fmt: skip
         for r in process_roadmaps(engine, process_id).roadmaps
     ]
+
+
+@dataclass(frozen=True)
+class PriorityChoice:
+    id: int
+    rank: int
+    title: str
+    workshop_title: str
+    workshop_date: dt.date | None
+
+
+def priority_choices(engine: Engine, process_id: int) -> list[PriorityChoice]:
+    """The priorities set at the process's workshops (what a roadmap can be made from), oldest workshop first, by rank."""
+    q = (
+        select(Priority.id, Priority.rank, Theme.title, Workshop.title, Workshop.date)
+        .join(Theme, Theme.id == Priority.theme_id)
+        .join(Workshop, Workshop.id == Priority.workshop_id)
+        .where(Workshop.process_id == process_id)
+        .order_by(Workshop.date, Workshop.id, Priority.rank)
+    )
+    with read(engine) as s:
+        return [PriorityChoice(*row) for row in s.execute(q).all()]

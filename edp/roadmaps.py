@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from edp import validate
@@ -329,10 +329,9 @@ def update_roadmap(engine: Engine, roadmap_id: int, data: Mapping[str, Any]) -> 
 
 def delete_roadmap(engine: Engine, roadmap_id: int) -> None:
     with write(engine) as s:
-        rm = s.get(Roadmap, roadmap_id)
-        if rm is None:
+        # The database's ON DELETE CASCADE removes goals, activities, milestones, KPIs and measurements.
+        if s.execute(delete(Roadmap).where(Roadmap.id == roadmap_id)).rowcount == 0:
             raise NotFound("roadmap.not_found", id=roadmap_id)
-        s.delete(rm)
 
 
 # ---------------------------------------------------------------- tables

@@ -1,6 +1,6 @@
-"""Who is using this browser tab: participant (?p=TOKEN), projector (?projector=ID),
-facilitator (a login held in session_state) or visitor. Tokens live in the URL or session
-only; everything else is read from the database on each run."""
+"""Who is using this browser tab: participant (?p=TOKEN), projector (?projector=ID), lead actor
+(?u=TOKEN, their roadmap update link), facilitator (a login held in session_state) or visitor.
+Tokens live in the URL or session only; everything else is read from the database on each run."""
 
 from __future__ import annotations
 
@@ -24,6 +24,12 @@ def participant_token() -> str | None:
 def projector_workshop() -> int | None:
     raw = st.query_params.get("projector", "")
     return int(raw) if raw.isdigit() else None
+
+
+def actor_token() -> str | None:
+    """A lead actor's update link. Not checked here: the update page explains a stale link
+    instead of falling back to the visitor's pages."""
+    return st.query_params.get("u") or None
 
 
 def join_code_param() -> str:
@@ -58,6 +64,8 @@ def role() -> str:
         return "projector"
     if participant_token() is not None:
         return "participant"
+    if actor_token():
+        return "actor"
     if facilitator_token():
         return "facilitator"
     return "visitor"

@@ -295,3 +295,19 @@ def test_import_reports_every_bad_row_by_sheet_and_imports_nothing(engine, setup
     assert "Inget har importerats" in err.message("sv")
     err = refused(engine, rmo.import_roadmap, setup.process_id, sheets(roadmap=[]))
     assert err.rows[0][0] == "roadmap"
+
+
+def test_deleting_a_roadmap_removes_everything_in_it_and_nothing_else(engine, setup, roadmap):
+    rmo.save_activities(engine, roadmap, [activity(partners=PARTNER)])
+    rmo.save_milestones(engine, roadmap, [{"goal": "Förädling", "title": "M", "date": "2027-01-01"}])
+    rmo.save_kpis(engine, roadmap, [kpi(goal="Kompetens")])
+    rmo.add_measurement(engine, roadmap_view(engine, roadmap).kpis[0].id, {"date": "2026-05-01", "value": 2})
+    keep = rmo.create_roadmap(engine, setup.process_id, {"title": "Kvar", **PERIOD})
+    rmo.delete_roadmap(engine, roadmap)
+    counts = table_counts(engine)
+    for table in ("goals", "activities", "activity_partners", "milestones", "kpis", "kpi_measurements"):
+        assert counts[table] == 0, table
+    assert counts["roadmaps"] == 1 and roadmap_view(engine, keep).title == "Kvar"
+    assert counts["actors"] == len(setup.actors)
+    with pytest.raises(NotFound):
+        rmo.delete_roadmap(engine, roadmap)

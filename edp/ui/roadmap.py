@@ -1,0 +1,1005 @@
+"""Widgets for the roadmap pages: the process leader's (pages/roadmaps.py) and the lead actor's
+update page (pages/update.py). Operations go through `attempt`, which shows a refusal where it
+happened (row by row for a table or a workbook); a success is reported by `flash` in the same
+section after a rerun, so the screen shows the new state. User text is shown with `plain`,
+in tables (st.dataframe / st.data_editor, which never interpret it) or in charts (escaped there).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from edp import config, i18n, roadmap_charts
+from edp import roadmaps as ops
+from edp.charts import number
+from edp.errors import EdpError, PermissionDenied, RowErrors, SheetErrors, ValidationError
+from edp.exports import safe_csv
+from edp.live import WorkshopView, facilitator_view
+from edp.models import ACTIVITY_STATUSES, KPI_KINDS, ROADMAP_STATUSES
+from edp.roadmap_views import KpiView, PriorityChoice, ProcessRoadmaps, RoadmapSummary, RoadmapView, priority_choices
+from edp.ui.common import engine, lang, t
+from edp.ui.facilitator import guard  # noqa: F401 - the pages' section guard, re-exported
+from edp.ui.session import facilitator_token, sign_out_facilitator
+from edp.ui.text import plain
+
+log = logging.getLogger(__name__)
+
+FLASH = "_rm_flash"  # section -> (message, notice lines): a confirmation shown after the rerun
+PICK = "rm-pick"  # the chosen roadmap (selectbox key); mirrored in the URL as ?roadmap=ID
+PICK_NEXT = "_rm_pick_next"  # a roadmap to select on the next run (a widget's value is set before it is drawn)
+FILES = "_rm_files"  # generated downloads, so a rerun keeps them: name -> (bytes, file name, mime)
+LINKS = "_rm_links"  # update links just issued, shown until dismissed: process id -> [(actor, link)]
+QUERY = "roadmap"
+LOCAL_TZ = "Europe/Stockholm"
+TABLES = ("goals", "activities", "milestones", "kpis")
+SAVE = {
+    "goals": ops.save_goals,
+    "activities": ops.save_activities,
+    "milestones": ops.save_milestones,
+    "kpis": ops.save_kpis,
+}
+DATE_COLUMNS = ("start", "end", "date", "baseline_date", "target_date")
+MIME = {
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "pdf": "application/pdf",
+    "html": "text/html",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "zip": "application/zip",
+    "ics": "text/calendar",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "csv": "text/csv",
+}
+
+
+# ---------------------------------------------------------------- calling operations
+
+
+def refusal(err: EdpError) -> None:
+    """The engine's message; a table's or workbook's bad rows one line each, as plain text
+    (a row's message can quote what the user typed)."""
+    if isinstance(err, RowErrors):  # a table save (the engine's own wording speaks of an import)
+        st.error(t("ui.rm.rows_refused", n=len(err.rows)))
+        lines = [t("ui.rm.row_error", row=n, message=e.message(lang())) for n, e in err.rows]
+    elif isinstance(err, SheetErrors):
+        st.error(err.message(lang()))
+        lines = [
+            t("ui.rm.sheet_row_error", sheet=t(f"ui.rm.sheet.{sheet}"), row=n, message=e.message(lang()))
+            for sheet, n, e in err.rows
+        ]
+    else:
+        st.error(err.message(lang()))
+        return
+    with st.container(border=True, key="rm-row-errors"):
+        plain("\n".join(lines), key="rm-row-errors")
+
+
+def attempt(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[bool, Any]:
+    """(True, fn(engine, *args)) or, on a refusal or a database failure shown here, (False, None)."""
+    try:
+        return True, fn(engine(), *args, **kwargs)
+    except EdpError as err:
+        refusal(err)
+    except SQLAlchemyError:
+        st.error(t("ui.database_error"))
+    return False, None
+
+
+def flash(section: str, message: str, notices: Iterable[ops.Notice] = ()) -> None:
+    """Report success in `section` on the next run (which shows the new state) and rerun now."""
+    st.session_state.setdefault(FLASH, {})[section] = (message, [n.message(lang()) for n in notices])
+    st.rerun()
+
+
+def flash_slot(section: str) -> None:
+    # Always the same container, message or not, so the elements after it keep their place.
+    with st.container(key=f"rm-flash-{section}"):
+        message, lines = st.session_state.get(FLASH, {}).pop(section, (None, []))
+        if message:
+            st.success(message, icon=":material/check_circle:")
+        notice_lines(lines, key=f"flash-{section}")
+
+
+def notice_lines(lines: Sequence[str], *, key: str) -> None:
+    """Warnings (e.g. dates outside the period): a fixed heading, then each line as plain text."""
+    if lines:
+        st.warning(t("ui.rm.notices", n=len(lines)), icon=":material/warning:")
+        plain("\n".join(lines), key=f"notices-{key}")
+
+
+# ---------------------------------------------------------------- access and reading
+
+
+def leader_view() -> WorkshopView | None:
+    """The signed-in facilitator's workshop (its process is the one whose roadmaps are shown)."""
+    if not facilitator_token():
+        return None
+    try:
+        return facilitator_view(engine(), facilitator_token())
+    except PermissionDenied as err:
+        sign_out_facilitator()  # the login no longer holds (e.g. the database was reset)
+        st.warning(err.message(lang()))
+    except (EdpError, SQLAlchemyError):
+        st.error(t("ui.database_error"))
+        st.stop()
+    return None
+
+
+def sign_in_hint() -> None:
+    st.info(t("ui.rm.sign_in_first"), icon=":material/lock:")
+    st.page_link("pages/facilitate.py", label=t("ui.rm.go_sign_in"), icon=":material/login:")
+
+
+def process_priorities(process_id: int) -> list[PriorityChoice]:
+    return priority_choices(engine(), process_id)
+
+
+def actor_names(wv: WorkshopView) -> dict[int, str]:
+    return {aid: name for aid, name, _ in wv.actors}
+
+
+# Status names as the charts and reports word them.
+def roadmap_status_label(code: str) -> str:
+    return roadmap_charts.roadmap_status_name(code, lang())
+
+
+def activity_status_label(code: str) -> str:
+    return roadmap_charts.status_name(code, lang())
+
+
+def kpi_status_label(code: str) -> str:
+    return roadmap_charts.kpi_status_name(code, lang())
+
+
+def kpi_kind_label(code: str) -> str:
+    return t(f"ui.rm.kpi_kind.{code}")
+
+
+def period_text(start: dt.date, end: dt.date) -> str:
+    return f"{start.isoformat()} – {end.isoformat()}"
+
+
+def local_time(at: dt.datetime) -> str:
+    aware = at if at.tzinfo else at.replace(tzinfo=dt.UTC)  # SQLite hands back naive UTC
+    with contextlib.suppress(KeyError, ValueError):  # no time zone database: UTC is still right
+        aware = aware.astimezone(ZoneInfo(LOCAL_TZ))
+    return aware.strftime("%Y-%m-%d %H:%M")
+
+
+def value_text(value: float | None, unit: str = "") -> str:
+    return f"{number(value, lang(), 2)} {unit}".strip()
+
+
+def latest_measurement(kpi: KpiView) -> float | None:
+    return max(kpi.measurements, key=lambda m: (m.date, m.id)).value if kpi.measurements else None
+
+
+# ---------------------------------------------------------------- the process overview
+
+
+def overview_table(summaries: Sequence[RoadmapSummary]) -> None:
+    if not summaries:
+        st.info(t("ui.rm.no_roadmaps"))
+        return
+    frame = pd.DataFrame(
+        [
+            {
+                t("ui.rm.col.title"): s.title,
+                t("ui.rm.col.status"): roadmap_status_label(s.status),
+                t("ui.rm.col.period"): period_text(s.period_start, s.period_end),
+                t("ui.rm.col.owner"): s.owner or "–",
+                t("ui.rm.col.goals"): s.goals,
+                t("ui.rm.col.activities"): s.activities,
+                t("ui.rm.col.kpis"): s.kpis,
+                t("ui.rm.col.priority"): s.priority_title or "–",
+            }
+            for s in summaries
+        ]
+    )
+    st.dataframe(frame, hide_index=True, key="rm-overview")
+
+
+def portfolio_chart(pr: ProcessRoadmaps) -> None:
+    if pr.roadmaps:
+        st.plotly_chart(roadmap_charts.portfolio_figure(pr, lang()), key="rm-portfolio", width="stretch")
+
+
+# ---------------------------------------------------------------- choosing a roadmap
+
+
+def select_next(roadmap_id: int) -> None:
+    st.session_state[PICK_NEXT] = roadmap_id
+
+
+def pick_roadmap(summaries: Sequence[RoadmapSummary]) -> int | None:
+    """The selectbox of the process's roadmaps; the choice is kept in session_state and the URL."""
+    ids = [s.id for s in summaries]
+    if not ids:
+        st.query_params.pop(QUERY, None)
+        return None
+    titles = {s.id: s.title for s in summaries}
+    wanted = st.session_state.pop(PICK_NEXT, None)
+    raw = st.query_params.get(QUERY, "")
+    from_url = int(raw) if raw.isdigit() else None
+    if wanted in ids:
+        st.session_state[PICK] = wanted
+    elif st.session_state.get(PICK) not in ids:
+        st.session_state[PICK] = from_url if from_url in ids else ids[0]
+    rid = st.selectbox(t("ui.rm.pick"), ids, format_func=titles.__getitem__, key=PICK)
+    st.query_params[QUERY] = str(rid)
+    return rid
+
+
+# ---------------------------------------------------------------- creating a roadmap
+
+WAYS = ("priority", "empty", "template", "file")
+
+
+def _default_period() -> tuple[dt.date, dt.date]:
+    year = dt.date.today().year
+    return dt.date(year, 1, 1), dt.date(year + 2, 12, 31)
+
+
+def _roadmap_fields(key: str, actors: Mapping[int, str], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """Title, vision, period and owner inputs (inside a form); returns the roadmap's data."""
+    title = st.text_input(t("field.title"), defaults.get("title", ""), max_chars=ops.TITLE_MAX, key=f"{key}-title")
+    vision = st.text_area(t("field.vision"), defaults.get("vision", ""), key=f"{key}-vision")
+    a, b = st.columns(2)
+    start = a.date_input(t("field.roadmap_start"), defaults["period_start"], key=f"{key}-start", format="YYYY-MM-DD")
+    end = b.date_input(t("field.roadmap_end"), defaults["period_end"], key=f"{key}-end", format="YYYY-MM-DD")
+    owners = [None, *actors]
+    owner = st.selectbox(
+        t("field.owner"),
+        owners,
+        index=owners.index(defaults.get("owner")) if defaults.get("owner") in owners else 0,
+        format_func=lambda i: actors[i] if i is not None else t("ui.rm.no_owner"),
+        key=f"{key}-owner",
+    )
+    return {
+        "title": title,
+        "vision": vision,
+        "period_start": start,
+        "period_end": end,
+        "owner": owner,
+    }
+
+
+def create_panel(wv: WorkshopView, pr: ProcessRoadmaps) -> None:
+    """Four ways to a new roadmap: from a priority, empty, from the S3 template, from a workbook."""
+    way = st.radio(
+        t("ui.rm.new_how"),
+        WAYS,
+        format_func=lambda w: t(f"ui.rm.new_way.{w}"),
+        horizontal=True,
+        key="rm-new-way",
+    )
+    actors = actor_names(wv)
+    if way == "priority":
+        _create_from_priority(wv, pr, actors)
+    elif way == "file":
+        import_panel(wv.process_id)
+    else:
+        _create_blank(wv, actors, template=way == "template")
+
+
+def _create_from_priority(wv: WorkshopView, pr: ProcessRoadmaps, actors: Mapping[int, str]) -> None:
+    choices = {p.id: p for p in process_priorities(wv.process_id)}
+    if not choices:
+        st.info(t("ui.rm.no_priorities"))
+        return
+    planned = {rm.priority.id for rm in pr.roadmaps if rm.priority}
+
+    def label(pid: int) -> str:
+        p = choices[pid]
+        mark = f" ({t('ui.rm.has_roadmap')})" if pid in planned else ""
+        return f"#{p.rank} {p.title} – {p.workshop_title}{mark}"
+
+    ids = list(choices)
+    first_open = next((i for i in ids if i not in planned), ids[0])
+    pid = st.selectbox(
+        t("ui.rm.pick_priority"), ids, index=ids.index(first_open), format_func=label, key="rm-new-priority"
+    )
+    p = choices[pid]
+    when = p.workshop_date.isoformat() if p.workshop_date else t("ui.rm.no_date")
+    plain(t("ui.rm.chosen_at", workshop=p.workshop_title, date=when, rank=p.rank), key="rm-new-chosen-at")
+    ok, defaults = attempt(ops.priority_defaults, pid)
+    if not ok:
+        return
+    with st.form(f"rm-new-p-{pid}"):
+        data = _roadmap_fields(f"rm-new-p-{pid}", actors, defaults)
+        if not st.form_submit_button(t("ui.rm.create"), type="primary"):
+            return
+    ok, rid = attempt(ops.create_from_priority, pid, data)
+    if ok:
+        select_next(rid)
+        flash("create", t("ui.rm.created"))
+
+
+def _create_blank(wv: WorkshopView, actors: Mapping[int, str], *, template: bool) -> None:
+    start, end = _default_period()
+    if template:
+        st.caption(t("ui.rm.template_help"))
+    key = "rm-new-t" if template else "rm-new-e"
+    with st.form(key):
+        data = _roadmap_fields(key, actors, {"period_start": start, "period_end": end})
+        if not st.form_submit_button(t("ui.rm.create"), type="primary"):
+            return
+    if template and data["owner"] is None:
+        # The template's KPIs need a lead actor; check before anything is written.
+        refusal(ValidationError("input.required", field="owner"))
+        return
+    ok, rid = attempt(ops.create_roadmap, wv.process_id, data)
+    if not ok:
+        return
+    if template:
+        ok, _ = attempt(ops.add_template_kpis, rid, lang())
+        if not ok:
+            select_next(rid)  # the roadmap exists; its KPIs can be added in the KPI table
+            return
+    select_next(rid)
+    flash("create", t("ui.rm.created"))
+
+
+def import_panel(process_id: int) -> None:
+    """A workbook in the export layout (XLSX) becomes a new roadmap; nothing is written if any row is bad."""
+    from edp import roadmap_io
+
+    st.caption(t("ui.rm.import_help"))
+    upload = st.file_uploader(t("ui.rm.import_file"), type=["xlsx"], key="rm-import-file")
+    if not st.button(t("ui.rm.import_button"), key="rm-import-go", icon=":material/upload:", disabled=upload is None):
+        return
+    try:
+        sheets = roadmap_io.parse_xlsx(upload.getvalue())
+    except EdpError as err:
+        refusal(err)
+        return
+    ok, rid = attempt(ops.import_roadmap, process_id, sheets)
+    if ok:
+        select_next(rid)
+        flash("create", t("ui.rm.imported"))
+
+
+# ---------------------------------------------------------------- tab: overview
+
+
+def overview_form(rm: RoadmapView, actors: Mapping[int, str]) -> None:
+    flash_slot("overview")
+    # The form's key changes with each saved version: after a save it shows the stored values,
+    # after a refusal (nothing written, same version) it keeps what was typed.
+    key = f"rm-edit-{rm.id}-{rm.version}"
+    with st.form(key):
+        data = _roadmap_fields(
+            key,
+            actors,
+            {
+                "title": rm.title,
+                "vision": rm.vision,
+                "period_start": rm.period_start,
+                "period_end": rm.period_end,
+                "owner": rm.owner.id if rm.owner else None,
+            },
+        )
+        data["status"] = st.selectbox(
+            t("field.status"),
+            ROADMAP_STATUSES,
+            index=ROADMAP_STATUSES.index(rm.status),
+            format_func=roadmap_status_label,
+            key=f"{key}-status",
+        )
+        if not st.form_submit_button(t("ui.rm.save"), type="primary"):
+            return
+    ok, notices = attempt(ops.update_roadmap, rm.id, data)
+    if ok:
+        flash("overview", t("ui.rm.saved"), notices)
+
+
+def roadmap_header(rm: RoadmapView) -> None:
+    """The chosen roadmap: title, then status, period and owner, then the vision (all plain text)."""
+    plain(rm.title, key=f"rm-{rm.id}-title", kind="title")
+    facts = [roadmap_status_label(rm.status), period_text(rm.period_start, rm.period_end)]
+    plain(" · ".join([*facts, rm.owner.name] if rm.owner else facts), key=f"rm-{rm.id}-facts")
+    if rm.vision:
+        plain(rm.vision, key=f"rm-{rm.id}-vision")
+
+
+def traceability(rm: RoadmapView) -> None:
+    """Where the roadmap came from: the workshop and the priority that chose it."""
+    p = rm.priority
+    if p is None:
+        st.caption(t("ui.rm.no_priority_link"))
+        return
+    when = p.workshop_date.isoformat() if p.workshop_date else t("ui.rm.no_date")
+    plain(t("ui.rm.chosen_at", workshop=p.workshop_title, date=when, rank=p.rank), key=f"rm-{rm.id}-chosen-at")
+    params = {"round": str(p.round_ids[-1])} if p.round_ids else None
+    st.page_link("pages/results.py", label=t("ui.rm.see_results"), icon=":material/leaderboard:", query_params=params)
+
+
+def period_notices(rm: RoadmapView) -> None:
+    notice_lines([n.message(lang()) for n in ops.period_warnings(rm)], key=f"period-{rm.id}")
+
+
+def delete_panel(rm: RoadmapView) -> None:
+    st.caption(t("ui.rm.delete_help"))
+    sure = st.checkbox(t("ui.rm.delete_confirm"), key=f"rm-delete-sure-{rm.id}")
+    if st.button(t("ui.rm.delete"), key=f"rm-delete-{rm.id}", icon=":material/delete:", disabled=not sure):
+        ok, _ = attempt(ops.delete_roadmap, rm.id)
+        if ok:
+            st.session_state.pop(PICK, None)
+            st.query_params.pop(QUERY, None)
+            flash("create", t("ui.rm.deleted"))
+
+
+# ---------------------------------------------------------------- tabs: the four tables
+
+
+def _dates(values: Iterable[dt.date | None]) -> pd.Series:
+    return pd.Series(pd.to_datetime(list(values)), dtype="datetime64[ns]")
+
+
+def table_frame(rm: RoadmapView, table: str) -> pd.DataFrame:
+    """A table as the editor shows it: an id column (hidden; empty for new rows) and the columns
+    of the workbook layout, with goals and actors by name."""
+    if table == "goals":
+        rows = [{"id": g.id, "title": g.title, "description": g.description} for g in rm.goals]
+    elif table == "activities":
+        rows = [
+            {
+                "id": a.id,
+                "goal": rm.goal_title(a.goal_id),
+                "title": a.title,
+                "description": a.description,
+                "start": a.start,
+                "end": a.end,
+                "status": a.status,
+                "lead_actor": a.lead.name,
+                "partners": [p.name for p in a.partners],
+                "budget_sek": a.budget_sek,
+                "funding_source": a.funding_source,
+            }
+            for a in rm.activities
+        ]
+    elif table == "milestones":
+        rows = [
+            {"id": m.id, "goal": rm.goal_title(m.goal_id) or None, "title": m.title, "date": m.date}
+            for m in rm.milestones
+        ]
+    else:
+        rows = [
+            {
+                "id": k.id,
+                "goal": rm.goal_title(k.goal_id) or None,
+                "name": k.name,
+                "unit": k.unit,
+                "kind": k.kind,
+                "baseline_value": k.baseline_value,
+                "baseline_date": k.baseline_date,
+                "target_value": k.target_value,
+                "target_date": k.target_date,
+                "lead_actor": k.lead.name,
+                "source": k.source,
+                "eu_code": k.eu_code,
+            }
+            for k in rm.kpis
+        ]
+    from edp.roadmap_io import SHEETS
+
+    columns = ["id", *SHEETS[table]]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["id"] = frame["id"].astype("Int64")
+    for col in DATE_COLUMNS:
+        if col in frame:
+            frame[col] = _dates(frame[col])
+    for col in ("budget_sek", "baseline_value", "target_value"):
+        if col in frame:
+            frame[col] = frame[col].astype("float64")
+    return frame
+
+
+def _cell(value: Any) -> Any:
+    """An editor cell as a plain value for the engine: None for empty, a date, int/float, str, list."""
+    if isinstance(value, list | tuple | np.ndarray):  # a multiselect cell
+        return [str(v) for v in list(value)]
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return value.date()
+    if hasattr(value, "item"):  # a numpy scalar
+        value = value.item()
+    return value
+
+
+def rows_from_frame(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The editor's table as row dicts for the save_* operations, in the order shown."""
+    rows = []
+    for record in frame.to_dict("records"):
+        row = {k: _cell(v) for k, v in record.items()}
+        if isinstance(row.get("id"), float):
+            row["id"] = int(row["id"])
+        if isinstance(row.get("budget_sek"), float) and row["budget_sek"].is_integer():
+            row["budget_sek"] = int(row["budget_sek"])
+        rows.append(row)
+    return rows
+
+
+def save_rows(table: str, roadmap_id: int, rows: Sequence[Mapping[str, Any]]) -> bool:
+    """Save a whole table; on success report it (and any period warnings) after a rerun."""
+    ok, notices = attempt(SAVE[table], roadmap_id, rows)
+    if ok:
+        flash(table, t("ui.rm.table_saved"), notices or ())
+    return ok
+
+
+def _column_config(table: str, goals: list[str], actors: list[str]) -> dict[str, Any]:
+    cc = st.column_config
+    text = lambda name, **kw: cc.TextColumn(t(f"field.{name}"), **kw)  # noqa: E731
+    date = lambda name: cc.DateColumn(t(f"field.{name}"), format="YYYY-MM-DD")  # noqa: E731
+    goal = cc.SelectboxColumn(t("field.goal"), options=goals, help=t("ui.rm.help.goal"))
+    lead = cc.SelectboxColumn(t("field.lead_actor"), options=actors, help=t("ui.rm.help.lead"))
+    config: dict[str, Any] = {"id": None}
+    if table == "goals":
+        config |= {"title": text("title", width="medium"), "description": text("description", width="large")}
+    elif table == "activities":
+        config |= {
+            "goal": goal,
+            "title": text("title", width="medium"),
+            "description": text("description"),
+            "start": date("start"),
+            "end": date("end"),
+            "status": cc.SelectboxColumn(
+                t("field.status"), options=ACTIVITY_STATUSES, default="planned", format_func=activity_status_label
+            ),
+            "lead_actor": lead,
+            "partners": cc.MultiselectColumn(t("field.partners"), options=actors, help=t("ui.rm.help.partners")),
+            "budget_sek": cc.NumberColumn(t("field.budget_sek"), min_value=0, step=1, format="%d"),
+            "funding_source": text("funding_source"),
+        }
+    elif table == "milestones":
+        config |= {"goal": goal, "title": text("title", width="medium"), "date": date("date")}
+    else:
+        config |= {
+            "goal": goal,
+            "name": text("name", width="medium"),
+            "unit": text("unit", width="small"),
+            "kind": cc.SelectboxColumn(
+                t("field.kind"),
+                options=KPI_KINDS,
+                default="output",
+                format_func=kpi_kind_label,
+                help=t("ui.rm.help.kind"),
+            ),
+            "baseline_value": cc.NumberColumn(t("field.baseline_value")),
+            "baseline_date": date("baseline_date"),
+            "target_value": cc.NumberColumn(t("field.target_value")),
+            "target_date": date("target_date"),
+            "lead_actor": lead,
+            "source": text("source"),
+            "eu_code": text("eu_code", width="small", help=t("ui.rm.help.eu_code")),
+        }
+    return config
+
+
+def editor_key(rm_id: int, table: str, frame: pd.DataFrame, config_bits: Sequence[Any]) -> str:
+    """The editor's key changes when the stored table (or its choices) changes, and only then:
+    a refused save keeps the user's edits; a saved one shows the stored rows afresh."""
+    raw = frame.to_json(date_format="iso", default_handler=str) + json.dumps(list(config_bits), default=str)
+    return f"rm-editor-{rm_id}-{table}-{hashlib.sha1(raw.encode()).hexdigest()[:12]}"
+
+
+def table_editor(rm: RoadmapView, table: str, actors: Mapping[int, str]) -> None:
+    flash_slot(table)
+    st.caption(t(f"ui.rm.help.{table}"))
+    goals = [g.title for g in rm.goals]
+    names = list(actors.values())
+    frame = table_frame(rm, table)
+    key = editor_key(rm.id, table, frame, [goals, names, lang()])
+    edited = st.data_editor(
+        frame,
+        num_rows="dynamic",
+        hide_index=True,
+        column_config=_column_config(table, goals, names),
+        key=key,
+        width="stretch",
+    )
+    if st.button(t("ui.rm.save_table"), key=f"rm-save-{rm.id}-{table}", type="primary", icon=":material/save:"):
+        save_rows(table, rm.id, rows_from_frame(edited))
+
+
+# ---------------------------------------------------------------- tab: measurements
+
+
+def kpi_status_badge(kpi: KpiView) -> None:
+    status = roadmap_charts.kpi_status(kpi)
+    colour = {"on_track": "green", "at_risk": "orange", "off_track": "red"}.get(status, "gray")
+    st.badge(kpi_status_label(status), color=colour)
+
+
+def measurement_form(key: str, on_submit: Callable[[dict[str, Any]], bool]) -> None:
+    """Date, value and note; `on_submit(data)` saves and returns whether it did."""
+    with st.form(key):
+        a, b = st.columns(2)
+        date = a.date_input(t("field.date"), dt.date.today(), key=f"{key}-date", format="YYYY-MM-DD")
+        value = b.text_input(t("field.value"), key=f"{key}-value", help=t("ui.rm.help.value"))
+        note = st.text_input(t("field.note"), max_chars=ops.NOTE_MAX, key=f"{key}-note")
+        if st.form_submit_button(t("ui.rm.add_measurement"), type="primary"):
+            on_submit({"date": date, "value": value, "note": note})
+
+
+def measurements_panel(rm: RoadmapView) -> None:
+    flash_slot("measurements")
+    if not rm.kpis:
+        st.info(t("ui.rm.no_kpis"))
+        return
+    kpis = {k.id: k for k in rm.kpis}
+    kid = st.selectbox(t("ui.rm.pick_kpi"), list(kpis), format_func=lambda i: kpis[i].name, key=f"rm-kpi-{rm.id}")
+    kpi = kpis[kid]
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(roadmap_charts.kpi_figure(kpi, lang()), key=f"rm-kpi-chart-{kid}", width="stretch")
+    with right:
+        kpi_status_badge(kpi)
+        st.caption(t("ui.rm.kpi_rule"))
+        st.metric(t("ui.rm.latest"), value_text(latest_measurement(kpi), kpi.unit))
+        st.metric(t("ui.rm.target"), value_text(kpi.target_value, kpi.unit), help=kpi.target_date.isoformat())
+
+    if kpi.measurements:
+        rows = [
+            {
+                t("field.date"): m.date.isoformat(),
+                t("field.value"): m.value,
+                t("field.note"): m.note,
+                t("ui.rm.col.recorded_by"): m.recorded_by or t("ui.rm.process_leader"),
+            }
+            for m in sorted(kpi.measurements, key=lambda m: (m.date, m.id))
+        ]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"rm-measurements-{kid}")
+    else:
+        st.caption(t("ui.rm.no_measurements"))
+
+    def add(data: dict[str, Any]) -> bool:
+        ok, _ = attempt(ops.add_measurement, kid, data)
+        if ok:
+            flash("measurements", t("ui.rm.measurement_added"))
+        return ok
+
+    measurement_form(f"rm-measure-{kid}-{rm.version}", add)
+    if kpi.measurements:
+        with st.expander(t("ui.rm.delete_measurement")):
+            ms = {m.id: m for m in kpi.measurements}
+            mid = st.selectbox(
+                t("ui.rm.pick_measurement"),
+                list(ms),
+                format_func=lambda i: f"{ms[i].date.isoformat()}: {value_text(ms[i].value, kpi.unit)}",
+                key=f"rm-measure-del-pick-{kid}",
+            )
+            if st.button(t("ui.rm.delete_measurement"), key=f"rm-measure-del-{kid}", icon=":material/delete:"):
+                ok, _ = attempt(ops.delete_measurement, mid)
+                if ok:
+                    flash("measurements", t("ui.rm.measurement_deleted"))
+
+
+# ---------------------------------------------------------------- tab: Gantt
+
+
+def gantt_panel(rm: RoadmapView) -> None:
+    by_status = st.toggle(t("ui.rm.colour_by_status"), key=f"rm-gantt-status-{rm.id}", help=t("ui.rm.colour_help"))
+    if not rm.activities:
+        st.info(t("ui.rm.no_activities"))
+    fig = roadmap_charts.gantt_figure(rm, lang(), color_by="status" if by_status else "lead")
+    st.plotly_chart(fig, key=f"rm-gantt-{rm.id}", width="stretch")
+
+
+# ---------------------------------------------------------------- tab: follow-up
+
+_FIELDS = {"period_start": "roadmap_start", "period_end": "roadmap_end", "owner_actor_id": "owner"}
+
+
+def change_text(c: ops.Change) -> str:
+    """What an audit event did, in words (its details are user text: shown in a table, never as Markdown)."""
+    d, L = c.detail, lang()
+    if c.kind == "activity.status":
+        text = t(
+            "ui.rm.change.status",
+            activity=d.get("activity", ""),
+            before=activity_status_label(d.get("before", "")),
+            after=activity_status_label(d.get("after", "")),
+        )
+        return f"{text} – {d['comment']}" if d.get("comment") else text
+    if c.kind == "roadmap.updated":
+        fields = [i18n.field_label(_FIELDS.get(k, k), L) for k in d.get("changed", {})]
+        return t("ui.rm.change.updated", fields=", ".join(fields) or "–")
+    if c.kind in ("measurement.added", "measurement.deleted"):
+        return t(
+            f"ui.rm.change.{c.kind}", kpi=d.get("kpi", ""), value=value_text(d.get("value")), date=d.get("date", "")
+        )
+    if c.kind.endswith(".saved"):
+        return t(f"ui.rm.change.{c.kind}", rows=d.get("rows", 0), changed=d.get("changed", 0))
+    if c.kind == "roadmap.created":
+        return t("ui.rm.change.created", title=d.get("title", ""))
+    if c.kind == "roadmap.imported":
+        return t("ui.rm.change.imported", goals=d.get("goals", 0), kpis=d.get("kpis", 0))
+    if c.kind == "kpis.template":
+        return t("ui.rm.change.template", n=d.get("added", 0))
+    return c.kind
+
+
+def changes_table(rm: RoadmapView) -> None:
+    ok, changes = attempt(ops.changes_since_follow_up, rm.id)
+    if not ok:
+        return
+    since = local_time(rm.followed_up_at) if rm.followed_up_at else None
+    st.caption(t("ui.rm.changes_since", when=since) if since else t("ui.rm.changes_all"))
+    if not changes:
+        st.info(t("ui.rm.no_changes"))
+        return
+    rows = [
+        {
+            t("ui.rm.col.when"): local_time(c.at),
+            t("ui.rm.col.who"): c.actor or t("ui.rm.process_leader"),
+            t("ui.rm.col.what"): change_text(c),
+        }
+        for c in changes
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"rm-changes-{rm.id}")
+
+
+def follow_up_panel(rm: RoadmapView) -> None:
+    flash_slot("follow-up")
+    changes_table(rm)
+    if st.button(t("ui.rm.mark_followed_up"), key=f"rm-followed-{rm.id}", type="primary", icon=":material/task_alt:"):
+        ok, _ = attempt(ops.mark_followed_up, rm.id)
+        if ok:
+            flash("follow-up", t("ui.rm.followed_up"))
+
+
+def links_panel(wv: WorkshopView) -> None:
+    """Personal update links for the lead actors of every roadmap of the process."""
+    flash_slot("links")
+    st.caption(t("ui.rm.links_help"))
+    actors = actor_names(wv)
+    ok, linked = attempt(ops.linked_actors, wv.process_id)
+    if ok and linked:
+        rows = [
+            {t("ui.rm.col.actor"): actors.get(aid, str(aid)), t("ui.rm.col.since"): local_time(at)}
+            for aid, at in sorted(linked.items(), key=lambda kv: actors.get(kv[0], ""))
+        ]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key="rm-linked")
+    elif ok:
+        st.caption(t("ui.rm.no_links"))
+
+    fresh = st.session_state.get(LINKS, {}).get(wv.process_id)
+    if fresh:
+        st.warning(t("ui.rm.links_once"), icon=":material/key:")
+        frame = pd.DataFrame(fresh, columns=[t("ui.rm.col.actor"), t("ui.rm.col.link")])
+        st.dataframe(
+            frame,
+            hide_index=True,
+            key="rm-fresh-links",
+            column_config={t("ui.rm.col.link"): st.column_config.TextColumn(width="large")},
+        )
+        a, b = st.columns(2)
+        a.download_button(
+            t("ui.rm.links_csv"),
+            safe_csv(frame),
+            file_name=f"uppdateringslankar-{wv.process_id}.csv",
+            mime=MIME["csv"],
+            key="rm-links-csv",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+        if b.button(t("ui.rm.links_done"), key="rm-links-done"):
+            st.session_state[LINKS].pop(wv.process_id, None)
+            st.rerun()
+        return
+    base = config.public_url(st.get_option("server.port"))
+    if config.is_loopback(base):
+        st.warning(t("ui.fac.loopback"))
+    if st.button(t("ui.rm.issue_links"), key="rm-issue-links", icon=":material/link:"):
+        ok, tokens = attempt(ops.issue_links, wv.process_id)
+        if not ok:
+            return
+        if not tokens:
+            st.info(t("ui.rm.no_lead_actors"))
+            return
+        st.session_state.setdefault(LINKS, {})[wv.process_id] = sorted(
+            (actors.get(aid, str(aid)), f"{base}/?u={token}") for aid, token in tokens.items()
+        )
+        flash("links", t("ui.rm.links_issued", n=len(tokens)))
+
+
+# ---------------------------------------------------------------- tab: export
+
+
+def _progress_bar() -> Callable[[float, str], None]:
+    bar = st.progress(0.0)
+    return lambda share, text: bar.progress(min(1.0, max(0.0, share)), text=text)
+
+
+def _generate(name: str, label: str, make: Callable[[Callable[[float, str], None]], dict[str, tuple]]) -> None:
+    """Run a slow export on a button press, with progress; keep its files for the download buttons."""
+    with st.status(label, expanded=True) as status:
+        progress = _progress_bar()
+        try:
+            files = make(progress)
+        except EdpError as err:
+            status.update(label=t("ui.rm.export_failed"), state="error")
+            refusal(err)
+            return
+        except Exception:  # a browser for the images may be missing or crash: say so, keep the page
+            log.exception("export %s failed", name)
+            status.update(label=t("ui.rm.export_failed"), state="error")
+            st.error(t("ui.rm.export_failed_help"))
+            return
+        progress(1.0, t("ui.rm.export_ready"))
+        status.update(label=t("ui.rm.export_ready"), state="complete", expanded=False)
+    st.session_state.setdefault(FILES, {})[name] = files
+
+
+def _downloads(name: str) -> None:
+    files = st.session_state.get(FILES, {}).get(name, {})
+    cols = st.columns(max(len(files), 1))
+    for col, (fid, (data, file_name, label)) in zip(cols, files.items(), strict=False):
+        col.download_button(
+            label,
+            data,
+            file_name=file_name,
+            mime=MIME[file_name.rsplit(".", 1)[-1]],
+            key=f"rm-dl-{name}-{fid}",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+
+
+def export_panel(rm: RoadmapView, process_id: int, fingerprint: str) -> None:
+    """Images (slow: rendered on request), roadmap files (quick: ready at once) and the process's reports."""
+    from edp import roadmap_io
+
+    L = lang()
+    st.markdown(f"**{t('ui.rm.export_images')}**")
+    st.caption(t("ui.rm.export_images_help"))
+    images = f"images-{rm.id}-{rm.version}-{L}"
+    if st.button(t("ui.rm.make_images"), key=f"rm-make-images-{rm.id}", icon=":material/image:"):
+        _generate(images, t("ui.rm.making_images"), lambda p: _images(rm, L, p))
+    _downloads(images)
+
+    st.markdown(f"**{t('ui.rm.export_files')}**")
+    stem = f"fardplan-{rm.id}"
+    a, b, c = st.columns(3)
+    for col, (data, file_name, label) in zip(
+        (a, b, c),
+        (
+            (roadmap_io.to_xlsx(rm), f"{stem}.xlsx", t("ui.rm.dl.xlsx")),
+            (roadmap_io.to_csv_zip(rm), f"{stem}-csv.zip", t("ui.rm.dl.csv")),
+            (roadmap_io.to_ics([rm], lang=L), f"{stem}.ics", t("ui.rm.dl.ics")),
+        ),
+        strict=True,
+    ):
+        col.download_button(
+            label,
+            data,
+            file_name=file_name,
+            mime=MIME[file_name.rsplit(".", 1)[-1]],
+            key=f"rm-dl-{file_name}",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+
+    st.markdown(f"**{t('ui.rm.export_reports')}**")
+    st.caption(t("ui.rm.export_reports_help"))
+    reports = f"reports-{process_id}-{fingerprint}-{L}"
+    if st.button(t("ui.rm.make_reports"), key="rm-make-reports", icon=":material/description:"):
+        _generate(reports, t("ui.rm.making_reports"), lambda p: _reports(process_id, L, p))
+    _downloads(reports)
+
+
+def _images(rm: RoadmapView, lang_: str, progress: Callable[[float, str], None]) -> dict[str, tuple]:
+    from edp.imaging import export_figure
+
+    stem = f"fardplan-{rm.id}"
+    gantt = roadmap_charts.gantt_figure(rm, lang_)
+    jobs = [(fmt, gantt, f"{stem}-gantt.{fmt}", t(f"ui.rm.dl.gantt_{fmt}")) for fmt in ("png", "svg", "pdf", "html")]
+    if rm.kpis:
+        jobs.append(("png", roadmap_charts.kpis_figure(rm, lang_), f"{stem}-kpi.png", t("ui.rm.dl.kpi_png")))
+    out = {}
+    for n, (fmt, fig, file_name, label) in enumerate(jobs):
+        progress(n / len(jobs), t("ui.rm.making_file", name=file_name))
+        out[file_name] = (export_figure(fig, fmt), file_name, label)
+    return out
+
+
+def _reports(process_id: int, lang_: str, progress: Callable[[float, str], None]) -> dict[str, tuple]:
+    """The follow-up report (DOCX, PDF) and the steering deck (PPTX), from one rendering of the charts."""
+    from edp import reports
+
+    data = reports.report_data(engine(), process_id, lang_)
+    images = reports.report_images(data, lang_, deck=True, progress=lambda f, m: progress(0.6 * f, m))
+    out = {}
+    builds = (
+        (reports.followup_docx, f"uppfoljningsrapport-{process_id}.docx", t("ui.rm.dl.report_docx")),
+        (reports.followup_pdf, f"uppfoljningsrapport-{process_id}.pdf", t("ui.rm.dl.report_pdf")),
+        (reports.steering_deck, f"styrgrupp-{process_id}.pptx", t("ui.rm.dl.deck")),
+    )
+    for n, (build, file_name, label) in enumerate(builds):
+        progress(0.6 + 0.4 * n / len(builds), t("ui.rm.making_file", name=file_name))
+        out[file_name] = (build(data, lang_, images=images), file_name, label)
+    return out
+
+
+def fingerprint(pr: ProcessRoadmaps) -> str:
+    """Changes whenever any roadmap of the process changes, so old reports are not offered as new."""
+    return hashlib.sha1(repr([(rm.id, rm.version) for rm in pr.roadmaps]).encode()).hexdigest()[:10]
+
+
+# ---------------------------------------------------------------- the lead actor's update page
+
+
+def activity_update_form(token: str, a: Any) -> None:  # noqa: ANN401 - an ActivityView
+    """One of the actor's activities: what it is, its status, and a form to change the status."""
+    section = f"act-{a.id}"
+    with st.container(border=True, key=f"upd-act-{a.id}"):
+        plain(a.title, key=f"upd-act-{a.id}-title", kind="strong")
+        st.caption(
+            t("ui.upd.activity_line", period=period_text(a.start, a.end), status=activity_status_label(a.status))
+        )
+        flash_slot(section)
+        # A new form after each save (an empty comment); a refused save keeps what was typed.
+        key = f"upd-act-{a.id}-{st.session_state.get(f'_upd_gen_{a.id}', 0)}"
+        with st.form(key):
+            left, right = st.columns([1, 2])
+            status = left.selectbox(
+                t("field.status"),
+                ACTIVITY_STATUSES,
+                index=ACTIVITY_STATUSES.index(a.status),
+                format_func=activity_status_label,
+                key=f"{key}-status",
+            )
+            comment = right.text_input(t("ui.upd.comment"), max_chars=ops.NOTE_MAX, key=f"{key}-comment")
+            if st.form_submit_button(t("ui.upd.save_status"), type="primary"):
+                try:
+                    ops.actor_set_status(engine(), token, a.id, status, comment)
+                except EdpError as err:
+                    st.error(err.message(lang()))
+                except SQLAlchemyError:
+                    st.error(t("ui.database_error"))
+                else:
+                    st.session_state[f"_upd_gen_{a.id}"] = st.session_state.get(f"_upd_gen_{a.id}", 0) + 1
+                    flash(section, t("ui.upd.status_saved"))
+
+
+def kpi_update_form(token: str, roadmap: str, kpi: KpiView) -> None:
+    """One of the actor's KPIs: latest value, target and status, and a form for a new measurement."""
+    section = f"kpi-{kpi.id}"
+    with st.container(border=True, key=f"upd-kpi-{kpi.id}"):
+        plain(kpi.name, key=f"upd-kpi-{kpi.id}-name", kind="strong")
+        plain(roadmap, key=f"upd-kpi-{kpi.id}-where")
+        a, b, c = st.columns(3)
+        a.metric(t("ui.rm.latest"), value_text(latest_measurement(kpi), kpi.unit))
+        b.metric(t("ui.rm.target"), value_text(kpi.target_value, kpi.unit), help=kpi.target_date.isoformat())
+        c.metric(t("ui.upd.kpi_status"), kpi_status_label(roadmap_charts.kpi_status(kpi)))
+        flash_slot(section)
+
+        def add(data: dict[str, Any]) -> bool:
+            try:
+                ops.actor_add_measurement(engine(), token, kpi.id, data)
+            except EdpError as err:
+                st.error(err.message(lang()))
+                return False
+            except SQLAlchemyError:
+                st.error(t("ui.database_error"))
+                return False
+            flash(section, t("ui.rm.measurement_added"))
+            return True
+
+        measurement_form(f"upd-kpi-form-{kpi.id}-{len(kpi.measurements)}", add)
