@@ -178,11 +178,21 @@ def _today_line(fig: go.Figure, today: dt.date, start: dt.date, end: dt.date, la
     )
 
 
+def _legend_rows(fig: go.Figure, per_row: int = 3) -> int:
+    shown = sum(1 for tr in fig.data if tr.showlegend is not False and tr.name)
+    return max(1, -(-shown // per_row))
+
+
 def _style(
     fig: go.Figure, title: str, height: int, legend_title: str | None = None, *, top_px: int = 120, gap_px: int = 28
 ) -> go.Figure:
-    """White, print-friendly layout; the legend sits `gap_px` above the plot (clear of the today label)."""
-    plot_px = max(height - top_px - 50, 100)
+    """White, print-friendly layout. The legend sits below the plot, in as many rows as it needs,
+    and the figure grows by those rows, so a long legend never covers the title or the plot."""
+    legend_px = 28 * _legend_rows(fig) + (28 if legend_title else 0)
+    top = max(top_px - 40, 80)
+    bottom = 60 + legend_px
+    height = height + legend_px
+    plot_px = max(height - top - bottom, 100)
     fig.update_layout(
         template="plotly_white",
         paper_bgcolor="#FFFFFF",
@@ -192,14 +202,14 @@ def _style(
         hoverlabel={"font": {"size": FONT_SIZE}},
         legend={
             "orientation": "h",
-            "yanchor": "bottom",
-            "y": 1.0 + gap_px / plot_px,
+            "yanchor": "top",
+            "y": -(gap_px + 24) / plot_px,
             "x": 0,
             "font": {"size": FONT_SIZE},
-            "title": {"text": legend_title or ""},
+            "title": {"text": legend_title or "", "side": "top"},
             "traceorder": "normal",
         },
-        margin={"l": 10, "r": 40, "t": top_px, "b": 50},
+        margin={"l": 10, "r": 40, "t": top, "b": bottom},
         height=height,
     )
     return fig
