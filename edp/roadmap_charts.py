@@ -20,7 +20,7 @@ from plotly.subplots import make_subplots
 
 from edp import i18n
 from edp.charts import escape, number
-from edp.roadmap_views import ActivityView, KpiView, ProcessRoadmaps, RoadmapView
+from edp.roadmap_views import ActivityView, KpiView, MilestoneView, ProcessRoadmaps, RoadmapView
 
 # Okabe–Ito, in the order lead actors get them (cycling when there are more actors).
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
@@ -178,7 +178,8 @@ def _today_line(fig: go.Figure, today: dt.date, start: dt.date, end: dt.date, la
     )
 
 
-def _legend_rows(fig: go.Figure, per_row: int = 3) -> int:
+def _legend_rows(fig: go.Figure, per_row: int = 2) -> int:
+    """Rows the legend may need: two entries a row, as on a narrow (laptop-width) page."""
     shown = sum(1 for tr in fig.data if tr.showlegend is not False and tr.name)
     return max(1, -(-shown // per_row))
 
@@ -188,11 +189,10 @@ def _style(
 ) -> go.Figure:
     """White, print-friendly layout. The legend sits below the plot, in as many rows as it needs,
     and the figure grows by those rows, so a long legend never covers the title or the plot."""
-    legend_px = 28 * _legend_rows(fig) + (28 if legend_title else 0)
+    legend_px = 26 * _legend_rows(fig) + (30 if legend_title else 0) + 20
     top = max(top_px - 40, 80)
     bottom = 60 + legend_px
     height = height + legend_px
-    plot_px = max(height - top - bottom, 100)
     fig.update_layout(
         template="plotly_white",
         paper_bgcolor="#FFFFFF",
@@ -202,8 +202,11 @@ def _style(
         hoverlabel={"font": {"size": FONT_SIZE}},
         legend={
             "orientation": "h",
-            "yanchor": "top",
-            "y": -(gap_px + 24) / plot_px,
+            # Anchored to the figure's bottom edge, inside the bottom margin kept for it: the same
+            # place in the exported image and in the page's (differently sized) interactive chart.
+            "yref": "container",
+            "yanchor": "bottom",
+            "y": 0,
             "x": 0,
             "font": {"size": FONT_SIZE},
             "title": {"text": legend_title or "", "side": "top"},
@@ -244,6 +247,11 @@ def _groups(acts: Iterable[ActivityView], color_by: str, lang: str) -> list[tupl
     if without := [a for a in acts if a.lead is None]:  # not possible through the app, but never crash
         out.append(("actor:none", "–", "#666666", without))
     return out
+
+
+def _milestone_text(m: MilestoneView, left: bool) -> str:
+    label = escape(shorten(m.title, MILESTONE_LABEL_MAX))
+    return f"{label}  " if left else f"  {label}"
 
 
 def gantt_figure(rm: RoadmapView, lang: str, *, color_by: str = "lead", today: dt.date | None = None) -> go.Figure:
@@ -331,6 +339,10 @@ def gantt_figure(rm: RoadmapView, lang: str, *, color_by: str = "lead", today: d
 
     if rm.milestones:
         ms = sorted(rm.milestones, key=lambda m: (m.date, m.id))
+
+        def late(m: MilestoneView) -> bool:
+            return (m.date - rm.period_start) > 0.7 * (rm.period_end - rm.period_start)
+
         fig.add_scatter(
             x=[_iso(m.date) for m in ms],
             y=[goal_row.get(m.goal_id, 0) for m in ms],  # row 0 is the milestones row when one is needed
@@ -342,8 +354,9 @@ def gantt_figure(rm: RoadmapView, lang: str, *, color_by: str = "lead", today: d
                 "color": MILESTONE_COLOUR,
                 "line": {"color": "#FFFFFF", "width": 1},
             },
-            text=["  " + escape(shorten(m.title, MILESTONE_LABEL_MAX)) for m in ms],
-            textposition="middle right",
+            # Labels near the period's end go to the left of their marker, so they stay on the chart.
+            text=[_milestone_text(m, late(m)) for m in ms],
+            textposition=["middle left" if late(m) else "middle right" for m in ms],
             textfont={"size": FONT_SIZE, "color": "#000000"},
             cliponaxis=False,
             customdata=[[escape(m.title), _iso(m.date), goal_title.get(m.goal_id, "")] for m in ms],

@@ -214,7 +214,7 @@ def overview_table(summaries: Sequence[RoadmapSummary]) -> None:
 
 def portfolio_chart(pr: ProcessRoadmaps) -> None:
     if pr.roadmaps:
-        st.plotly_chart(roadmap_charts.portfolio_figure(pr, lang()), key="rm-portfolio", width="stretch")
+        st.plotly_chart(roadmap_charts.portfolio_figure(pr, lang()), key="rm-portfolio", width="stretch", theme=None)
 
 
 # ---------------------------------------------------------------- choosing a roadmap
@@ -647,7 +647,7 @@ def measurements_panel(rm: RoadmapView) -> None:
     kpi = kpis[kid]
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(roadmap_charts.kpi_figure(kpi, lang()), key=f"rm-kpi-chart-{kid}", width="stretch")
+        st.plotly_chart(roadmap_charts.kpi_figure(kpi, lang()), key=f"rm-kpi-chart-{kid}", width="stretch", theme=None)
     with right:
         kpi_status_badge(kpi)
         st.caption(t("ui.rm.kpi_rule"))
@@ -698,7 +698,7 @@ def gantt_panel(rm: RoadmapView) -> None:
     if not rm.activities:
         st.info(t("ui.rm.no_activities"))
     fig = roadmap_charts.gantt_figure(rm, lang(), color_by="status" if by_status else "lead")
-    st.plotly_chart(fig, key=f"rm-gantt-{rm.id}", width="stretch")
+    st.plotly_chart(fig, key=f"rm-gantt-{rm.id}", width="stretch", theme=None)  # as exported
 
 
 # ---------------------------------------------------------------- tab: follow-up

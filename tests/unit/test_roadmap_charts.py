@@ -452,3 +452,22 @@ def test_portfolio_has_one_bar_per_roadmap_over_its_period_coloured_by_status():
 def test_portfolio_of_a_process_without_roadmaps():
     fig = rc.portfolio_figure(dataclasses.replace(sample_process(), roadmaps=()), "en", today=TODAY)
     assert [a.text for a in fig.layout.annotations] == ["The process has no roadmaps yet"]
+
+
+def test_milestone_labels_near_the_end_of_the_period_sit_left_of_their_marker():
+    rm = sample_roadmap()
+    late = MilestoneView(299, None, "Slutrapport", END - dt.timedelta(days=10))
+    fig = rc.gantt_figure(dataclasses.replace(rm, milestones=(*rm.milestones, late)), "sv", today=START)
+    (trace,) = role(fig, "milestones")
+    placed = dict(zip([t.strip() for t in trace.text], trace.textposition, strict=True))
+    assert placed["Slutrapport"] == "middle left" and placed["Halvtidsutvärdering"] == "middle right"
+
+
+def test_the_legend_sits_below_the_plot_in_a_margin_that_grows_with_its_entries():
+    few = rc.gantt_figure(sample_roadmap(3), "sv", today=START)
+    many = rc.gantt_figure(sample_roadmap(60), "sv", today=START)  # same 5 lead actors, more rows
+    for fig in (few, many):
+        assert (fig.layout.legend.yref, fig.layout.legend.yanchor, fig.layout.legend.y) == ("container", "bottom", 0)
+    wide = rc.portfolio_figure(sample_process(), "sv", today=START)
+    assert few.layout.margin.b >= 60 + 26 * 3  # 5 actors + milestones: 3 rows of two
+    assert wide.layout.margin.b < few.layout.margin.b  # fewer legend entries, smaller margin
