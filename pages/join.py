@@ -9,7 +9,7 @@ from edp.live import open_workshop_id, workshop_view
 from edp.models import HELIX_GROUPS
 from edp.ui.common import engine, lang, t
 from edp.ui.session import become_participant, join_code_param
-from edp.ui.text import plain
+from edp.ui.text import plain, show_error
 
 NEW_ACTOR = -1  # the organisation option "not in the list, add it"
 
@@ -31,7 +31,7 @@ try:
     workshop_id = open_workshop_id(engine(), code) if code else None
     ws = workshop_view(engine(), workshop_id) if workshop_id is not None else None
 except EdpError as err:
-    st.error(err.message(lang()))
+    show_error(err)
     st.stop()
 
 if ws is None:
@@ -78,7 +78,7 @@ if st.button(t("ui.join.submit"), key="join-submit", type="primary", width="stre
         else:
             participant = ops.join(engine(), ws.join_code, name, actor_id=actor)
     except EdpError as err:
-        st.error(err.message(lang()))
+        show_error(err)
     else:
         become_participant(participant.token)
         st.rerun()

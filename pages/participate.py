@@ -15,11 +15,11 @@ from edp.ui.ballot import (
     theme_fields,
     unsent_ballot,
 )
-from edp.ui.common import engine, lang, t
+from edp.ui.common import engine, t
 from edp.ui.live import follow
 from edp.ui.results import cached_results
 from edp.ui.session import participant_token
-from edp.ui.text import plain
+from edp.ui.text import plain, show_error
 
 FLASH = "participant-flash"  # a confirmation that survives the rerun after a successful write
 
@@ -56,7 +56,7 @@ def proposing(token: str, me: ParticipantView, rnd: RoundView) -> None:
         try:
             ops.propose(engine(), token, rnd.id, data)
         except EdpError as err:
-            st.error(err.message(lang()))
+            show_error(err)
         else:
             st.session_state[f"propose-gen-{rnd.id}"] = generation + 1
             flash(t("ui.participant.proposal_saved"))
@@ -78,7 +78,7 @@ def proposing(token: str, me: ParticipantView, rnd: RoundView) -> None:
                 try:
                     ops.edit_own_theme(engine(), token, th.id, edited)
                 except EdpError as err:
-                    st.error(err.message(lang()))
+                    show_error(err)
                 else:
                     flash(t("ui.participant.proposal_updated"))
 
@@ -101,7 +101,7 @@ def voting(token: str, me: ParticipantView, rnd: RoundView) -> None:
         try:
             submit_ballot(engine(), token, rnd.id, choices)
         except EdpError as err:
-            st.error(err.message(lang()))
+            show_error(err)
         else:
             st.rerun()  # shows what the database now holds, below
     show_stored_ballot(rnd, me.ballot, key=key)
@@ -117,7 +117,7 @@ def late_ballots(token: str, me: ParticipantView) -> None:
             try:
                 submit_ballot(engine(), token, r.id, choices)
             except EdpError as err:
-                st.error(err.message(lang()))
+                show_error(err)
 
 
 def closed(me: ParticipantView, rnd: RoundView) -> None:
@@ -128,7 +128,7 @@ def closed(me: ParticipantView, rnd: RoundView) -> None:
     try:
         results = cached_results(rnd.id, me.workshop.revision)
     except EdpError as err:
-        st.error(err.message(lang()))
+        show_error(err)
         return
     for theme_id, line in result_lines(results):
         plain(line, key=f"result-{theme_id}")
@@ -142,7 +142,7 @@ try:
         st.session_state["arrived"] = True
     me = participant_view(engine(), token)
 except EdpError as err:
-    st.error(err.message(lang()))
+    show_error(err)
     st.stop()
 ws = me.workshop
 follow(ws.id, lambda: live_key(ws.id), seen_revision=ws.revision, seen_view=participant_view_key(ws))

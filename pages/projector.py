@@ -15,7 +15,7 @@ from edp.ui.live import follow
 from edp.ui.qr import show_qr
 from edp.ui.results import cached_funnel, cached_results, projector_style, turnout_metrics
 from edp.ui.session import projector_workshop
-from edp.ui.text import plain
+from edp.ui.text import plain, show_error
 
 BEFORE_VOTING = ("draft", "proposing", "reviewing")
 TOP = 10  # themes on the ranking chart (ties at the cut too), so it fits a 1280×720 screen
@@ -83,7 +83,7 @@ def show_results() -> None:
         result = cached_results(rnd.id, wv.revision)
         funnel = cached_funnel(wv.id, wv.revision)
     except EdpError as err:
-        st.error(err.message(lang()))
+        show_error(err)
         return
     if not result["themes"]:
         st.info(t("ui.proj.no_results"))

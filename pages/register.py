@@ -9,6 +9,7 @@ from edp.live import facilitator_view
 from edp.registrations import import_registrations, registered_participants
 from edp.ui.common import engine, lang, t
 from edp.ui.session import facilitator_token
+from edp.ui.text import show_error
 from edp.workshop import set_workshop_options
 
 st.title(t("ui.reg.title"))
@@ -19,7 +20,7 @@ if not token:
 try:
     ws = facilitator_view(engine(), token)
 except EdpError as err:
-    st.error(err.message(lang()))
+    show_error(err)
     st.stop()
 
 st.caption(t("ui.reg.intro"))
@@ -29,7 +30,7 @@ if allow != ws.allow_unregistered:
         set_workshop_options(engine(), token, allow_unregistered=allow)
         st.rerun()
     except EdpError as err:
-        st.error(err.message(lang()))
+        show_error(err)
 
 with st.form("registration_import", clear_on_submit=True):
     upload = st.file_uploader(t("ui.reg.upload"), type=["csv", "txt"], help=t("ui.reg.upload_help"))
@@ -41,11 +42,11 @@ with st.form("registration_import", clear_on_submit=True):
                 created = import_registrations(engine(), token, upload.getvalue())
                 st.success(t("ui.reg.imported", n=len(created)))
             except RowErrors as err:
-                st.error(err.message(lang()))
+                show_error(err)
                 for line, row_err in err.rows:
                     st.text(t("ui.reg.row_error", line=line, message=row_err.message(lang())))
             except EdpError as err:
-                st.error(err.message(lang()))
+                show_error(err)
 
 people = registered_participants(engine(), token)
 if not people:

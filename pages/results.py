@@ -22,6 +22,7 @@ from edp.ui.results import (
     visible_round_ids,
 )
 from edp.ui.session import facilitator_workshop
+from edp.ui.text import show_error
 
 st.title(t("ui.res.title"))
 
@@ -57,7 +58,7 @@ workshop_id = st.selectbox(
 try:
     wv = workshop_view(engine(), workshop_id)
 except EdpError as err:
-    st.error(err.message(lang()))
+    show_error(err)
     st.stop()
 
 visible = visible_round_ids(wv, facilitator_workshop())
@@ -79,7 +80,7 @@ try:
     result = cached_results(round_id, wv.revision)
     funnel = cached_funnel(wv.id, wv.revision)
 except EdpError as err:
-    st.error(err.message(lang()))
+    show_error(err)
     st.stop()
 
 L = lang()

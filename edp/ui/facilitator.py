@@ -28,7 +28,7 @@ from edp.ui.ballot import ballot_form, unsent_ballot
 from edp.ui.common import engine, lang, t
 from edp.ui.results import cached_results
 from edp.ui.session import facilitator_token, sign_in_facilitator, sign_out_facilitator
-from edp.ui.text import plain
+from edp.ui.text import plain, show_error
 
 FLASH = "_fac_flash"
 PAPER = "_fac_paper"  # paper participants registered in this browser session: id, name, token
@@ -47,7 +47,7 @@ def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     except RowErrors:
         raise
     except EdpError as err:
-        st.error(err.message(lang()))
+        show_error(err)
     except SQLAlchemyError:
         st.error(t("ui.database_error"))
     return None
@@ -60,14 +60,14 @@ def guard() -> Iterator[None]:
     try:
         yield
     except EdpError as err:
-        st.error(err.message(lang()))
+        show_error(err)
     except SQLAlchemyError:
         st.error(t("ui.database_error"))
 
 
 def refuse(err: EdpError) -> None:
     """Show a check the page makes before calling the engine, worded like the engine's."""
-    st.error(err.message(lang()))
+    show_error(err)
 
 
 def done(message_key: str, **params: Any) -> None:
@@ -770,7 +770,7 @@ def actor_import() -> None:
         try:
             count = call(import_actors, facilitator_token(), text)
         except RowErrors as err:
-            st.error(err.message(lang()))
+            show_error(err)
             lines = [t("ui.setup.import_row", line=line, message=e.message(lang())) for line, e in err.rows]
             with st.container(border=True, key="import-errors"):
                 plain("\n".join(lines), key="import-row-errors")

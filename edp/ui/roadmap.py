@@ -32,7 +32,7 @@ from edp.roadmap_views import KpiView, PriorityChoice, ProcessRoadmaps, RoadmapS
 from edp.ui.common import engine, lang, t
 from edp.ui.facilitator import guard  # noqa: F401 - the pages' section guard, re-exported
 from edp.ui.session import facilitator_token, sign_out_facilitator
-from edp.ui.text import plain
+from edp.ui.text import plain, show_error
 
 log = logging.getLogger(__name__)
 
@@ -75,13 +75,13 @@ def refusal(err: EdpError) -> None:
         st.error(t("ui.rm.rows_refused", n=len(err.rows)))
         lines = [t("ui.rm.row_error", row=n, message=e.message(lang())) for n, e in err.rows]
     elif isinstance(err, SheetErrors):
-        st.error(err.message(lang()))
+        show_error(err)
         lines = [
             t("ui.rm.sheet_row_error", sheet=t(f"ui.rm.sheet.{sheet}"), row=n, message=e.message(lang()))
             for sheet, n, e in err.rows
         ]
     else:
-        st.error(err.message(lang()))
+        show_error(err)
         return
     with st.container(border=True, key="rm-row-errors"):
         plain("\n".join(lines), key="rm-row-errors")
@@ -970,7 +970,7 @@ def activity_update_form(token: str, a: Any) -> None:  # noqa: ANN401 - an Activ
                 try:
                     ops.actor_set_status(engine(), token, a.id, status, comment)
                 except EdpError as err:
-                    st.error(err.message(lang()))
+                    show_error(err)
                 except SQLAlchemyError:
                     st.error(t("ui.database_error"))
                 else:
@@ -994,7 +994,7 @@ def kpi_update_form(token: str, roadmap: str, kpi: KpiView) -> None:
             try:
                 ops.actor_add_measurement(engine(), token, kpi.id, data)
             except EdpError as err:
-                st.error(err.message(lang()))
+                show_error(err)
                 return False
             except SQLAlchemyError:
                 st.error(t("ui.database_error"))

@@ -157,8 +157,24 @@ def test_duplicate_actor_name_is_refused_with_the_engines_message(engine):
     at = setup_page(s)
     at.text_input(key="actor-add-name-0").input("aktör civil")
     at = submit(at, sv("ui.setup.add_actor"))
-    assert errors(at) == [sv("actor.duplicate", field="Organisationens namn", name="aktör civil")]
+    # The message quotes what was typed, so it is shown as plain text under a fixed alert.
+    assert errors(at) == [sv("ui.refused_quoting")]
+    expected = sv("actor.duplicate", field="Organisationens namn", name="aktör civil")
+    assert expected in [x.value for x in at.text]
     assert len(list_actors(engine, s.fac)) == 4
+
+
+def test_a_refusal_quoting_a_typed_name_never_renders_it_as_markdown(engine):
+    s = make_setup(engine)
+    typed = "**Fet** [länk](http://e.se) :material/home: &lt;b&gt;"
+    ops_add = __import__("edp.workshop", fromlist=["add_actor"]).add_actor
+    ops_add(engine, s.process_id, typed, "civil")
+    at = setup_page(s)
+    at.text_input(key="actor-add-name-0").input(typed)
+    at = submit(at, sv("ui.setup.add_actor"))
+    assert all(typed not in m.value for m in at.error)  # no Markdown element carries the typed text
+    assert any(typed in x.value for x in at.text)  # it is there, literally, in an st.text
+    assert len([a for a in list_actors(engine, s.fac) if a["name"] == typed]) == 1
 
 
 def test_csv_import_adds_every_actor(engine):
