@@ -32,7 +32,9 @@ START = dt.date(2026, 1, 1)
 END = dt.date(2028, 12, 31)
 
 
-def sample_roadmap(activities: int = 6, *, roadmap_id: int = 1, title: str = "Hållbar livsmedelsproduktion") -> RoadmapView:
+def sample_roadmap(
+    activities: int = 6, *, roadmap_id: int = 1, title: str = "Hållbar livsmedelsproduktion"
+) -> RoadmapView:
     goals_n = 3 if activities < 30 else max(3, activities // 25)
     per_goal: list[list[ActivityView]] = [[] for _ in range(goals_n)]
     for i in range(activities):
@@ -46,10 +48,17 @@ def sample_roadmap(activities: int = 6, *, roadmap_id: int = 1, title: str = "H�
         )
         per_goal[g].append(
             ActivityView(
-                id=100 + i, goal_id=10 + g, title=name, description=f"Beskrivning {i + 1}", start=start,
-                end=start + dt.timedelta(days=60 + (i * 13) % 300), status=STATUSES[i % len(STATUSES)],
-                lead=ACTORS[i % len(ACTORS)], partners=(ACTORS[(i + 1) % len(ACTORS)],),
-                budget_sek=None if i % 3 else 250_000 + i, funding_source="ERUF mål 1.4" if i % 2 else "=SUM(A1)",
+                id=100 + i,
+                goal_id=10 + g,
+                title=name,
+                description=f"Beskrivning {i + 1}",
+                start=start,
+                end=start + dt.timedelta(days=60 + (i * 13) % 300),
+                status=STATUSES[i % len(STATUSES)],
+                lead=ACTORS[i % len(ACTORS)],
+                partners=(ACTORS[(i + 1) % len(ACTORS)],),
+                budget_sek=None if i % 3 else 250_000 + i,
+                funding_source="ERUF mål 1.4" if i % 2 else "=SUM(A1)",
                 position=i,
             )  # fmt: skip
         )
@@ -63,18 +72,52 @@ def sample_roadmap(activities: int = 6, *, roadmap_id: int = 1, title: str = "H�
     )
     kpis = (
         KpiView(
-            300, None, "Företag som får stöd", "antal", "output", 0.0, dt.date(2025, 12, 31), 40.0, dt.date(2028, 12, 31),
-            ACTORS[0], "Tillväxtverket", "RCO01",
-            0, (MeasurementView(400, dt.date(2026, 12, 31), 15.0, "Första året", None),),
+            300,
+            None,
+            "Företag som får stöd",
+            "antal",
+            "output",
+            0.0,
+            dt.date(2025, 12, 31),
+            40.0,
+            dt.date(2028, 12, 31),
+            ACTORS[0],
+            "Tillväxtverket",
+            "RCO01",
+            0,
+            (MeasurementView(400, dt.date(2026, 12, 31), 15.0, "Första året", None),),
         ),  # fmt: skip
         KpiView(
-            301, 10, "Deltagare i EDP", "antal", "output", 10.0, dt.date(2025, 1, 1), 110.0, dt.date(2027, 1, 1),
-            ACTORS[1], "Regionen", "RCO16",
-            1, (MeasurementView(401, dt.date(2026, 1, 1), 20.0, "", "Mittuniversitetet"),),
+            301,
+            10,
+            "Deltagare i EDP",
+            "antal",
+            "output",
+            10.0,
+            dt.date(2025, 1, 1),
+            110.0,
+            dt.date(2027, 1, 1),
+            ACTORS[1],
+            "Regionen",
+            "RCO16",
+            1,
+            (MeasurementView(401, dt.date(2026, 1, 1), 20.0, "", "Mittuniversitetet"),),
         ),  # fmt: skip
         KpiView(
-            302, None, "Förädlingsvärde", "MSEK", "result", 120.0, dt.date(2025, 1, 1), 150.0, dt.date(2028, 1, 1),
-            ACTORS[2], "SCB", "", 2, (),
+            302,
+            None,
+            "Förädlingsvärde",
+            "MSEK",
+            "result",
+            120.0,
+            dt.date(2025, 1, 1),
+            150.0,
+            dt.date(2028, 1, 1),
+            ACTORS[2],
+            "SCB",
+            "",
+            2,
+            (),
         ),  # fmt: skip
     )
     priority = PriorityRef(
