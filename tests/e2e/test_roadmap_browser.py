@@ -50,10 +50,13 @@ def sign_in_and_open_roadmaps(page: Page, base_url: str) -> None:
     wait_for_app(page)
     page.locator(".st-key-fac-login-passcode input").fill(DEMO_PASSCODE_DEFAULT)
     page.get_by_role("button", name="Logga in", exact=True).click()
+    # Signed in once the login form is gone (right after the click the old page may still be up).
+    expect(page.locator(".st-key-fac-login-passcode")).to_have_count(0)
     wait_for_app(page)
     page.get_by_test_id("stSidebar").get_by_role("link", name="Färdplaner", exact=True).click()
     expect(main(page).get_by_role("heading", name="Färdplaner", exact=True)).to_be_visible()
     wait_for_app(page)
+    expect(main(page).get_by_text("Ny färdplan", exact=True)).to_be_visible()  # the signed-in view
 
 
 def download(page: Page, label: str, target: Path) -> bytes:
