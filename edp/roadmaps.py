@@ -76,15 +76,24 @@ class Notice:
 # ---------------------------------------------------------------- shared pieces
 
 
-def _lock(s: Session, roadmap_id: int) -> Roadmap:
-    """Lock the roadmap for this transaction and bump its version."""
+def _lock(s: Session, roadmap_id: int, expected_version: int | None = None) -> Roadmap:
+    """Lock the roadmap for this transaction and bump its version.
+
+    With `expected_version` (the version the editor's data was read at), a roadmap that someone
+    else changed in the meantime is refused instead of overwritten: a whole-table save from a
+    stale screen would otherwise undo a lead actor's status update or another leader's rows."""
+    where = [Roadmap.id == roadmap_id]
+    if expected_version is not None:
+        where.append(Roadmap.version == expected_version)
     res = s.execute(
         update(Roadmap)
-        .where(Roadmap.id == roadmap_id)
+        .where(*where)
         .values(version=Roadmap.version + 1, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     if res.rowcount == 0:
+        if expected_version is not None and s.get(Roadmap, roadmap_id) is not None:
+            raise Conflict("roadmap.changed_meanwhile")
         raise NotFound("roadmap.not_found", id=roadmap_id)
     rm = s.get(Roadmap, roadmap_id)
     s.refresh(rm)
@@ -315,9 +324,11 @@ def add_template_kpis(engine: Engine, roadmap_id: int, lang: str, lead: int | st
         return added
 
 
-def update_roadmap(engine: Engine, roadmap_id: int, data: Mapping[str, Any]) -> list[Notice]:
+def update_roadmap(
+    engine: Engine, roadmap_id: int, data: Mapping[str, Any], *, expected_version: int | None = None
+) -> list[Notice]:
     with write(engine) as s:
-        rm = _lock(s, roadmap_id)
+        rm = _lock(s, roadmap_id, expected_version)
         values = _roadmap_values(s, rm.process_id, data)
         before = {k: getattr(rm, k) for k in values}
         for k, v in values.items():
@@ -487,11 +498,13 @@ def _sync(
     return objs, changed
 
 
-def save_goals(engine: Engine, roadmap_id: int, rows: Sequence[Mapping[str, Any]]) -> None:
+def save_goals(
+    engine: Engine, roadmap_id: int, rows: Sequence[Mapping[str, Any]], *, expected_version: int | None = None
+) -> None:
     """The goal table as a whole, in order. A goal that still has activities cannot be removed."""
     _check_rows(rows)
     with write(engine) as s:
-        rm = _lock(s, roadmap_id)
+        rm = _lock(s, roadmap_id, expected_version)
         existing = _known(rm.goals, rows, "goal.not_found")
         values = _collect(rows, _goal_row)
         seen: dict[str, int] = {}
@@ -515,11 +528,13 @@ def save_goals(engine: Engine, roadmap_id: int, rows: Sequence[Mapping[str, Any]
         _event(s, rm.id, "goals.saved", rows=len(rows), changed=changed)
 
 
-def save_activities(engine: Engine, roadmap_id: int, rows: Sequence[Mapping[str, Any]]) -> list[Notice]:
+def save_activities(
+    engine: Engine, roadmap_id: int, rows: Sequence[Mapping[str, Any]], *, expected_version: int | None = None
+) -> list[Notice]:
     """The activity table as a whole; returns warnings for dates outside the roadmap's period."""
     _check_rows(rows)
     with write(engine) as s:
-        rm = _lock(s, roadmap_id)
+        rm = _lock(s, roadmap_id, expected_version)
         goals, ids = _goal_maps(rm)
         existing = _known([a for g in rm.goals for a in g.activities], rows, "activity.not_found")
         checked = _collect(rows, lambda row: _activity_row(s, rm, goals, ids, row))
@@ -537,10 +552,12 @@ def save_activities(engine: Engine, roadmap_id: int, rows: Sequence[Mapping[str,
     return period_warnings(roadmap_view(engine, roadmap_id))
 
 
-def save_milestones(engine: Engine, roadmap_id: int, rows: Sequence[Mapping[str, Any]]) -> list[Notice]:
+def save_milestones(
+    engine: Engine, roadmap_id: int, rows: Sequence[Mapping[str, Any]], *, expected_version: int | None = None
+) -> list[Notice]:
     _check_rows(rows)
     with write(engine) as s:
-        rm = _lock(s, roadmap_id)
+        rm = _lock(s, roadmap_id, expected_version)
         goals, ids = _goal_maps(rm)
         existing = _known(rm.milestones, rows, "milestone.not_found")
         values = _collect(rows, lambda row: _milestone_row(goals, ids, row))
@@ -549,11 +566,13 @@ def save_milestones(engine: Engine, roadmap_id: int, rows: Sequence[Mapping[str,
     return period_warnings(roadmap_view(engine, roadmap_id))
 
 
-def save_kpis(engine: Engine, roadmap_id: int, rows: Sequence[Mapping[str, Any]]) -> None:
+def save_kpis(
+    engine: Engine, roadmap_id: int, rows: Sequence[Mapping[str, Any]], *, expected_version: int | None = None
+) -> None:
     """The KPI table as a whole. Removing a KPI removes its measurements too."""
     _check_rows(rows)
     with write(engine) as s:
-        rm = _lock(s, roadmap_id)
+        rm = _lock(s, roadmap_id, expected_version)
         goals, ids = _goal_maps(rm)
         existing = _known(rm.kpis, rows, "kpi.not_found")
         values = _collect(rows, lambda row: _kpi_row(s, rm, goals, ids, row))

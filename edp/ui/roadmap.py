@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from edp import config, i18n, roadmap_charts
 from edp import roadmaps as ops
 from edp.charts import number
-from edp.errors import EdpError, PermissionDenied, RowErrors, SheetErrors, ValidationError
+from edp.errors import Conflict, EdpError, PermissionDenied, RowErrors, SheetErrors, ValidationError
 from edp.exports import safe_csv
 from edp.live import WorkshopView, facilitator_view
 from edp.models import ACTIVITY_STATUSES, KPI_KINDS, ROADMAP_STATUSES
@@ -535,9 +535,11 @@ def rows_from_frame(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def save_rows(table: str, roadmap_id: int, rows: Sequence[Mapping[str, Any]]) -> bool:
-    """Save a whole table; on success report it (and any period warnings) after a rerun."""
+    """Save a whole table; on success show the stored table afresh and report the save (and any
+    period warnings) after a rerun."""
     ok, notices = attempt(SAVE[table], roadmap_id, rows)
     if ok:
+        _unpin(roadmap_id, table)
         flash(table, t("ui.rm.table_saved"), notices or ())
     return ok
 
@@ -591,30 +593,66 @@ def _column_config(table: str, goals: list[str], actors: list[str]) -> dict[str,
     return config
 
 
-def editor_key(rm_id: int, table: str, frame: pd.DataFrame, config_bits: Sequence[Any]) -> str:
-    """The editor's key changes when the stored table (or its choices) changes, and only then:
-    a refused save keeps the user's edits; a saved one shows the stored rows afresh."""
+def table_fingerprint(frame: pd.DataFrame, config_bits: Sequence[Any]) -> str:
+    """What the stored table (and its choices) look like: it changes when anyone changes them."""
     raw = frame.to_json(date_format="iso", default_handler=str) + json.dumps(list(config_bits), default=str)
-    return f"rm-editor-{rm_id}-{table}-{hashlib.sha1(raw.encode()).hexdigest()[:12]}"
+    return hashlib.sha1(raw.encode()).hexdigest()[:12]
+
+
+def _pin_key(rm_id: int, table: str) -> str:
+    return f"rm-pin-{rm_id}-{table}"
+
+
+def _unpin(rm_id: int, table: str) -> None:
+    """Show the stored table afresh (in a new editor) on the next run."""
+    pin = st.session_state.pop(_pin_key(rm_id, table), None)
+    st.session_state[f"rm-gen-{rm_id}-{table}"] = (pin or {}).get("gen", 0) + 1
 
 
 def table_editor(rm: RoadmapView, table: str, actors: Mapping[int, str]) -> None:
+    """One table, edited in place and saved whole.
+
+    The editor keeps the table as it was when the user started (its "pin"), so their edits
+    survive every rerun. If someone else changes the table meanwhile (a lead actor's status
+    update, another leader), saving is refused with a clear message instead of undoing that
+    change; the user can then load the latest table."""
     flash_slot(table)
     st.caption(t(f"ui.rm.help.{table}"))
     goals = [g.title for g in rm.goals]
     names = list(actors.values())
-    frame = table_frame(rm, table)
-    key = editor_key(rm.id, table, frame, [goals, names, lang()])
+    fresh = table_frame(rm, table)
+    fingerprint_now = table_fingerprint(fresh, [goals, names, lang()])
+    pin = st.session_state.get(_pin_key(rm.id, table))
+    if pin is None:
+        gen = st.session_state.get(f"rm-gen-{rm.id}-{table}", 0)
+        pin = {"frame": fresh, "fingerprint": fingerprint_now, "gen": gen, "goals": goals, "names": names}
+        st.session_state[_pin_key(rm.id, table)] = pin
+    stale = pin["fingerprint"] != fingerprint_now
+    editor = f"rm-editor-{rm.id}-{table}-{pin['gen']}"
+    edits = st.session_state.get(editor) or {}
+    if stale and not any(edits.get(k) for k in ("edited_rows", "added_rows", "deleted_rows")):
+        # Nothing typed yet: simply show the latest table.
+        pin = {"frame": fresh, "fingerprint": fingerprint_now, "gen": pin["gen"] + 1, "goals": goals, "names": names}
+        st.session_state[_pin_key(rm.id, table)] = pin
+        editor, stale = f"rm-editor-{rm.id}-{table}-{pin['gen']}", False
+    if stale:
+        st.warning(t("ui.rm.table_changed"), icon=":material/sync_problem:")
+        if st.button(t("ui.rm.table_reload"), key=f"rm-reload-{rm.id}-{table}", icon=":material/refresh:"):
+            _unpin(rm.id, table)
+            st.rerun()
     edited = st.data_editor(
-        frame,
+        pin["frame"],
         num_rows="dynamic",
         hide_index=True,
-        column_config=_column_config(table, goals, names),
-        key=key,
+        column_config=_column_config(table, pin["goals"], pin["names"]),
+        key=editor,
         width="stretch",
     )
     if st.button(t("ui.rm.save_table"), key=f"rm-save-{rm.id}-{table}", type="primary", icon=":material/save:"):
-        save_rows(table, rm.id, rows_from_frame(edited))
+        if stale:
+            show_error(Conflict("roadmap.changed_meanwhile"))
+        else:
+            save_rows(table, rm.id, rows_from_frame(edited))
 
 
 # ---------------------------------------------------------------- tab: measurements

@@ -385,3 +385,46 @@ def test_delete_needs_the_confirmation_and_then_removes_the_roadmap(use_db, demo
     assert sv("ui.rm.deleted") in [s.value for s in at.success]
     assert rid not in {s.id for s in roadmap_summaries(engine, summary["process_id"])}
     assert at.selectbox(key="rm-pick").value != rid
+
+
+def test_a_save_over_someone_elses_change_is_refused_and_keeps_both(use_db, demo_template):
+    """A leader edits the activities while a lead actor sets a status through their link: saving the
+    stale table would undo that status, so it is refused; the leader's edits stay until they reload."""
+    from edp import roadmaps as rmo
+
+    engine, summary, at = demo_page(use_db, demo_template)
+    rid = at.selectbox(key="rm-pick").value
+    rm = roadmap_view(engine, rid)
+    first = rm.activities[0]
+    key = editor_key(at, "activities")
+    at.session_state[key] = {"edited_rows": {0: {"title": "Ny rubrik"}}, "added_rows": [], "deleted_rows": []}
+    token = rmo.issue_links(engine, rm.process_id, [first.lead.id])[first.lead.id]
+    new_status = "delayed" if first.status != "delayed" else "ongoing"
+    rmo.actor_set_status(engine, token, first.id, new_status, "Försenad leverans")
+    at = ok(at.run())
+    assert sv("ui.rm.table_changed") in [w.value for w in at.warning]
+    assert editor_key(at, "activities") == key  # the leader's edits are still in the same editor
+
+    at = ok(at.button(key=f"rm-save-{rid}-activities").click().run())
+    assert sv("roadmap.changed_meanwhile") in [e.value for e in at.error]
+    after = roadmap_view(engine, rid).activities[0]
+    assert (after.title, after.status) == (first.title, new_status)  # nothing overwritten
+
+    at = ok(at.button(key=f"rm-reload-{rid}-activities").click().run())
+    assert sv("ui.rm.table_changed") not in [w.value for w in at.warning]
+    assert editor_key(at, "activities") != key  # a fresh editor on the latest table
+
+
+def test_without_edits_the_table_simply_follows_other_peoples_changes(use_db, demo_template):
+    from edp import roadmaps as rmo
+
+    engine, summary, at = demo_page(use_db, demo_template)
+    rid = at.selectbox(key="rm-pick").value
+    rm = roadmap_view(engine, rid)
+    first = rm.activities[0]
+    token = rmo.issue_links(engine, rm.process_id, [first.lead.id])[first.lead.id]
+    rmo.actor_set_status(engine, token, first.id, "cancelled" if first.status != "cancelled" else "done")
+    at = ok(at.run())
+    assert sv("ui.rm.table_changed") not in [w.value for w in at.warning]
+    [editor] = [d for d in at.data_editor if d.key and "-activities-" in d.key]
+    assert list(editor.value["status"])[0] == roadmap_view(engine, rid).activities[0].status

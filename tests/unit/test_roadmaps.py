@@ -44,11 +44,11 @@ def kpi(**over):  # noqa: ANN003, ANN201
     return {**row, **over}
 
 
-def refused(engine, call, *args):  # noqa: ANN001, ANN002, ANN201
+def refused(engine, call, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
     """`call` raises, and nothing at all was written."""
     before = table_counts(engine)
     with pytest.raises(EdpError) as info:
-        call(engine, *args)
+        call(engine, *args, **kwargs)
     assert table_counts(engine) == before
     return info.value
 
@@ -311,3 +311,13 @@ def test_deleting_a_roadmap_removes_everything_in_it_and_nothing_else(engine, se
     assert counts["actors"] == len(setup.actors)
     with pytest.raises(NotFound):
         rmo.delete_roadmap(engine, roadmap)
+
+
+def test_a_save_read_at_an_older_version_is_refused_and_writes_nothing(engine, roadmap):
+    version = roadmap_view(engine, roadmap).version
+    rmo.save_activities(engine, roadmap, [activity()])  # someone else saves first
+    err = refused(engine, rmo.save_activities, roadmap, [activity(title="Min version")], expected_version=version)
+    assert isinstance(err, Conflict) and "Någon annan har ändrat" in err.message("sv")
+    current = roadmap_view(engine, roadmap).version
+    rmo.save_activities(engine, roadmap, [activity(title="Min version")], expected_version=current)
+    assert [a.title for a in roadmap_view(engine, roadmap).activities] == ["Min version"]
