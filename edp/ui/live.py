@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 
 import streamlit as st
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from edp.live import workshop_revision
-from edp.ui.common import engine
+from edp.ui.common import engine, t
 
 POLL_INTERVAL = "2s"
 
@@ -45,15 +47,41 @@ def follow(
     def _poll() -> None:
         if st.session_state.pop(full_run, False):
             return  # part of the page's own run: nothing to compare yet
-        rev = workshop_revision(engine(), workshop_id)
+        try:
+            rev = workshop_revision(engine(), workshop_id)
+        except SQLAlchemyError:
+            return  # the database is away for a moment: the page stays as it is; the next poll tries again
         if rev == st.session_state.get(rev_key):
             return
         st.session_state[rev_key] = rev
         if view_key is not None:
-            new = view_key()
+            try:
+                new = view_key()
+            except SQLAlchemyError:
+                return
             if new == st.session_state.get(view_state):
                 return
             st.session_state[view_state] = new
         st.rerun(scope="app")
 
     _poll()
+
+
+RETRY_INTERVAL = "3s"
+
+
+def database_unavailable() -> None:
+    """The database did not answer during this run: say so plainly, and rerun the page by itself
+    as soon as it answers again (nothing the user did was half-saved: every write is one transaction)."""
+    st.error(t("ui.database_unavailable"), icon=":material/cloud_off:")
+
+    @st.fragment(run_every=RETRY_INTERVAL)
+    def _retry() -> None:
+        try:
+            with engine().connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return
+        st.rerun(scope="app")
+
+    _retry()

@@ -90,7 +90,22 @@ def streamlit_server(
     With `public_host`, EDP_PUBLIC_URL is http://<public_host>:<port>: the address the app shows for joining (a
     browser launched with CHROMIUM_ARGS reaches PUBLIC_HOST); the yielded base URL stays on 127.0.0.1.
     """
-    port = free_port()
+    with streamlit_process(db_url, log_path, timeout_s, public_host=public_host) as (base_url, _proc):
+        yield base_url
+
+
+@contextmanager
+def streamlit_process(
+    db_url: str,
+    log_path: Path,
+    timeout_s: float = HEALTH_TIMEOUT_S,
+    *,
+    public_host: str | None = None,
+    port: int | None = None,
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """As streamlit_server, on `port` if given, yielding (base URL, the server's process) so that a
+    test can kill it; stopped at the end if it still runs."""
+    port = port or free_port()
     env = dict(os.environ, EDP_DATABASE_URL=db_url)
     env.pop("EDP_LANG", None)  # the app's own default language (Swedish)
     env.pop("EDP_PUBLIC_URL", None)
@@ -104,18 +119,19 @@ def streamlit_server(
         "--server.port", str(port),
     ]  # fmt: skip
     base_url = f"http://127.0.0.1:{port}"
-    with log_path.open("wb") as log:
+    with log_path.open("ab") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_healthy(proc, f"{base_url}/_stcore/health", log_path, timeout_s)
-        yield base_url
+        yield base_url, proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
 
 
 def _wait_healthy(proc: subprocess.Popen, health_url: str, log_path: Path, timeout_s: float) -> None:
