@@ -1,117 +1,562 @@
-"""Engine benchmark: a 200-participant dots round end to end, on SQLite and optionally PostgreSQL.
+"""Engine benchmark: ballots, tallies and charts in one run; writes JSON and prints a short summary.
 
-Measures wall time per phase and the tally's peak Python memory. Figures, not pass/fail.
-Usage: python -m edp bench [--participants N] [--themes N] [--threads N] [--database URL ...]
+Figures, never pass/fail: each is printed next to its target with "met" or "missed".
+Usage: python -m edp bench [--participants N] [--out FILE.json] [--database URL]
+       [--themes N] [--threads N] [--no-postgres] [--no-charts]
+
+JSON layout (every key is always present; tests/unit/test_bench.py checks the shape):
+
+  machine   cores, memory_gib (MemTotal of /proc/meminfo), python, sqlalchemy, pandas, plotly,
+            streamlit, kaleido (versions; null when not installed), date (UTC, ISO 8601)
+  parameters  participants, themes, threads, tally_participants, tally_themes, tally_criteria,
+            big_themes, repeats
+  ballots   sqlite, postgresql: each either {"skipped": reason} or
+            participants, ballots (accepted submit_ballot calls), errors (refused calls),
+            throughput_per_s (accepted ballots per second, all threads), p50_ms, p95_ms, p99_ms
+            (latency of one submit_ballot call), lost (participants whose last accepted ballot
+            is not in the database as sent; must be 0), duplicates (participants with more than
+            one ballot row plus ballots holding one entry twice; must be 0), raw_insert_per_s
+            (the same final ballots and entries inserted with SQLAlchemy Core executemany into
+            a fresh round, ballots per second), overhead_ratio (raw_insert_per_s / throughput_per_s)
+  tally     dots_ms, score_ms, rank_ms, approval_ms (round_results: load + tally, median of
+            `repeats`, rounds of tally_participants x tally_themes, score with tally_criteria
+            criteria), themes_1000_ms (a dots round with big_themes themes)
+  live      {"measured": false, "reason": ...} (the live-app load test is not built yet)
+  charts    gantt_500_ms (median gantt_figure(sample_roadmap(500), "sv")), png_warm_ms
+            (median export_figure(fig, "png") of a 30-activity Gantt after a warm-up; null when
+            not measured) and png_skipped (why png_warm_ms is null, else null); or
+            {"skipped": reason} when charts are not run
+  targets   the targets the summary compares against
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
+import os
+import platform
 import random
+import secrets
 import statistics
 import tempfile
 import time
-import tracemalloc
+from collections import Counter
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, insert, select, text
+from sqlalchemy.engine import make_url
 
 from edp import workshop as ops
 from edp.ballots import submit_ballot
-from edp.db import make_engine, read, upgrade
-from edp.models import HELIX_GROUPS
-from edp.tally import load_round_input, tally
+from edp.db import make_engine, upgrade
+from edp.errors import EdpError
+from edp.models import HELIX_GROUPS, Ballot, BallotEntry, utcnow
+from edp.security import new_pseudonym
+from edp.tally import round_results
 
 PASSCODE = "bench-passcode"
+DEFAULT_PG_URL = "postgresql+psycopg://edp:edp@127.0.0.1:5432/edp_test"
+DOTS, DOT_CAP = 5, 3
+
+# name -> (target, "max" if lower is better / "min" if higher is better, unit)
+TARGETS: dict[str, tuple[float, str, str]] = {
+    "ballots.sqlite.throughput_per_s": (500, "min", "/s"),
+    "ballots.sqlite.p95_ms": (50, "max", "ms"),
+    "ballots.sqlite.overhead_ratio": (5, "max", "x"),
+    "ballots.postgresql.throughput_per_s": (500, "min", "/s"),
+    "ballots.postgresql.p95_ms": (50, "max", "ms"),
+    "ballots.postgresql.overhead_ratio": (5, "max", "x"),
+    "tally.dots_ms": (200, "max", "ms"),
+    "tally.score_ms": (200, "max", "ms"),
+    "tally.rank_ms": (200, "max", "ms"),
+    "tally.approval_ms": (200, "max", "ms"),
+    "tally.themes_1000_ms": (200, "max", "ms"),
+    "charts.gantt_500_ms": (500, "max", "ms"),
+    "charts.png_warm_ms": (1000, "max", "ms"),
+}
 
 
-def _timed(fn, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-    t0 = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, time.perf_counter() - t0
+def _ms(seconds: float) -> float:
+    return round(1000 * seconds, 2)
 
 
-def bench_one(url: str, participants: int, themes: int, threads: int) -> dict[str, float | str]:
-    engine = make_engine(url)
-    upgrade(engine)
-    rng = random.Random(7)
+def _pct(sorted_values: list[float], q: float) -> float:
+    """Nearest-rank percentile of an ascending list."""
+    if not sorted_values:
+        return float("nan")
+    i = min(len(sorted_values) - 1, max(0, int(round(q * len(sorted_values) + 0.5)) - 1))
+    return sorted_values[i]
+
+
+def _median_time(fn: Callable[[], Any], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+# ---------------------------------------------------------------- a workshop to vote in
+
+
+@dataclass
+class Setup:
+    engine: Engine
+    fac: str
+    workshop_id: int
+    tokens: list[str]
+    participant_ids: list[int]
+
+
+def make_workshop(engine: Engine, participants: int) -> Setup:
     proc = ops.create_process(engine, f"Bench {time.time_ns()}")
     actors = [ops.add_actor(engine, proc.id, f"Aktör {g}", g).id for g in HELIX_GROUPS]
     ws = ops.create_workshop(engine, proc.id, "Bench", PASSCODE)
     fac = ops.login_facilitator(engine, ws.id, PASSCODE)
-    rnd = ops.add_round(engine, fac, ops.RoundSpec(method="dots", dots_per_participant=5, max_dots_per_theme=3))
-    ops.set_phase(engine, fac, rnd.id, "proposing")
+    people = [ops.join(engine, ws.join_code, f"P{i}", actor_id=actors[i % len(actors)]) for i in range(participants)]
+    return Setup(engine, fac, ws.id, [p.token for p in people], [p.id for p in people])
 
-    t0 = time.perf_counter()
-    tokens = [ops.join(engine, ws.join_code, f"P{i}", actor_id=actors[i % 4]).token for i in range(participants)]
-    join_s = time.perf_counter() - t0
-    theme_ids = [
-        ops.propose(engine, tokens[i % participants], rnd.id, ops.ThemeInput(f"Tema {i}")).id for i in range(themes)
-    ]
-    ops.set_phase(engine, fac, rnd.id, "reviewing")
-    ops.set_phase(engine, fac, rnd.id, "voting")
 
-    def ballot() -> dict[int, int]:
-        alloc: dict[int, int] = {}
-        for _ in range(5):
-            t = rng.choice(theme_ids)
-            if alloc.get(t, 0) < 3:
-                alloc[t] = alloc.get(t, 0) + 1
-        return alloc
+def open_round(st: Setup, spec: ops.RoundSpec, themes: int) -> tuple[int, list[int], list[int]]:
+    """A round in the voting phase with `themes` facilitator-added themes: (round id, theme ids, criterion ids)."""
+    rnd = ops.add_round(st.engine, st.fac, spec)
+    theme_ids = [ops.add_theme(st.engine, st.fac, rnd.id, ops.ThemeInput(f"Tema {i + 1}")).id for i in range(themes)]
+    ops.set_phase(st.engine, st.fac, rnd.id, "reviewing")
+    ops.set_phase(st.engine, st.fac, rnd.id, "voting")
+    return rnd.id, theme_ids, [c.id for c in rnd.criteria]
 
-    latencies: list[float] = []
 
-    def vote(tok: str) -> None:
-        _, dt_ = _timed(submit_ballot, engine, tok, rnd.id, ballot())
-        latencies.append(dt_)
+def dots_ballot(rng: random.Random, theme_ids: list[int]) -> dict[int, int]:
+    alloc: dict[int, int] = {}
+    for _ in range(DOTS):
+        t = rng.choice(theme_ids)
+        if alloc.get(t, 0) < DOT_CAP:
+            alloc[t] = alloc.get(t, 0) + 1
+    return alloc
+
+
+def make_ballot(
+    method: str, rng: random.Random, theme_ids: list[int], criterion_ids: list[int], rank_count: int
+) -> Any:
+    if method == "dots":
+        return dots_ballot(rng, theme_ids)
+    if method == "score":
+        return {t: {c: rng.randint(1, 5) for c in criterion_ids} for t in theme_ids}
+    if method == "rank":
+        return rng.sample(theme_ids, min(rank_count, len(theme_ids)))
+    return rng.sample(theme_ids, max(1, min(10, len(theme_ids) // 2)))  # approval
+
+
+def _rows(choices: dict[int, int]) -> list[tuple[int, int | None, int]]:
+    return sorted((t, None, v) for t, v in choices.items() if v)
+
+
+# ---------------------------------------------------------------- a) ballots
+
+
+def bench_ballots(engine: Engine, participants: int, themes: int, threads: int) -> dict[str, Any]:
+    """N participants each submit a dots ballot and then replace it, N at a time over `threads` threads."""
+    st = make_workshop(engine, participants)
+    rid, theme_ids, _ = open_round(
+        st, ops.RoundSpec(method="dots", dots_per_participant=DOTS, max_dots_per_theme=DOT_CAP), themes
+    )
+    plans = []
+    for i in range(participants):
+        rng = random.Random(i)
+        plans.append((st.tokens[i], st.participant_ids[i], [dots_ballot(rng, theme_ids) for _ in range(2)]))
+
+    def vote(plan: tuple[str, int, list[dict[int, int]]]) -> tuple[int, dict[int, int] | None, list[float], int]:
+        token, pid, ballots = plan
+        last, lat, errors = None, [], 0
+        for choices in ballots:
+            t0 = time.perf_counter()
+            try:
+                submit_ballot(engine, token, rid, choices)
+            except EdpError:
+                errors += 1
+                continue
+            finally:
+                lat.append(time.perf_counter() - t0)
+            last = choices
+        return pid, last, lat, errors
 
     t0 = time.perf_counter()
     with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(vote, tokens))
-        list(pool.map(vote, tokens))  # everyone replaces their ballot once
-    vote_s = time.perf_counter() - t0
-    ops.close_round(engine, fac, rnd.id)
+        outcomes = list(pool.map(vote, plans))
+    wall = time.perf_counter() - t0
+    accepted = {pid: last for pid, last, _, _ in outcomes if last is not None}
+    errors = sum(e for *_, e in outcomes)
+    lat = sorted(x for _, _, ls, _ in outcomes for x in ls)
+    ok = 2 * participants - errors
 
-    _, rev_s = _timed(lambda: [ops.revision(engine, ws.id) for _ in range(200)])
-    with read(engine) as s:
-        inp, load_s = _timed(load_round_input, s, rnd.id)
-    tally_s = statistics.median(_timed(tally, inp)[1] for _ in range(5))
-    tracemalloc.start()  # memory separately: tracing slows the code it watches
-    tally(inp)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    engine.dispose()
-    lat = sorted(latencies)
+    with engine.connect() as conn:
+        per_participant = Counter(
+            conn.execute(select(Ballot.participant_id).where(Ballot.round_id == rid)).scalars().all()
+        )
+        stored: dict[int, list[tuple[int, int | None, int]]] = {}
+        for pid, t, c, v in conn.execute(
+            select(Ballot.participant_id, BallotEntry.theme_id, BallotEntry.criterion_id, BallotEntry.value)
+            .join(Ballot, Ballot.id == BallotEntry.ballot_id)
+            .where(Ballot.round_id == rid)
+        ):
+            stored.setdefault(pid, []).append((t, c, v))
+    lost = sum(1 for pid, choices in accepted.items() if sorted(stored.get(pid, [])) != _rows(choices))
+    twice = sum(1 for rows in stored.values() if len({(t, c) for t, c, _ in rows}) != len(rows))
+    duplicates = sum(1 for n in per_participant.values() if n > 1) + twice
+    ops.close_round(engine, st.fac, rid)
+
+    raw_per_s = raw_insert_rate(st, list(accepted.items()))
+    throughput = ok / wall if wall else 0.0
     return {
-        "database": engine.url.get_backend_name(),
-        "join per participant (ms)": 1000 * join_s / participants,
-        "ballots per second": 2 * participants / vote_s,
-        "ballot latency p50 (ms)": 1000 * statistics.median(lat),
-        "ballot latency p95 (ms)": 1000 * lat[int(0.95 * (len(lat) - 1))],
-        "revision poll (ms)": 1000 * rev_s / 200,
-        "load ballots (ms)": 1000 * load_s,
-        "tally, median of 5 (ms)": 1000 * tally_s,
-        "tally peak memory (KiB)": peak / 1024,
+        "participants": participants,
+        "ballots": ok,
+        "errors": errors,
+        "throughput_per_s": round(throughput, 1),
+        "p50_ms": _ms(_pct(lat, 0.50)),
+        "p95_ms": _ms(_pct(lat, 0.95)),
+        "p99_ms": _ms(_pct(lat, 0.99)),
+        "lost": lost,
+        "duplicates": duplicates,
+        "raw_insert_per_s": round(raw_per_s, 1),
+        "overhead_ratio": round(raw_per_s / throughput, 2) if throughput else None,
     }
+
+
+def raw_insert_rate(st: Setup, final: list[tuple[int, dict[int, int]]]) -> float:
+    """The same ballots and entries, inserted with Core executemany into a fresh round: ballots per second."""
+    rnd = ops.add_round(st.engine, st.fac, ops.RoundSpec(method="dots", dots_per_participant=DOTS))
+    ballots_t, entries_t = Ballot.__table__, BallotEntry.__table__
+    now = utcnow()
+    ballot_rows = [
+        {
+            "round_id": rnd.id,
+            "participant_id": pid,
+            "pseudonym": new_pseudonym(),
+            "submitted_at": now,
+            "times_replaced": 0,
+        }
+        for pid, _ in final
+    ]
+    t0 = time.perf_counter()
+    with st.engine.begin() as conn:
+        ids = dict(
+            conn.execute(
+                insert(ballots_t).returning(ballots_t.c.participant_id, ballots_t.c.id, sort_by_parameter_order=True),
+                ballot_rows,
+            ).all()
+        )
+        entry_rows = [
+            {"ballot_id": ids[pid], "theme_id": t, "criterion_id": c, "value": v}
+            for pid, choices in final
+            for t, c, v in _rows(choices)
+        ]
+        conn.execute(insert(entries_t), entry_rows)
+    wall = time.perf_counter() - t0
+    return len(final) / wall if wall else 0.0
+
+
+@contextmanager
+def postgres_schema(url: str) -> Iterator[str]:
+    """A private schema on the server at `url`, migrated; yields a URL that uses it, drops it afterwards."""
+    schema = f"bench_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        private = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+        rendered = private.render_as_string(hide_password=False)
+        upgrade(rendered)
+        yield rendered
+    finally:
+        try:
+            with admin.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        finally:
+            admin.dispose()
+
+
+def ballots_sqlite(participants: int, themes: int, threads: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.sqlite'}")
+        upgrade(engine)
+        try:
+            return bench_ballots(engine, participants, themes, threads)
+        finally:
+            engine.dispose()
+
+
+def ballots_postgresql(url: str | None, participants: int, themes: int, threads: int) -> dict[str, Any]:
+    if not url:
+        return {"skipped": "not requested"}
+    try:
+        cm = postgres_schema(url)
+        private = cm.__enter__()
+    except Exception as exc:  # noqa: BLE001 - any failure means: no usable server
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        return {"skipped": f"PostgreSQL unreachable: {reason[0] if reason else type(exc).__name__}"}
+    try:
+        engine = make_engine(private)
+        try:
+            return bench_ballots(engine, participants, themes, threads)
+        finally:
+            engine.dispose()
+    finally:
+        cm.__exit__(None, None, None)
+
+
+# ---------------------------------------------------------------- b) tally
+
+
+def bench_tally(participants: int, themes: int, criteria: int, big_themes: int, repeats: int) -> dict[str, Any]:
+    """round_results (load + tally) per method, median of `repeats`, on SQLite; ballots go in through submit_ballot."""
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{Path(tmp) / 'tally.sqlite'}")
+        upgrade(engine)
+        try:
+            st = make_workshop(engine, participants)
+            rank_count = min(5, themes)
+            specs = {
+                "dots": (ops.RoundSpec(method="dots", dots_per_participant=DOTS, max_dots_per_theme=DOT_CAP), themes),
+                "score": (
+                    ops.RoundSpec(
+                        method="score",
+                        criteria=[
+                            ops.CriterionSpec(f"Kriterium {i + 1}", f"Criterion {i + 1}") for i in range(criteria)
+                        ],
+                    ),
+                    themes,
+                ),
+                "rank": (ops.RoundSpec(method="rank", rank_count=rank_count), themes),
+                "approval": (ops.RoundSpec(method="approval"), themes),
+                "themes_1000": (
+                    ops.RoundSpec(method="dots", dots_per_participant=DOTS, max_dots_per_theme=DOT_CAP),
+                    big_themes,
+                ),
+            }
+            for name, (spec, n_themes) in specs.items():
+                rid, theme_ids, crit_ids = open_round(st, spec, n_themes)
+                rng = random.Random(name)
+                for tok in st.tokens:
+                    submit_ballot(engine, tok, rid, make_ballot(spec.method, rng, theme_ids, crit_ids, rank_count))
+                ops.close_round(engine, st.fac, rid)
+                round_results(engine, rid)  # warm-up
+                out[f"{name}_ms"] = _ms(_median_time(lambda rid=rid: round_results(engine, rid), repeats))
+        finally:
+            engine.dispose()
+    return out
+
+
+# ---------------------------------------------------------------- d) charts
+
+
+def bench_charts(gantt_activities: int = 500, png: bool = True, repeats: int = 5) -> dict[str, Any]:
+    try:
+        from tests.roadmap_sample import sample_roadmap
+    except ImportError as exc:
+        return {"skipped": f"tests.roadmap_sample not importable ({exc}); run from the repository root"}
+    from edp.roadmap_charts import gantt_figure
+
+    rm = sample_roadmap(gantt_activities)
+    out: dict[str, Any] = {
+        "gantt_500_ms": _ms(_median_time(lambda: gantt_figure(rm, "sv"), repeats)),
+        "png_warm_ms": None,
+        "png_skipped": None,
+    }
+    if not png:
+        out["png_skipped"] = "not requested"
+        return out
+    from edp import imaging
+
+    if imaging.browser_path() is None:
+        out["png_skipped"] = "no Chromium found for kaleido (set BROWSER_PATH or install chromium)"
+        return out
+    fig = gantt_figure(sample_roadmap(30), "sv")
+    try:
+        imaging.export_figure(fig, "png")  # warm-up: starts the shared browser
+        out["png_warm_ms"] = _ms(_median_time(lambda: imaging.export_figure(fig, "png"), repeats))
+    except Exception as exc:  # noqa: BLE001 - a failed browser is a figure we could not take, not a crash
+        out["png_skipped"] = f"PNG export failed: {type(exc).__name__}: {exc}"
+    finally:
+        imaging.stop()
+    return out
+
+
+# ---------------------------------------------------------------- e) machine
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def machine() -> dict[str, Any]:
+    mem = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem = round(int(line.split()[1]) / 1024**2, 1)
+                break
+    except OSError:
+        pass
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": mem,
+        "python": platform.python_version(),
+        "sqlalchemy": _version("sqlalchemy"),
+        "pandas": _version("pandas"),
+        "plotly": _version("plotly"),
+        "streamlit": _version("streamlit"),
+        "kaleido": _version("kaleido"),
+        "date": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+    }
+
+
+# ---------------------------------------------------------------- the run
+
+
+LIVE = {"measured": False, "reason": "the live-app load test (Streamlit websocket clients) is not built yet"}
+
+
+def collect(
+    *,
+    participants: int = 300,
+    themes: int = 20,
+    threads: int = 16,
+    pg_url: str | None = None,
+    tally_participants: int = 300,
+    tally_themes: int = 100,
+    tally_criteria: int = 5,
+    big_themes: int = 1000,
+    repeats: int = 5,
+    charts: bool = True,
+    gantt_activities: int = 500,
+    png: bool = True,
+    log: Callable[[str], None] = lambda _msg: None,
+) -> dict[str, Any]:
+    """Every measurement, as the JSON document described in the module docstring."""
+    result: dict[str, Any] = {
+        "machine": machine(),
+        "parameters": {
+            "participants": participants,
+            "themes": themes,
+            "threads": threads,
+            "tally_participants": tally_participants,
+            "tally_themes": tally_themes,
+            "tally_criteria": tally_criteria,
+            "big_themes": big_themes,
+            "repeats": repeats,
+        },
+    }
+    log("ballots on SQLite ...")
+    sqlite = ballots_sqlite(participants, themes, threads)
+    log("ballots on PostgreSQL ...")
+    pg = ballots_postgresql(pg_url, participants, themes, threads)
+    result["ballots"] = {"sqlite": sqlite, "postgresql": pg}
+    log("tallies ...")
+    result["tally"] = bench_tally(tally_participants, tally_themes, tally_criteria, big_themes, repeats)
+    result["live"] = dict(LIVE)
+    log("charts ...")
+    result["charts"] = bench_charts(gantt_activities, png, repeats) if charts else {"skipped": "not requested"}
+    result["targets"] = {k: {"target": t, "better": b, "unit": u} for k, (t, b, u) in TARGETS.items()}
+    return result
+
+
+def _lookup(result: dict[str, Any], dotted: str) -> Any:
+    node: Any = result
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def summary(result: dict[str, Any]) -> str:
+    m, p = result["machine"], result["parameters"]
+    lines = [
+        f"EDP bench {m['date']}: {m['cores']} cores, {m['memory_gib']} GiB, Python {m['python']}, "
+        f"SQLAlchemy {m['sqlalchemy']}, pandas {m['pandas']}, plotly {m['plotly']}",
+        f"ballots: {p['participants']} participants x 2 ballots (submit, then change), {p['threads']} threads, "
+        f"{p['themes']} themes; tally: {p['tally_participants']} participants x {p['tally_themes']} themes "
+        f"({p['tally_criteria']} criteria for score), {p['big_themes']} themes for the big round",
+    ]
+    for db in ("sqlite", "postgresql"):
+        r = result["ballots"][db]
+        if "skipped" in r:
+            lines.append(f"  ballots.{db}: skipped ({r['skipped']})")
+            continue
+        ok = "ok" if r["lost"] == 0 and r["duplicates"] == 0 else "BROKEN"
+        lines.append(
+            f"  ballots.{db}: {r['ballots']} accepted, {r['errors']} refused, lost {r['lost']}, "
+            f"duplicates {r['duplicates']} ({ok}); p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, "
+            f"raw Core insert {r['raw_insert_per_s']}/s"
+        )
+    for key, (target, better, unit) in TARGETS.items():
+        value = _lookup(result, key)
+        section = _lookup(result, key.rsplit(".", 1)[0]) or {}
+        if value is None:
+            why = section.get("skipped") or section.get("png_skipped") or "not measured"
+            lines.append(
+                f"  {key:<36} {'-':>10}      target {_fmt_target(target, better, unit):<10} not measured ({why})"
+            )
+            continue
+        met = value >= target if better == "min" else value <= target
+        lines.append(
+            f"  {key:<36} {value:>10.1f} {unit:<4} target {_fmt_target(target, better, unit):<10} "
+            f"{'met' if met else 'missed'}"
+        )
+    lines.append(f"  live: not measured ({result['live']['reason']})")
+    return "\n".join(lines)
+
+
+def _fmt_target(target: float, better: str, unit: str) -> str:
+    return f"{'>=' if better == 'min' else '<='} {target:g}{'' if unit == 'x' else ' '}{unit}"
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m edp bench")
-    p.add_argument("--participants", type=int, default=200)
-    p.add_argument("--themes", type=int, default=20)
+    p.add_argument("--participants", type=int, default=300, help="participants in the ballot test (default 300)")
+    p.add_argument("--themes", type=int, default=20, help="themes in the ballot test's dots round (default 20)")
     p.add_argument("--threads", type=int, default=16)
-    p.add_argument("--database", action="append", default=[], help="extra database URL (e.g. PostgreSQL); repeatable")
-    args = p.parse_args(argv or [])
-    with tempfile.TemporaryDirectory() as tmp:
-        urls = [f"sqlite:///{Path(tmp) / 'bench.sqlite'}", *args.database]
-        rows = [bench_one(u, args.participants, args.themes, args.threads) for u in urls]
-    keys = list(rows[0])
-    width = max(len(k) for k in keys)
-    print(
-        f"{args.participants} participants, {args.themes} themes, {args.threads} threads; each submits and replaces a ballot"
+    p.add_argument(
+        "--database",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="PostgreSQL URL (default: EDP_TEST_POSTGRES_URL, else the test default); the last one given counts",
     )
-    for k in keys:
-        cells = [f"{r[k]:>10.1f}" if isinstance(r[k], float) else f"{r[k]:>10}" for r in rows]
-        print(f"{k:<{width}}  " + "  ".join(cells))
+    p.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL ballot test")
+    p.add_argument("--no-charts", action="store_true", help="skip the chart timings")
+    p.add_argument("--out", metavar="FILE.json", help="write the figures as JSON here")
+    args = p.parse_args(argv or [])
+    pg_url = None
+    if not args.no_postgres:
+        pg_url = args.database[-1] if args.database else os.environ.get("EDP_TEST_POSTGRES_URL", DEFAULT_PG_URL)
+        if make_url(pg_url).get_backend_name() != "postgresql":
+            p.error(f"--database must be a PostgreSQL URL, got {make_url(pg_url).get_backend_name()}")
+    result = collect(
+        participants=args.participants,
+        themes=args.themes,
+        threads=args.threads,
+        pg_url=pg_url,
+        charts=not args.no_charts,
+        log=lambda msg: print(msg, flush=True),
+    )
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(summary(result))
+    if args.out:
+        print(f"written to {args.out}")
     return 0
 
 

@@ -8,7 +8,9 @@ import unicodedata
 
 from edp.errors import ValidationError
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 and C1 control characters (tab, LF and CR are text), and lone surrogates: those cannot be
+# encoded as UTF-8, so the database driver would fail on them instead of the input being refused.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def text(value: object, field: str, *, max_len: int, min_len: int = 0, multiline: bool = True) -> str:

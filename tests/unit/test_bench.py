@@ -1,0 +1,116 @@
+"""The benchmark's shape and correctness at tiny sizes (never its timings)."""
+
+from __future__ import annotations
+
+import json
+
+from bench import run
+
+BALLOT_KEYS = {
+    "participants",
+    "ballots",
+    "errors",
+    "throughput_per_s",
+    "p50_ms",
+    "p95_ms",
+    "p99_ms",
+    "lost",
+    "duplicates",
+    "raw_insert_per_s",
+    "overhead_ratio",
+}
+MACHINE_KEYS = {"cores", "memory_gib", "python", "sqlalchemy", "pandas", "plotly", "streamlit", "kaleido", "date"}
+PARAMETER_KEYS = {
+    "participants",
+    "themes",
+    "threads",
+    "tally_participants",
+    "tally_themes",
+    "tally_criteria",
+    "big_themes",
+    "repeats",
+}
+TALLY_KEYS = {"dots_ms", "score_ms", "rank_ms", "approval_ms", "themes_1000_ms"}
+CHART_KEYS = {"gantt_500_ms", "png_warm_ms", "png_skipped"}
+
+
+def test_tiny_run_has_the_documented_shape_and_loses_nothing() -> None:
+    result = run.collect(
+        participants=12,
+        themes=6,
+        threads=4,
+        pg_url=None,
+        tally_participants=12,
+        tally_themes=6,
+        tally_criteria=2,
+        big_themes=10,
+        repeats=1,
+        gantt_activities=6,
+        png=False,
+    )
+    json.loads(json.dumps(result))  # serialisable as it is written
+    assert set(result) == {"machine", "parameters", "ballots", "tally", "live", "charts", "targets"}
+    assert set(result["machine"]) == MACHINE_KEYS
+    assert set(result["parameters"]) == PARAMETER_KEYS
+    assert set(result["ballots"]) == {"sqlite", "postgresql"}
+    assert result["ballots"]["postgresql"] == {"skipped": "not requested"}
+
+    sqlite = result["ballots"]["sqlite"]
+    assert set(sqlite) == BALLOT_KEYS
+    assert sqlite["ballots"] == 24 and sqlite["errors"] == 0
+    assert sqlite["lost"] == 0
+    assert sqlite["duplicates"] == 0
+    assert sqlite["throughput_per_s"] > 0 and sqlite["raw_insert_per_s"] > 0
+    assert sqlite["p50_ms"] <= sqlite["p95_ms"] <= sqlite["p99_ms"]
+
+    assert set(result["tally"]) == TALLY_KEYS
+    assert all(v > 0 for v in result["tally"].values())
+    assert result["live"] == {
+        "measured": False,
+        "reason": "the live-app load test (Streamlit websocket clients) is not built yet",
+    }
+    charts = result["charts"]
+    assert set(charts) == CHART_KEYS
+    assert charts["gantt_500_ms"] > 0
+    assert charts["png_warm_ms"] is None and charts["png_skipped"] == "not requested"
+    assert set(result["targets"]) == set(run.TARGETS)
+
+    text = run.summary(result)
+    assert "ballots.sqlite.throughput_per_s" in text
+    assert "ballots.postgresql: skipped (not requested)" in text
+    assert ("met" in text) or ("missed" in text)
+
+
+def test_unreachable_postgres_is_recorded_as_skipped() -> None:
+    out = run.ballots_postgresql("postgresql+psycopg://nobody:x@127.0.0.1:1/none", 2, 2, 1)
+    assert set(out) == {"skipped"}
+    assert out["skipped"].startswith("PostgreSQL unreachable")
+
+
+def test_skipped_charts_and_main_writes_json(tmp_path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    calls = {}
+    real_collect = run.collect
+
+    def fake_collect(**kwargs):  # noqa: ANN003, ANN202
+        calls.update(kwargs)
+        return real_collect(
+            participants=4,
+            themes=3,
+            threads=2,
+            pg_url=None,
+            tally_participants=4,
+            tally_themes=3,
+            tally_criteria=1,
+            big_themes=4,
+            repeats=1,
+            charts=False,
+        )
+
+    monkeypatch.setattr(run, "collect", fake_collect)
+    out = tmp_path / "bench.json"
+    assert run.main(["--participants", "4", "--no-postgres", "--no-charts", "--out", str(out)]) == 0
+    assert calls["participants"] == 4 and calls["pg_url"] is None and calls["charts"] is False
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["charts"] == {"skipped": "not requested"}
+    assert data["ballots"]["sqlite"]["lost"] == 0
+    assert "charts.gantt_500_ms" in capsys.readouterr().out
