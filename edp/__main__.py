@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError
 
 from edp import config
 from edp.db import make_engine, upgrade
@@ -201,6 +201,22 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench_main(args.extra)
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from edp import backup
+
+    stats = backup.backup(_engine(args), args.out)
+    print(f"backed up {stats.rows:,} rows in {stats.tables} tables to {args.out}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from edp import backup
+
+    stats = backup.restore_file(_engine(args), args.file, replace=args.replace)
+    print(f"restored {stats.rows:,} rows in {stats.tables} tables from {args.file}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m edp", description="EDP workshop engine")
     p.add_argument("--database", metavar="URL", help="SQLAlchemy URL; wins over EDP_DATABASE_URL")
@@ -261,6 +277,14 @@ def build_parser() -> argparse.ArgumentParser:
     ir.add_argument("--process", type=int, required=True, metavar="ID")
     ir.add_argument("--priority", type=int, metavar="ID", help="link it to this priority")
     ir.set_defaults(func=cmd_import_roadmap)
+
+    bk = sub.add_parser("backup", help="the whole database as one JSON file")
+    bk.add_argument("--out", required=True, metavar="FILE.json")
+    bk.set_defaults(func=cmd_backup)
+    rs = sub.add_parser("restore", help="load a backup file into the database (one transaction)")
+    rs.add_argument("file", metavar="FILE.json")
+    rs.add_argument("--replace", action="store_true", help="delete the database's data first")
+    rs.set_defaults(func=cmd_restore)
     return p
 
 
@@ -281,6 +305,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  {' row '.join(str(p) for p in place)}: {error_message(err, args.lang)}", file=sys.stderr)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
+    except (ArgumentError, NoSuchModuleError):
+        print("error: the database URL is not a valid SQLAlchemy URL (e.g. sqlite:///data/edp.sqlite)", file=sys.stderr)
     except (OperationalError, ProgrammingError) as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
         print(f"error: database problem ({reason}); is EDP_DATABASE_URL right and migrated?", file=sys.stderr)

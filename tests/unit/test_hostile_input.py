@@ -484,12 +484,6 @@ def assert_one_line_error(code: int, err: str) -> None:
         pytest.param("\u202esqlite:///x.db", id="rtl-override"),
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="edp/__main__.py main(): sqlalchemy ArgumentError / NoSuchModuleError from make_url/create_engine "
-    "(an unparsable --database URL or unknown driver) is not caught as a user error: it prints "
-    "'error: unexpected ArgumentError: ...' and exits 70 instead of 2",
-)
 def test_garbage_database_url_is_one_line_error(capsys, url):
     code, _, err = run_cli(capsys, "--database", url, "list")
     assert_one_line_error(code, err)
