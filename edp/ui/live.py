@@ -74,9 +74,12 @@ def database_unavailable() -> None:
     """The database did not answer during this run: say so plainly, and rerun the page by itself
     as soon as it answers again (nothing the user did was half-saved: every write is one transaction)."""
     st.error(t("ui.database_unavailable"), icon=":material/cloud_off:")
+    st.session_state["_db_retry_inline"] = True
 
     @st.fragment(run_every=RETRY_INTERVAL)
     def _retry() -> None:
+        if st.session_state.pop("_db_retry_inline", False):
+            return  # part of the failed run itself: wait one interval, never rerun at once (no tight loop)
         try:
             with engine().connect() as conn:
                 conn.execute(text("SELECT 1"))
