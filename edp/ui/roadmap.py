@@ -901,7 +901,7 @@ def _downloads(name: str) -> None:
 
 
 def export_panel(rm: RoadmapView, process_id: int, fingerprint: str) -> None:
-    """Images (slow: rendered on request), roadmap files (quick: ready at once) and the process's reports."""
+    """Images (slow: rendered on request), roadmap files (built when their button is clicked) and the process's reports."""
     from edp import roadmap_io
 
     L = lang()
@@ -918,9 +918,10 @@ def export_panel(rm: RoadmapView, process_id: int, fingerprint: str) -> None:
     for col, (data, file_name, label) in zip(
         (a, b, c),
         (
-            (roadmap_io.to_xlsx(rm), f"{stem}.xlsx", t("ui.rm.dl.xlsx")),
-            (roadmap_io.to_csv_zip(rm), f"{stem}-csv.zip", t("ui.rm.dl.csv")),
-            (roadmap_io.to_ics([rm], lang=L), f"{stem}.ics", t("ui.rm.dl.ics")),
+            # Built when clicked (deferred), not on every rerun of this busy page.
+            (lambda: roadmap_io.to_xlsx(rm), f"{stem}.xlsx", t("ui.rm.dl.xlsx")),
+            (lambda: roadmap_io.to_csv_zip(rm), f"{stem}-csv.zip", t("ui.rm.dl.csv")),
+            (lambda: roadmap_io.to_ics([rm], lang=L), f"{stem}.ics", t("ui.rm.dl.ics")),
         ),
         strict=True,
     ):

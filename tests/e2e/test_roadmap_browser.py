@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import openpyxl
 import pytest
 from docx import Document
 from playwright.sync_api import Browser, Page, expect
@@ -102,6 +103,9 @@ def test_from_a_priority_to_a_gantt_png_a_deck_and_a_report(browser: Browser, le
         png = download(page, "Gantt (PNG)", tmp_path / "gantt.png")
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
         assert int.from_bytes(png[16:20], "big") >= 1920  # width, from the IHDR chunk
+
+        workbook = openpyxl.load_workbook(io.BytesIO(download(page, "Excel (XLSX)", tmp_path / "roadmap.xlsx")))
+        assert workbook["roadmap"]["A2"].value == second.title  # built when clicked, for this roadmap
 
         main(page).get_by_role("button", name="Skapa rapporterna", exact=True).click()
         deck = Presentation(io.BytesIO(download(page, "Styrgruppspresentation (PowerPoint)", tmp_path / "deck.pptx")))
