@@ -267,6 +267,11 @@ def process_roadmaps(engine: Engine, process_id: int) -> ProcessRoadmaps:
 
 def roadmap_summaries(engine: Engine, process_id: int) -> list[RoadmapSummary]:
     """The process overview: one line per roadmap."""
+    return summaries_of(process_roadmaps(engine, process_id))
+
+
+def summaries_of(pr: ProcessRoadmaps) -> list[RoadmapSummary]:
+    """One overview line per roadmap of already loaded roadmaps."""
     return [
         RoadmapSummary(
             r.id,
@@ -280,7 +285,7 @@ def roadmap_summaries(engine: Engine, process_id: int) -> list[RoadmapSummary]:
             len(r.activities),
             len(r.kpis),
         )  # fmt: skip
-        for r in process_roadmaps(engine, process_id).roadmaps
+        for r in pr.roadmaps
     ]
 
 

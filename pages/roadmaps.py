@@ -7,7 +7,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from edp.errors import EdpError
-from edp.roadmap_views import process_roadmaps, roadmap_summaries, roadmap_view
+from edp.roadmap_views import process_roadmaps, summaries_of
 from edp.ui import roadmap as ui
 from edp.ui.common import engine, t
 from edp.ui.text import plain
@@ -20,8 +20,8 @@ if wv is None:
     st.stop()
 
 try:
-    summaries = roadmap_summaries(engine(), wv.process_id)
-    portfolio = process_roadmaps(engine(), wv.process_id)
+    portfolio = process_roadmaps(engine(), wv.process_id)  # every roadmap, loaded once per run
+    summaries = summaries_of(portfolio)
 except (EdpError, SQLAlchemyError):
     st.error(t("ui.database_error"))
     st.stop()
@@ -40,11 +40,7 @@ with st.expander(t("ui.rm.new_heading"), expanded=not summaries, icon=":material
 roadmap_id = ui.pick_roadmap(summaries)
 if roadmap_id is None:
     st.stop()
-try:
-    rm = roadmap_view(engine(), roadmap_id)
-except (EdpError, SQLAlchemyError):
-    st.error(t("ui.database_error"))
-    st.stop()
+rm = next(r for r in portfolio.roadmaps if r.id == roadmap_id)
 
 actors = ui.actor_names(wv)
 with st.container(border=True, key="rm-header"):
