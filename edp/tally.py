@@ -113,8 +113,10 @@ def balanced_weights(helix_of_ballot: pd.Series) -> pd.Series:
     return 1.0 / (groups * counts.astype(float))
 
 
-def _competition_ranks(totals: pd.Series) -> pd.Series:
-    return totals.round(9).rank(method="min", ascending=False).astype(int)
+def _competition_ranks(totals: np.ndarray) -> np.ndarray:
+    """1 + the number of strictly higher totals (to 9 decimals): equal totals share a rank (1, 2, 2, 4)."""
+    key = -np.round(totals, 9)
+    return 1 + np.searchsorted(np.sort(key), key, side="left")
 
 
 def _clean(v: Any) -> Any:
@@ -127,127 +129,154 @@ def _clean(v: Any) -> Any:
     return v
 
 
+def _nanmean(a: np.ndarray) -> np.ndarray:
+    """Column means over the non-NaN values; NaN for a column without any."""
+    count = (~np.isnan(a)).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nansum(a, axis=0) / count
+
+
+def _agreement(x: np.ndarray) -> np.ndarray:
+    """Per column, 1 - 2 * population SD of its non-NaN values: 1 for a single value, NaN for none."""
+    count = (~np.isnan(x)).sum(axis=0)
+    sd = np.sqrt(_nanmean((x - _nanmean(x)) ** 2))
+    out = np.fmax(0.0, 1.0 - 2.0 * sd)
+    out[count == 1] = 1.0
+    out[count == 0] = np.nan
+    return out
+
+
 def tally(inp: RoundInput) -> RoundResult:
+    """All figures are computed on ballots x themes arrays, column-wise for every theme at once."""
     counted_of = resolve_merges(inp.themes)
     titles = dict(zip(inp.themes.theme_id, inp.themes.title, strict=True))
     on_ballot = inp.on_ballot if inp.on_ballot is not None else list(inp.themes.theme_id)
     # A theme merged into one from another round is counted (and shown) as that survivor.
     candidates = ballot_survivors(on_ballot, counted_of)
+    column_of = {t: i for i, t in enumerate(candidates)}
+    merged_from: dict[int, list[int]] = {t: [] for t in candidates}
+    for k, c in counted_of.items():
+        if c in merged_from and k != c:
+            merged_from[c].append(int(k))
 
-    e = inp.entries.copy()
-    e["counted"] = e["theme_id"].map(counted_of)
-    e = e[e["counted"].isin(candidates)]
-    helix_of = inp.entries.drop_duplicates("ballot").set_index("ballot")["helix"]
-    ballots = helix_of.index
-    weights = balanced_weights(helix_of)
-    n_ballots = len(ballots)
+    # Ballots in the order they first appear, each in the helix group of its first entry.
+    e = inp.entries
+    ballot, ballot_keys = pd.factorize(e["ballot"])
+    n_ballots = len(ballot_keys)
+    first = np.full(n_ballots, len(e))
+    np.minimum.at(first, ballot, np.arange(len(e)))
+    helix_of = pd.Series(e["helix"].to_numpy()[first], index=ballot_keys, dtype=object)
+    w = balanced_weights(helix_of).to_numpy(dtype=float)
+    groups_voted = sorted(set(helix_of), key=HELIX_GROUPS.index)
+    in_group = {g: (helix_of == g).to_numpy() for g in groups_voted}
 
-    # v: ballots x candidate themes; x: the same scaled to [0, 1]; scored: who counts for the theme.
+    # Each entry's column: the candidate its voted theme counts for; entries that count for none drop out.
+    column = e["theme_id"].map({k: column_of.get(c, -1) for k, c in counted_of.items()})
+    column = column.fillna(-1).to_numpy(dtype=int)
+    counted = column >= 0
+    b, t, value = ballot[counted], column[counted], e["value"].to_numpy(dtype=float)[counted]
+    shape = (n_ballots, len(candidates))
+
+    # v: ballots x candidates, NaN where a ballot does not count for a theme (score: not scored it);
+    # x: v scaled to [0, 1].
     if inp.method == "score":
-        crit = pd.DataFrame(inp.criteria).set_index("id") if inp.criteria else pd.DataFrame()
-        per = e.groupby(["ballot", "counted", "criterion_id"])["value"].max().reset_index()
-        per["weighted"] = per["value"] * per["criterion_id"].map(crit["weight"]) if len(crit) else 0.0
-        v = per.groupby(["ballot", "counted"])["weighted"].sum().unstack().reindex(index=ballots, columns=candidates)
-        scored = v.notna()
-        lo = float((crit["weight"] * crit["scale_min"]).sum()) if len(crit) else 0.0
-        hi = float((crit["weight"] * crit["scale_max"]).sum()) if len(crit) else 1.0
-        x = (v - lo) / (hi - lo)
-        crit_means = per.groupby(["counted", "criterion_id"])["value"].mean().unstack()
+        crit = inp.criteria
+        weight = np.array([c["weight"] for c in crit], dtype=float)
+        # An entry without a criterion is not a score; one for a criterion the round does not
+        # have makes its voter a scorer of the theme but adds nothing.
+        criterion = e["criterion_id"][counted]
+        has_criterion = criterion.notna().to_numpy()
+        b, t, value = b[has_criterion], t[has_criterion], value[has_criterion]
+        c = pd.Index([c["id"] for c in crit]).get_indexer(criterion[has_criterion])
+        known = c >= 0
+        best = np.full((*shape, len(crit)), np.nan)  # the higher score per ballot, theme and criterion
+        np.fmax.at(best, (b[known], t[known], c[known]), value[known])
+        scored = np.zeros(shape, dtype=bool)
+        scored[b, t] = True
+        v = np.where(scored, np.nansum(best * weight, axis=2), np.nan)
+        lo = float((weight * [c["scale_min"] for c in crit]).sum()) if crit else 0.0
+        hi = float((weight * [c["scale_max"] for c in crit]).sum()) if crit else 1.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = (v - lo) / (hi - lo)
+        crit_means = _nanmean(best).tolist()  # candidates x criteria
     else:
         if inp.method == "dots":
-            per = e.groupby(["ballot", "counted"])["value"].sum().clip(upper=inp.dots_cap or None)
+            v = np.zeros(shape)
+            np.add.at(v, (b, t), value)
+            if inp.dots_cap:
+                v = np.minimum(v, inp.dots_cap)
             scale = float(inp.dots_cap or 1)
         elif inp.method == "rank":
             k = inp.rank_count or 1
-            per = k - e.groupby(["ballot", "counted"])["value"].min() + 1
-            best_rank = e.groupby(["ballot", "counted"])["value"].min().unstack().reindex(columns=candidates)
+            best_rank = np.full(shape, np.nan)  # the better rank per ballot and theme
+            np.fmin.at(best_rank, (b, t), value)
+            v = np.where(np.isnan(best_rank), 0.0, k - best_rank + 1)
+            mean_rank = _nanmean(best_rank).tolist()
             scale = float(k)
         else:  # approval
-            per = e.groupby(["ballot", "counted"])["value"].size().clip(upper=1)
+            v = np.zeros(shape)
+            v[b, t] = 1.0
             scale = 1.0
-        v = per.unstack().reindex(index=ballots, columns=candidates).fillna(0).astype(float)
-        scored = v.notna()
+        scored = np.ones(shape, dtype=bool)
         x = v / scale
 
-    groups_voted = sorted(set(helix_of), key=HELIX_GROUPS.index)
-    # One pass per helix group: sums for additive methods, the mean over scorers for score.
-    grouped = v.groupby(helix_of.reindex(v.index))
-    by_group = grouped.mean() if inp.method == "score" else grouped.sum()
+    # Per-theme figures for all themes at once.
+    n = scored.sum(axis=0)
+    wide_w = np.broadcast_to(w[:, None], shape)
+    if inp.method == "score":
+        totals = np.where(n > 0, _nanmean(v), 0.0)
+        by_group = {g: _nanmean(v[in_group[g]]) for g in groups_voted}
+        dispersion = np.where(n > 1, np.sqrt(_nanmean((v - _nanmean(v)) ** 2)), 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            balanced = np.where(n > 0, np.nansum(v * wide_w, axis=0) / (wide_w * scored).sum(axis=0), 0.0)
+    else:
+        totals = v.sum(axis=0)
+        by_group = {g: v[in_group[g]].sum(axis=0) for g in groups_voted}
+        balanced = n_ballots * (v * wide_w).sum(axis=0)
+        grand = float(totals.sum())
+    agreement_voters = _agreement(x).tolist()
+    helix_means = np.array([_nanmean(x[in_group[g]]) for g in groups_voted]).reshape(-1, len(candidates))
+    agreement_helix = _agreement(helix_means).tolist()
 
-    # Per-theme figures computed once for all themes (column-wise), not theme by theme.
-    present = set(v.columns)
-    figures = v.mean() if inp.method == "score" else v.sum()
-    x_scored = x.where(scored)
-    voters_n, voters_std = x_scored.count(), x_scored.std(ddof=0)
-    helix_means = x_scored.groupby(helix_of.reindex(x_scored.index)).mean()
-    helix_n, helix_std = helix_means.count(), helix_means.std(ddof=0)
-
-    def figure(t: int) -> float | None:
-        if t not in present:
-            return None if inp.method == "score" else 0.0
-        value = figures[t]
-        return None if pd.isna(value) else float(value)
-
-    def agreement(n: pd.Series, std: pd.Series, t: int) -> float | None:
-        count = int(n[t]) if t in n.index else 0
-        if count == 0:
-            return None
-        return 1.0 if count == 1 else float(max(0.0, 1.0 - 2.0 * std[t]))
-
+    columns = {"total": totals.tolist(), "n": n.tolist(), "balanced": balanced.tolist()}
+    voters = columns["n"] if inp.method == "score" else (v > 0).sum(axis=0).tolist()
+    by_helix = {g: (by_group[g].tolist() if g in by_group else None) for g in HELIX_GROUPS}
     rows: list[dict[str, Any]] = []
-    grand = float(v.sum().sum()) if inp.method == "dots" else None
-    for t in candidates:
-        col = v[t] if t in v else pd.Series(dtype=float)
-        sc = col[scored[t]] if t in scored else col
-        row: dict[str, Any] = {"theme_id": int(t), "title": titles.get(t, "")}
-        total = figure(t)
-        row["total"] = total if total is not None else 0.0
+    for i, t in enumerate(candidates):
+        total = columns["total"][i]
+        row: dict[str, Any] = {"theme_id": int(t), "title": titles.get(t, ""), "total": total, "voters": voters[i]}
         if inp.method == "score":
-            row["voters"] = int(sc.notna().sum())
-            row["n"] = row["voters"]
-            row["dispersion"] = float(sc.std(ddof=0)) if len(sc) > 1 else 0.0
-            row["criteria_means"] = {
-                str(c["name_en"]): _clean(crit_means.loc[t, c["id"]])
-                if t in crit_means.index and c["id"] in crit_means.columns
-                else None
-                for c in inp.criteria
-            }
-            w = weights.reindex(sc.index)
-            row["balanced"] = float((sc * w).sum() / w.sum()) if len(sc) else 0.0
+            row["n"] = voters[i]
+            row["dispersion"] = float(dispersion[i])
+            row["criteria_means"] = {str(c["name_en"]): crit_means[i][j] for j, c in enumerate(inp.criteria)}
+            row["balanced"] = columns["balanced"][i]
         else:
-            row["voters"] = int((col > 0).sum())
-            w = weights.reindex(col.index).fillna(0)
-            row["balanced"] = float(n_ballots * (col * w).sum()) if n_ballots else 0.0
+            row["balanced"] = columns["balanced"][i]
             if inp.method == "dots":
-                row["share"] = row["total"] / grand if grand else 0.0
+                row["share"] = total / grand if grand else 0.0
             elif inp.method == "approval":
-                row["share"] = row["total"] / n_ballots if n_ballots else 0.0
+                row["share"] = total / n_ballots if n_ballots else 0.0
             else:
-                ranks = best_rank[t].dropna() if t in best_rank else pd.Series(dtype=float)
-                row["mean_rank"] = float(ranks.mean()) if len(ranks) else None
-        row["by_helix"] = {
-            g: (float(by_group.at[g, t]) if g in groups_voted and t in by_group.columns else None) for g in HELIX_GROUPS
-        }
-        row["agreement_voters"] = agreement(voters_n, voters_std, t)
-        row["agreement_helix"] = agreement(helix_n, helix_std, t)
-        parts = [p for p in (row["agreement_voters"], row["agreement_helix"]) if p is not None]
+                row["mean_rank"] = mean_rank[i]
+        row["by_helix"] = {g: (values[i] if values is not None else None) for g, values in by_helix.items()}
+        row["agreement_voters"] = agreement_voters[i]
+        row["agreement_helix"] = agreement_helix[i]
+        parts = [p for p in (row["agreement_voters"], row["agreement_helix"]) if not np.isnan(p)]
         row["consensus"] = sum(parts) / len(parts) if parts else None
-        row["merged_from"] = sorted(int(k) for k, c in counted_of.items() if c == t and k != t)
+        row["merged_from"] = sorted(merged_from[t])
         rows.append(row)
 
     if rows:
-        totals = pd.Series([r["total"] for r in rows])
-        ranks = _competition_ranks(totals)
-        counts = ranks.value_counts()
-        for r, rank in zip(rows, ranks, strict=True):
-            r["rank"] = int(rank)
-            r["tied"] = bool(counts[rank] > 1)
+        ranks = _competition_ranks(np.array(columns["total"]))
+        tied = np.bincount(ranks)[ranks] > 1
+        for r, rank, is_tied in zip(rows, ranks.tolist(), tied.tolist(), strict=True):
+            r["rank"] = rank
+            r["tied"] = is_tied
         # Deterministic display order: rank, then the order the themes were put on the ballot.
-        order = {t: i for i, t in enumerate(candidates)}
-        rows.sort(key=lambda r: (r["rank"], order[r["theme_id"]]))
+        rows = [rows[i] for i in np.argsort(ranks, kind="stable")]
 
     rows = [
-        {k: ({g: _clean(x) for g, x in val.items()} if isinstance(val, dict) else _clean(val)) for k, val in r.items()}
+        {k: ({g: _clean(y) for g, y in val.items()} if isinstance(val, dict) else _clean(val)) for k, val in r.items()}
         for r in rows
     ]
 
