@@ -307,7 +307,8 @@ def login_facilitator(engine: Engine, workshop_id: int, passcode: str) -> str:
     refuses logins until the window has passed, even with the right passcode.
     """
     with write(engine) as s:
-        ws = s.get(Workshop, workshop_id)
+        # Locked, so concurrent guesses are counted one after another (SQLite's write lock does it there).
+        ws = s.get(Workshop, workshop_id, with_for_update=True)
         if ws is None:
             raise NotFound("workshop.not_found", id=workshop_id)
         since = utcnow() - LOGIN_WINDOW
