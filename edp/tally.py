@@ -22,6 +22,7 @@ Definitions (all documented in docs/tally.md):
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, Select, func, select
 from sqlalchemy.orm import Session
 
 from edp.db import read
@@ -165,7 +166,7 @@ def tally(inp: RoundInput) -> RoundResult:
     n_ballots = len(ballot_keys)
     first = np.full(n_ballots, len(e))
     np.minimum.at(first, ballot, np.arange(len(e)))
-    helix_of = pd.Series(e["helix"].to_numpy()[first], index=ballot_keys, dtype=object)
+    helix_of = pd.Series(e["helix"].take(first).to_numpy(), index=ballot_keys, dtype=object)
     w = balanced_weights(helix_of).to_numpy(dtype=float)
     groups_voted = sorted(set(helix_of), key=HELIX_GROUPS.index)
     in_group = {g: (helix_of == g).to_numpy() for g in groups_voted}
@@ -319,6 +320,68 @@ def _frame(rows: Sequence[Any], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(dict(zip(columns, (list(col) for col in zip(*rows, strict=True)), strict=True)))
 
 
+ENTRY_CHUNK = 10_000
+NO_CRITERION = -1  # stands for NULL in the integer entry array: ids are never negative
+
+
+def _integer_rows(conn: Connection, stmt: Select[Any]) -> np.ndarray:
+    """The rows of a query over non-NULL integer columns as an int64 array, read from the DBAPI
+    cursor in chunks. Integers need no result processing, and for 150,000 ballot entries
+    SQLAlchemy's Row objects and one list holding every row cost more than the query itself."""
+    width = len(stmt.selected_columns)
+    result = conn.execute(stmt)
+    try:
+        parts = []
+        while chunk := result.cursor.fetchmany(ENTRY_CHUNK):
+            flat = np.fromiter(itertools.chain.from_iterable(chunk), dtype=np.int64, count=width * len(chunk))
+            parts.append(flat.reshape(-1, width))
+    finally:
+        result.close()
+    return np.concatenate(parts) if parts else np.empty((0, width), dtype=np.int64)
+
+
+def _load_entries(s: Session, round_id: int) -> pd.DataFrame:
+    """The round's ballot entries (ENTRY_COLUMNS) in ballot and entry order, ballots by pseudonym."""
+    conn = s.connection()
+    numbers = _integer_rows(
+        conn,
+        select(
+            BallotEntry.ballot_id,
+            BallotEntry.theme_id,
+            func.coalesce(BallotEntry.criterion_id, NO_CRITERION),
+            BallotEntry.value,
+        )
+        .join(Ballot, Ballot.id == BallotEntry.ballot_id)
+        .where(Ballot.round_id == round_id)
+        .order_by(Ballot.id, BallotEntry.id),  # Ballot.id: SQLite reads them in this order, no sort
+    )
+    # Read after the entries: a ballot cast in between has no entries here, and one whose entries
+    # were read but that is gone now (outside an SQLite snapshot) drops out.
+    ballots = conn.execute(
+        select(Ballot.id, Ballot.pseudonym, Participant.helix)
+        .join(Participant, Participant.id == Ballot.participant_id)
+        .where(Ballot.round_id == round_id)
+    ).all()
+    at = pd.Index([b.id for b in ballots]).get_indexer(numbers[:, 0])
+    numbers, at = numbers[at >= 0], at[at >= 0]
+    if not len(numbers):
+        return pd.DataFrame(columns=ENTRY_COLUMNS)
+    criterion: np.ndarray = numbers[:, 2]
+    if (criterion == NO_CRITERION).all():
+        criterion = np.full(len(numbers), None, dtype=object)
+    elif (criterion == NO_CRITERION).any():
+        criterion = np.where(criterion == NO_CRITERION, np.nan, criterion)
+    return pd.DataFrame(
+        {
+            "ballot": pd.Series([b.pseudonym for b in ballots]).array.take(at),
+            "helix": pd.Series([b.helix for b in ballots]).array.take(at),
+            "theme_id": numbers[:, 1],
+            "criterion_id": criterion,
+            "value": numbers[:, 3],
+        }
+    )
+
+
 def load_round_input(s: Session, round_id: int) -> RoundInput:
     rnd = s.get(Round, round_id)
     if rnd is None:
@@ -338,20 +401,7 @@ def load_round_input(s: Session, round_id: int) -> RoundInput:
         ).all(),
         ["theme_id", "title", "status", "merged_into_id"],
     )
-    entries = _frame(
-        s.connection()
-        .execute(  # Core: no ORM row processing for 100,000s of plain rows
-            select(
-                Ballot.pseudonym, Participant.helix, BallotEntry.theme_id, BallotEntry.criterion_id, BallotEntry.value
-            )
-            .join(Ballot, Ballot.id == BallotEntry.ballot_id)
-            .join(Participant, Participant.id == Ballot.participant_id)
-            .where(Ballot.round_id == rnd.id)
-            .order_by(Ballot.id, BallotEntry.id)
-        )
-        .all(),
-        list(ENTRY_COLUMNS),
-    )
+    entries = _load_entries(s, rnd.id)
     participants = dict(
         s.execute(
             select(Participant.helix, func.count(Participant.id))
