@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from edp.db import write
 from edp.errors import NotFound, PhaseError, ValidationError
-from edp.models import Ballot, BallotEntry, Participant, Round, utcnow
+from edp.models import Ballot, BallotEntry, Criterion, Participant, Round, utcnow
 from edp.security import new_pseudonym
-from edp.workshop import _active_theme_ids, audit, bump, facilitator_workshop_id, participant_by_token
+from edp.workshop import (
+    _active_theme_ids,
+    audit_now,
+    bump_flags,
+    facilitator_workshop_id,
+    mark_arrived,
+    participant_ref,
+)
 
 Row = tuple[int, int | None, int]  # theme_id, criterion_id, value
 
@@ -31,7 +38,7 @@ def _theme_ids(value: Any, *, ordered: bool) -> list[int]:
     return [_int(t, "theme") for t in value]
 
 
-def normalise(rnd: Round, active: set[int], choices: Any) -> list[Row]:
+def normalise(rnd: Round | RoundRules, active: set[int], choices: Any) -> list[Row]:
     """Check a ballot against the round's method and return its entry rows.
 
     dots: {theme_id: dots}; score: {theme_id: {criterion_id: score}};
@@ -102,9 +109,12 @@ def submit_ballot(engine: Engine, participant_token: str, round_id: int, choices
 
     The phase is checked after taking the workshop's write lock, in the same transaction as
     the insert: a ballot that races the close is either wholly counted or refused.
+    Returns the stored Ballot, detached (its entries are not loaded).
     """
     with write(engine) as s:
-        return _submit(s, participant_by_token(s, participant_token), round_id, choices, "participant")
+        conn = s.connection()
+        pid, wid, arriving = participant_ref(conn, participant_token)
+        return _submit(conn, pid, wid, round_id, choices, "participant", arriving=arriving)
 
 
 def submit_paper_ballot(engine: Engine, fac_token: str, participant_id: int, round_id: int, choices: Any) -> Ballot:
@@ -114,42 +124,95 @@ def submit_paper_ballot(engine: Engine, fac_token: str, participant_id: int, rou
         p = s.get(Participant, participant_id) if isinstance(participant_id, int) else None
         if p is None or p.workshop_id != wid:
             raise NotFound("participant.not_found", field="participant", id=participant_id)
-        return _submit(s, p, round_id, choices, "facilitator")
+        return _submit(s.connection(), p.id, wid, round_id, choices, "facilitator")
 
 
-def _submit(s: Session, p: Participant, round_id: int, choices: Any, role: str) -> Ballot:
-    rnd = s.get(Round, round_id)
-    if rnd is None or rnd.workshop_id != p.workshop_id:
+class RoundRules(NamedTuple):
+    """What normalise() needs to know about a round (a Round has the same attributes)."""
+
+    method: str
+    dots_per_participant: int | None
+    max_dots_per_theme: int | None
+    rank_count: int | None
+    criteria: Sequence[Any]  # each with id, scale_min, scale_max
+
+
+# Prebuilt Core statements: submitting runs no ORM flush and builds no statement per call.
+_R, _C, _B, _E = Round.__table__, Criterion.__table__, Ballot.__table__, BallotEntry.__table__
+_ROUND = select(
+    _R.c.workshop_id, _R.c.phase, _R.c.method, _R.c.dots_per_participant, _R.c.max_dots_per_theme, _R.c.rank_count
+).where(_R.c.id == bindparam("b_round"))
+_CRITERIA = (
+    select(_C.c.id, _C.c.scale_min, _C.c.scale_max).where(_C.c.round_id == bindparam("b_round")).order_by(_C.c.position)
+)
+_REPLACE = (
+    update(_B)
+    .where(_B.c.round_id == bindparam("b_round"), _B.c.participant_id == bindparam("b_participant"))
+    .values(times_replaced=_B.c.times_replaced + 1, submitted_at=bindparam("b_now"))
+    .returning(_B.c.id, _B.c.pseudonym, _B.c.times_replaced)
+)
+_NEW = insert(_B).returning(_B.c.id)
+_CLEAR = delete(_E).where(_E.c.ballot_id == bindparam("b_ballot"))
+_ENTRIES = insert(_E)
+
+
+def _submit(
+    conn: Connection, pid: int, wid: int, round_id: int, choices: Any, role: str, *, arriving: bool = False
+) -> Ballot:
+    # Everything from here on runs under the workshop's lock: the bump takes it.
+    is_open, anonymous = bump_flags(conn, wid)
+    rnd = conn.execute(_ROUND, {"b_round": round_id}).first()
+    if rnd is None or rnd.workshop_id != wid:
         raise NotFound("round.not_found", id=round_id)
-    ws = bump(s, p.workshop_id)
-    s.refresh(rnd)
-    if not ws.is_open:
+    if arriving:  # a pre-registered participant acting for the first time has arrived
+        mark_arrived(conn, pid)
+    if not is_open:
         raise PhaseError("workshop.closed")
     if rnd.phase != "voting":
         raise PhaseError("ballot.not_voting", phase=rnd.phase)
-    rows = normalise(rnd, set(_active_theme_ids(s, rnd.id)), choices)
-    ballot = _store(s, rnd.id, p.id, rows)
+    criteria = conn.execute(_CRITERIA, {"b_round": round_id}).all() if rnd.method == "score" else []
+    rules = RoundRules(rnd.method, rnd.dots_per_participant, rnd.max_dots_per_theme, rnd.rank_count, criteria)
+    rows = normalise(rules, set(_active_theme_ids(conn, round_id, workshop_id=wid)), choices)
+    ballot = _store(conn, round_id, pid, rows)
     # The role says who entered it: a paper ballot is logged with role "facilitator".
     detail: dict[str, Any] = {}
-    if not ws.anonymous:
-        detail = {"participant_id": p.id, "entries": [list(r) for r in rows]}
+    if not anonymous:
+        detail = {"participant_id": pid, "entries": [list(row) for row in rows]}
     kind = "ballot.replaced" if ballot.times_replaced else "ballot.submitted"
-    audit(s, ws, kind, role, round_id=rnd.id, **detail)
+    audit_now(conn, wid, kind, role, round_id=round_id, **detail)
     return ballot
 
 
-def _store(s: Session, round_id: int, participant_id: int, rows: list[Row]) -> Ballot:
-    ballot = s.scalar(select(Ballot).where(Ballot.round_id == round_id, Ballot.participant_id == participant_id))
-    if ballot is None:
-        ballot = Ballot(round_id=round_id, participant_id=participant_id, pseudonym=new_pseudonym(), times_replaced=0)
-        s.add(ballot)
-        s.flush()  # the unique constraint on (round, participant) is the final word
+def _store(conn: Connection, round_id: int, participant_id: int, rows: list[Row]) -> Ballot:
+    """Insert the ballot, or replace an earlier one whole (same row, new entries)."""
+    now = utcnow()
+    replaced = conn.execute(_REPLACE, {"b_round": round_id, "b_participant": participant_id, "b_now": now}).first()
+    if replaced is None:
+        # The unique constraint on (round, participant) is the final word.
+        pseudonym, times_replaced = new_pseudonym(), 0
+        ballot_id = conn.execute(
+            _NEW,
+            {
+                "round_id": round_id,
+                "participant_id": participant_id,
+                "pseudonym": pseudonym,
+                "submitted_at": now,
+                "times_replaced": 0,
+            },
+        ).scalar_one()
     else:
-        s.execute(delete(BallotEntry).where(BallotEntry.ballot_id == ballot.id))
-        ballot.times_replaced += 1
-        ballot.submitted_at = utcnow()
-    s.add_all(BallotEntry(ballot_id=ballot.id, theme_id=t, criterion_id=c, value=v) for t, c, v in rows)
-    s.flush()
+        ballot_id, pseudonym, times_replaced = replaced
+        conn.execute(_CLEAR, {"b_ballot": ballot_id})
+    conn.execute(_ENTRIES, [{"ballot_id": ballot_id, "theme_id": t, "criterion_id": c, "value": v} for t, c, v in rows])
+    ballot = Ballot(
+        id=ballot_id,
+        round_id=round_id,
+        participant_id=participant_id,
+        pseudonym=pseudonym,
+        submitted_at=now,
+        times_replaced=times_replaced,
+    )
+    make_transient_to_detached(ballot)  # as if loaded by the session that has just closed
     return ballot
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -84,8 +84,45 @@ def bump(s: Session, workshop_id: int) -> Workshop:
     return ws
 
 
+# Prebuilt Core statements for the hot helpers below (no ORM, no statement building per call).
+_WORKSHOPS, _PARTICIPANTS, _ROUNDS = Workshop.__table__, Participant.__table__, Round.__table__
+_BUMP = (
+    update(_WORKSHOPS)
+    .where(_WORKSHOPS.c.id == bindparam("b_workshop"))
+    .values(revision=_WORKSHOPS.c.revision + 1)
+    .returning(_WORKSHOPS.c.is_open, _WORKSHOPS.c.anonymous)
+)
+_AUDIT = insert(AuditEvent.__table__)
+_PARTICIPANT = select(_PARTICIPANTS.c.id, _PARTICIPANTS.c.workshop_id, _PARTICIPANTS.c.joined_at).where(
+    _PARTICIPANTS.c.token == bindparam("b_token")
+)
+_ARRIVED = (
+    update(_PARTICIPANTS)
+    .where(_PARTICIPANTS.c.id == bindparam("b_participant"), _PARTICIPANTS.c.joined_at.is_(None))
+    .values(joined_at=bindparam("b_now"))
+)
+
+
+def bump_flags(conn: Connection, workshop_id: int) -> tuple[bool, bool]:
+    """bump() in one statement, for hot paths: lock the workshop, bump its revision and return
+    (is_open, anonymous) without loading the Workshop object."""
+    row = conn.execute(_BUMP, {"b_workshop": workshop_id}).first()
+    if row is None:
+        raise NotFound("workshop.not_found", id=workshop_id)
+    return bool(row[0]), bool(row[1])
+
+
 def audit(s: Session, ws: Workshop | None, kind: str, role: str, round_id: int | None = None, **detail) -> None:
     s.add(AuditEvent(workshop_id=ws.id if ws else None, round_id=round_id, kind=kind, role=role, detail=detail))
+
+
+def audit_now(
+    conn: Connection, workshop_id: int | None, kind: str, role: str, round_id: int | None = None, **detail
+) -> None:
+    """audit() as one Core INSERT, executed at once rather than at the next flush (for hot paths)."""
+    conn.execute(
+        _AUDIT, {"workshop_id": workshop_id, "round_id": round_id, "kind": kind, "role": role, "detail": detail}
+    )
 
 
 def facilitator_workshop_id(s: Session, token: str) -> int:
@@ -106,6 +143,22 @@ def participant_by_token(s: Session, token: str) -> Participant:
     if p.joined_at is None:  # a pre-registered participant acting for the first time has arrived
         p.joined_at = utcnow()
     return p
+
+
+def participant_ref(conn: Connection, token: str) -> tuple[int, int, bool]:
+    """participant_by_token() without loading the Participant object, for hot paths:
+    (participant id, workshop id, arriving). Arriving means a pre-registered participant acting
+    for the first time; the caller marks them with mark_arrived() once it holds the workshop lock."""
+    if not isinstance(token, str) or not token:
+        raise PermissionDenied("auth.participant_unknown")
+    row = conn.execute(_PARTICIPANT, {"b_token": token}).first()
+    if row is None:
+        raise PermissionDenied("auth.participant_unknown")
+    return row[0], row[1], row[2] is None
+
+
+def mark_arrived(conn: Connection, participant_id: int) -> None:
+    conn.execute(_ARRIVED, {"b_participant": participant_id, "b_now": utcnow()})
 
 
 def claim_registration(engine: Engine, participant_token: str) -> Participant:
@@ -517,20 +570,30 @@ def add_actor_as_facilitator(
         return actor
 
 
-def _active_theme_ids(s: Session, round_id: int) -> list[int]:
-    """The active themes a round's ballot offers: each theme on it, or the theme it was merged into."""
-    on_ballot = list(
-        s.scalars(
-            select(RoundTheme.theme_id)
-            .where(RoundTheme.round_id == round_id)
-            .order_by(RoundTheme.position, RoundTheme.theme_id)
-        )
-    )
+_RT, _THEMES = RoundTheme.__table__, Theme.__table__
+# The workshop's themes, each with its place on the round's ballot (NULL when not on it).
+_THEMES_AND_PLACES = (
+    select(_THEMES.c.id, _THEMES.c.status, _THEMES.c.merged_into_id, _RT.c.position)
+    .outerjoin(_RT, (_RT.c.theme_id == _THEMES.c.id) & (_RT.c.round_id == bindparam("b_round")))
+    .where(_THEMES.c.workshop_id == bindparam("b_workshop"))
+)
+
+
+def _active_theme_ids(s: Session | Connection, round_id: int, workshop_id: int | None = None) -> list[int]:
+    """The active themes a round's ballot offers: each theme on it, or the theme it was merged into.
+
+    One query (two without workshop_id). Given a Session, changes the caller has not flushed yet
+    are seen (autoflush); a Connection is for callers with nothing pending.
+    """
+    if workshop_id is None:
+        workshop_id = s.execute(select(_ROUNDS.c.workshop_id).where(_ROUNDS.c.id == round_id)).scalar()
+        if workshop_id is None:
+            return []
+    rows = s.execute(_THEMES_AND_PLACES, {"b_round": round_id, "b_workshop": workshop_id}).all()
+    on_ballot = [tid for _, tid in sorted((pos, tid) for tid, _, _, pos in rows if pos is not None)]
     if not on_ballot:
         return []
-    wid = s.scalar(select(Round.workshop_id).where(Round.id == round_id))
-    rows = s.execute(select(Theme.id, Theme.status, Theme.merged_into_id).where(Theme.workshop_id == wid)).all()
-    survivor = resolve_merges({tid: (status, into) for tid, status, into in rows})
+    survivor = resolve_merges({tid: (status, into) for tid, status, into, _ in rows})
     return ballot_survivors(on_ballot, survivor)
 
 
