@@ -17,6 +17,7 @@ BALLOT_KEYS = {
     "lost",
     "duplicates",
     "raw_insert_per_s",
+    "raw_batch_insert_per_s",
     "overhead_ratio",
 }
 MACHINE_KEYS = {"cores", "memory_gib", "python", "sqlalchemy", "pandas", "plotly", "streamlit", "kaleido", "date"}
@@ -60,7 +61,7 @@ def test_tiny_run_has_the_documented_shape_and_loses_nothing() -> None:
     assert sqlite["ballots"] == 24 and sqlite["errors"] == 0
     assert sqlite["lost"] == 0
     assert sqlite["duplicates"] == 0
-    assert sqlite["throughput_per_s"] > 0 and sqlite["raw_insert_per_s"] > 0
+    assert sqlite["throughput_per_s"] > 0 and sqlite["raw_insert_per_s"] > 0 and sqlite["raw_batch_insert_per_s"] > 0
     assert sqlite["p50_ms"] <= sqlite["p95_ms"] <= sqlite["p99_ms"]
 
     assert set(result["tally"]) == TALLY_KEYS
