@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 from edp import workshop as ops
 from edp.ballots import submit_ballot
-from edp.db import read
+from edp.db import FifoLock, read
 from edp.errors import PhaseError
 from edp.models import HELIX_GROUPS, AuditEvent, Ballot, BallotEntry, Participant, Round
 from edp.tally import round_results
@@ -249,3 +249,24 @@ def test_ballots_racing_the_close_are_each_wholly_counted_or_refused(engine):
         f"when it returned {close_result['accepted_when_close_returned']}"
     )
     assert total_s < 120, f"the concurrency test took {total_s:.0f}s"
+
+
+def test_sqlite_write_lock_hands_over_in_arrival_order():
+    """The SQLite writers' lock is first come, first served: nobody barges back in ahead of waiters."""
+    lock = FifoLock()
+    order: list[int] = []
+    lock.acquire()
+    waiters = []
+    for i in range(5):
+        t = threading.Thread(target=lambda i=i: (lock.acquire(), order.append(i), lock.release()))
+        t.start()
+        deadline = time.monotonic() + 5
+        while len(lock._waiters) < i + 1 and time.monotonic() < deadline:
+            time.sleep(0.001)
+        waiters.append(t)
+    lock.release()
+    for t in waiters:
+        t.join(5)
+    assert order == [0, 1, 2, 3, 4]
+    assert lock.acquire() and not lock._waiters  # free again
+    lock.release()
