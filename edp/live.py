@@ -4,18 +4,20 @@ loaded in one short read transaction, so pages never touch the ORM or SQL."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
-from edp.ballots import my_ballot
 from edp.db import read
 from edp.errors import NotFound, PermissionDenied
 from edp.models import (
     HELIX_GROUPS,
     Actor,
     Ballot,
+    BallotEntry,
+    Criterion,
     Participant,
     Process,
     Round,
@@ -130,9 +132,10 @@ class WorkshopView:
     revision: int
     rounds: tuple[RoundSummary, ...]
     current: RoundView | None
-    counts: Counts
-    actors: tuple[tuple[int, str, str], ...]  # id, name, helix
-    strength_areas: tuple[tuple[int, str, str, str], ...]  # id, code, name_sv, name_en
+    counts: Counts | None  # None in a participant's view (see _workshop_view)
+    actors: tuple[tuple[int, str, str], ...]  # id, name, helix; empty in a participant's view
+    # id, code, name_sv, name_en; in a participant's view only while the round takes proposals
+    strength_areas: tuple[tuple[int, str, str, str], ...]
     allow_unregistered: bool = True
 
 
@@ -144,29 +147,26 @@ class ParticipantView:
     actor_name: str | None
     workshop: WorkshopView
     ballot: tuple[tuple[int, int | None, int], ...] = ()  # the current round's ballot, as stored
-    proposals: tuple[ThemeView, ...] = field(default_factory=tuple)  # own, in the current round
+    # Their own, in the current round while it takes proposals.
+    proposals: tuple[ThemeView, ...] = field(default_factory=tuple)
+
+
+THEME_COLUMNS = (
+    Theme.id, Theme.title, Theme.description, Theme.strength_area_id, Theme.partners, Theme.next_steps,
+    Theme.status, Theme.merged_into_id, Theme.participant_id,
+)  # fmt: skip
 
 
 def _theme_views(s: Session, ids: list[int] | None = None, *, where=None) -> list[ThemeView]:  # noqa: ANN001
-    q = select(Theme, Actor.helix).outerjoin(Actor, Actor.id == Theme.actor_id)
+    # Columns, not ORM objects: live screens read these on every rerun.
+    q = select(*THEME_COLUMNS, Actor.helix).outerjoin(Actor, Actor.id == Theme.actor_id)
     if ids is not None:
         q = q.where(Theme.id.in_(ids))
     if where is not None:
         q = q.where(where)
     out = [
-        ThemeView(
-            t.id,
-            t.title,
-            t.description,
-            t.strength_area_id,
-            t.partners,
-            t.next_steps,
-            t.status,
-            t.merged_into_id,
-            t.participant_id,
-            helix if t.participant_id is not None else None,
-        )  # fmt: skip
-        for t, helix in s.execute(q.order_by(Theme.id))
+        ThemeView(*row[:-1], row.helix if row.participant_id is not None else None)
+        for row in s.execute(q.order_by(Theme.id))
     ]
     if ids is not None:
         order = {i: n for n, i in enumerate(ids)}
@@ -184,16 +184,25 @@ def current_round_id(s: Session, workshop_id: int) -> int | None:
     )
 
 
-def _round_view(s: Session, round_id: int) -> RoundView:
-    r = s.get(Round, round_id)
+ROUND_COLUMNS = (
+    Round.id, Round.seq, Round.method, Round.phase, Round.prompt, Round.revealed, Round.live_results,
+    Round.dots_per_participant, Round.max_dots_per_theme, Round.rank_count, Round.origin_round_id,
+)  # fmt: skip
+CRITERION_COLUMNS = (
+    Criterion.id, Criterion.name_sv, Criterion.name_en, Criterion.description, Criterion.weight,
+    Criterion.scale_min, Criterion.scale_max,
+)  # fmt: skip
+
+
+def _round_view(s: Session, round_id: int, row: Sequence | None = None) -> RoundView:
+    """`row`: the round's ROUND_COLUMNS when the caller has already read them."""
+    r = row if row is not None else s.execute(select(*ROUND_COLUMNS).where(Round.id == round_id)).first()
     if r is None:
         raise NotFound("round.not_found", id=round_id)
+    criteria = s.execute(select(*CRITERION_COLUMNS).where(Criterion.round_id == round_id).order_by(Criterion.position))
     return RoundView(
-        r.id, r.seq, r.method, r.phase, r.prompt, r.revealed, r.live_results, r.dots_per_participant,
-        r.max_dots_per_theme, r.rank_count, r.origin_round_id,
-        tuple(CriterionView(c.id, c.name_sv, c.name_en, c.description, c.weight, c.scale_min, c.scale_max) for c in r.criteria),
-        tuple(_theme_views(s, _active_theme_ids(s, r.id))),
-    )  # fmt: skip
+        *r, tuple(CriterionView(*c) for c in criteria), tuple(_theme_views(s, _active_theme_ids(s, round_id)))
+    )
 
 
 def round_view(engine: Engine, round_id: int) -> RoundView:
@@ -246,33 +255,48 @@ def _counts(s: Session, workshop_id: int, round_id: int | None) -> Counts:
     return Counts({**full, **participants}, {**full, **proposals}, {**full, **ballots}, by_facilitator)
 
 
-def _workshop_view(s: Session, workshop_id: int) -> WorkshopView:
-    ws = s.get(Workshop, workshop_id)
+def _workshop_view(s: Session, workshop_id: int, *, for_participant: bool = False) -> WorkshopView:
+    """The workshop as a screen shows it, read as columns (live screens rerun often).
+
+    `for_participant` leaves out what only the facilitator's and the projector's screens use
+    (the actor list and the counts) and reads the strength areas only while the round takes
+    proposals: a participant's page reruns most often, so it reads only what it draws."""
+    ws = s.execute(
+        select(
+            Workshop.id, Workshop.process_id, Process.title, Workshop.title, Workshop.date, Workshop.venue,
+            Workshop.join_code, Workshop.is_open, Workshop.anonymous, Workshop.allow_new_actors, Workshop.revision,
+            Workshop.allow_unregistered,
+        )
+        .join(Process, Process.id == Workshop.process_id)
+        .where(Workshop.id == workshop_id)
+    ).first()  # fmt: skip
     if ws is None:
         raise NotFound("workshop.not_found", id=workshop_id)
-    proc = s.get(Process, ws.process_id)
-    cur = current_round_id(s, ws.id)
-    rounds = tuple(
-        RoundSummary(r.id, r.seq, r.method, r.phase, r.revealed)
-        for r in s.scalars(select(Round).where(Round.workshop_id == ws.id).order_by(Round.seq))
-    )
-    actors = tuple(
-        tuple(row)
-        for row in s.execute(
-            select(Actor.id, Actor.name, Actor.helix).where(Actor.process_id == ws.process_id).order_by(Actor.name)
-        )
-    )
-    areas = tuple(
-        tuple(row)
-        for row in s.execute(
-            select(StrengthArea.id, StrengthArea.code, StrengthArea.name_sv, StrengthArea.name_en).order_by(
-                StrengthArea.code
+    rows = s.execute(select(*ROUND_COLUMNS).where(Round.workshop_id == ws.id).order_by(Round.seq)).all()
+    rounds = tuple(RoundSummary(r.id, r.seq, r.method, r.phase, r.revealed) for r in rows)
+    # The round the room is in: the latest one that has left its draft (as current_round_id).
+    cur = next((r for r in reversed(rows) if r.phase != "draft"), None)
+    actors: tuple = ()
+    if not for_participant:
+        actors = tuple(
+            tuple(row)
+            for row in s.execute(
+                select(Actor.id, Actor.name, Actor.helix).where(Actor.process_id == ws.process_id).order_by(Actor.name)
             )
         )
-    )
+    areas: tuple = ()
+    if not for_participant or (cur is not None and cur.phase == "proposing"):
+        areas = tuple(
+            tuple(row)
+            for row in s.execute(
+                select(StrengthArea.id, StrengthArea.code, StrengthArea.name_sv, StrengthArea.name_en).order_by(
+                    StrengthArea.code
+                )
+            )
+        )
     return WorkshopView(
-        ws.id, ws.process_id, proc.title, ws.title, ws.date, ws.venue, ws.join_code, ws.is_open, ws.anonymous,
-        ws.allow_new_actors, ws.revision, rounds, _round_view(s, cur) if cur else None, _counts(s, ws.id, cur),
+        *ws[:11], rounds, _round_view(s, cur.id, cur) if cur else None,
+        None if for_participant else _counts(s, ws.id, cur.id if cur else None),
         actors, areas, ws.allow_unregistered,
     )  # fmt: skip
 
@@ -296,25 +320,52 @@ def open_workshop_id(engine: Engine, join_code: str) -> int | None:
 
 def participant_view(engine: Engine, token: str) -> ParticipantView:
     with read(engine) as s:
-        p = s.scalar(select(Participant).where(Participant.token == token)) if token else None
+        p = None
+        if token:
+            p = s.execute(
+                select(Participant.id, Participant.display_name, Participant.helix, Participant.workshop_id, Actor.name)
+                .outerjoin(Actor, Actor.id == Participant.actor_id)
+                .where(Participant.token == token)
+            ).first()
         if p is None:
             raise PermissionDenied("auth.participant_unknown")
-        wv = _workshop_view(s, p.workshop_id)
-        actor = s.get(Actor, p.actor_id) if p.actor_id else None
+        wv = _workshop_view(s, p.workshop_id, for_participant=True)
         ballot: tuple = ()
         mine: tuple = ()
-        if wv.current is not None:
-            ballot = tuple(my_ballot(s, p.id, wv.current.id))
-            mine = tuple(
-                _theme_views(s, where=(Theme.participant_id == p.id) & (Theme.origin_round_id == wv.current.id))
-            )
-        return ParticipantView(p.id, p.display_name, p.helix, actor.name if actor else None, wv, ballot, mine)
+        if (cur := wv.current) is not None:
+            ballot = _ballot_rows(s, p.id, cur.id)
+            if cur.phase == "proposing":
+                mine = tuple(_theme_views(s, where=(Theme.participant_id == p.id) & (Theme.origin_round_id == cur.id)))
+        return ParticipantView(p.id, p.display_name, p.helix, p.name, wv, ballot, mine)
+
+
+def _ballot_rows(s: Session, participant_id: int, round_id: int) -> tuple[tuple[int, int | None, int], ...]:
+    return tuple(
+        tuple(row)
+        for row in s.execute(
+            select(BallotEntry.theme_id, BallotEntry.criterion_id, BallotEntry.value)
+            .join(Ballot, Ballot.id == BallotEntry.ballot_id)
+            .where(Ballot.round_id == round_id, Ballot.participant_id == participant_id)
+            .order_by(BallotEntry.id)
+        )
+    )
+
+
+def ballot_rows(engine: Engine, participant_id: int, round_id: int) -> tuple[tuple[int, int | None, int], ...]:
+    """A participant's stored ballot in a round, as ParticipantView.ballot holds it."""
+    with read(engine) as s:
+        return _ballot_rows(s, participant_id, round_id)
+
+
+def _reader(engine: Engine) -> Connection:
+    """A plain read-only connection for the polls: no ORM session, and never SQLite's write lock."""
+    return engine.connect().execution_options(edp_readonly=True)
 
 
 def workshop_revision(engine: Engine, workshop_id: int) -> int | None:
     """The one cheap query a live view makes per refresh."""
-    with read(engine) as s:
-        return s.scalar(select(Workshop.revision).where(Workshop.id == workshop_id))
+    with _reader(engine) as conn:
+        return conn.scalar(select(Workshop.revision).where(Workshop.id == workshop_id))
 
 
 def participant_workshop_id(engine: Engine, token: str) -> int | None:
@@ -335,14 +386,25 @@ class ScreenState:
 
 
 def screen_state(engine: Engine, workshop_id: int) -> ScreenState | None:
-    with read(engine) as s:
-        ws = s.execute(select(Workshop.is_open, Workshop.revision).where(Workshop.id == workshop_id)).first()
-        if ws is None:
-            return None
-        rnd = s.execute(
-            select(Round.id, Round.phase, Round.revealed, Round.live_results)
-            .where(Round.workshop_id == workshop_id, Round.phase != "draft")
-            .order_by(Round.seq.desc())
-            .limit(1)
-        ).first()
-        return ScreenState(ws.is_open, ws.revision, *(tuple(rnd) if rnd else ()))
+    """One query: the workshop's state and its current round (the latest that left its draft).
+    Every participant's page runs it on every poll, so it stays one indexed statement."""
+    current = (
+        select(Round.id)
+        .where(Round.workshop_id == Workshop.id, Round.phase != "draft")
+        .order_by(Round.seq.desc())
+        .limit(1)
+        .correlate(Workshop)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(Workshop.is_open, Workshop.revision, Round.id, Round.phase, Round.revealed, Round.live_results)
+        .select_from(Workshop)
+        .outerjoin(Round, Round.id == current)
+        .where(Workshop.id == workshop_id)
+    )
+    with _reader(engine) as conn:
+        row = conn.execute(stmt).first()
+    if row is None:
+        return None
+    is_open, revision, round_id, *rest = row
+    return ScreenState(is_open, revision) if round_id is None else ScreenState(is_open, revision, round_id, *rest)

@@ -6,9 +6,10 @@ import streamlit as st
 from edp import workshop as ops
 from edp.ballots import submit_ballot
 from edp.errors import EdpError
-from edp.live import ParticipantView, RoundView, participant_view, screen_state
+from edp.live import ParticipantView, RoundView, ballot_rows, participant_view, screen_state
 from edp.ui.ballot import (
     ballot_form,
+    has_unsent_ballot,
     participant_view_key,
     result_lines,
     show_stored_ballot,
@@ -16,7 +17,7 @@ from edp.ui.ballot import (
     unsent_ballot,
 )
 from edp.ui.common import engine, t
-from edp.ui.live import follow
+from edp.ui.live import database_guard, follow, shared_read
 from edp.ui.results import cached_results
 from edp.ui.session import participant_token
 from edp.ui.text import plain, show_error
@@ -34,11 +35,13 @@ def show_flash() -> None:
         st.success(message, icon=":material/check_circle:")
 
 
-def live_key(workshop_id: int) -> tuple:
+def live_key(workshop_id: int, drawn_at: float) -> tuple:
+    """What this page shows, for follow(): one query, shared by the room's sessions on this server."""
     try:
-        return participant_view_key(screen_state(engine(), workshop_id))
+        state = shared_read(("screen", workshop_id), lambda: screen_state(engine(), workshop_id), not_before=drawn_at)
     except EdpError:
         return ()
+    return participant_view_key(state)
 
 
 def proposing(token: str, me: ParticipantView, rnd: RoundView) -> None:
@@ -96,15 +99,25 @@ def reviewing(rnd: RoundView) -> None:
 
 def voting(token: str, me: ParticipantView, rnd: RoundView) -> None:
     key = f"ballot-{rnd.id}"
-    choices = ballot_form(rnd, me.ballot, key=key)
-    if choices is not None:
-        try:
-            submit_ballot(engine(), token, rnd.id, choices)
-        except EdpError as err:
-            show_error(err)
-        else:
-            st.rerun()  # shows what the database now holds, below
-    show_stored_ballot(rnd, me.ballot, key=key)
+    st.session_state[f"{key}-stored"] = me.ballot
+
+    # A fragment: pressing the vote button reruns only the ballot, not the whole page. A room of
+    # 300 votes within the same second; a full run of the page per vote is what it cannot afford.
+    @st.fragment
+    @database_guard
+    def ballot() -> None:
+        stored = st.session_state.get(f"{key}-stored", me.ballot)
+        choices = ballot_form(rnd, stored, key=key)
+        if choices is not None:
+            try:
+                submit_ballot(engine(), token, rnd.id, choices)
+            except EdpError as err:
+                show_error(err)
+            else:
+                stored = st.session_state[f"{key}-stored"] = ballot_rows(engine(), me.id, rnd.id)
+        show_stored_ballot(rnd, stored, key=key)
+
+    ballot()
 
 
 def late_ballots(token: str, me: ParticipantView) -> None:
@@ -145,7 +158,14 @@ except EdpError as err:
     show_error(err)
     st.stop()
 ws = me.workshop
-follow(ws.id, lambda: live_key(ws.id), seen_revision=ws.revision, seen_view=participant_view_key(ws))
+# A ballot clicked just as its round left voting (its fragment was gone) waits in the session
+# for a full run: late_ballots() sends it and shows the engine's answer.
+follow(
+    ws.id,
+    lambda drawn_at: live_key(ws.id, drawn_at),
+    seen_view=participant_view_key(ws),
+    rerun_if=has_unsent_ballot,
+)
 
 plain(ws.title, key="participant-workshop", kind="title")
 st.caption(t("ui.participant.joined_as"))

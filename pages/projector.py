@@ -20,6 +20,7 @@ from edp.ui.text import plain, show_error
 BEFORE_VOTING = ("draft", "proposing", "reviewing")
 TOP = 10  # themes on the ranking chart (ties at the cut too), so it fits a 1280×720 screen
 CHART_CONFIG = {"staticPlot": True, "displayModeBar": False}
+PROJECTOR_POLL = "1s"
 
 if st.query_params.get("lang") in LANGUAGES:
     st.session_state[LANG_KEY] = st.query_params["lang"]
@@ -36,7 +37,8 @@ except EdpError as err:
     st.caption(err.message(lang()))
     st.stop()
 
-follow(wv.id, seen_revision=wv.revision)
+# The screen the whole room watches polls every second (one session: its cost is negligible).
+follow(wv.id, seen_revision=wv.revision, interval=PROJECTOR_POLL)
 plain(wv.title, key="proj-ws", kind="title")
 rnd = wv.current
 if rnd is not None:

@@ -170,6 +170,11 @@ def unsent_ballot(key: str) -> object | None:
     return st.session_state.pop(f"{key}-sent", None)
 
 
+def has_unsent_ballot() -> bool:
+    """Whether a ballot's submit button was pressed and its choices are not yet sent (unsent_ballot)."""
+    return any(isinstance(k, str) and k.startswith("ballot-") and k.endswith("-sent") for k in st.session_state)
+
+
 def _dots_state(rnd: RoundView, stored: Sequence[Row], key: str) -> dict[int, int]:
     state_key = f"{key}-dots"
     if state_key not in st.session_state:

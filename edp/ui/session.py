@@ -14,9 +14,20 @@ FAC_TOKEN = "fac_token"
 FAC_WORKSHOP = "fac_workshop"
 
 
+CHECKED_TOKEN = "_participant_token_checked"
+
+
 def participant_token() -> str | None:
+    """The participant link's token, if it names a participant. Checked against the database once
+    per browser session: the page itself reads the participant on every run and explains a token
+    that stopped working, so the router need not ask again on each of a room's many reruns."""
     token = st.query_params.get("p")
-    if token and participant_workshop_id(engine(), token) is not None:
+    if not token:
+        return None
+    if st.session_state.get(CHECKED_TOKEN) == token:
+        return token
+    if participant_workshop_id(engine(), token) is not None:
+        st.session_state[CHECKED_TOKEN] = token
         return token
     return None
 
