@@ -1,0 +1,562 @@
+"""Bench part c: the live app under a full room. A real `streamlit run` server, one projector and
+N participants, each a client that speaks Streamlit's websocket protocol (no browser: one client
+process carries hundreds of sessions, where browser contexts would need a core per few dozen).
+
+Every session behaves as the browser does: it loads its page, re-arms the page's fragment timers
+(the live poll) after every full run and fires them on time, whether or not the last one finished.
+When all are in and polling, every participant clicks "vote" (two approvals, then Skicka) at a
+random moment within the same second. Measured, per load level:
+
+  vote_ack       click -> the participant's own page shows the saved ballot
+  vote_to_projector  click -> the projector's turnout shows that ballot: ballots are ranked by the
+                 database's commit order (submitted_at, set under the workshop's write lock), and
+                 the k-th is on the projector once it has shown a count of at least k
+  server CPU     user+system time of the server process (/proc) over the vote window, in % of one core
+  RSS            of the server, after all sessions joined; per session = growth / N
+  errors         sessions that never loaded, votes never confirmed, exception elements, ballots missing
+                 in the database, a projector that never showed everybody
+
+References from the same run: the same load against Streamlit's defaults (postScriptGC on, file
+watcher on), and the cost of one rerun of a trivial page on the shipped settings (the floor),
+against which the participant page's full rerun and its poll are measured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+FLOOR_APP = Path(__file__).with_name("floor_app.py")
+# Streamlit's defaults for the two settings the shipped config changes (see ENVIRONMENT.md / config.toml).
+DEFAULT_FLAGS = ["--runner.postScriptGC", "true", "--server.fileWatcherType", "auto"]
+CLICK_SPREAD_S = 1.0  # every participant's vote is clicked within this one second
+APPROVALS = 2
+ROUND_THEMES = 6
+LOAD_TIMEOUT_S = 60.0
+VOTE_TIMEOUT_S = 30.0
+SETTLE_S = 4.0  # all sessions polling before the vote: two poll intervals
+P95_LIMIT_MS = 2000.0
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _ms(seconds: float) -> float:
+    return round(1000 * seconds, 1)
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, int(round(q * len(s) + 0.5)) - 1))]
+
+
+# ---------------------------------------------------------------- the server
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc (10 ms resolution)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    port: int
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/_stcore/stream"
+
+
+@contextmanager
+def streamlit_server(script: Path, db_url: str, log: Path, extra: list[str] = ()) -> Iterator[Server]:
+    """`streamlit run script` on a free loopback port, with the repository's shipped config
+    (cwd is the repository root) plus `extra` flags; stopped by its own PID afterwards."""
+    port = free_port()
+    env = dict(os.environ, EDP_DATABASE_URL=db_url, EDP_LANG="sv")
+    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
+    cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    with log.open("w") as out:
+        proc = subprocess.Popen([*cmd, *extra], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
+                    if r.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start; see {log}")
+            time.sleep(0.2)
+        yield Server(proc, port)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# ---------------------------------------------------------------- one websocket session
+
+
+@dataclass
+class Session:
+    """One browser tab, at the protocol level."""
+
+    url: str
+    query: str
+    on_element: Callable[[Session, str, Any, float], None] | None = None
+    ws: Any = None
+    page_hash: str = ""
+    widgets: dict[str, str] = field(default_factory=dict)  # user key -> widget id
+    widget_fragment: dict[str, str] = field(default_factory=dict)  # user key -> id of the fragment drawing it
+    timers: dict[str, tuple[float, float]] = field(default_factory=dict)  # fragment id -> (interval, next due)
+    full_runs: int = 0  # full-app runs finished
+    runs: int = 0  # any runs finished (full or fragment)
+    exceptions: int = 0
+    loaded: asyncio.Event = field(default_factory=asyncio.Event)
+    finished: asyncio.Condition = field(default_factory=asyncio.Condition)
+    closed: bool = False
+    _full_run: bool = True
+    _tasks: list[asyncio.Task] = field(default_factory=list)
+
+    async def open(self) -> None:
+        from websockets.asyncio.client import connect
+
+        # No Origin header: a non-browser client, as Streamlit's XSRF check expects (it checks browsers).
+        self.ws = await connect(self.url, subprotocols=["streamlit"], max_size=None, open_timeout=LOAD_TIMEOUT_S)
+        self._tasks = [asyncio.create_task(self._read()), asyncio.create_task(self._tick())]
+        await self.rerun()
+
+    async def rerun(self, widget_states: list[dict] | None = None, fragment_id: str = "", auto: bool = False) -> None:
+        """A rerun request as the browser sends it: a click inside a fragment reruns that fragment
+        (`fragment_id`), a fragment's timer sends its id with `auto`."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+
+        msg = BackMsg()
+        cs = msg.rerun_script
+        cs.query_string = self.query
+        cs.page_script_hash = self.page_hash
+        if fragment_id:
+            cs.fragment_id = fragment_id
+            cs.is_auto_rerun = auto
+        for w in widget_states or []:
+            ws = cs.widget_states.widgets.add()
+            ws.id = w["id"]
+            for k, v in w.items():
+                if k != "id":
+                    setattr(ws, k, v)
+        await self.ws.send(msg.SerializeToString())
+
+    async def _read(self) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        try:
+            async for raw in self.ws:
+                now = time.monotonic()
+                m = ForwardMsg()
+                m.ParseFromString(raw)
+                kind = m.WhichOneof("type")
+                if kind == "new_session":
+                    self._full_run = not m.metadata.run.fragment_ids
+                    if self._full_run:
+                        self.timers.clear()  # fragment ids change with the layout: the run re-arms them
+                        self.page_hash = m.new_session.page_script_hash or self.page_hash
+                elif kind == "auto_rerun":
+                    a = m.auto_rerun
+                    self.timers[a.fragment_id] = (a.interval, now + a.interval)
+                elif kind == "stop_auto_rerun":
+                    for fid in m.stop_auto_rerun.fragment_ids:
+                        self.timers.pop(fid, None)
+                elif kind == "delta" and m.delta.WhichOneof("type") == "new_element":
+                    el = m.delta.new_element
+                    etype = el.WhichOneof("type")
+                    if etype == "exception":
+                        self.exceptions += 1
+                    body = getattr(el, etype)
+                    wid = getattr(body, "id", "")
+                    if wid and "-" in wid:
+                        user_key = wid.split("-", 2)[2] if wid.startswith("$$ID-") else wid
+                        self.widgets[user_key] = wid
+                        self.widget_fragment[user_key] = m.delta.fragment_id
+                    if self.on_element is not None:
+                        self.on_element(self, etype, body, now)
+                elif kind == "script_finished":
+                    self.runs += 1
+                    if self._full_run and m.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                        self.full_runs += 1
+                        self.loaded.set()
+                    async with self.finished:
+                        self.finished.notify_all()
+        except Exception:  # noqa: BLE001 - a dropped connection ends the session; counted by the caller
+            pass
+        finally:
+            self.closed = True
+            self.loaded.set()
+
+    async def _tick(self) -> None:
+        """The browser's fragment timers: each fires on its interval, finished or not."""
+        while not self.closed:
+            await asyncio.sleep(0.05)
+            now = time.monotonic()
+            for fid, (interval, due) in list(self.timers.items()):
+                if now >= due and fid in self.timers:
+                    self.timers[fid] = (interval, due + interval)
+                    with suppress(Exception):
+                        await self.rerun(fragment_id=fid, auto=True)
+
+    async def wait_runs(self, count: int, timeout: float) -> bool:
+        async def reached() -> None:
+            async with self.finished:
+                await self.finished.wait_for(lambda: self.runs >= count or self.closed)
+
+        try:
+            await asyncio.wait_for(reached(), timeout)
+        except TimeoutError:
+            return False
+        return self.runs >= count
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        if self.ws is not None:
+            with suppress(Exception):
+                await self.ws.close()
+
+
+# ---------------------------------------------------------------- one load level
+
+
+@dataclass
+class Room:
+    db_url: str
+    workshop_id: int
+    round_id: int
+    tokens: list[str]
+    participant_ids: list[int]
+    theme_ids: list[int]
+
+
+def make_room(db_url: str, participants: int) -> Room:
+    from bench.run import make_workshop, open_round
+    from edp import workshop as ops
+    from edp.db import make_engine
+
+    engine = make_engine(db_url)
+    try:
+        st = make_workshop(engine, participants)
+        rid, theme_ids, _ = open_round(st, ops.RoundSpec(method="approval"), ROUND_THEMES)
+    finally:
+        engine.dispose()
+    return Room(db_url, st.workshop_id, rid, st.tokens, st.participant_ids, theme_ids)
+
+
+def commit_order(db_url: str, round_id: int) -> list[int]:
+    """Participant ids of the round's ballots, in the order the database took them."""
+    from sqlalchemy import select
+
+    from edp.db import make_engine
+    from edp.models import Ballot
+
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(Ballot.participant_id)
+                    .where(Ballot.round_id == round_id)
+                    .order_by(Ballot.submitted_at, Ballot.id)
+                ).scalars()
+            )
+    finally:
+        engine.dispose()
+
+
+async def _open_all(sessions: list[Session], concurrency: int = 25) -> list[bool]:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(s: Session) -> bool:
+        async with gate:
+            try:
+                await s.open()
+                await asyncio.wait_for(s.loaded.wait(), LOAD_TIMEOUT_S)
+            except Exception:  # noqa: BLE001 - a session that cannot load is an error, not a crash
+                return False
+            return s.full_runs > 0 and not s.closed
+
+    return await asyncio.gather(*(one(s) for s in sessions))
+
+
+async def run_level(server: Server, room: Room, seed: int = 0) -> dict[str, Any]:
+    """One projector and len(room.tokens) participants; every participant votes within one second."""
+    from edp.i18n import t
+
+    turnout_label, saved_text = t("ui.res.turnout_overall", "sv"), t("ui.ballot.saved", "sv")
+    n = len(room.tokens)
+    shown: list[tuple[float, int]] = []  # projector: (time, ballots on screen)
+    saved_at: dict[int, float] = {}  # participant index -> first time their page showed the saved ballot
+    clicked: dict[int, float] = {}
+
+    def projector_element(_s: Session, etype: str, body: Any, now: float) -> None:
+        if etype == "metric" and body.label == turnout_label:
+            shown.append((now, int(body.body.split("/")[0])))
+
+    def participant_element(i: int) -> Callable[[Session, str, Any, float], None]:
+        def seen(_s: Session, etype: str, body: Any, now: float) -> None:
+            if etype == "alert" and body.body == saved_text and i in clicked and i not in saved_at:
+                saved_at[i] = now
+
+        return seen
+
+    projector = Session(server.ws_url, f"projector={room.workshop_id}", projector_element)
+    people = [Session(server.ws_url, f"p={tok}", participant_element(i)) for i, tok in enumerate(room.tokens)]
+    t_join = time.monotonic()
+    ok = await _open_all([projector, people[0]], concurrency=1)
+    rss_before = rss_mb(server.pid)  # both pages' modules are loaded now: what follows is per session
+    ok += await _open_all(people[1:])
+    join_s = time.monotonic() - t_join
+    load_errors = ok.count(False)
+    await asyncio.sleep(SETTLE_S)
+    rss_after = rss_mb(server.pid)
+
+    # Idle: everybody polling, nobody voting.
+    cpu0, w0 = cpu_seconds(server.pid), time.monotonic()
+    await asyncio.sleep(SETTLE_S)
+    idle_cpu = 100 * (cpu_seconds(server.pid) - cpu0) / (time.monotonic() - w0)
+
+    rng = random.Random(seed)
+    start = time.monotonic() + 0.3
+    cpu0, client0 = cpu_seconds(server.pid), time.process_time()
+
+    async def vote(i: int, s: Session) -> None:
+        await asyncio.sleep(max(0.0, start + rng.random() * CLICK_SPREAD_S - time.monotonic()))
+        keys = [f"ballot-{room.round_id}-approve-{tid}" for tid in room.theme_ids[:APPROVALS]]
+        submit = f"ballot-{room.round_id}-submit"
+        if s.closed or submit not in s.widgets or any(k not in s.widgets for k in keys):
+            return
+        states = [{"id": s.widgets[k], "bool_value": True} for k in keys]
+        states.append({"id": s.widgets[submit], "trigger_value": True})
+        clicked[i] = time.monotonic()
+        with suppress(Exception):
+            await s.rerun(states, fragment_id=s.widget_fragment.get(submit, ""))
+
+    await asyncio.gather(*(vote(i, s) for i, s in enumerate(people)))
+    deadline = time.monotonic() + VOTE_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if len(saved_at) >= len(clicked) and shown and shown[-1][1] >= len(clicked):
+            break
+        await asyncio.sleep(0.05)
+    window = time.monotonic() - start
+    vote_cpu = 100 * (cpu_seconds(server.pid) - cpu0) / window
+    client_cpu = 100 * (time.process_time() - client0) / window
+    exceptions = projector.exceptions + sum(s.exceptions for s in people)
+    for s in [projector, *people]:
+        await s.close()
+
+    order = commit_order(room.db_url, room.round_id)
+    index = {pid: i for i, pid in enumerate(room.participant_ids)}
+    to_projector: list[float] = []
+    unseen = 0
+    for rank, pid in enumerate(order, start=1):
+        i = index[pid]
+        when = next((t_ for t_, count in shown if count >= rank), None)
+        if i not in clicked:
+            continue
+        if when is None:
+            unseen += 1
+        else:
+            to_projector.append(max(0.0, when - clicked[i]))
+    acks = [saved_at[i] - clicked[i] for i in saved_at]
+    unconfirmed = len(clicked) - len(saved_at)
+    missing = len(clicked) - len(set(order) & {room.participant_ids[i] for i in clicked})
+    errors = {
+        "sessions_not_loaded": load_errors,
+        "votes_not_clicked": n - len(clicked),
+        "votes_not_confirmed": unconfirmed,
+        "ballots_missing": missing,
+        "not_on_projector": unseen,
+        "exceptions": exceptions,
+    }
+    p95 = _pct(to_projector, 0.95)
+    return {
+        "participants": n,
+        "join_s": round(join_s, 2),
+        "p50_ms": _ms(_pct(to_projector, 0.50)) if to_projector else None,
+        "p95_ms": _ms(p95) if p95 is not None else None,
+        "max_ms": _ms(max(to_projector)) if to_projector else None,
+        "ack_p50_ms": _ms(_pct(acks, 0.50)) if acks else None,
+        "ack_p95_ms": _ms(_pct(acks, 0.95)) if acks else None,
+        "cpu_percent": round(vote_cpu, 1),
+        "idle_cpu_percent": round(idle_cpu, 1),
+        "client_cpu_percent": round(client_cpu, 1),
+        "rss_mb": round(rss_after, 1),
+        "rss_per_session_kb": round(1024 * (rss_after - rss_before) / max(1, n - 1), 1),
+        "errors": sum(errors.values()),
+        "error_detail": errors,
+    }
+
+
+# ---------------------------------------------------------------- cost per rerun
+
+
+async def rerun_cost(server: Server, query: str, reruns: int, fragment: bool = False) -> dict[str, float]:
+    """Server CPU and wall time per rerun: one session, `reruns` reruns one after another
+    (its own fragment timers off, so only the measured reruns run)."""
+    s = Session(server.ws_url, query)
+    await s.open()
+    await asyncio.wait_for(s.loaded.wait(), LOAD_TIMEOUT_S)
+    await s.wait_runs(1, LOAD_TIMEOUT_S)
+    s._tasks[1].cancel()  # no timer: every run below is one we asked for
+    fragment_id = next(iter(s.timers), "") if fragment else ""
+    if fragment and not fragment_id:
+        await s.close()
+        raise RuntimeError(f"{query!r}: the page has no fragment to rerun")
+    for _ in range(5):  # warm-up
+        runs = s.runs
+        await s.rerun(fragment_id=fragment_id, auto=bool(fragment_id))
+        await s.wait_runs(runs + 1, LOAD_TIMEOUT_S)
+    cpu0, w0 = cpu_seconds(server.pid), time.monotonic()
+    for _ in range(reruns):
+        runs = s.runs
+        await s.rerun(fragment_id=fragment_id, auto=bool(fragment_id))
+        await s.wait_runs(runs + 1, LOAD_TIMEOUT_S)
+    wall, cpu = time.monotonic() - w0, cpu_seconds(server.pid) - cpu0
+    await s.close()
+    return {"cpu_ms": round(1000 * cpu / reruns, 2), "wall_ms": round(1000 * wall / reruns, 2)}
+
+
+# ---------------------------------------------------------------- the whole live section
+
+
+def _database(tmp: Path, name: str) -> str:
+    from edp.db import make_engine, upgrade
+
+    url = f"sqlite:///{tmp / name}"
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    return url
+
+
+def ladder(participants: int, step: int, limit: int) -> list[int]:
+    """Load levels: `step`, 2*step, ... up to `limit`, always including `participants`."""
+    levels = set(range(step, limit + 1, step)) | {participants}
+    return sorted(x for x in levels if x > 0)
+
+
+def bench_live(
+    participants: int = 300,
+    *,
+    step: int = 100,
+    limit: int = 600,
+    defaults: bool = True,
+    reruns: int = 200,
+    log: Callable[[str], None] = lambda _msg: None,
+) -> dict[str, Any]:
+    """The `live` section of the bench JSON (see bench/run.py)."""
+    with tempfile.TemporaryDirectory(prefix="edp-live-") as tmp_name:
+        tmp = Path(tmp_name)
+        return asyncio.run(_bench_live(tmp, participants, step, limit, defaults, reruns, log))
+
+
+async def _bench_live(
+    tmp: Path, participants: int, step: int, limit: int, defaults: bool, reruns: int, log: Callable[[str], None]
+) -> dict[str, Any]:
+    levels: list[dict[str, Any]] = []
+    db = _database(tmp, "live.sqlite")
+    with streamlit_server(ROOT / "app.py", db, tmp / "shipped.log") as server:
+        for n in ladder(participants, step, limit):
+            log(f"live: {n} participants on the shipped settings ...")
+            level = await run_level(server, make_room(db, n), seed=n)
+            levels.append(level)
+            log(f"  p50 {level['p50_ms']} ms, p95 {level['p95_ms']} ms, errors {level['errors']}")
+            if n >= participants and (level["errors"] or (level["p95_ms"] or float("inf")) > P95_LIMIT_MS):
+                break  # past the limit: higher levels would only take longer to fail
+        room = make_room(db, 1)
+        log("live: cost per rerun of the participant page ...")
+        page = await rerun_cost(server, f"p={room.tokens[0]}", reruns)
+        poll = await rerun_cost(server, f"p={room.tokens[0]}", reruns, fragment=True)
+    log("live: cost per rerun of a trivial page (the floor) ...")
+    with streamlit_server(FLOOR_APP, db, tmp / "floor.log") as floor_server:
+        floor = await rerun_cost(floor_server, "", reruns)
+
+    main = next((lv for lv in levels if lv["participants"] == participants), levels[-1])
+    fine = [lv["participants"] for lv in levels if not lv["errors"] and (lv["p95_ms"] or 1e9) <= P95_LIMIT_MS]
+    default_level: dict[str, Any] | None = None
+    if defaults:
+        log(f"live: {participants} participants on Streamlit's default settings ...")
+        db_default = _database(tmp, "default.sqlite")
+        with streamlit_server(ROOT / "app.py", db_default, tmp / "default.log", DEFAULT_FLAGS) as server:
+            default_level = await run_level(server, make_room(db_default, participants), seed=participants)
+        log(f"  p50 {default_level['p50_ms']} ms, p95 {default_level['p95_ms']} ms, errors {default_level['errors']}")
+
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return round(a / b, 2) if a and b else None
+
+    return {
+        "measured": True,
+        "participants": main["participants"],
+        "p50_ms": main["p50_ms"],
+        "p95_ms": main["p95_ms"],
+        "rss_mb": main["rss_mb"],
+        "rss_per_session_kb": main["rss_per_session_kb"],
+        "cpu_percent": main["cpu_percent"],
+        "errors": main["errors"],
+        "max_participants_p95_le_2s": max(fine) if fine else 0,
+        "default_settings_p95_ms": default_level["p95_ms"] if default_level else None,
+        "default_vs_shipped_p95": ratio(default_level["p95_ms"] if default_level else None, main["p95_ms"]),
+        "rerun_cost_vs_floor": ratio(page["cpu_ms"], floor["cpu_ms"]),
+        "poll_cost_vs_floor": ratio(poll["cpu_ms"], floor["cpu_ms"]),
+        "rerun_cpu_ms": {
+            "participant_page": page["cpu_ms"],
+            "participant_poll": poll["cpu_ms"],
+            "floor": floor["cpu_ms"],
+        },
+        "rerun_wall_ms": {
+            "participant_page": page["wall_ms"],
+            "participant_poll": poll["wall_ms"],
+            "floor": floor["wall_ms"],
+        },
+        "levels": levels,
+        "default_settings": default_level,
+        "click_spread_s": CLICK_SPREAD_S,
+    }
