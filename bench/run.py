@@ -3,6 +3,7 @@
 Figures, never pass/fail: each is printed next to its target with "met" or "missed".
 Usage: python -m edp bench [--participants N] [--out FILE.json] [--database URL]
        [--themes N] [--threads N] [--no-postgres] [--no-charts]
+       [--no-live] [--live-step N] [--live-limit N] [--no-live-defaults]
 
 JSON layout (every key is always present; tests/unit/test_bench.py checks the shape):
 
@@ -27,7 +28,19 @@ JSON layout (every key is always present; tests/unit/test_bench.py checks the sh
   tally     dots_ms, score_ms, rank_ms, approval_ms (round_results: load + tally, median of
             `repeats`, rounds of tally_participants x tally_themes, score with tally_criteria
             criteria), themes_1000_ms (a dots round with big_themes themes)
-  live      {"measured": false, "reason": ...} (the live-app load test is not built yet)
+  live      bench/live.py (a real `streamlit run`, a projector and N websocket participants who all
+            vote within one second); {"measured": false, "reason": ...} when not run, else:
+            participants (the asked N), p50_ms, p95_ms (click -> the projector's turnout shows that
+            ballot), rss_mb, rss_per_session_kb, cpu_percent (server, % of one core, vote window),
+            errors (sessions not loaded, votes not clicked/confirmed, ballots missing, not on the
+            projector, exception elements), max_participants_p95_le_2s (largest level of the ladder
+            with p95 <= 2 s and no errors), default_settings_p95_ms (the same N on Streamlit's
+            defaults), default_vs_shipped_p95, rerun_cost_vs_floor (server CPU of one full rerun of
+            the participant page / of a trivial page on the same settings), poll_cost_vs_floor (the
+            participant page's live poll / the same floor), rerun_cpu_ms, rerun_wall_ms, levels (one
+            entry per load level, with ack_p50_ms/ack_p95_ms: click -> own page shows the saved
+            ballot, join_s, idle_cpu_percent, client_cpu_percent, error_detail), default_settings
+            (that level's entry), click_spread_s
   charts    gantt_500_ms (median gantt_figure(sample_roadmap(500), "sv")), png_warm_ms
             (median export_figure(fig, "png") of a 30-activity Gantt after a warm-up; null when
             not measured) and png_skipped (why png_warm_ms is null, else null); or
@@ -84,8 +97,28 @@ TARGETS: dict[str, tuple[float, str, str]] = {
     "tally.rank_ms": (200, "max", "ms"),
     "tally.approval_ms": (200, "max", "ms"),
     "tally.themes_1000_ms": (200, "max", "ms"),
+    "live.p95_ms": (2000, "max", "ms"),
+    "live.max_participants_p95_le_2s": (300, "min", ""),
+    "live.rerun_cost_vs_floor": (3, "max", "x"),
     "charts.gantt_500_ms": (500, "max", "ms"),
     "charts.png_warm_ms": (1000, "max", "ms"),
+}
+
+
+# What a missed target is known to come from, printed under it: keyed by the full key, or by
+# section.figure for a figure measured on both databases (ballots.p95_ms).
+WHY_MISSED: dict[str, str] = {
+    "live.p95_ms": (
+        "one Streamlit server runs every session's reruns on one core (the GIL): N sessions polling every 2 s "
+        "are N/2 reruns a second before anyone votes (see idle CPU), and each vote is one more rerun of the "
+        "ballot; more participants than the max level below need more replicas behind nginx (docs/deploy.md)"
+    ),
+    "live.max_participants_p95_le_2s": "see live.p95_ms: one server process is one core; scale out with replicas",
+    "live.rerun_cost_vs_floor": (
+        "the participant page reads its view from the database (a handful of indexed queries) and draws the "
+        "ballot as a card per theme (title as plain text, a widget); the floor draws one element and reads "
+        "nothing. A vote reruns only the ballot fragment, and a poll costs about the floor (poll_cost_vs_floor)"
+    ),
 }
 
 
@@ -477,9 +510,6 @@ def machine() -> dict[str, Any]:
 # ---------------------------------------------------------------- the run
 
 
-LIVE = {"measured": False, "reason": "the live-app load test (Streamlit websocket clients) is not built yet"}
-
-
 def collect(
     *,
     participants: int = 300,
@@ -494,6 +524,10 @@ def collect(
     charts: bool = True,
     gantt_activities: int = 500,
     png: bool = True,
+    live: bool = True,
+    live_step: int = 100,
+    live_limit: int = 600,
+    live_defaults: bool = True,
     log: Callable[[str], None] = lambda _msg: None,
 ) -> dict[str, Any]:
     """Every measurement, as the JSON document described in the module docstring."""
@@ -517,7 +551,12 @@ def collect(
     result["ballots"] = {"sqlite": sqlite, "postgresql": pg}
     log("tallies ...")
     result["tally"] = bench_tally(tally_participants, tally_themes, tally_criteria, big_themes, repeats)
-    result["live"] = dict(LIVE)
+    if live:
+        from bench.live import bench_live
+
+        result["live"] = bench_live(participants, step=live_step, limit=live_limit, defaults=live_defaults, log=log)
+    else:
+        result["live"] = {"measured": False, "reason": "not requested"}
     log("charts ...")
     result["charts"] = bench_charts(gantt_activities, png, repeats) if charts else {"skipped": "not requested"}
     result["targets"] = {k: {"target": t, "better": b, "unit": u} for k, (t, b, u) in TARGETS.items()}
@@ -557,7 +596,7 @@ def summary(result: dict[str, Any]) -> str:
         value = _lookup(result, key)
         section = _lookup(result, key.rsplit(".", 1)[0]) or {}
         if value is None:
-            why = section.get("skipped") or section.get("png_skipped") or "not measured"
+            why = section.get("skipped") or section.get("png_skipped") or section.get("reason") or "not measured"
             lines.append(
                 f"  {key:<36} {'-':>10}      target {_fmt_target(target, better, unit):<10} not measured ({why})"
             )
@@ -567,8 +606,34 @@ def summary(result: dict[str, Any]) -> str:
             f"  {key:<36} {value:>10.1f} {unit:<4} target {_fmt_target(target, better, unit):<10} "
             f"{'met' if met else 'missed'}"
         )
-    lines.append(f"  live: not measured ({result['live']['reason']})")
+        why = WHY_MISSED.get(key) or WHY_MISSED.get(f"{key.split('.')[0]}.{key.rsplit('.', 1)[1]}")
+        if not met and why:
+            lines.append(f"      why: {why}")
+    lines.extend(_live_lines(result["live"]))
     return "\n".join(lines)
+
+
+def _live_lines(live: dict[str, Any]) -> list[str]:
+    if not live.get("measured"):
+        return [f"  live: not measured ({live['reason']})"]
+    out = ["  live levels (participants: vote->projector p50/p95, own confirmation p95, server CPU, errors):"]
+    for lv in live["levels"]:
+        out.append(
+            f"    {lv['participants']:>4}: {lv['p50_ms']} / {lv['p95_ms']} ms, ack p95 {lv['ack_p95_ms']} ms, "
+            f"CPU {lv['cpu_percent']}% (idle polling {lv['idle_cpu_percent']}%), errors {lv['errors']}"
+        )
+    d = live["default_settings"]
+    if d:
+        out.append(
+            f"    Streamlit defaults, {d['participants']}: {d['p50_ms']} / {d['p95_ms']} ms, errors {d['errors']} "
+            f"({live['default_vs_shipped_p95']}x the shipped p95)"
+        )
+    c = live["rerun_cpu_ms"]
+    out.append(
+        f"    CPU per rerun: participant page {c['participant_page']} ms, its poll {c['participant_poll']} ms, "
+        f"trivial page {c['floor']} ms; RSS {live['rss_mb']} MB, {live['rss_per_session_kb']} KB per session"
+    )
+    return out
 
 
 def _fmt_target(target: float, better: str, unit: str) -> str:
@@ -589,6 +654,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL ballot test")
     p.add_argument("--no-charts", action="store_true", help="skip the chart timings")
+    p.add_argument("--no-live", action="store_true", help="skip the live-app load test (bench/live.py)")
+    p.add_argument("--live-step", type=int, default=100, help="load ladder step for the live test (default 100)")
+    p.add_argument("--live-limit", type=int, default=600, help="largest load level tried (default 600)")
+    p.add_argument(
+        "--no-live-defaults", action="store_true", help="skip the live reference run on Streamlit's default settings"
+    )
     p.add_argument("--out", metavar="FILE.json", help="write the figures as JSON here")
     args = p.parse_args(argv or [])
     pg_url = None
@@ -602,6 +673,10 @@ def main(argv: list[str] | None = None) -> int:
         threads=args.threads,
         pg_url=pg_url,
         charts=not args.no_charts,
+        live=not args.no_live,
+        live_step=args.live_step,
+        live_limit=args.live_limit,
+        live_defaults=not args.no_live_defaults,
         log=lambda msg: print(msg, flush=True),
     )
     if args.out:
