@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from edp.db import write
 from edp.errors import NotFound, PhaseError, ValidationError
-from edp.models import Ballot, BallotEntry, Criterion, Participant, Round, utcnow
+from edp.models import Ballot, BallotEntry, Criterion, Participant, Round, RoundTheme, Theme, utcnow
 from edp.security import new_pseudonym
 from edp.workshop import (
-    _active_theme_ids,
+    active_theme_ids_of,
     audit_now,
     bump_flags,
     facilitator_workshop_id,
@@ -139,9 +139,27 @@ class RoundRules(NamedTuple):
 
 # Prebuilt Core statements: submitting runs no ORM flush and builds no statement per call.
 _R, _C, _B, _E = Round.__table__, Criterion.__table__, Ballot.__table__, BallotEntry.__table__
-_ROUND = select(
-    _R.c.workshop_id, _R.c.phase, _R.c.method, _R.c.dots_per_participant, _R.c.max_dots_per_theme, _R.c.rank_count
-).where(_R.c.id == bindparam("b_round"))
+_T, _RT = Theme.__table__, RoundTheme.__table__
+# The round's rules and phase, one row per theme of its workshop with the theme's place on
+# this round's ballot (NULL when not on it): everything a ballot is checked against, in one query.
+_ROUND_AND_THEMES = (
+    select(
+        _R.c.workshop_id,
+        _R.c.phase,
+        _R.c.method,
+        _R.c.dots_per_participant,
+        _R.c.max_dots_per_theme,
+        _R.c.rank_count,
+        _T.c.id,
+        _T.c.status,
+        _T.c.merged_into_id,
+        _RT.c.position,
+    )
+    .select_from(_R)
+    .outerjoin(_T, _T.c.workshop_id == _R.c.workshop_id)
+    .outerjoin(_RT, (_RT.c.theme_id == _T.c.id) & (_RT.c.round_id == _R.c.id))
+    .where(_R.c.id == bindparam("b_round"))
+)
 _CRITERIA = (
     select(_C.c.id, _C.c.scale_min, _C.c.scale_max).where(_C.c.round_id == bindparam("b_round")).order_by(_C.c.position)
 )
@@ -161,7 +179,8 @@ def _submit(
 ) -> Ballot:
     # Everything from here on runs under the workshop's lock: the bump takes it.
     is_open, anonymous = bump_flags(conn, wid)
-    rnd = conn.execute(_ROUND, {"b_round": round_id}).first()
+    found = conn.execute(_ROUND_AND_THEMES, {"b_round": round_id}).all()
+    rnd = found[0] if found else None
     if rnd is None or rnd.workshop_id != wid:
         raise NotFound("round.not_found", id=round_id)
     if arriving:  # a pre-registered participant acting for the first time has arrived
@@ -172,7 +191,8 @@ def _submit(
         raise PhaseError("ballot.not_voting", phase=rnd.phase)
     criteria = conn.execute(_CRITERIA, {"b_round": round_id}).all() if rnd.method == "score" else []
     rules = RoundRules(rnd.method, rnd.dots_per_participant, rnd.max_dots_per_theme, rnd.rank_count, criteria)
-    rows = normalise(rules, set(_active_theme_ids(conn, round_id, workshop_id=wid)), choices)
+    themes = [(r.id, r.status, r.merged_into_id, r.position) for r in found if r.id is not None]
+    rows = normalise(rules, set(active_theme_ids_of(themes)), choices)
     ballot = _store(conn, round_id, pid, rows)
     # The role says who entered it: a paper ballot is logged with role "facilitator".
     detail: dict[str, Any] = {}

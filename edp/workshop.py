@@ -589,7 +589,12 @@ def _active_theme_ids(s: Session | Connection, round_id: int, workshop_id: int |
         workshop_id = s.execute(select(_ROUNDS.c.workshop_id).where(_ROUNDS.c.id == round_id)).scalar()
         if workshop_id is None:
             return []
-    rows = s.execute(_THEMES_AND_PLACES, {"b_round": round_id, "b_workshop": workshop_id}).all()
+    return active_theme_ids_of(s.execute(_THEMES_AND_PLACES, {"b_round": round_id, "b_workshop": workshop_id}).all())
+
+
+def active_theme_ids_of(rows: Sequence[tuple[int, str, int | None, int | None]]) -> list[int]:
+    """_active_theme_ids() from rows already read: each of the workshop's themes as
+    (id, status, merged_into_id, its position on the round's ballot or None)."""
     on_ballot = [tid for _, tid in sorted((pos, tid) for tid, _, _, pos in rows if pos is not None)]
     if not on_ballot:
         return []
