@@ -1,4 +1,4 @@
-"""Round results from ballots alone, with pandas: totals, ties, helix breakdown, balance, consensus.
+"""Round results from ballots alone, with pandas and numpy: totals, ties, helix breakdown, balance, consensus.
 
 Definitions (all documented in docs/tally.md):
 
