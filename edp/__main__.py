@@ -244,7 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     room.add_argument("--port", type=int, default=8501)
     room.set_defaults(func=cmd_room)
 
-    bench = sub.add_parser("bench", help="run the engine benchmark (figures, not tests)")
+    # Its own options (and -h) are bench.run's: passed through untouched.
+    bench = sub.add_parser("bench", help="run the benchmark (figures, not tests)", add_help=False)
     bench.set_defaults(func=cmd_bench)
 
     exp = sub.add_parser("export", help="export data")

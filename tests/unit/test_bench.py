@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bench import run
 
 BALLOT_KEYS = {
@@ -113,3 +115,14 @@ def test_skipped_charts_and_main_writes_json(tmp_path, monkeypatch, capsys) -> N
     assert data["charts"] == {"skipped": "not requested"}
     assert data["ballots"]["sqlite"]["lost"] == 0
     assert "charts.gantt_500_ms" in capsys.readouterr().out
+
+
+def test_bench_help_lists_the_bench_options(capsys) -> None:
+    from edp.__main__ import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["bench", "--help"])
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--participants", "--no-postgres", "--no-live", "--live-limit", "--out"):
+        assert option in out
