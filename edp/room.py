@@ -5,8 +5,25 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from urllib.parse import urlparse
 
+from edp import config
 from edp.config import ROOT, is_loopback, public_url
+
+# The names the shipped .streamlit/config.toml allows (server.allowedHosts): this computer only.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+# Streamlit reads a list option from the environment as names separated by whitespace; a comma
+# would make one name that matches nothing. The variable (like a flag) replaces the config file's list.
+ALLOWED_HOSTS_ENV = "STREAMLIT_SERVER_ALLOWED_HOSTS"
+
+
+def room_hosts(url: str) -> list[str]:
+    """The Host names the room reaches the server by: loopback (the facilitator's own browser),
+    the host of the join URL (the QR code), the LAN address, and any the operator already allows."""
+    hosts = [*LOOPBACK_HOSTS, *os.environ.get(ALLOWED_HOSTS_ENV, "").split()]
+    joined = urlparse(url).hostname  # `[fe80::1]` -> `fe80::1`, as Streamlit parses a Host header
+    hosts += [h for h in (joined, config.lan_address()) if h]
+    return list(dict.fromkeys(h.lower() for h in hosts))
 
 
 def room_command(port: int) -> tuple[list[str], dict[str, str], list[str]]:
@@ -14,6 +31,8 @@ def room_command(port: int) -> tuple[list[str], dict[str, str], list[str]]:
     env = dict(os.environ)
     url = public_url(port)
     env["EDP_PUBLIC_URL"] = url
+    # The shipped config allows loopback only (DNS rebinding); the phones come by the join URL's host.
+    env[ALLOWED_HOSTS_ENV] = " ".join(room_hosts(url))
     warnings = []
     if is_loopback(url):
         warnings.append(
