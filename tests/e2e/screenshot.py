@@ -24,9 +24,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect, sync_playwright
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import ClientConnection, connect
+
+from edp.room import ALLOWED_HOSTS_ENV, LOOPBACK_HOSTS
 
 ROOT = Path(__file__).resolve().parents[2]
 HEALTH_TIMEOUT_S = 30
+WS_TIMEOUT_S = 20
 
 # Debian's browser: `npx playwright install` cannot download one on these machines.
 CHROMIUM_PATH = Path("/usr/bin/chromium")
@@ -83,14 +88,20 @@ def make_demo_database(path: Path) -> str:
 
 @contextmanager
 def streamlit_server(
-    db_url: str, log_path: Path, timeout_s: float = HEALTH_TIMEOUT_S, *, public_host: str | None = None
+    db_url: str,
+    log_path: Path,
+    timeout_s: float = HEALTH_TIMEOUT_S,
+    *,
+    public_host: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """Run `streamlit run app.py` on a free port against `db_url`; yield its base URL, then stop it by its PID.
 
     With `public_host`, EDP_PUBLIC_URL is http://<public_host>:<port>: the address the app shows for joining (a
-    browser launched with CHROMIUM_ARGS reaches PUBLIC_HOST); the yielded base URL stays on 127.0.0.1.
+    browser launched with CHROMIUM_ARGS reaches PUBLIC_HOST, which the server then allows as a Host besides
+    loopback); the yielded base URL stays on 127.0.0.1. `env` is added to the server's environment last.
     """
-    with streamlit_process(db_url, log_path, timeout_s, public_host=public_host) as (base_url, _proc):
+    with streamlit_process(db_url, log_path, timeout_s, public_host=public_host, env=env) as (base_url, _proc):
         yield base_url
 
 
@@ -102,15 +113,23 @@ def streamlit_process(
     *,
     public_host: str | None = None,
     port: int | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen]]:
     """As streamlit_server, on `port` if given, yielding (base URL, the server's process) so that a
-    test can kill it; stopped at the end if it still runs."""
+    test can kill it; stopped at the end if it still runs. `env` is added to the server's environment last.
+
+    The shipped config only answers websockets whose Host is loopback (server.allowedHosts). With
+    `public_host`, the server also allows that name, as a deployment does: STREAMLIT_SERVER_ALLOWED_HOSTS.
+    """
     port = port or free_port()
-    env = dict(os.environ, EDP_DATABASE_URL=db_url)
-    env.pop("EDP_LANG", None)  # the app's own default language (Swedish)
-    env.pop("EDP_PUBLIC_URL", None)
+    server_env = dict(os.environ, EDP_DATABASE_URL=db_url)
+    server_env.pop("EDP_LANG", None)  # the app's own default language (Swedish)
+    server_env.pop("EDP_PUBLIC_URL", None)
+    server_env.pop(ALLOWED_HOSTS_ENV, None)  # the shipped list, unless this test says otherwise
     if public_host:
-        env["EDP_PUBLIC_URL"] = f"http://{public_host}:{port}"
+        server_env["EDP_PUBLIC_URL"] = f"http://{public_host}:{port}"
+        server_env[ALLOWED_HOSTS_ENV] = " ".join([*LOOPBACK_HOSTS, public_host])
+    server_env.update(env or {})
     cmd = [
         sys.executable, "-m", "streamlit", "run", "app.py",
         "--server.headless", "true",
@@ -120,7 +139,7 @@ def streamlit_process(
     ]  # fmt: skip
     base_url = f"http://127.0.0.1:{port}"
     with log_path.open("ab") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_healthy(proc, f"{base_url}/_stcore/health", log_path, timeout_s)
         yield base_url, proc
@@ -149,6 +168,26 @@ def _wait_healthy(proc: subprocess.Popen, health_url: str, log_path: Path, timeo
     raise RuntimeError(
         f"{health_url} did not answer 'ok' within {timeout_s} s:\n{log_path.read_text(errors='replace')}"
     )
+
+
+@contextmanager
+def ws_connect(port: int, host: str, origin: str | None = None) -> Iterator[ClientConnection]:
+    """A websocket to 127.0.0.1:port whose handshake says `Host: host` (as a browser that reached
+    this machine by that name would send), with the subprotocol Streamlit's frontend asks for."""
+    with socket.create_connection(("127.0.0.1", port), timeout=WS_TIMEOUT_S) as sock:
+        url = f"ws://{host}/_stcore/stream"
+        opts = {"sock": sock, "origin": origin, "subprotocols": ["streamlit"], "proxy": None, "max_size": None}
+        with connect(url, open_timeout=WS_TIMEOUT_S, **opts) as ws:
+            yield ws
+
+
+def websocket_status(port: int, host: str, origin: str | None = None) -> int:
+    """The HTTP status of the websocket handshake: 101 when accepted."""
+    try:
+        with ws_connect(port, host, origin):
+            return 101
+    except InvalidStatus as refused:
+        return refused.response.status_code
 
 
 def wait_idle(page: Page, timeout_ms: int = APP_TIMEOUT_MS) -> None:

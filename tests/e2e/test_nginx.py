@@ -1,6 +1,8 @@
 """The nginx configuration that docs/deploy.md gives, run with Debian's nginx on loopback in front
-of two replicas on one PostgreSQL: a participant and the projector work through it (websockets
-upgraded, sessions sticky), and a vote through the proxy reaches the projector."""
+of two replicas on one PostgreSQL, each with the environment the doc exports (cookie secret,
+public URL, allowed host names), the doc's public name standing for PUBLIC_HOST: a participant
+and the projector work through it at the public name (websockets upgraded, sessions sticky, the
+Host allowed), a vote through the proxy reaches the projector, and another Host is refused."""
 
 from __future__ import annotations
 
@@ -18,25 +20,41 @@ from playwright.sync_api import Browser, expect
 from edp import workshop as ops
 from edp.db import make_engine
 from tests.conftest import PG_URL, require_service
-from tests.e2e.screenshot import free_port, streamlit_server, wait_idle
+from tests.e2e.screenshot import PUBLIC_HOST, free_port, streamlit_server, wait_idle, websocket_status
 from tests.factory import make_setup
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+DOC_NAME = "edp.example.se"  # the public name in docs/deploy.md; the test serves PUBLIC_HOST instead
+
+
+def deploy_doc() -> str:
+    return (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+
+
+def replica_env(listen: int) -> dict[str, str]:
+    """The variables docs/deploy.md exports for every replica, for a proxy at http://PUBLIC_HOST:listen."""
+    (block,) = [b for b in re.findall(r"```sh\n(.*?)```", deploy_doc(), re.S) if "streamlit run app.py" in b]
+    env = dict(re.findall(r'^export (\w+)="([^"]*)"', block, re.M))
+    assert {"STREAMLIT_SERVER_COOKIE_SECRET", "EDP_PUBLIC_URL", "STREAMLIT_SERVER_ALLOWED_HOSTS"} <= set(env), env
+    assert DOC_NAME in env["STREAMLIT_SERVER_ALLOWED_HOSTS"].split()
+    public = f"http://{PUBLIC_HOST}:{listen}"  # no TLS on loopback
+    return {k: v.replace(f"https://{DOC_NAME}", public).replace(DOC_NAME, PUBLIC_HOST) for k, v in env.items()}
 
 
 def deploy_config(upstreams: list[int], listen: int, prefix: Path) -> str:
     """The ```nginx block of docs/deploy.md, with this test's ports and no TLS (loopback only)."""
-    doc = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
-    (block,) = re.findall(r"```nginx\n(.*?)```", doc, re.S)
+    (block,) = re.findall(r"```nginx\n(.*?)```", deploy_doc(), re.S)
     servers = "".join(f"    server 127.0.0.1:{p};\n" for p in upstreams)
     block = re.sub(
         r"(upstream edp \{\n(?:.*\n)*?)((?:    server 127\.0\.0\.1:\d+;\n)+)", lambda m: m.group(1) + servers, block
     )
     block = block.replace("listen 443 ssl;", f"listen 127.0.0.1:{listen};")
+    block = block.replace(f"server_name {DOC_NAME};", f"server_name {PUBLIC_HOST};")
     assert f"127.0.0.1:{upstreams[-1]}" in block and f"listen 127.0.0.1:{listen}" in block
+    assert f"server_name {PUBLIC_HOST};" in block
     return f"""
 pid {prefix}/nginx.pid;
 error_log {prefix}/error.log;
@@ -55,35 +73,41 @@ http {{
 
 
 @pytest.fixture(scope="module")
-def behind_nginx(pg_url: str | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def behind_nginx(pg_url: str | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[str]]]:
+    """(the proxy's address at PUBLIC_HOST, the replicas' own base URLs)"""
     require_service(pg_url is not None, f"PostgreSQL at {PG_URL}")
     require_service(Path(NGINX).exists(), "nginx (Debian package nginx-light)")
     prefix = tmp_path_factory.mktemp("nginx")
-    with streamlit_server(pg_url, prefix / "a.log") as a, streamlit_server(pg_url, prefix / "b.log") as b:
-        port = free_port()
+    port = free_port()
+    env = replica_env(port)
+    with (
+        streamlit_server(pg_url, prefix / "a.log", env=env) as a,
+        streamlit_server(pg_url, prefix / "b.log", env=env) as b,
+    ):
         conf = prefix / "nginx.conf"
         conf.write_text(deploy_config([int(a.rsplit(":", 1)[1]), int(b.rsplit(":", 1)[1])], port, prefix))
         subprocess.run([NGINX, "-t", "-c", str(conf), "-p", str(prefix)], check=True, capture_output=True)
         proc = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(prefix), "-g", "daemon off;"])
-        base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 15
             while True:
                 try:
-                    with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:  # noqa: S310
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as resp:  # noqa: S310
                         if resp.read().strip() == b"ok":
                             break
                 except OSError:
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.2)
-            yield base
+            yield env["EDP_PUBLIC_URL"], [a, b]
         finally:
             proc.terminate()
             proc.wait(timeout=10)
 
 
 def test_a_vote_through_nginx_reaches_the_projector_through_nginx(browser: Browser, behind_nginx, pg_url):
+    public, _replicas = behind_nginx
+    assert public.startswith(f"http://{PUBLIC_HOST}:")  # the browser comes by the public name, as Host
     engine = make_engine(pg_url)
     try:
         s = make_setup(
@@ -91,12 +115,12 @@ def test_a_vote_through_nginx_reaches_the_projector_through_nginx(browser: Brows
         )
         proj_ctx, phone_ctx = browser.new_context(), browser.new_context(viewport={"width": 390, "height": 844})
         projector = proj_ctx.new_page()
-        projector.goto(f"{behind_nginx}/?projector={s.workshop_id}")
+        projector.goto(f"{public}/?projector={s.workshop_id}")
         wait_idle(projector)
         turnout = projector.locator(".st-key-proj-turnout-overall").get_by_test_id("stMetricValue")
         expect(turnout).to_have_text("0 / 2")
         phone = phone_ctx.new_page()
-        phone.goto(f"{behind_nginx}/?p={s.tokens[0]}")
+        phone.goto(f"{public}/?p={s.tokens[0]}")
         wait_idle(phone)
         phone.locator(f".st-key-ballot-{s.round_id}-approve-{s.themes[0]}").get_by_text(
             "Jag stöder det här temat"
@@ -110,3 +134,16 @@ def test_a_vote_through_nginx_reaches_the_projector_through_nginx(browser: Brows
         phone_ctx.close()
     finally:
         engine.dispose()
+
+
+def test_the_replicas_answer_only_the_public_name(behind_nginx):
+    """The doc's STREAMLIT_SERVER_ALLOWED_HOSTS replaces the shipped loopback list: through nginx
+    another Host is refused, and so is a websocket straight to a replica (nginx is the only way in)."""
+    public, replicas = behind_nginx
+    proxy_port = int(public.rsplit(":", 1)[1])
+    assert websocket_status(proxy_port, f"{PUBLIC_HOST}:{proxy_port}") == 101
+    assert websocket_status(proxy_port, "evil.example") == 403
+    for replica in replicas:
+        port = int(replica.rsplit(":", 1)[1])
+        assert websocket_status(port, PUBLIC_HOST) == 101
+        assert websocket_status(port, f"127.0.0.1:{port}") == 403
