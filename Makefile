@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
-# 127.0.0.1 keeps the app on this machine; use ADDRESS=0.0.0.0 to let phones in the room join.
+# 127.0.0.1 keeps the app on this machine. For phones in the room use `make room`: it also allows the LAN
+# address as a Host (.streamlit/config.toml allows loopback names only, so ADDRESS=0.0.0.0 alone refuses them).
 ADDRESS ?= 127.0.0.1
 
 .PHONY: setup run room test demo lint

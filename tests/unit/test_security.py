@@ -484,20 +484,68 @@ def test_a_facilitator_operation_needs_its_own_workshops_facilitator_session(eng
 # ---------------------------------------------------------------- 6. Streamlit configuration
 
 
-def test_streamlit_offers_a_host_allow_list_that_the_shipped_config_leaves_to_the_deployment():
-    """server.allowedHosts exists in this Streamlit; no fixed list fits both `edp room` (reached at
-    the LAN address found at start) and the nginx deployment (its public name), so docs/security.md
-    tells the operator to set it (STREAMLIT_SERVER_ALLOWED_HOSTS) where the names are known."""
+LOOPBACK = ["localhost", "127.0.0.1", "::1"]
+REFUSED_HOSTS = ["evil.example", "evil.example:8501", "127.0.0.1.evil.example", "localhost.evil.example:8501"]
+
+
+def host_allowed(monkeypatch: pytest.MonkeyPatch, allowed: list[str], host: str) -> bool:
+    """Streamlit's own check of a websocket's Host header, with server.allowedHosts = `allowed`."""
+    from streamlit import config as st_config
+    from streamlit.web.server.starlette.starlette_websocket import is_host_allowed
+
+    real = st_config.get_option
+    monkeypatch.setattr(st_config, "get_option", lambda key: allowed if key == "server.allowedHosts" else real(key))
+    return is_host_allowed(host)
+
+
+def test_the_shipped_streamlit_config_allows_loopback_hosts_only(monkeypatch):
+    """Against DNS rebinding, a websocket is answered only when its Host is a loopback name
+    (`make run`, opened at localhost or 127.0.0.1). `edp room` and a deployment add their names
+    (tests/e2e/test_allowed_hosts.py and tests/e2e/test_nginx.py run them for real)."""
     from streamlit import config as st_config
 
     assert {"server.allowedHosts", "server.enableCORS", "server.corsAllowedOrigins"} <= set(
         st_config._config_options_template
     )
     server = tomllib.loads(CONFIG.read_text(encoding="utf-8"))["server"]
-    assert "allowedHosts" not in server and "corsAllowedOrigins" not in server  # same origin only
-    cmd, _, _ = room_command(8501)
+    assert server["allowedHosts"] == LOOPBACK
+    assert "corsAllowedOrigins" not in server  # same origin only
+    for host in ("localhost:8501", "127.0.0.1:8501", "[::1]:8501", "LOCALHOST", "127.0.0.1"):
+        assert host_allowed(monkeypatch, server["allowedHosts"], host), host
+    for host in [*REFUSED_HOSTS, "192.168.1.23:8501", "edp.example.se", "127.0.0.2:8501", None]:
+        assert not host_allowed(monkeypatch, server["allowedHosts"], host), host
+
+
+@pytest.mark.parametrize(
+    ("public_url", "operator", "reached_at"),
+    [
+        (None, None, ["192.168.1.23:8501"]),  # the LAN address in the QR code
+        ("https://edp.example.se/", None, ["edp.example.se", "192.168.1.23:8501"]),
+        ("http://Edp-Laptop.local:8501", "extra.example *.venue.example", ["edp-laptop.local:8501", "x.venue.example"]),
+        ("http://[fe80::1]:8501", None, ["[fe80::1]:8501"]),
+    ],
+)
+def test_edp_room_allows_the_host_of_its_join_url_and_loopback(monkeypatch, public_url, operator, reached_at):
+    from edp import config as edp_config
+    from edp.room import ALLOWED_HOSTS_ENV
+
+    monkeypatch.setattr(edp_config, "lan_address", lambda: "192.168.1.23")
+    for name, value in (("EDP_PUBLIC_URL", public_url), (ALLOWED_HOSTS_ENV, operator)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    cmd, env, _ = room_command(8501)
     assert cmd[cmd.index("--server.address") + 1] == "0.0.0.0"  # the room overrides the loopback address
     assert not [a for a in cmd if "allowedHosts" in a or "enableXsrfProtection" in a or "enableCORS" in a]
+    # Streamlit splits a list option from the environment at whitespace (a comma would join two names).
+    allowed = env[ALLOWED_HOSTS_ENV].split()
+    assert "," not in env[ALLOWED_HOSTS_ENV] and allowed[:3] == LOOPBACK
+    assert set((operator or "").split()) <= set(allowed)  # the operator's own names are kept
+    for host in [*reached_at, "localhost:8501", "127.0.0.1:8501"]:
+        assert host_allowed(monkeypatch, allowed, host), host
+    for host in REFUSED_HOSTS:
+        assert not host_allowed(monkeypatch, allowed, host), host
 
 
 # ---------------------------------------------------------------- the map itself
