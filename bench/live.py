@@ -33,6 +33,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,9 @@ ROUND_THEMES = 6
 LOAD_TIMEOUT_S = 60.0
 VOTE_TIMEOUT_S = 30.0
 SETTLE_S = 4.0  # all sessions polling before the vote: two poll intervals
+# On Streamlit's defaults a full room collapses while joining (ENVIRONMENT.md: ~100 ms per join,
+# then every poll stalls); the reference run gives joining this long, and counts the rest as errors.
+DEFAULT_JOIN_BUDGET_S = 60.0
 P95_LIMIT_MS = 2000.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -147,6 +151,7 @@ class Session:
     page_hash: str = ""
     widgets: dict[str, str] = field(default_factory=dict)  # user key -> widget id
     widget_fragment: dict[str, str] = field(default_factory=dict)  # user key -> id of the fragment drawing it
+    values: dict[str, dict] = field(default_factory=dict)  # widget id -> its value, sent with every request
     timers: dict[str, tuple[float, float]] = field(default_factory=dict)  # fragment id -> (interval, next due)
     full_runs: int = 0  # full-app runs finished
     runs: int = 0  # any runs finished (full or fragment)
@@ -166,8 +171,10 @@ class Session:
         await self.rerun()
 
     async def rerun(self, widget_states: list[dict] | None = None, fragment_id: str = "", auto: bool = False) -> None:
-        """A rerun request as the browser sends it: a click inside a fragment reruns that fragment
-        (`fragment_id`), a fragment's timer sends its id with `auto`."""
+        """A rerun request as the browser sends it: every widget's current value (Streamlit merges
+        queued requests, and a request without the values would reset them), plus this request's
+        triggers; a click inside a fragment reruns that fragment (`fragment_id`), a fragment's
+        timer sends its id with `auto`."""
         from streamlit.proto.BackMsg_pb2 import BackMsg
 
         msg = BackMsg()
@@ -177,7 +184,13 @@ class Session:
         if fragment_id:
             cs.fragment_id = fragment_id
             cs.is_auto_rerun = auto
+        triggers = []
         for w in widget_states or []:
+            if "trigger_value" in w:
+                triggers.append(w)
+            else:
+                self.values[w["id"]] = w
+        for w in [*self.values.values(), *triggers]:
             ws = cs.widget_states.widgets.add()
             ws.id = w["id"]
             for k, v in w.items():
@@ -309,14 +322,22 @@ def commit_order(db_url: str, round_id: int) -> list[int]:
         engine.dispose()
 
 
-async def _open_all(sessions: list[Session], concurrency: int = 25) -> list[bool]:
+async def _open_all(sessions: list[Session], concurrency: int = 25, deadline: float = float("inf")) -> list[bool]:
+    """Open and load the sessions, `concurrency` at a time; none is started after `deadline`
+    (time.monotonic()), so a server that has collapsed ends the level instead of the bench."""
     gate = asyncio.Semaphore(concurrency)
+
+    async def load(s: Session) -> None:
+        await s.open()
+        await s.loaded.wait()
 
     async def one(s: Session) -> bool:
         async with gate:
+            limit = min(LOAD_TIMEOUT_S, deadline - time.monotonic())
+            if limit <= 0:
+                return False
             try:
-                await s.open()
-                await asyncio.wait_for(s.loaded.wait(), LOAD_TIMEOUT_S)
+                await asyncio.wait_for(load(s), limit)
             except Exception:  # noqa: BLE001 - a session that cannot load is an error, not a crash
                 return False
             return s.full_runs > 0 and not s.closed
@@ -324,8 +345,9 @@ async def _open_all(sessions: list[Session], concurrency: int = 25) -> list[bool
     return await asyncio.gather(*(one(s) for s in sessions))
 
 
-async def run_level(server: Server, room: Room, seed: int = 0) -> dict[str, Any]:
-    """One projector and len(room.tokens) participants; every participant votes within one second."""
+async def run_level(server: Server, room: Room, seed: int = 0, join_budget_s: float = float("inf")) -> dict[str, Any]:
+    """One projector and len(room.tokens) participants; every participant votes within one second.
+    Sessions not loaded within `join_budget_s` count as errors (sessions_not_loaded)."""
     from edp.i18n import t
 
     turnout_label, saved_text = t("ui.res.turnout_overall", "sv"), t("ui.ballot.saved", "sv")
@@ -348,9 +370,10 @@ async def run_level(server: Server, room: Room, seed: int = 0) -> dict[str, Any]
     projector = Session(server.ws_url, f"projector={room.workshop_id}", projector_element)
     people = [Session(server.ws_url, f"p={tok}", participant_element(i)) for i, tok in enumerate(room.tokens)]
     t_join = time.monotonic()
-    ok = await _open_all([projector, people[0]], concurrency=1)
+    deadline = t_join + join_budget_s
+    ok = await _open_all([projector, people[0]], concurrency=1, deadline=deadline)
     rss_before = rss_mb(server.pid)  # both pages' modules are loaded now: what follows is per session
-    ok += await _open_all(people[1:])
+    ok += await _open_all(people[1:], deadline=deadline)
     join_s = time.monotonic() - t_join
     load_errors = ok.count(False)
     await asyncio.sleep(SETTLE_S)
@@ -495,7 +518,10 @@ def bench_live(
     """The `live` section of the bench JSON (see bench/run.py)."""
     with tempfile.TemporaryDirectory(prefix="edp-live-") as tmp_name:
         tmp = Path(tmp_name)
-        return asyncio.run(_bench_live(tmp, participants, step, limit, defaults, reruns, log))
+        work = _bench_live(tmp, participants, step, limit, defaults, reruns, log)
+        # Its own thread and event loop: the caller's thread may already run one (Playwright's sync API does).
+        with ThreadPoolExecutor(1, thread_name_prefix="edp-live") as pool:
+            return pool.submit(asyncio.run, work).result()
 
 
 async def _bench_live(
@@ -526,7 +552,9 @@ async def _bench_live(
         log(f"live: {participants} participants on Streamlit's default settings ...")
         db_default = _database(tmp, "default.sqlite")
         with streamlit_server(ROOT / "app.py", db_default, tmp / "default.log", DEFAULT_FLAGS) as server:
-            default_level = await run_level(server, make_room(db_default, participants), seed=participants)
+            default_level = await run_level(
+                server, make_room(db_default, participants), seed=participants, join_budget_s=DEFAULT_JOIN_BUDGET_S
+            )
         log(f"  p50 {default_level['p50_ms']} ms, p95 {default_level['p95_ms']} ms, errors {default_level['errors']}")
 
     def ratio(a: float | None, b: float | None) -> float | None:
