@@ -500,10 +500,18 @@ def _database(tmp: Path, name: str) -> str:
     return url
 
 
+def _nothing_lost(level: dict[str, Any]) -> bool:
+    """Every participant loaded, voted, and their ballot is in the database and on the projector
+    (a confirmation that did not reach the voter's page is an error, but no vote was lost)."""
+    d = level["error_detail"]
+    return not (d["sessions_not_loaded"] or d["votes_not_clicked"] or d["ballots_missing"] or d["not_on_projector"])
+
+
 def ladder(participants: int, step: int, limit: int) -> list[int]:
-    """Load levels: `step`, 2*step, ... up to `limit`, always including `participants`."""
-    levels = set(range(step, limit + 1, step)) | {participants}
-    return sorted(x for x in levels if x > 0)
+    """Load levels: a quarter and a half of `step`, then `step`, 2*step, ... up to `limit`,
+    always including `participants`."""
+    levels = {step // 4, step // 2} | set(range(step, limit + 1, step)) | {participants}
+    return sorted(x for x in levels if 0 < x <= max(limit, participants))
 
 
 def bench_live(
@@ -546,7 +554,8 @@ async def _bench_live(
         floor = await rerun_cost(floor_server, "", reruns)
 
     main = next((lv for lv in levels if lv["participants"] == participants), levels[-1])
-    fine = [lv["participants"] for lv in levels if not lv["errors"] and (lv["p95_ms"] or 1e9) <= P95_LIMIT_MS]
+    within = [lv for lv in levels if (lv["p95_ms"] or 1e9) <= P95_LIMIT_MS and _nothing_lost(lv)]
+    strict = [lv for lv in within if not lv["errors"]]
     default_level: dict[str, Any] | None = None
     if defaults:
         log(f"live: {participants} participants on Streamlit's default settings ...")
@@ -569,7 +578,8 @@ async def _bench_live(
         "rss_per_session_kb": main["rss_per_session_kb"],
         "cpu_percent": main["cpu_percent"],
         "errors": main["errors"],
-        "max_participants_p95_le_2s": max(fine) if fine else 0,
+        "max_participants_p95_le_2s": max((lv["participants"] for lv in within), default=0),
+        "max_participants_p95_le_2s_no_errors": max((lv["participants"] for lv in strict), default=0),
         "default_settings_p95_ms": default_level["p95_ms"] if default_level else None,
         "default_vs_shipped_p95": ratio(default_level["p95_ms"] if default_level else None, main["p95_ms"]),
         "rerun_cost_vs_floor": ratio(page["cpu_ms"], floor["cpu_ms"]),

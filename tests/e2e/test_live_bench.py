@@ -22,6 +22,7 @@ LIVE_KEYS = {
     "cpu_percent",
     "errors",
     "max_participants_p95_le_2s",
+    "max_participants_p95_le_2s_no_errors",
     "default_settings_p95_ms",
     "default_vs_shipped_p95",
     "rerun_cost_vs_floor",
@@ -43,13 +44,14 @@ NO_ERRORS = {
 
 
 def test_ladder_steps_up_to_the_limit_and_always_holds_the_asked_size() -> None:
-    assert ladder(300, 100, 600) == [100, 200, 300, 400, 500, 600]
-    assert ladder(250, 100, 300) == [100, 200, 250, 300]
-    assert ladder(3, 100, 3) == [3]
+    assert ladder(300, 100, 600) == [25, 50, 100, 200, 300, 400, 500, 600]
+    assert ladder(250, 100, 300) == [25, 50, 100, 200, 250, 300]
+    assert ladder(4, 4, 4) == [1, 2, 4]
+    assert ladder(4, 16, 4) == [4]
 
 
 def test_tiny_live_run_votes_through_the_real_app_and_reports_every_figure() -> None:
-    result = bench_live(4, step=4, limit=4, defaults=True, reruns=30)
+    result = bench_live(4, step=16, limit=4, defaults=True, reruns=30)
     json.loads(json.dumps(result))
     assert set(result) == LIVE_KEYS
     assert result["measured"] is True and result["participants"] == 4
