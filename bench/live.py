@@ -489,14 +489,10 @@ async def rerun_cost(server: Server, query: str, reruns: int, fragment: bool = F
 
 
 def _database(tmp: Path, name: str) -> str:
-    from edp.db import make_engine, upgrade
+    from edp.db import upgrade
 
     url = f"sqlite:///{tmp / name}"
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-    finally:
-        engine.dispose()
+    upgrade(url)
     return url
 
 

@@ -164,14 +164,20 @@ def migrate(engine_or_url: Engine | str | None, target: str, *, down: bool = Fal
     DROP would cascade-delete every dependent row. So SQLite migrates with foreign keys off,
     then proves with foreign_key_check that nothing dangles before it commits.
     """
+    if isinstance(engine_or_url, Engine):
+        _migrate(engine_or_url, engine_or_url.url.render_as_string(hide_password=False), target, down)
+        return
+    url = engine_or_url or database_url()
+    engine = make_engine(url)  # made here, so closed here: a URL leaves no pool open behind it
+    try:
+        _migrate(engine, url, target, down)
+    finally:
+        engine.dispose()
+
+
+def _migrate(engine: Engine, url: str, target: str, down: bool) -> None:
     from alembic import command
 
-    if isinstance(engine_or_url, Engine):
-        engine = engine_or_url
-        url = engine.url.render_as_string(hide_password=False)
-    else:
-        url = engine_or_url or database_url()
-        engine = make_engine(url)
     cfg = alembic_config(url)
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:

@@ -60,14 +60,10 @@ def free_port() -> int:
 
 def make_empty_database(path: Path) -> str:
     """A migrated SQLite file with no data at all; returns its URL."""
-    from edp.db import make_engine, upgrade
+    from edp.db import upgrade
 
     url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-    finally:
-        engine.dispose()
+    upgrade(url)
     return url
 
 

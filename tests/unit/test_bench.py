@@ -35,23 +35,23 @@ PARAMETER_KEYS = {
 }
 TALLY_KEYS = {"dots_ms", "score_ms", "rank_ms", "approval_ms", "themes_1000_ms"}
 CHART_KEYS = {"gantt_500_ms", "png_warm_ms", "png_skipped"}
+# A run small enough for a unit test; no PostgreSQL, no live server.
+TINY = {
+    "participants": 12,
+    "themes": 6,
+    "threads": 4,
+    "pg_url": None,
+    "tally_participants": 12,
+    "tally_themes": 6,
+    "tally_criteria": 2,
+    "big_themes": 10,
+    "repeats": 1,
+    "live": False,
+}
 
 
 def test_tiny_run_has_the_documented_shape_and_loses_nothing() -> None:
-    result = run.collect(
-        participants=12,
-        themes=6,
-        threads=4,
-        pg_url=None,
-        tally_participants=12,
-        tally_themes=6,
-        tally_criteria=2,
-        big_themes=10,
-        repeats=1,
-        gantt_activities=6,
-        png=False,
-        live=False,
-    )
+    result = run.collect(**TINY, gantt_activities=6, png=False)
     json.loads(json.dumps(result))  # serialisable as it is written
     assert set(result) == {"machine", "parameters", "ballots", "tally", "live", "charts", "targets"}
     assert set(result["machine"]) == MACHINE_KEYS
@@ -94,18 +94,7 @@ def test_skipped_charts_and_main_writes_json(tmp_path, monkeypatch, capsys) -> N
 
     def fake_collect(**kwargs):  # noqa: ANN003, ANN202
         calls.update(kwargs)
-        return real_collect(
-            participants=4,
-            themes=3,
-            threads=2,
-            pg_url=None,
-            tally_participants=4,
-            tally_themes=3,
-            tally_criteria=1,
-            big_themes=4,
-            repeats=1,
-            charts=False,
-        )
+        return real_collect(**TINY, charts=False)
 
     monkeypatch.setattr(run, "collect", fake_collect)
     out = tmp_path / "bench.json"

@@ -169,24 +169,30 @@ def reference_totals(inp: RoundInput, merges) -> dict[int, float]:
     return totals
 
 
-def assert_same_result(a, b):
-    """Equal structure, order, ids and ranks; floats equal to tally's 6-decimal precision."""
+def assert_same_tally(actual: dict, expected: dict, *, abs_tol: float, same_types: bool = False) -> None:
+    """Equal structure, key order, ids, ranks and order; floats in `expected` matched within
+    `abs_tol` (tally rounds to 6 decimals); with `same_types`, every other value has its type too."""
 
     def same(x, y, path):
-        if isinstance(x, dict):
-            assert isinstance(y, dict) and list(x) == list(y), path
-            for key in x:
+        if isinstance(y, dict):
+            assert isinstance(x, dict) and list(x) == list(y), path
+            for key in y:
                 same(x[key], y[key], f"{path}.{key}")
-        elif isinstance(x, list):
-            assert isinstance(y, list) and len(x) == len(y), path
+        elif isinstance(y, list):
+            assert isinstance(x, list) and len(x) == len(y), path
             for i, (p, q) in enumerate(zip(x, y, strict=True)):
                 same(p, q, f"{path}[{i}]")
-        elif isinstance(x, float) and not isinstance(x, bool):
-            assert isinstance(y, int | float) and y == pytest.approx(x, abs=2e-6), path
+        elif isinstance(y, float):
+            assert isinstance(x, int | float) and x == pytest.approx(y, abs=abs_tol), (path, x, y)
         else:
-            assert x == y, path
+            assert x == y and (not same_types or type(x) is type(y)), (path, x, y)
 
-    same(a.as_dict(), b.as_dict(), "result")
+    same(actual, expected, "result")
+
+
+def assert_same_result(a, b):
+    """Two tally results agree (floats to tally's 6-decimal precision)."""
+    assert_same_tally(b.as_dict(), a.as_dict(), abs_tol=2e-6)
 
 
 # ---------------------------------------------------------------- properties

@@ -24,7 +24,7 @@ from edp.models import HELIX_GROUPS, Ballot, BallotEntry, Participant, Round, Ro
 from edp.tally import round_results, tally
 from edp.workshop import ballot_survivors, resolve_merges
 from tests.factory import make_setup
-from tests.unit.test_tally_properties import SETTINGS, merged_frame, rounds, with_themes
+from tests.unit.test_tally_properties import SETTINGS, assert_same_tally, merged_frame, rounds, with_themes
 
 # ---------------------------------------------------------------- the reference
 
@@ -174,24 +174,9 @@ def reference_tally(
 
 
 def assert_matches_reference(result: dict[str, Any], expected: dict[str, Any]) -> None:
-    """Same keys in the same order, same ids, ranks and order; floats equal to tally's 6 decimals."""
-
-    def same(x: Any, y: Any, path: str) -> None:
-        if isinstance(y, dict):
-            assert isinstance(x, dict) and list(x) == list(y), path
-            for key in y:
-                same(x[key], y[key], f"{path}.{key}")
-        elif isinstance(y, list):
-            assert isinstance(x, list) and len(x) == len(y), path
-            for i, (p, q) in enumerate(zip(x, y, strict=True)):
-                same(p, q, f"{path}[{i}]")
-        elif isinstance(y, float):
-            assert isinstance(x, int | float) and x == pytest.approx(y, abs=1e-6), (path, x, y)
-        else:
-            assert x == y and type(x) is type(y), (path, x, y)
-
-    for key, value in expected.items():
-        same(result[key], value, key)
+    """The reference's sections (the result has more) with the same keys in the same order, same
+    ids, ranks and order, same types; floats equal to tally's 6 decimals."""
+    assert_same_tally({key: result[key] for key in expected}, expected, abs_tol=1e-6, same_types=True)
 
 
 # ---------------------------------------------------------------- without a database
