@@ -237,11 +237,12 @@ def _store(conn: Connection, round_id: int, participant_id: int, rows: list[Row]
 
 
 def my_ballot(s: Session, participant_id: int, round_id: int) -> list[Row]:
-    """A participant's current ballot, as entry rows, so a form can show what was sent."""
+    """A participant's current ballot, as entry rows, so a form can show what was sent.
+    Columns, not ORM objects: the participant's page reads it on every run."""
     return [
-        (e.theme_id, e.criterion_id, e.value)
-        for e in s.scalars(
-            select(BallotEntry)
+        tuple(row)
+        for row in s.execute(
+            select(BallotEntry.theme_id, BallotEntry.criterion_id, BallotEntry.value)
             .join(Ballot, Ballot.id == BallotEntry.ballot_id)
             .where(Ballot.round_id == round_id, Ballot.participant_id == participant_id)
             .order_by(BallotEntry.id)

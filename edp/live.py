@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
+from edp.ballots import my_ballot
 from edp.db import read
 from edp.errors import NotFound, PermissionDenied
 from edp.models import (
     HELIX_GROUPS,
     Actor,
     Ballot,
-    BallotEntry,
     Criterion,
     Participant,
     Process,
@@ -174,16 +174,6 @@ def _theme_views(s: Session, ids: list[int] | None = None, *, where=None) -> lis
     return out
 
 
-def current_round_id(s: Session, workshop_id: int) -> int | None:
-    """The round the room is in: the latest one that has left its draft."""
-    return s.scalar(
-        select(Round.id)
-        .where(Round.workshop_id == workshop_id, Round.phase != "draft")
-        .order_by(Round.seq.desc())
-        .limit(1)
-    )
-
-
 ROUND_COLUMNS = (
     Round.id, Round.seq, Round.method, Round.phase, Round.prompt, Round.revealed, Round.live_results,
     Round.dots_per_participant, Round.max_dots_per_theme, Round.rank_count, Round.origin_round_id,
@@ -274,7 +264,7 @@ def _workshop_view(s: Session, workshop_id: int, *, for_participant: bool = Fals
         raise NotFound("workshop.not_found", id=workshop_id)
     rows = s.execute(select(*ROUND_COLUMNS).where(Round.workshop_id == ws.id).order_by(Round.seq)).all()
     rounds = tuple(RoundSummary(r.id, r.seq, r.method, r.phase, r.revealed) for r in rows)
-    # The round the room is in: the latest one that has left its draft (as current_round_id).
+    # The round the room is in: the latest one that has left its draft.
     cur = next((r for r in reversed(rows) if r.phase != "draft"), None)
     actors: tuple = ()
     if not for_participant:
@@ -333,28 +323,16 @@ def participant_view(engine: Engine, token: str) -> ParticipantView:
         ballot: tuple = ()
         mine: tuple = ()
         if (cur := wv.current) is not None:
-            ballot = _ballot_rows(s, p.id, cur.id)
+            ballot = tuple(my_ballot(s, p.id, cur.id))
             if cur.phase == "proposing":
                 mine = tuple(_theme_views(s, where=(Theme.participant_id == p.id) & (Theme.origin_round_id == cur.id)))
         return ParticipantView(p.id, p.display_name, p.helix, p.name, wv, ballot, mine)
 
 
-def _ballot_rows(s: Session, participant_id: int, round_id: int) -> tuple[tuple[int, int | None, int], ...]:
-    return tuple(
-        tuple(row)
-        for row in s.execute(
-            select(BallotEntry.theme_id, BallotEntry.criterion_id, BallotEntry.value)
-            .join(Ballot, Ballot.id == BallotEntry.ballot_id)
-            .where(Ballot.round_id == round_id, Ballot.participant_id == participant_id)
-            .order_by(BallotEntry.id)
-        )
-    )
-
-
 def ballot_rows(engine: Engine, participant_id: int, round_id: int) -> tuple[tuple[int, int | None, int], ...]:
     """A participant's stored ballot in a round, as ParticipantView.ballot holds it."""
     with read(engine) as s:
-        return _ballot_rows(s, participant_id, round_id)
+        return tuple(my_ballot(s, participant_id, round_id))
 
 
 def _reader(engine: Engine) -> Connection:
