@@ -75,6 +75,7 @@ from sqlalchemy import Engine, create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
 from edp import workshop as ops
+from edp.access import SYSTEM
 from edp.ballots import submit_ballot
 from edp.db import _write_lock, make_engine, upgrade
 from edp.errors import EdpError
@@ -163,9 +164,9 @@ class Setup:
 
 
 def make_workshop(engine: Engine, participants: int) -> Setup:
-    proc = ops.create_process(engine, f"Bench {time.time_ns()}")
-    actors = [ops.add_actor(engine, proc.id, f"Aktör {g}", g).id for g in HELIX_GROUPS]
-    ws = ops.create_workshop(engine, proc.id, "Bench", PASSCODE)
+    proc = ops.create_process(engine, SYSTEM, f"Bench {time.time_ns()}")
+    actors = [ops.add_actor(engine, SYSTEM, proc.id, f"Aktör {g}", g).id for g in HELIX_GROUPS]
+    ws = ops.create_workshop(engine, SYSTEM, proc.id, "Bench", PASSCODE)
     fac = ops.login_facilitator(engine, ws.id, PASSCODE)
     people = [ops.join(engine, ws.join_code, f"P{i}", actor_id=actors[i % len(actors)]) for i in range(participants)]
     return Setup(engine, fac, ws.id, [p.token for p in people], [p.id for p in people])
@@ -440,8 +441,8 @@ def bench_tally(participants: int, themes: int, criteria: int, big_themes: int, 
                 for tok in st.tokens:
                     submit_ballot(engine, tok, rid, make_ballot(spec.method, rng, theme_ids, crit_ids, rank_count))
                 ops.close_round(engine, st.fac, rid)
-                round_results(engine, rid)  # warm-up
-                out[f"{name}_ms"] = _ms(_median_time(lambda rid=rid: round_results(engine, rid), repeats))
+                round_results(engine, SYSTEM, rid)  # warm-up
+                out[f"{name}_ms"] = _ms(_median_time(lambda rid=rid: round_results(engine, SYSTEM, rid), repeats))
         finally:
             engine.dispose()
     return out

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError
 
 from edp import config
+from edp.access import SYSTEM
 from edp.db import make_engine, upgrade
 from edp.errors import EdpError
 from edp.i18n import error_message
@@ -49,7 +50,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"(dots round {s.dots_round_id}, score round {s.score_round_id}); "
         f"open workshop {s.open_workshop_id} with join code {s.join_code}"
     )
-    print(f"facilitator passcode for the demo workshops: {demo.demo_passcode()}")
+    print(
+        f"organiser: {demo.DEMO_ORGANISER} / {demo.demo_password()} (an instance admin); "
+        f"passcode of the demo workshops: {demo.demo_passcode()}"
+    )
     return 0
 
 
@@ -64,7 +68,7 @@ def listing(engine: Engine) -> dict:
                 "id": p["id"],
                 "title": p["title"],
                 "workshops": [{k: w[k] for k in keep_ws} for w in p["workshops"]],
-                "roadmaps": [{"id": r.id, "title": r.title} for r in roadmap_summaries(engine, p["id"])],
+                "roadmaps": [{"id": r.id, "title": r.title} for r in roadmap_summaries(engine, SYSTEM, p["id"])],
             }
             for p in overview(engine)
         ]
@@ -108,8 +112,8 @@ def cmd_export_roadmap(args: argparse.Namespace) -> int:
     from edp.roadmap_views import process_roadmaps, roadmap_view
 
     engine, fmt = _engine(args), args.format
-    one = roadmap_view(engine, args.roadmap) if args.roadmap is not None else None
-    pr = process_roadmaps(engine, one.process_id if one else args.process)
+    one = roadmap_view(engine, SYSTEM, args.roadmap) if args.roadmap is not None else None
+    pr = process_roadmaps(engine, SYSTEM, one.process_id if one else args.process)
     if fmt in IMAGE_FORMATS:
         from edp import imaging, roadmap_charts
 
@@ -133,7 +137,7 @@ def cmd_export_roadmap(args: argparse.Namespace) -> int:
     else:  # pptx: the steering-group deck, for the process or for one roadmap
         from edp import reports
 
-        data = reports.report_data(engine, pr.process_id, args.lang)
+        data = reports.report_data(engine, SYSTEM, pr.process_id, args.lang)
         if one is not None:
             data = reports.only_roadmap(data, one.id)
         _write(args.out, reports.steering_deck(data, args.lang, progress=_progress))
@@ -144,7 +148,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     """The follow-up report (uppföljningsrapport) of a process."""
     from edp import reports
 
-    data = reports.report_data(_engine(args), args.process, args.lang)
+    data = reports.report_data(_engine(args), SYSTEM, args.process, args.lang)
     build = reports.followup_docx if args.format == "docx" else reports.followup_pdf
     _write(args.out, build(data, args.lang, progress=_progress))
     return 0
@@ -161,7 +165,9 @@ def cmd_import_roadmap(args: argparse.Namespace) -> int:
     if size > roadmap_io.MAX_BYTES:
         raise UserError(f"{path} is {size:,} bytes; the limit is {roadmap_io.MAX_BYTES:,}")
     engine = _engine(args)
-    rid = import_roadmap(engine, args.process, roadmap_io.parse_xlsx(path.read_bytes()), priority_id=args.priority)
+    rid = import_roadmap(
+        engine, SYSTEM, args.process, roadmap_io.parse_xlsx(path.read_bytes()), priority_id=args.priority
+    )
     print(f"imported roadmap {rid}")
     return 0
 
@@ -169,7 +175,7 @@ def cmd_import_roadmap(args: argparse.Namespace) -> int:
 def cmd_results(args: argparse.Namespace) -> int:
     from edp.tally import round_results
 
-    result = round_results(_engine(args), args.round)
+    result = round_results(_engine(args), SYSTEM, args.round)
     if args.format == "json":
         print(result.to_json())
     else:
@@ -180,7 +186,7 @@ def cmd_results(args: argparse.Namespace) -> int:
 def cmd_export_ballots(args: argparse.Namespace) -> int:
     from edp.exports import ballot_rows
 
-    rows = ballot_rows(_engine(args), args.round)
+    rows = ballot_rows(_engine(args), SYSTEM, args.round)
     if args.output:
         rows.to_csv(args.output, index=False)
     else:
@@ -215,6 +221,161 @@ def cmd_restore(args: argparse.Namespace) -> int:
     stats = backup.restore_file(_engine(args), args.file, replace=args.replace)
     print(f"restored {stats.rows:,} rows in {stats.tables} tables from {args.file}")
     return 0
+
+
+# ---------------------------------------------------------------- setting up a region from nothing
+
+
+def _password(args: argparse.Namespace, prompt: str = "password: ") -> str | None:
+    """From --password-stdin (one line), else asked for without echo; None with --no-password."""
+    if getattr(args, "no_password", False):
+        return None
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass(prompt)
+    if getpass.getpass("again: ") != first:
+        raise UserError("the two passwords differ")
+    return first
+
+
+def _user_id(engine: Engine, username: str) -> int:
+    from edp.accounts import list_users, normalise_username
+
+    name = normalise_username(username)
+    found = next((u.id for u in list_users(engine, SYSTEM) if u.username == name), None)
+    if found is None:
+        raise UserError(f"no organiser account named {name}")
+    return found
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from edp import accounts
+
+    engine = _engine(args)
+    uid = accounts.create_user(
+        engine, SYSTEM, args.username, display_name=args.name or "", email=args.email or "",
+        password=_password(args), is_admin=args.admin,
+    )  # fmt: skip
+    print(
+        f"organiser account {uid} ({accounts.normalise_username(args.username)}) created"
+        + (" as admin" if args.admin else "")
+    )
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    from edp.accounts import list_users
+
+    for u in list_users(_engine(args), SYSTEM):
+        flags = ", ".join(f for f, on in (("admin", u.is_admin), ("disabled", not u.is_active), ("oidc", u.oidc)) if on)
+        roles = "; ".join(f"{r} {'process' if p else 'workshop'} {p or w}" for _, r, p, w in u.grants)
+        print(
+            f"{u.id}: {u.username} ({u.display_name}){' [' + flags + ']' if flags else ''}{' – ' + roles if roles else ''}"
+        )
+    return 0
+
+
+def cmd_user_password(args: argparse.Namespace) -> int:
+    from edp import accounts
+
+    engine = _engine(args)
+    accounts.set_password(engine, SYSTEM, _user_id(engine, args.username), _password(args, "new password: "))
+    print("password changed; the account's sessions have ended")
+    return 0
+
+
+def cmd_user_grant(args: argparse.Namespace) -> int:
+    from edp import accounts
+
+    engine = _engine(args)
+    gid = accounts.grant_role(
+        engine, SYSTEM, _user_id(engine, args.username), args.role, process_id=args.process, workshop_id=args.workshop
+    )
+    print(f"role {args.role} granted (grant {gid})")
+    return 0
+
+
+def cmd_region(args: argparse.Namespace) -> int:
+    from edp import region
+
+    engine = _engine(args)
+    if args.name is None:
+        r = region.region(engine)
+        print("no region set (python -m edp region --name ...)" if r is None else
+              f"{r.name}: {r.strategy_title} {r.period_start or ''}–{r.period_end or ''}")  # fmt: skip
+        return 0
+    region.set_region(
+        engine, SYSTEM, args.name, strategy_title=args.strategy or "", period_start=args.start, period_end=args.end,
+        description=args.description or "",
+    )  # fmt: skip
+    print(f"region set: {args.name}")
+    return 0
+
+
+def cmd_area_add(args: argparse.Namespace) -> int:
+    from edp import region
+
+    aid = region.create_strength_area(_engine(args), SYSTEM, args.code, args.sv, args.en, args.description or "")
+    print(f"strength area {aid} ({args.code.upper()}) added")
+    return 0
+
+
+def cmd_area_import(args: argparse.Namespace) -> int:
+    from edp import region
+
+    data = _read_capped(args.file, region.MAX_FILE_BYTES)
+    n = region.import_strength_areas(_engine(args), SYSTEM, region.parse_strength_areas(data, args.file))
+    print(f"{n} strength areas imported")
+    return 0
+
+
+def cmd_area_list(args: argparse.Namespace) -> int:
+    from edp import region
+
+    for a in region.strength_areas(_engine(args)):
+        print(f"{a.id}: {a.code} – {a.name_sv} / {a.name_en}")
+    return 0
+
+
+def cmd_process_add(args: argparse.Namespace) -> int:
+    from edp import workshop
+
+    engine = _engine(args)
+    leader = _user_id(engine, args.leader) if args.leader else None
+    proc = workshop.create_process(
+        engine, SYSTEM, args.title, description=args.description or "", financier=args.financier or "",
+        period_start=args.start, period_end=args.end, strength_area_codes=args.areas or (), leader_user_id=leader,
+    )  # fmt: skip
+    print(f"process {proc.id} created" + (f" with process leader {args.leader}" if leader else ""))
+    return 0
+
+
+def cmd_actor_add(args: argparse.Namespace) -> int:
+    from edp import workshop
+
+    actor = workshop.add_actor(_engine(args), SYSTEM, args.process, args.name, args.helix, args.municipality)
+    print(f"actor {actor.id} added")
+    return 0
+
+
+def cmd_actor_import(args: argparse.Namespace) -> int:
+    from edp.imports import decode_csv, import_actors
+
+    data = _read_capped(args.file, 2 * 1024 * 1024)
+    n = import_actors(_engine(args), SYSTEM, args.process, decode_csv(data))
+    print(f"{n} actors imported")
+    return 0
+
+
+def _read_capped(path: str, limit: int) -> bytes:
+    """At most `limit` bytes of a file, whatever it claims to be (a pipe, /dev/zero): more is refused."""
+    with open(path, "rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise UserError(f"{path} is larger than the limit of {limit:,} bytes")
+    return data
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -278,6 +439,75 @@ def build_parser() -> argparse.ArgumentParser:
     ir.add_argument("--process", type=int, required=True, metavar="ID")
     ir.add_argument("--priority", type=int, metavar="ID", help="link it to this priority")
     ir.set_defaults(func=cmd_import_roadmap)
+
+    us = sub.add_parser("user", help="organiser accounts")
+    ussub = us.add_subparsers(dest="user_command", required=True)
+    ua = ussub.add_parser("add", help="a new organiser account (asks for its password)")
+    ua.add_argument("username")
+    ua.add_argument("--name", help="the name shown")
+    ua.add_argument("--email")
+    ua.add_argument("--admin", action="store_true", help="an instance admin (sets up the region, grants roles)")
+    ua.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
+    ua.add_argument("--no-password", action="store_true", help="OpenID Connect sign-in only")
+    ua.set_defaults(func=cmd_user_add)
+    ussub.add_parser("list", help="accounts and their roles").set_defaults(func=cmd_user_list)
+    up = ussub.add_parser("password", help="set a new password for an account (ends its sessions)")
+    up.add_argument("username")
+    up.add_argument("--password-stdin", action="store_true")
+    up.set_defaults(func=cmd_user_password)
+    ug = ussub.add_parser("grant", help="give an account a role")
+    ug.add_argument("username")
+    ug.add_argument("--role", choices=("process_leader", "observer", "facilitator"), required=True)
+    where = ug.add_mutually_exclusive_group(required=True)
+    where.add_argument("--process", type=int, metavar="ID", help="for process_leader and observer")
+    where.add_argument("--workshop", type=int, metavar="ID", help="for facilitator")
+    ug.set_defaults(func=cmd_user_grant)
+
+    rg = sub.add_parser("region", help="show or set the region and its S3 strategy")
+    rg.add_argument("--name", help="the region's name (without it: show)")
+    rg.add_argument("--strategy", help="the S3 strategy's title")
+    rg.add_argument("--start", type=int, metavar="YEAR")
+    rg.add_argument("--end", type=int, metavar="YEAR")
+    rg.add_argument("--description")
+    rg.set_defaults(func=cmd_region)
+
+    sa = sub.add_parser("strength-area", help="the region's strength areas (styrkeområden)")
+    sasub = sa.add_subparsers(dest="area_command", required=True)
+    saa = sasub.add_parser("add", help="a new strength area")
+    saa.add_argument("code")
+    saa.add_argument("--sv", required=True, help="name in Swedish")
+    saa.add_argument("--en", required=True, help="name in English")
+    saa.add_argument("--description")
+    saa.set_defaults(func=cmd_area_add)
+    sai = sasub.add_parser("import", help="areas from a CSV or XLSX file: code, name_sv, name_en[, description]")
+    sai.add_argument("file", metavar="FILE")
+    sai.set_defaults(func=cmd_area_import)
+    sasub.add_parser("list", help="the strength areas").set_defaults(func=cmd_area_list)
+
+    pr = sub.add_parser("process", help="processes")
+    prsub = pr.add_subparsers(dest="process_command", required=True)
+    pra = prsub.add_parser("add", help="a new process, with its process leader")
+    pra.add_argument("title")
+    pra.add_argument("--leader", metavar="USERNAME", help="the process leader's account")
+    pra.add_argument("--areas", nargs="*", metavar="CODE", help="strength area codes")
+    pra.add_argument("--description")
+    pra.add_argument("--financier")
+    pra.add_argument("--start", type=int, metavar="YEAR")
+    pra.add_argument("--end", type=int, metavar="YEAR")
+    pra.set_defaults(func=cmd_process_add)
+
+    ac = sub.add_parser("actor", help="a process's actors")
+    acsub = ac.add_subparsers(dest="actor_command", required=True)
+    aca = acsub.add_parser("add", help="a new actor")
+    aca.add_argument("name")
+    aca.add_argument("--process", type=int, required=True, metavar="ID")
+    aca.add_argument("--helix", choices=("business", "academia", "public", "civil"), required=True)
+    aca.add_argument("--municipality")
+    aca.set_defaults(func=cmd_actor_add)
+    aci = acsub.add_parser("import", help="actors from a CSV file: name, helix[, municipality]")
+    aci.add_argument("file", metavar="FILE.csv")
+    aci.add_argument("--process", type=int, required=True, metavar="ID")
+    aci.set_defaults(func=cmd_actor_import)
 
     bk = sub.add_parser("backup", help="the whole database as one JSON file")
     bk.add_argument("--out", required=True, metavar="FILE.json")

@@ -9,22 +9,31 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
+from edp import accounts, region
 from edp import workshop as ops
+from edp.access import SYSTEM
 from edp.ballots import submit_ballot
 from edp.config import ROOT
 from edp.db import read, write
-from edp.models import Base, Priority, Process, StrengthArea
+from edp.models import Base, Priority, Process, StrengthArea, User
 from edp.roadmaps import import_roadmap
 
 DEMO_DIR = ROOT / "data" / "demo"
 SHEETS = ("goals", "activities", "milestones", "kpis", "measurements")
 DEMO_PROCESS_TITLE = "Upplevelser: kulturarv och kulturella och kreativa branscher"
-# The demo is for trying the app, so its facilitator passcode is public; override it for a shared server.
+# The demo is for trying the app, so its organiser's password and its workshops' passcode are
+# public; override them for a shared server.
 DEMO_PASSCODE_DEFAULT = "jamtland-demo"
+DEMO_ORGANISER = "demo"
+DEMO_PASSWORD_DEFAULT = "jamtland-demo"
 
 
 def demo_passcode() -> str:
     return os.environ.get("EDP_DEMO_PASSCODE") or DEMO_PASSCODE_DEFAULT
+
+
+def demo_password() -> str:
+    return os.environ.get("EDP_DEMO_PASSWORD") or DEMO_PASSWORD_DEFAULT
 
 
 @dataclass
@@ -63,31 +72,42 @@ def load(engine: Engine, base: Path = DEMO_DIR) -> DemoSummary:
     done = _load("workshop_completed.json", base)
     live = _load("workshop_open.json", base)
 
+    if region.region(engine) is None:
+        r = _load("region.json", base)
+        region.set_region(engine, SYSTEM, r.pop("name"), **r)
     with read(engine) as s:
         existing = set(s.scalars(select(StrengthArea.code)))
+        organiser = s.scalar(select(User.id).where(User.username == DEMO_ORGANISER))
     for a in areas:
         if a["code"] not in existing:
-            ops.create_strength_area(engine, a["code"], a["name_sv"], a["name_en"], a.get("description", ""))
+            region.create_strength_area(engine, SYSTEM, a["code"], a["name_sv"], a["name_en"], a.get("description", ""))
     with read(engine) as s:
         area_id = dict(s.execute(select(StrengthArea.code, StrengthArea.id)).all())
+    if organiser is None:
+        organiser = accounts.create_user(
+            engine, SYSTEM, DEMO_ORGANISER, display_name="Demo", password=demo_password(), is_admin=True
+        )
 
     p = done["process"]
     proc = ops.create_process(
         engine,
+        SYSTEM,
         p["title"],
         description=p["description"],
         financier=p["financier"],
         period_start=p["period_start"],
         period_end=p["period_end"],
         strength_area_codes=p["strength_areas"],
+        leader_user_id=organiser,
     )
     actor_id = {
-        a["name"]: ops.add_actor(engine, proc.id, a["name"], a["helix"], a.get("municipality")).id for a in actors
+        a["name"]: ops.add_actor(engine, SYSTEM, proc.id, a["name"], a["helix"], a.get("municipality")).id
+        for a in actors
     }
 
     # The completed two-round workshop.
     w = done["workshop"]
-    ws = ops.create_workshop(engine, proc.id, w["title"], passcode, date=w["date"], venue=w["venue"])
+    ws = ops.create_workshop(engine, SYSTEM, proc.id, w["title"], passcode, date=w["date"], venue=w["venue"])
     fac = ops.login_facilitator(engine, ws.id, passcode)
     r1 = done["round1"]
     dots = ops.add_round(
@@ -140,7 +160,7 @@ def load(engine: Engine, base: Path = DEMO_DIR) -> DemoSummary:
     # The open workshop, proposing, so a newcomer can join with DEMO26 at once.
     w = live["workshop"]
     ws2 = ops.create_workshop(
-        engine, proc.id, w["title"], passcode, date=w["date"], venue=w["venue"], join_code=w["join_code"]
+        engine, SYSTEM, proc.id, w["title"], passcode, date=w["date"], venue=w["venue"], join_code=w["join_code"]
     )
     fac2 = ops.login_facilitator(engine, ws2.id, passcode)
     r = live["round"]
@@ -181,7 +201,9 @@ def load_roadmaps(engine: Engine, process_id: int, workshop_id: int, base: Path 
             **{name: list(enumerate(spec.get(name, []), start=2)) for name in SHEETS},
         }
         rank = spec.get("priority_rank")
-        ids.append(import_roadmap(engine, process_id, sheets, priority_id=priority_by_rank.get(rank) if rank else None))
+        ids.append(
+            import_roadmap(engine, SYSTEM, process_id, sheets, priority_id=priority_by_rank.get(rank) if rank else None)
+        )
     return tuple(ids)
 
 

@@ -11,19 +11,21 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
+from edp.access import Credential
 from edp.db import read
 from edp.i18n import t
-from edp.models import HELIX_GROUPS, Round
-from edp.tally import BALANCED_LABEL, RoundResult, load_round_input, resolve_merges
+from edp.models import HELIX_GROUPS
+from edp.tally import BALANCED_LABEL, RoundResult, check_results_visible, load_round_input, resolve_merges
 
 BALLOT_COLUMNS = ["ballot", "helix", "theme_id", "counted_theme_id", "theme_title", "criterion", "value"]
 
 
-def ballot_rows(engine: Engine, round_id: int) -> pd.DataFrame:
-    """One row per ballot entry. The ballot id is a random pseudonym; no names, no tokens."""
+def ballot_rows(engine: Engine, who: Credential | None, round_id: int) -> pd.DataFrame:
+    """One row per ballot entry. The ballot id is a random pseudonym; no names, no tokens.
+    Shown to whoever may see the round's results (edp.tally.check_results_visible)."""
     with read(engine) as s:
+        rnd = check_results_visible(s, who, round_id)
         inp = load_round_input(s, round_id)
-        rnd = s.get(Round, round_id)
         crit_name = {c.id: c.name_en for c in rnd.criteria}
     counted = resolve_merges(inp.themes)
     titles = dict(zip(inp.themes.theme_id, inp.themes.title, strict=True))
@@ -104,9 +106,9 @@ def tally_csv(result: RoundResult | dict[str, Any]) -> bytes:
     return safe_csv(tally_frame(result))
 
 
-def ballots_csv(engine: Engine, round_id: int) -> bytes:
+def ballots_csv(engine: Engine, who: Credential | None, round_id: int) -> bytes:
     """The pseudonymous ballots of a round (ballot_rows) as a guarded CSV."""
-    return safe_csv(ballot_rows(engine, round_id))
+    return safe_csv(ballot_rows(engine, who, round_id))
 
 
 def _cell_value(value: Any) -> Any:

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 
 from edp import validate
+from edp.access import Credential, acting, require_read
 from edp.db import read, write
-from edp.errors import Conflict, EdpError, RowErrors, ValidationError
-from edp.models import HELIX_GROUPS, Actor, Workshop
-from edp.workshop import audit, bump, facilitator_workshop_id
+from edp.errors import Conflict, EdpError, NotFound, RowErrors, ValidationError
+from edp.models import HELIX_GROUPS, Actor, Process
+from edp.workshop import audit, led_process
 
 MAX_ROWS = 2000
 DELIMITERS = (",", ";", "\t")
@@ -190,33 +191,31 @@ def check_rows(rows: list[ActorRow], existing_names: set[str]) -> tuple[list[Cle
     return clean, errors
 
 
-def import_actors(engine: Engine, fac_token: str, csv_text: str) -> int:
-    """Add every actor in the CSV to the facilitator's process; returns how many were added.
+def import_actors(engine: Engine, who: Credential, process_id: int, csv_text: str) -> int:
+    """Add every actor in the CSV to a process (its leader, or an admin); returns how many were added.
 
     One transaction: if any row is wrong, RowErrors lists every bad row and nothing is written.
     """
     rows = parse_actor_csv(csv_text)
     with write(engine) as s:
-        wid = facilitator_workshop_id(s, fac_token)
-        ws = bump(s, wid)
-        existing = {_fold(n) for n in s.scalars(select(Actor.name).where(Actor.process_id == ws.process_id))}
+        p, proc = led_process(s, who, process_id)
+        existing = {_fold(n) for n in s.scalars(select(Actor.name).where(Actor.process_id == proc.id))}
         clean, errors = check_rows(rows, existing)
         if errors:
             raise RowErrors(errors)
-        s.add_all(
-            Actor(process_id=ws.process_id, name=a.name, helix=a.helix, municipality=a.municipality) for a in clean
-        )
+        s.add_all(Actor(process_id=proc.id, name=a.name, helix=a.helix, municipality=a.municipality) for a in clean)
         s.flush()
-        audit(s, ws, "actors.imported", "facilitator", count=len(clean))
+        audit(s, None, "actors.imported", p.audit_role, process_id=proc.id, count=len(clean))
         return len(clean)
 
 
-def list_actors(engine: Engine, fac_token: str) -> list[dict[str, object]]:
-    """The actors of the facilitator's process, by name: id, name, helix, municipality (the
-    set-up page lists them and edits them without losing the municipality)."""
+def list_actors(engine: Engine, who: Credential, process_id: int) -> list[dict[str, object]]:
+    """The actors of a process, by name: id, name, helix, municipality (the set-up page lists them
+    and edits them without losing the municipality). For its leaders and observers."""
     with read(engine) as s:
-        wid = facilitator_workshop_id(s, fac_token)
-        process_id = s.scalar(select(Workshop.process_id).where(Workshop.id == wid))
+        if not isinstance(process_id, int) or s.get(Process, process_id) is None:
+            raise NotFound("process.not_found", field="process", id=process_id)
+        require_read(acting(s, who), process_id)
         return [
             {"id": a.id, "name": a.name, "helix": a.helix, "municipality": a.municipality}
             for a in s.scalars(select(Actor).where(Actor.process_id == process_id).order_by(Actor.name, Actor.id))

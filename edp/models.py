@@ -32,7 +32,11 @@ HELIX_GROUPS = ("business", "academia", "public", "civil")
 METHODS = ("dots", "score", "rank", "approval")
 PHASES = ("draft", "proposing", "reviewing", "voting", "closed")
 THEME_STATUSES = ("active", "merged", "withdrawn")
-ROLES = ("facilitator", "participant", "system")
+ROLES = ("facilitator", "participant", "system", "organiser")
+# An organiser account's roles: per process (leader, observer) or per workshop (facilitator).
+# An instance admin (users.is_admin) may do everything.
+ORG_ROLES = ("process_leader", "observer", "facilitator")
+SESSION_KINDS = ("password", "oidc")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -145,13 +149,136 @@ class Workshop(Base):
 
 
 class FacilitatorSession(Base):
-    """A facilitator's login to one workshop; only the token's SHA-256 is stored."""
+    """A console session for one workshop; only the token's SHA-256 is stored. Opened with the
+    workshop's passcode, or by a signed-in organiser whose role allows it (user_session_id): such
+    a session ends with the organiser's session and holds only while the role does."""
 
     __tablename__ = "facilitator_sessions"
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.now()
+    )
+    user_session_id: Mapped[int | None] = mapped_column(ForeignKey("user_sessions.id", ondelete="CASCADE"), index=True)
+
+
+class Region(Base):
+    """The region this instance serves and its smart specialisation (S3) strategy: one row."""
+
+    __tablename__ = "region"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    strategy_title: Mapped[str] = mapped_column(String(300), default="")
+    period_start: Mapped[int | None] = mapped_column(Integer)
+    period_end: Mapped[int | None] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single"),
+        CheckConstraint("period_start IS NULL OR period_end IS NULL OR period_start <= period_end", name="period"),
+    )
+
+
+class User(Base):
+    """An organiser's account: a local password (Argon2id), an OpenID Connect identity, or both."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # NFKC-normalised and casefolded, so "Anna" and "anna" are one account.
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    oidc_issuer: Mapped[str | None] = mapped_column(String(300))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Sign-ins older than this no longer count ("sign out everywhere", a changed password).
+    sessions_valid_after: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_users_oidc_identity"),)
+
+
+class UserSession(Base):
+    """An organiser's sign-in; only the token's SHA-256 is stored. It expires when idle and at the latest
+    after a fixed time (edp.access.SESSION_IDLE, SESSION_MAX)."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (CheckConstraint(_in("kind", SESSION_KINDS), name="kind"),)
+
+
+class RoleGrant(Base):
+    """One role of one organiser: process leader or observer of a process, facilitator of a workshop."""
+
+    __tablename__ = "role_grants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    process_id: Mapped[int | None] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"), index=True)
+    workshop_id: Mapped[int | None] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    granted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(_in("role", ORG_ROLES), name="role"),
+        CheckConstraint(
+            "(role = 'facilitator' AND workshop_id IS NOT NULL AND process_id IS NULL)"
+            " OR (role <> 'facilitator' AND process_id IS NOT NULL AND workshop_id IS NULL)",
+            name="scope",
+        ),
+        Index(
+            "uq_role_grants_process",
+            "user_id",
+            "role",
+            "process_id",
+            unique=True,
+            sqlite_where=text("process_id IS NOT NULL"),
+            postgresql_where=text("process_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_role_grants_workshop",
+            "user_id",
+            "workshop_id",
+            unique=True,
+            sqlite_where=text("workshop_id IS NOT NULL"),
+            postgresql_where=text("workshop_id IS NOT NULL"),
+        ),
+    )
+
+
+class SetupCode(Base):
+    """The one-time code that lets the first organiser account be made in the browser on an empty
+    instance (printed in the server's log at start); only its hash is stored."""
+
+    __tablename__ = "setup_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (CheckConstraint("id = 1", name="single"),)
+
+
+class RateEvent(Base):
+    """A counted attempt (a wrong passcode or password, a sign-in) for throttling: what (scope) and
+    from whom (client: a hash, never the address itself). Old rows are pruned as new ones come."""
+
+    __tablename__ = "rate_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(100))
+    client: Mapped[str] = mapped_column(String(64), default="")
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (Index("ix_rate_events_scope_at", "scope", "at"),)
 
 
 class Participant(Base):

@@ -33,6 +33,7 @@ from pptx.util import Pt as PptPt
 from sqlalchemy import Engine, select
 
 from edp import cards, charts, imaging, roadmap_charts
+from edp.access import Credential
 from edp.db import read
 from edp.errors import EdpError, NotFound
 from edp.i18n import t
@@ -136,9 +137,10 @@ def _ranking(result: dict[str, Any]) -> tuple[RankingLine, ...]:
     )
 
 
-def report_data(engine: Engine, process_id: int, lang: str) -> ReportData:
-    """The process, its roadmaps, and per workshop with priorities the result that chose them."""
-    roadmaps = process_roadmaps(engine, process_id)
+def report_data(engine: Engine, who: Credential, process_id: int, lang: str) -> ReportData:
+    """The process, its roadmaps, and per workshop with priorities the result that chose them
+    (for the process's leaders and observers: process_roadmaps checks `who`)."""
+    roadmaps = process_roadmaps(engine, who, process_id)
     with read(engine) as s:
         proc = s.get(Process, process_id)
         if proc is None:

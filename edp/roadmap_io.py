@@ -292,7 +292,7 @@ def _value(value: Any) -> object:
     return (text if isinstance(text, str) else str(value)).strip() or None
 
 
-def _check_archive(data: bytes) -> None:
+def check_archive(data: bytes) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             unpacked = sum(i.file_size for i in zf.infolist())
@@ -353,7 +353,7 @@ def parse_xlsx(data: bytes) -> ParsedSheets:
     data = bytes(data)
     if len(data) > MAX_BYTES:
         raise ValidationError("roadmap_import.too_big", field="file", max=MAX_BYTES // 2**20)
-    _check_archive(data)
+    check_archive(data)
     from openpyxl import load_workbook
 
     try:

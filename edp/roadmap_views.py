@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
+from edp.access import Credential, acting, require_read
 from edp.db import read
 from edp.errors import NotFound
 from edp.models import (
@@ -242,20 +243,23 @@ _LOAD = (
 )
 
 
-def roadmap_view(engine: Engine, roadmap_id: int) -> RoadmapView:
+def roadmap_view(engine: Engine, who: Credential, roadmap_id: int) -> RoadmapView:
+    """One roadmap in full, for its process's leaders and observers."""
     with read(engine) as s:
         rm = s.scalar(select(Roadmap).where(Roadmap.id == roadmap_id).options(*_LOAD))
         if rm is None:
             raise NotFound("roadmap.not_found", id=roadmap_id)
+        require_read(acting(s, who), rm.process_id)
         return _roadmap_view(s, rm, s.get(Process, rm.process_id).title)
 
 
-def process_roadmaps(engine: Engine, process_id: int) -> ProcessRoadmaps:
+def process_roadmaps(engine: Engine, who: Credential, process_id: int) -> ProcessRoadmaps:
     """Every roadmap of a process, in full (for the portfolio chart, the report and the deck)."""
     with read(engine) as s:
-        proc = s.get(Process, process_id)
+        proc = s.get(Process, process_id) if isinstance(process_id, int) else None
         if proc is None:
             raise NotFound("process.not_found", id=process_id)
+        require_read(acting(s, who), proc.id)
         rms = s.scalars(
             select(Roadmap)
             .where(Roadmap.process_id == process_id)
@@ -265,9 +269,9 @@ def process_roadmaps(engine: Engine, process_id: int) -> ProcessRoadmaps:
         return ProcessRoadmaps(proc.id, proc.title, tuple(_roadmap_view(s, rm, proc.title) for rm in rms))
 
 
-def roadmap_summaries(engine: Engine, process_id: int) -> list[RoadmapSummary]:
+def roadmap_summaries(engine: Engine, who: Credential, process_id: int) -> list[RoadmapSummary]:
     """The process overview: one line per roadmap."""
-    return summaries_of(process_roadmaps(engine, process_id))
+    return summaries_of(process_roadmaps(engine, who, process_id))
 
 
 def summaries_of(pr: ProcessRoadmaps) -> list[RoadmapSummary]:
@@ -298,7 +302,7 @@ class PriorityChoice:
     workshop_date: dt.date | None
 
 
-def priority_choices(engine: Engine, process_id: int) -> list[PriorityChoice]:
+def priority_choices(engine: Engine, who: Credential, process_id: int) -> list[PriorityChoice]:
     """The priorities set at the process's workshops (what a roadmap can be made from), oldest workshop first, by rank."""
     q = (
         select(Priority.id, Priority.rank, Theme.title, Workshop.title, Workshop.date)
@@ -308,4 +312,5 @@ def priority_choices(engine: Engine, process_id: int) -> list[PriorityChoice]:
         .order_by(Workshop.date, Workshop.id, Priority.rank)
     )
     with read(engine) as s:
+        require_read(acting(s, who), process_id)
         return [PriorityChoice(*row) for row in s.execute(q).all()]

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from edp import validate
+from edp.access import SYSTEM, Credential, acting, require_lead, require_read
 from edp.db import read, write
 from edp.errors import Conflict, EdpError, NotFound, PermissionDenied, RowErrors, SheetErrors, ValidationError
 from edp.i18n import t
@@ -76,12 +77,19 @@ class Notice:
 # ---------------------------------------------------------------- shared pieces
 
 
-def _lock(s: Session, roadmap_id: int, expected_version: int | None = None) -> Roadmap:
-    """Lock the roadmap for this transaction and bump its version.
+def _lock(s: Session, who: Credential, roadmap_id: int, expected_version: int | None = None) -> Roadmap:
+    """Check that `who` leads the roadmap's process, then lock the roadmap for this transaction and
+    bump its version.
 
     With `expected_version` (the version the editor's data was read at), a roadmap that someone
     else changed in the meantime is refused instead of overwritten: a whole-table save from a
     stale screen would otherwise undo a lead actor's status update or another leader's rows."""
+    process_id = (
+        s.scalar(select(Roadmap.process_id).where(Roadmap.id == roadmap_id)) if isinstance(roadmap_id, int) else None
+    )
+    if process_id is None:
+        raise NotFound("roadmap.not_found", id=roadmap_id)
+    require_lead(acting(s, who), process_id)
     where = [Roadmap.id == roadmap_id]
     if expected_version is not None:
         where.append(Roadmap.version == expected_version)
@@ -228,20 +236,25 @@ def _roadmap_values(s: Session, process_id: int, data: Mapping[str, Any]) -> dic
     }
 
 
-def _process(s: Session, process_id: int) -> Process:
+def _process(s: Session, who: Credential, process_id: int, *, lead: bool = True) -> Process:
+    """The process, once `who` is checked: its leader (or an admin), or with lead=False also an observer."""
     proc = s.get(Process, process_id) if isinstance(process_id, int) else None
     if proc is None:
         raise NotFound("process.not_found", id=process_id)
+    p = acting(s, who)
+    (require_lead if lead else require_read)(p, proc.id)
     return proc
 
 
 # ---------------------------------------------------------------- roadmaps
 
 
-def create_roadmap(engine: Engine, process_id: int, data: Mapping[str, Any], *, priority_id: int | None = None) -> int:
+def create_roadmap(
+    engine: Engine, who: Credential, process_id: int, data: Mapping[str, Any], *, priority_id: int | None = None
+) -> int:
     """A new, empty roadmap (title, vision, period_start, period_end, owner, status)."""
     with write(engine) as s:
-        _process(s, process_id)
+        _process(s, who, process_id)
         values = _roadmap_values(s, process_id, data)
         if priority_id is not None:
             _priority_of_process(s, priority_id, process_id)
@@ -259,7 +272,7 @@ def _priority_of_process(s: Session, priority_id: int, process_id: int) -> Prior
     return p
 
 
-def priority_defaults(engine: Engine, priority_id: int) -> dict[str, Any]:
+def priority_defaults(engine: Engine, who: Credential, priority_id: int) -> dict[str, Any]:
     """What a roadmap made from this priority starts with: its theme's title, the rationale (or
     the theme's description) as the vision, and a period from the workshop's year (three years)."""
     with read(engine) as s:
@@ -268,7 +281,7 @@ def priority_defaults(engine: Engine, priority_id: int) -> dict[str, Any]:
             raise NotFound("priority.not_found", id=priority_id)
         theme = s.get(Theme, p.theme_id)
         ws = s.get(Workshop, p.workshop_id)
-        proc = s.get(Process, ws.process_id)
+        proc = _process(s, who, ws.process_id, lead=False)
         first = (ws.date.year if ws.date else None) or proc.period_start or dt.date.today().year
         last = max(proc.period_end or first + 2, first)
         return {
@@ -280,11 +293,13 @@ def priority_defaults(engine: Engine, priority_id: int) -> dict[str, Any]:
         }
 
 
-def create_from_priority(engine: Engine, priority_id: int, data: Mapping[str, Any] | None = None) -> int:
+def create_from_priority(
+    engine: Engine, who: Credential, priority_id: int, data: Mapping[str, Any] | None = None
+) -> int:
     """A roadmap linked to a workshop priority, pre-filled from it; `data` overrides the defaults."""
-    defaults = priority_defaults(engine, priority_id)
+    defaults = priority_defaults(engine, who, priority_id)
     process_id = defaults.pop("process_id")
-    return create_roadmap(engine, process_id, {**defaults, **(data or {})}, priority_id=priority_id)
+    return create_roadmap(engine, who, process_id, {**defaults, **(data or {})}, priority_id=priority_id)
 
 
 # S3 KPI suggestions: the EU's common indicators for policy objective 1 that S3 programmes report.
@@ -304,10 +319,12 @@ S3_KPIS: tuple[tuple[str, str, str, str, str], ...] = (
 )  # fmt: skip
 
 
-def add_template_kpis(engine: Engine, roadmap_id: int, lang: str, lead: int | str | None = None) -> int:
+def add_template_kpis(
+    engine: Engine, who: Credential, roadmap_id: int, lang: str, lead: int | str | None = None
+) -> int:
     """Add the S3 KPI suggestions (baseline 0 at the start, target 0 at the end: to be filled in)."""
     with write(engine) as s:
-        rm = _lock(s, roadmap_id)
+        rm = _lock(s, who, roadmap_id)
         lead_actor = _actor(s, rm.process_id, lead if lead is not None else rm.owner_actor_id, "lead_actor")
         have = {k.eu_code for k in rm.kpis}
         added = 0
@@ -325,24 +342,24 @@ def add_template_kpis(engine: Engine, roadmap_id: int, lang: str, lead: int | st
 
 
 def update_roadmap(
-    engine: Engine, roadmap_id: int, data: Mapping[str, Any], *, expected_version: int | None = None
+    engine: Engine, who: Credential, roadmap_id: int, data: Mapping[str, Any], *, expected_version: int | None = None
 ) -> list[Notice]:
     with write(engine) as s:
-        rm = _lock(s, roadmap_id, expected_version)
+        rm = _lock(s, who, roadmap_id, expected_version)
         values = _roadmap_values(s, rm.process_id, data)
         before = {k: getattr(rm, k) for k in values}
         for k, v in values.items():
             setattr(rm, k, v)
         changed = {k: [before[k], v] for k, v in values.items() if before[k] != v}
         _event(s, rm.id, "roadmap.updated", changed=changed)
-    return period_warnings(roadmap_view(engine, roadmap_id))
+    return period_warnings(roadmap_view(engine, who, roadmap_id))
 
 
-def delete_roadmap(engine: Engine, roadmap_id: int) -> None:
+def delete_roadmap(engine: Engine, who: Credential, roadmap_id: int) -> None:
     with write(engine) as s:
+        _lock(s, who, roadmap_id)
         # The database's ON DELETE CASCADE removes goals, activities, milestones, KPIs and measurements.
-        if s.execute(delete(Roadmap).where(Roadmap.id == roadmap_id)).rowcount == 0:
-            raise NotFound("roadmap.not_found", id=roadmap_id)
+        s.execute(delete(Roadmap).where(Roadmap.id == roadmap_id))
 
 
 # ---------------------------------------------------------------- tables
@@ -499,12 +516,17 @@ def _sync(
 
 
 def save_goals(
-    engine: Engine, roadmap_id: int, rows: Sequence[Mapping[str, Any]], *, expected_version: int | None = None
+    engine: Engine,
+    who: Credential,
+    roadmap_id: int,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    expected_version: int | None = None,
 ) -> None:
     """The goal table as a whole, in order. A goal that still has activities cannot be removed."""
     _check_rows(rows)
     with write(engine) as s:
-        rm = _lock(s, roadmap_id, expected_version)
+        rm = _lock(s, who, roadmap_id, expected_version)
         existing = _known(rm.goals, rows, "goal.not_found")
         values = _collect(rows, _goal_row)
         seen: dict[str, int] = {}
@@ -529,12 +551,17 @@ def save_goals(
 
 
 def save_activities(
-    engine: Engine, roadmap_id: int, rows: Sequence[Mapping[str, Any]], *, expected_version: int | None = None
+    engine: Engine,
+    who: Credential,
+    roadmap_id: int,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    expected_version: int | None = None,
 ) -> list[Notice]:
     """The activity table as a whole; returns warnings for dates outside the roadmap's period."""
     _check_rows(rows)
     with write(engine) as s:
-        rm = _lock(s, roadmap_id, expected_version)
+        rm = _lock(s, who, roadmap_id, expected_version)
         goals, ids = _goal_maps(rm)
         existing = _known([a for g in rm.goals for a in g.activities], rows, "activity.not_found")
         checked = _collect(rows, lambda row: _activity_row(s, rm, goals, ids, row))
@@ -549,30 +576,40 @@ def save_activities(
         s.flush()
         statuses = {o.id: [before[o.id], o.status] for o in objs if o.id in before and before[o.id] != o.status}
         _event(s, rm.id, "activities.saved", rows=len(rows), changed=changed, statuses=statuses)
-    return period_warnings(roadmap_view(engine, roadmap_id))
+    return period_warnings(roadmap_view(engine, who, roadmap_id))
 
 
 def save_milestones(
-    engine: Engine, roadmap_id: int, rows: Sequence[Mapping[str, Any]], *, expected_version: int | None = None
+    engine: Engine,
+    who: Credential,
+    roadmap_id: int,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    expected_version: int | None = None,
 ) -> list[Notice]:
     _check_rows(rows)
     with write(engine) as s:
-        rm = _lock(s, roadmap_id, expected_version)
+        rm = _lock(s, who, roadmap_id, expected_version)
         goals, ids = _goal_maps(rm)
         existing = _known(rm.milestones, rows, "milestone.not_found")
         values = _collect(rows, lambda row: _milestone_row(goals, ids, row))
         _, changed = _sync(s, existing, rows, values, lambda: Milestone(roadmap_id=rm.id))
         _event(s, rm.id, "milestones.saved", rows=len(rows), changed=changed)
-    return period_warnings(roadmap_view(engine, roadmap_id))
+    return period_warnings(roadmap_view(engine, who, roadmap_id))
 
 
 def save_kpis(
-    engine: Engine, roadmap_id: int, rows: Sequence[Mapping[str, Any]], *, expected_version: int | None = None
+    engine: Engine,
+    who: Credential,
+    roadmap_id: int,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    expected_version: int | None = None,
 ) -> None:
     """The KPI table as a whole. Removing a KPI removes its measurements too."""
     _check_rows(rows)
     with write(engine) as s:
-        rm = _lock(s, roadmap_id, expected_version)
+        rm = _lock(s, who, roadmap_id, expected_version)
         goals, ids = _goal_maps(rm)
         existing = _known(rm.kpis, rows, "kpi.not_found")
         values = _collect(rows, lambda row: _kpi_row(s, rm, goals, ids, row))
@@ -597,28 +634,32 @@ def _measurement_values(kpi: Kpi, data: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def add_measurement(engine: Engine, kpi_id: int, data: Mapping[str, Any], *, _actor_id: int | None = None) -> int:
+def _add_measurement(s: Session, who: Credential, kpi: Kpi, data: Mapping[str, Any], actor_id: int | None) -> int:
+    _lock(s, who, kpi.roadmap_id)
+    values = _measurement_values(kpi, data)
+    m = KpiMeasurement(kpi_id=kpi.id, actor_id=actor_id, **values)
+    s.add(m)
+    s.flush()
+    _event(s, kpi.roadmap_id, "measurement.added", actor_id, kpi=kpi.name, **values)
+    return m.id
+
+
+def add_measurement(engine: Engine, who: Credential, kpi_id: int, data: Mapping[str, Any]) -> int:
     """A KPI measurement (date, value, note), recorded by the process leader."""
     with write(engine) as s:
         kpi = s.get(Kpi, kpi_id) if isinstance(kpi_id, int) else None
         if kpi is None:
             raise NotFound("kpi.not_found", id=kpi_id)
-        _lock(s, kpi.roadmap_id)
-        values = _measurement_values(kpi, data)
-        m = KpiMeasurement(kpi_id=kpi.id, actor_id=_actor_id, **values)
-        s.add(m)
-        s.flush()
-        _event(s, kpi.roadmap_id, "measurement.added", _actor_id, kpi=kpi.name, **values)
-        return m.id
+        return _add_measurement(s, who, kpi, data, None)
 
 
-def delete_measurement(engine: Engine, measurement_id: int) -> None:
+def delete_measurement(engine: Engine, who: Credential, measurement_id: int) -> None:
     with write(engine) as s:
-        m = s.get(KpiMeasurement, measurement_id)
+        m = s.get(KpiMeasurement, measurement_id) if isinstance(measurement_id, int) else None
         if m is None:
             raise NotFound("measurement.not_found", id=measurement_id)
         kpi = s.get(Kpi, m.kpi_id)
-        _lock(s, kpi.roadmap_id)
+        _lock(s, who, kpi.roadmap_id)
         _event(s, kpi.roadmap_id, "measurement.deleted", kpi=kpi.name, date=m.date, value=m.value)
         s.delete(m)
 
@@ -646,12 +687,13 @@ class Change:
     detail: dict[str, Any]
 
 
-def changes_since_follow_up(engine: Engine, roadmap_id: int) -> list[Change]:
+def changes_since_follow_up(engine: Engine, who: Credential, roadmap_id: int) -> list[Change]:
     """What changed since the roadmap was last marked as followed up (all changes if never)."""
     with read(engine) as s:
-        rm = s.get(Roadmap, roadmap_id)
+        rm = s.get(Roadmap, roadmap_id) if isinstance(roadmap_id, int) else None
         if rm is None:
             raise NotFound("roadmap.not_found", id=roadmap_id)
+        require_read(acting(s, who), rm.process_id)
         q = select(RoadmapEvent).where(RoadmapEvent.roadmap_id == roadmap_id)
         if rm.followed_up_at is not None:
             q = q.where(RoadmapEvent.at > rm.followed_up_at)
@@ -663,9 +705,9 @@ def changes_since_follow_up(engine: Engine, roadmap_id: int) -> list[Change]:
         ]
 
 
-def mark_followed_up(engine: Engine, roadmap_id: int) -> None:
+def mark_followed_up(engine: Engine, who: Credential, roadmap_id: int) -> None:
     with write(engine) as s:
-        rm = _lock(s, roadmap_id)
+        rm = _lock(s, who, roadmap_id)
         rm.followed_up_at = utcnow()
         _event(s, rm.id, "followed_up")
 
@@ -673,12 +715,14 @@ def mark_followed_up(engine: Engine, roadmap_id: int) -> None:
 # ---------------------------------------------------------------- lead actors' update links
 
 
-def issue_links(engine: Engine, process_id: int, actor_ids: Iterable[int] | None = None) -> dict[int, str]:
+def issue_links(
+    engine: Engine, who: Credential, process_id: int, actor_ids: Iterable[int] | None = None
+) -> dict[int, str]:
     """New personal update links (tokens) for these actors, or for every lead actor of the process's
     roadmaps. A new link replaces the actor's old one. Only the token's hash is stored, so the
     links are shown once: keep the returned tokens."""
     with write(engine) as s:
-        _process(s, process_id)
+        _process(s, who, process_id)
         if actor_ids is None:
             lead = select(Activity.lead_actor_id).join(Goal).join(Roadmap).where(Roadmap.process_id == process_id)
             kpi_lead = select(Kpi.lead_actor_id).join(Roadmap).where(Roadmap.process_id == process_id)
@@ -696,9 +740,10 @@ def issue_links(engine: Engine, process_id: int, actor_ids: Iterable[int] | None
         return out
 
 
-def linked_actors(engine: Engine, process_id: int) -> dict[int, dt.datetime]:
+def linked_actors(engine: Engine, who: Credential, process_id: int) -> dict[int, dt.datetime]:
     """Actors that have an update link, with when it was made."""
     with read(engine) as s:
+        _process(s, who, process_id, lead=False)
         return dict(
             s.execute(select(ActorLink.actor_id, ActorLink.created_at).where(ActorLink.process_id == process_id)).all()
         )
@@ -730,7 +775,8 @@ def actor_work(engine: Engine, token: str) -> ActorWork:
         actor = s.get(Actor, link.actor_id)
         proc = s.get(Process, link.process_id)
         rm_ids = s.scalars(select(Roadmap.id).where(Roadmap.process_id == link.process_id).order_by(Roadmap.id)).all()
-    views: list[RoadmapView] = [roadmap_view(engine, rid) for rid in rm_ids]
+    # the link is the lead actor's own right to read their part of these roadmaps
+    views: list[RoadmapView] = [roadmap_view(engine, SYSTEM, rid) for rid in rm_ids]
     acts = tuple(
         (rm.title, g.title, a) for rm in views for g in rm.goals for a in g.activities if a.lead.id == actor.id
     )
@@ -746,7 +792,7 @@ def actor_set_status(engine: Engine, token: str, activity_id: int, status: str, 
         if act is None or act.lead_actor_id != link.actor_id:
             raise PermissionDenied("link.not_yours")
         goal = s.get(Goal, act.goal_id)
-        _lock(s, goal.roadmap_id)
+        _lock(s, SYSTEM, goal.roadmap_id)  # the link is the lead actor's own right to this activity
         new = validate.choice(status, "status", ACTIVITY_STATUSES)
         note = validate.text(comment, "comment", max_len=NOTE_MAX)
         _event(
@@ -764,13 +810,13 @@ def actor_set_status(engine: Engine, token: str, activity_id: int, status: str, 
 
 def actor_add_measurement(engine: Engine, token: str, kpi_id: int, data: Mapping[str, Any]) -> int:
     """A lead actor records a measurement of one of their own KPIs."""
-    with read(engine) as s:
+    with write(engine) as s:
         link = _link(s, token)
         kpi = s.get(Kpi, kpi_id) if isinstance(kpi_id, int) else None
         if kpi is None or kpi.lead_actor_id != link.actor_id:
             raise PermissionDenied("link.not_yours")
-        actor_id = link.actor_id
-    return add_measurement(engine, kpi_id, data, _actor_id=actor_id)
+        # the link is the lead actor's own right to this KPI
+        return _add_measurement(s, SYSTEM, kpi, data, link.actor_id)
 
 
 # ---------------------------------------------------------------- import (the XLSX layout of edp.roadmap_io)
@@ -790,7 +836,9 @@ def _as_named(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def import_roadmap(engine: Engine, process_id: int, sheets: Sheets, *, priority_id: int | None = None) -> int:
+def import_roadmap(
+    engine: Engine, who: Credential, process_id: int, sheets: Sheets, *, priority_id: int | None = None
+) -> int:
     """A new roadmap from parsed sheets (edp.roadmap_io.parse_xlsx), optionally linked to a priority.
     Every row of every sheet is checked; any error anywhere raises SheetErrors naming sheet and
     row, and nothing is written."""
@@ -805,7 +853,7 @@ def import_roadmap(engine: Engine, process_id: int, sheets: Sheets, *, priority_
 
     sheets = {name: [(line, _as_named(row)) for line, row in rows] for name, rows in sheets.items()}
     with write(engine) as s:
-        _process(s, process_id)
+        _process(s, who, process_id)
         head = list(sheets.get("roadmap", ()))
         if len(head) != 1:
             raise SheetErrors(

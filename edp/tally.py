@@ -33,9 +33,10 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, Select, func, select
 from sqlalchemy.orm import Session
 
+from edp.access import Credential, acting
 from edp.db import read
-from edp.errors import NotFound
-from edp.models import HELIX_GROUPS, Ballot, BallotEntry, Participant, Round, RoundTheme, Theme
+from edp.errors import NotFound, PermissionDenied
+from edp.models import HELIX_GROUPS, Ballot, BallotEntry, Participant, Round, RoundTheme, Theme, Workshop
 from edp.workshop import ballot_survivors
 from edp.workshop import resolve_merges as merge_chain
 
@@ -436,6 +437,36 @@ def load_round_results(s: Session, round_id: int) -> RoundResult:
     return tally(load_round_input(s, round_id))
 
 
-def round_results(engine: Engine, round_id: int) -> RoundResult:
+def check_results_visible(s: Session, who: Credential | None, round_id: int) -> Round:
+    """The round, if `who` may see its results: anyone once they are shown to the room (revealed,
+    or live while voting); before that only the process's organisers and the workshop's console."""
+    rnd = s.get(Round, round_id) if isinstance(round_id, int) else None
+    if rnd is None:
+        raise NotFound("round.not_found", id=round_id)
+    if (rnd.phase == "closed" and rnd.revealed) or (rnd.phase == "voting" and rnd.live_results):
+        return rnd
+    if who is None:
+        raise PermissionDenied("results.not_revealed")
+    p = acting(s, who)
+    process_id = s.scalar(select(Workshop.process_id).where(Workshop.id == rnd.workshop_id))
+    if not (p.may_read(process_id) or p.may_facilitate(rnd.workshop_id, process_id)):
+        raise PermissionDenied("results.not_revealed")
+    return rnd
+
+
+def results_readers(engine: Engine, who: Credential, workshop_id: int) -> bool:
+    """Whether `who` may see a workshop's results before they are shown to the room."""
     with read(engine) as s:
+        try:
+            p = acting(s, who)
+        except PermissionDenied:
+            return False
+        process_id = s.scalar(select(Workshop.process_id).where(Workshop.id == workshop_id))
+        return process_id is not None and (p.may_read(process_id) or p.may_facilitate(workshop_id, process_id))
+
+
+def round_results(engine: Engine, who: Credential | None, round_id: int) -> RoundResult:
+    """A round's tally, for whoever may see it (check_results_visible); `who` None is the public."""
+    with read(engine) as s:
+        check_results_visible(s, who, round_id)
         return load_round_results(s, round_id)

@@ -16,7 +16,8 @@ from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, sele
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from edp import validate
+from edp import throttle, validate
+from edp.access import TOUCH_EVERY, Credential, Principal, acting, console_workshop, require_admin, require_lead
 from edp.db import read, write
 from edp.errors import Conflict, NotFound, PermissionDenied, PhaseError, ValidationError
 from edp.models import (
@@ -29,10 +30,12 @@ from edp.models import (
     Participant,
     Priority,
     Process,
+    RoleGrant,
     Round,
     RoundTheme,
     StrengthArea,
     Theme,
+    User,
     Workshop,
     utcnow,
 )
@@ -126,11 +129,19 @@ def audit_now(
 
 
 def facilitator_workshop_id(s: Session, token: str) -> int:
-    if not isinstance(token, str) or not token:
-        raise PermissionDenied("auth.facilitator_required")
-    wid = s.scalar(select(FacilitatorSession.workshop_id).where(FacilitatorSession.token_hash == token_hash(token)))
+    """The workshop a console token may drive (a passcode session, or one an organiser opened
+    while their session and role hold); records its use for the idle limit."""
+    wid = console_workshop(s, token)
     if wid is None:
         raise PermissionDenied("auth.facilitator_required")
+    s.execute(
+        update(FacilitatorSession)
+        .where(
+            FacilitatorSession.token_hash == token_hash(token), FacilitatorSession.last_seen_at < utcnow() - TOUCH_EVERY
+        )
+        .values(last_seen_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     return wid
 
 
@@ -217,25 +228,9 @@ def _refuse_while_voting(s: Session, *theme_ids: int) -> None:
 # ---------------------------------------------------------------- set-up
 
 
-def create_strength_area(engine: Engine, code: str, name_sv: str, name_en: str, description: str = "") -> StrengthArea:
-    with write(engine) as s:
-        code = validate.text(code, "code", min_len=1, max_len=40, multiline=False).upper()
-        area = StrengthArea(
-            code=code,
-            name_sv=validate.text(name_sv, "name_sv", min_len=1, max_len=200, multiline=False),
-            name_en=validate.text(name_en, "name_en", min_len=1, max_len=200, multiline=False),
-            description=validate.text(description, "description", max_len=DESCRIPTION_MAX),
-        )
-        if s.scalar(select(StrengthArea.id).where(StrengthArea.code == code)) is not None:
-            raise Conflict("strength_area.duplicate", field="code", code=code)
-        s.add(area)
-        s.flush()
-        audit(s, None, "strength_area.created", "system", code=code)
-        return area
-
-
 def create_process(
     engine: Engine,
+    who: Credential,
     title: str,
     *,
     description: str = "",
@@ -243,8 +238,12 @@ def create_process(
     period_start: int | None = None,
     period_end: int | None = None,
     strength_area_codes: Sequence[str] = (),
+    leader_user_id: int | None = None,
 ) -> Process:
+    """A new process (instance admin only), optionally with its process leader."""
     with write(engine) as s:
+        p = acting(s, who)
+        require_admin(p)
         proc = Process(
             title=validate.text(title, "title", min_len=1, max_len=200, multiline=False),
             description=validate.text(description, "description", max_len=DESCRIPTION_MAX),
@@ -261,13 +260,70 @@ def create_process(
             proc.strength_areas.append(area)
         s.add(proc)
         s.flush()
-        audit(s, None, "process.created", "system", process_id=proc.id)
+        if leader_user_id is not None:
+            if s.get(User, leader_user_id) is None:
+                raise NotFound("user.not_found", field="leader", id=leader_user_id)
+            s.add(RoleGrant(user_id=leader_user_id, role="process_leader", process_id=proc.id))
+        audit(s, None, "process.created", p.audit_role, process_id=proc.id)
         return proc
 
 
-def add_actor(engine: Engine, process_id: int, name: str, helix: str, municipality: str | None = None) -> Actor:
+def update_process(
+    engine: Engine,
+    who: Credential,
+    process_id: int,
+    *,
+    title: str,
+    description: str = "",
+    financier: str = "",
+    period_start: int | None = None,
+    period_end: int | None = None,
+    strength_area_codes: Sequence[str] = (),
+) -> int:
+    """Change a process's description (its leader, or an admin); returns its id."""
     with write(engine) as s:
-        return _add_actor(s, process_id, name, helix, municipality)
+        p = acting(s, who)
+        proc = s.get(Process, process_id) if isinstance(process_id, int) else None
+        if proc is None:
+            raise NotFound("process.not_found", id=process_id)
+        require_lead(p, proc.id)
+        proc.title = validate.text(title, "title", min_len=1, max_len=200, multiline=False)
+        proc.description = validate.text(description, "description", max_len=DESCRIPTION_MAX)
+        proc.financier = validate.text(financier, "financier", max_len=200, multiline=False)
+        proc.period_start = validate.year(period_start, "period_start")
+        proc.period_end = validate.year(period_end, "period_end")
+        if proc.period_start and proc.period_end and proc.period_start > proc.period_end:
+            raise ValidationError("process.period_reversed", field="period_end", start=proc.period_start)
+        areas = []
+        for code in strength_area_codes:
+            area = s.scalar(select(StrengthArea).where(StrengthArea.code == str(code).upper()))
+            if area is None:
+                raise NotFound("strength_area.not_found", field="strength_areas", code=code)
+            areas.append(area)
+        proc.strength_areas = areas
+        audit(s, None, "process.updated", p.audit_role, process_id=proc.id)
+        return proc.id
+
+
+def led_process(s: Session, who: Credential, process_id: int) -> tuple[Principal, Process]:
+    """The acting principal and the process it leads (NotFound, then role_required)."""
+    p = acting(s, who)
+    proc = s.get(Process, process_id) if isinstance(process_id, int) else None
+    if proc is None:
+        raise NotFound("process.not_found", field="process", id=process_id)
+    require_lead(p, proc.id)
+    return p, proc
+
+
+def add_actor(
+    engine: Engine, who: Credential, process_id: int, name: str, helix: str, municipality: str | None = None
+) -> Actor:
+    """Add an organisation to a process's actor list (its process leader, or an admin)."""
+    with write(engine) as s:
+        p, proc = led_process(s, who, process_id)
+        actor = _add_actor(s, proc.id, name, helix, municipality)
+        audit(s, None, "actor.added", p.audit_role, process_id=proc.id, actor_id=actor.id)
+        return actor
 
 
 def actor_named(s: Session, process_id: int, name: str) -> Actor | None:
@@ -294,11 +350,41 @@ def _add_actor(s: Session, process_id: int, name: str, helix: str, municipality:
     return actor
 
 
+def update_actor(
+    engine: Engine, who: Credential, actor_id: int, *, name: str, helix: str, municipality: str | None = None
+) -> Actor:
+    """Rename or regroup an actor (its process's leader, or an admin). Participants keep the helix
+    they joined with (a snapshot), so past ballots are not re-counted."""
+    with write(engine) as s:
+        p = acting(s, who)
+        actor = s.get(Actor, actor_id) if isinstance(actor_id, int) else None
+        if actor is None:
+            raise NotFound("actor.not_found", field="actor", id=actor_id)
+        require_lead(p, actor.process_id)
+        clean = validate.text(name, "actor_name", min_len=1, max_len=200, multiline=False)
+        clash = actor_named(s, actor.process_id, clean)
+        if clash is not None and clash.id != actor.id:
+            raise Conflict("actor.duplicate", field="actor_name", name=clean)
+        actor.name = clean
+        actor.helix = validate.choice(helix, "helix", HELIX_GROUPS)
+        actor.municipality = validate.text(municipality, "municipality", max_len=100, multiline=False) or None
+        audit(s, None, "actor.updated", p.audit_role, process_id=actor.process_id, actor_id=actor.id)
+        return actor
+
+
+def check_passcode(passcode: object) -> str:
+    """A workshop passcode: 8 characters or more and not easy to guess."""
+    from edp.accounts import PASSCODE_SCORE, check_secret
+
+    return check_secret(passcode, "passcode", min_len=PASSCODE_MIN, score=PASSCODE_SCORE)
+
+
 def create_workshop(
     engine: Engine,
+    who: Credential,
     process_id: int,
     title: str,
-    passcode: str,
+    passcode: str | None = None,
     *,
     date: dt.date | str | None = None,
     venue: str = "",
@@ -307,13 +393,11 @@ def create_workshop(
     allow_new_actors: bool = True,
     allow_unregistered: bool = True,
 ) -> Workshop:
+    """A new workshop in a process (its process leader, or an admin). The passcode is optional: it
+    lets a co-facilitator open this workshop's console, and nothing else."""
     with write(engine) as s:
-        if s.get(Process, process_id) is None:
-            raise NotFound("process.not_found", id=process_id)
-        if not isinstance(passcode, str) or len(passcode) < PASSCODE_MIN:
-            raise ValidationError("input.too_short", field="passcode", min=PASSCODE_MIN, length=len(passcode or ""))
-        if len(passcode) > PASSCODE_MAX:
-            raise ValidationError("input.too_long", field="passcode", max=PASSCODE_MAX, length=len(passcode))
+        p, proc = led_process(s, who, process_id)
+        passcode_hash = hash_passcode(check_passcode(passcode)) if passcode not in (None, "") else ""
         if join_code is not None:
             join_code = normalise_join_code(validate.text(join_code, "join_code", min_len=1, max_len=12))
             if not 4 <= len(join_code) <= 12:
@@ -325,12 +409,12 @@ def create_workshop(
             while _open_workshop_by_code(s, join_code) is not None:
                 join_code = new_join_code()
         ws = Workshop(
-            process_id=process_id,
+            process_id=proc.id,
             title=validate.text(title, "title", min_len=1, max_len=200, multiline=False),
             date=validate.date(date, "date"),
             venue=validate.text(venue, "venue", max_len=200, multiline=False),
             join_code=join_code,
-            passcode_hash=hash_passcode(passcode),
+            passcode_hash=passcode_hash,
             is_open=True,
             anonymous=bool(anonymous),
             allow_new_actors=bool(allow_new_actors),
@@ -341,7 +425,7 @@ def create_workshop(
             s.flush()
         except IntegrityError as exc:  # a concurrent creator took the same code
             raise Conflict("workshop.join_code_taken", field="join_code", code=join_code) from exc
-        audit(s, ws, "workshop.created", "facilitator", anonymous=ws.anonymous)
+        audit(s, ws, "workshop.created", p.audit_role, anonymous=ws.anonymous)
         return ws
 
 
@@ -349,43 +433,56 @@ def _open_workshop_by_code(s: Session, code: str) -> Workshop | None:
     return s.scalar(select(Workshop).where(Workshop.join_code == code, Workshop.is_open.is_(True)))
 
 
-LOGIN_FAILURES_ALLOWED = 5
-LOGIN_WINDOW = dt.timedelta(minutes=5)
+# Wrong passcodes: a client (a browser) gets a few tries, everyone together somewhat more. The
+# organisers themselves sign in with their accounts, so a locked passcode never locks them out.
+PASSCODE_LIMIT = throttle.Limit(per_client=5, per_scope=20, window=dt.timedelta(minutes=5))
 
 
-def login_facilitator(engine: Engine, workshop_id: int, passcode: str) -> str:
-    """Check the passcode; returns a session token for the facilitator operations.
+def login_facilitator(engine: Engine, workshop_id: int, passcode: str, *, client: str = "") -> str:
+    """Check the workshop's passcode; returns a console token for this workshop only.
 
-    Wrong passcodes are logged; after LOGIN_FAILURES_ALLOWED within LOGIN_WINDOW, the workshop
-    refuses logins until the window has passed, even with the right passcode.
+    Wrong passcodes are counted per client and per workshop (edp.throttle) and logged; past either
+    limit, sign-ins are refused until the window has passed, even with the right passcode.
     """
+    scope = f"passcode:{workshop_id}"
     with write(engine) as s:
         # Locked, so concurrent guesses are counted one after another (SQLite's write lock does it there).
-        ws = s.get(Workshop, workshop_id, with_for_update=True)
+        ws = s.get(Workshop, workshop_id, with_for_update=True) if isinstance(workshop_id, int) else None
         if ws is None:
             raise NotFound("workshop.not_found", id=workshop_id)
-        since = utcnow() - LOGIN_WINDOW
-        failures = s.scalar(
-            select(func.count(AuditEvent.id)).where(
-                AuditEvent.workshop_id == ws.id, AuditEvent.kind == "auth.failed", AuditEvent.at >= since
-            )
-        )
-        if failures >= LOGIN_FAILURES_ALLOWED:
-            raise PermissionDenied("auth.throttled", minutes=int(LOGIN_WINDOW.total_seconds() // 60))
-        if isinstance(passcode, str) and verify_passcode(passcode, ws.passcode_hash):
+        if throttle.exceeded(s, scope, client, PASSCODE_LIMIT):
+            raise PermissionDenied("auth.throttled", minutes=PASSCODE_LIMIT.minutes)
+        if ws.passcode_hash and isinstance(passcode, str) and verify_passcode(passcode, ws.passcode_hash):
             token = new_token()
             s.add(FacilitatorSession(workshop_id=ws.id, token_hash=token_hash(token)))
             audit(s, ws, "auth.login", "facilitator")
             return token
-        # Logged in this transaction, which commits; the refusal is raised after it.
+        # Counted in this transaction, which commits; the refusal is raised after it.
+        throttle.record(s, scope, client, PASSCODE_LIMIT)
         audit(s, ws, "auth.failed", "facilitator")
     raise PermissionDenied("auth.wrong_passcode", field="passcode")
 
 
 def logout_facilitator(engine: Engine, fac_token: str) -> None:
-    """End a facilitator session: the token stops working everywhere."""
+    """End a console session: the token stops working everywhere."""
     with write(engine) as s:
         s.execute(delete(FacilitatorSession).where(FacilitatorSession.token_hash == token_hash(fac_token or "")))
+
+
+def set_workshop_passcode(engine: Engine, fac_token: str, passcode: str | None) -> None:
+    """Change the workshop's passcode (or remove it: None or ""). Every console opened with the old
+    passcode ends, in every browser, except the one making the change."""
+    with write(engine) as s:
+        ws = bump(s, facilitator_workshop_id(s, fac_token))
+        ws.passcode_hash = hash_passcode(check_passcode(passcode)) if passcode not in (None, "") else ""
+        s.execute(
+            delete(FacilitatorSession).where(
+                FacilitatorSession.workshop_id == ws.id,
+                FacilitatorSession.user_session_id.is_(None),
+                FacilitatorSession.token_hash != token_hash(fac_token),
+            )
+        )
+        audit(s, ws, "workshop.passcode_changed", "facilitator", removed=not ws.passcode_hash)
 
 
 def set_workshop_options(
@@ -537,37 +634,6 @@ def set_live_results(engine: Engine, fac_token: str, round_id: int, live: bool) 
         rnd.live_results = bool(live)
         audit(s, ws, "round.live_results", "facilitator", round_id=rnd.id, live=rnd.live_results)
         return rnd
-
-
-def update_actor(
-    engine: Engine, fac_token: str, actor_id: int, *, name: str, helix: str, municipality: str | None = None
-) -> Actor:
-    """Rename or regroup an actor of the facilitator's process. Participants keep the helix
-    they joined with (a snapshot), so past ballots are not re-counted."""
-    with write(engine) as s:
-        ws = bump(s, facilitator_workshop_id(s, fac_token))
-        actor = s.get(Actor, actor_id)
-        if actor is None or actor.process_id != ws.process_id:
-            raise NotFound("actor.not_found", field="actor", id=actor_id)
-        clean = validate.text(name, "actor_name", min_len=1, max_len=200, multiline=False)
-        clash = actor_named(s, ws.process_id, clean)
-        if clash is not None and clash.id != actor.id:
-            raise Conflict("actor.duplicate", field="actor_name", name=clean)
-        actor.name = clean
-        actor.helix = validate.choice(helix, "helix", HELIX_GROUPS)
-        actor.municipality = validate.text(municipality, "municipality", max_len=100, multiline=False) or None
-        audit(s, ws, "actor.updated", "facilitator", actor_id=actor.id)
-        return actor
-
-
-def add_actor_as_facilitator(
-    engine: Engine, fac_token: str, name: str, helix: str, municipality: str | None = None
-) -> Actor:
-    with write(engine) as s:
-        ws = bump(s, facilitator_workshop_id(s, fac_token))
-        actor = _add_actor(s, ws.process_id, name, helix, municipality)
-        audit(s, ws, "actor.added", "facilitator", actor_id=actor.id)
-        return actor
 
 
 _RT, _THEMES = RoundTheme.__table__, Theme.__table__

@@ -91,3 +91,14 @@ def table_counts(engine: Engine) -> dict[str, int]:
         }
         counts.update({f"revision:{wid}": rev for wid, rev in conn.execute(select(Workshop.id, Workshop.revision))})
     return counts
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id at its production cost (64 MiB, 3 passes) takes a noticeable time per hash; the tests
+    make hundreds. tests/unit/test_accounts.py checks the production parameters themselves."""
+    from argon2 import PasswordHasher
+
+    from edp import accounts
+
+    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from edp import workshop as ops
+from edp.access import SYSTEM
 from edp.models import HELIX_GROUPS
 
 PASSCODE = "test-passcode"
@@ -37,9 +38,9 @@ def make_setup(
 ) -> Setup:
     """participants: helix -> how many join; themes: how many are proposed; phase: where the round ends up."""
     spec = spec or ops.RoundSpec(method="dots", dots_per_participant=5, max_dots_per_theme=3)
-    proc = ops.create_process(engine, "Testprocess", period_start=2026, period_end=2027)
-    actors = {g: ops.add_actor(engine, proc.id, f"Aktör {g}", g).id for g in HELIX_GROUPS}
-    ws = ops.create_workshop(engine, proc.id, "Testworkshop", PASSCODE, anonymous=anonymous)
+    proc = ops.create_process(engine, SYSTEM, "Testprocess", period_start=2026, period_end=2027)
+    actors = {g: ops.add_actor(engine, SYSTEM, proc.id, f"Aktör {g}", g).id for g in HELIX_GROUPS}
+    ws = ops.create_workshop(engine, SYSTEM, proc.id, "Testworkshop", PASSCODE, anonymous=anonymous)
     fac = ops.login_facilitator(engine, ws.id, PASSCODE)
     rnd = ops.add_round(engine, fac, spec)
     setup = Setup(proc.id, ws.id, ws.join_code, fac, rnd.id, actors, criteria=[c.id for c in rnd.criteria])

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from edp import backup, demo
 from edp.__main__ import main
+from edp.access import SYSTEM
 from edp.db import current_revision, make_engine, read
 from edp.errors import EdpError
 from edp.models import Base, Round, Theme
@@ -65,8 +66,8 @@ def merge_into_newer_theme(engine: Engine, workshop_id: int) -> None:
 def figures(engine: Engine, s: demo.DemoSummary) -> tuple:
     with read(engine) as ses:
         round_ids = ses.scalars(select(Round.id).order_by(Round.id)).all()
-    results = [json.loads(round_results(engine, rid).to_json()) for rid in round_ids]
-    return results, [roadmap_view(engine, rid) for rid in s.roadmap_ids]
+    results = [json.loads(round_results(engine, SYSTEM, rid).to_json()) for rid in round_ids]
+    return results, [roadmap_view(engine, SYSTEM, rid) for rid in s.roadmap_ids]
 
 
 def test_whole_database_round_trip_is_lossless(engine, fresh, tmp_path):
@@ -123,7 +124,7 @@ def test_sqlite_backup_restores_into_postgresql(sqlite_template, pg_url, tmp_pat
         assert backup.dump(dst)["tables"] == backup.dump(src)["tables"]
         assert figures(dst, s) == figures(src, s)
         # the id sequences moved past the restored rows
-        actor = add_actor(dst, s.process_id, "Ny aktör efter återställning AB", "business")
+        actor = add_actor(dst, SYSTEM, s.process_id, "Ny aktör efter återställning AB", "business")
         assert actor.id == max(r[0] for r in json.loads(path.read_text())["tables"]["actors"]["rows"]) + 1
     finally:
         src.dispose()
@@ -135,7 +136,7 @@ def test_replace_wipes_the_target_first(engine, tmp_path):
     path = tmp_path / "b.json"
     backup.backup(engine, path)
     before = table_counts(engine)
-    add_actor(engine, 1, "Extra aktör AB", "business")
+    add_actor(engine, SYSTEM, 1, "Extra aktör AB", "business")
     backup.restore_file(engine, path, replace=True)
     assert table_counts(engine) == before
     assert backup.dump(engine)["tables"] == json.loads(path.read_text())["tables"]

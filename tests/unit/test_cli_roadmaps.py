@@ -18,6 +18,7 @@ from pypdf import PdfReader
 
 from edp import demo
 from edp.__main__ import main
+from edp.access import SYSTEM
 from edp.db import make_engine, upgrade
 from edp.imaging import browser_path
 from edp.roadmap_views import roadmap_view
@@ -83,7 +84,7 @@ def test_roadmap_data_calendar_and_deck(capsys, demo_url, tmp_path, chromium):
     ics = export(capsys, demo_url, tmp_path / "all.ics", "--process", str(process), "--format", "ics")
     events = Calendar.from_ical(ics).walk("VEVENT")
     engine = make_engine(demo_url)
-    views = [roadmap_view(engine, rid) for rid in ids(capsys, demo_url)[1]]
+    views = [roadmap_view(engine, SYSTEM, rid) for rid in ids(capsys, demo_url)[1]]
     engine.dispose()
     assert len(events) == sum(len(v.activities) + len(v.milestones) for v in views) >= 6 + 2 + 15 + 4
     deck = export(capsys, demo_url, tmp_path / "d.pptx", "--process", str(process), "--format", "pptx")

@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from sqlalchemy import select
 
 from edp import workshop as ops
+from edp.access import SYSTEM
 from edp.ballots import submit_ballot
 from edp.db import FifoLock, read
 from edp.errors import PhaseError
@@ -228,7 +229,7 @@ def test_ballots_racing_the_close_are_each_wholly_counted_or_refused(engine):
     assert sum(kinds.values()) == len(accepted)
 
     # ---- the tally
-    result = round_results(engine, s.round_id)
+    result = round_results(engine, SYSTEM, s.round_id)
     tally_total = sum(t["total"] for t in result.themes)
     stored_total = sum(v for es in entries.values() for _, _, v in es)
     expected_total = sum(sum(w.values()) for w in last_accepted.values() if w is not None)

@@ -12,6 +12,7 @@ import pytest
 
 from edp import exports
 from edp import workshop as ops
+from edp.access import SYSTEM
 from edp.ballots import submit_ballot
 from edp.tally import round_results
 from tests.factory import make_setup
@@ -44,7 +45,7 @@ def starts_like_a_formula(cell: str) -> bool:
 
 def test_tally_csv_writes_formula_like_titles_as_text(dangerous_round):
     engine, round_id = dangerous_round
-    rows = csv_cells(exports.tally_csv(round_results(engine, round_id)))
+    rows = csv_cells(exports.tally_csv(round_results(engine, SYSTEM, round_id)))
     header, body = rows[0], rows[1:]
     titles = [row[header.index("title")] for row in body]
     assert sorted(titles) == sorted("'" + d for d in DANGEROUS)
@@ -53,7 +54,7 @@ def test_tally_csv_writes_formula_like_titles_as_text(dangerous_round):
 
 def test_ballot_csv_writes_formula_like_titles_as_text(dangerous_round):
     engine, round_id = dangerous_round
-    rows = csv_cells(exports.ballots_csv(engine, round_id))
+    rows = csv_cells(exports.ballots_csv(engine, SYSTEM, round_id))
     header, body = rows[0], rows[1:]
     assert header == exports.BALLOT_COLUMNS
     assert sorted(row[header.index("theme_title")] for row in body) == sorted("'" + d for d in DANGEROUS)
@@ -62,7 +63,7 @@ def test_ballot_csv_writes_formula_like_titles_as_text(dangerous_round):
 
 def test_tally_xlsx_holds_formula_like_titles_as_text_never_as_formulas(dangerous_round):
     engine, round_id = dangerous_round
-    data = exports.tally_xlsx(round_results(engine, round_id), "sv")
+    data = exports.tally_xlsx(round_results(engine, SYSTEM, round_id), "sv")
 
     book = openpyxl.load_workbook(io.BytesIO(data))
     cells = [c for ws in book for row in ws.iter_rows() for c in row if c.value is not None]
@@ -169,7 +170,7 @@ def test_score_tally_has_a_mean_column_per_criterion(engine):
     from edp import demo
 
     summary = demo.load(engine)
-    frame = exports.tally_frame(round_results(engine, summary.score_round_id))
+    frame = exports.tally_frame(round_results(engine, SYSTEM, summary.score_round_id))
     means = [c for c in frame.columns if c.startswith("mean_")]
     assert means == [
         "mean_Innovation potential",

@@ -6,6 +6,7 @@ import pytest
 
 from edp import demo
 from edp import workshop as ops
+from edp.access import SYSTEM
 from edp.errors import NotFound
 from edp.funnel import workshop_funnel
 from tests.factory import make_setup
@@ -48,7 +49,7 @@ def test_a_merge_inside_a_carried_round_narrows_that_round(engine):
 def _ranked(engine, round_id):  # noqa: ANN001, ANN202
     from edp.tally import round_results
 
-    return round_results(engine, round_id).themes
+    return round_results(engine, SYSTEM, round_id).themes
 
 
 def test_unknown_workshop_is_not_found(engine):

@@ -30,6 +30,7 @@ from edp import exports, roadmap_io
 from edp import roadmaps as rmo
 from edp import workshop as ops
 from edp.__main__ import main
+from edp.access import SYSTEM
 from edp.errors import EdpError, RowErrors, SheetErrors
 from edp.i18n import field_label
 from edp.imports import import_actors, list_actors
@@ -158,15 +159,15 @@ def _actor_name(engine: Engine):  # noqa: ANN202
     s = make_setup(engine)
 
     def submit(value: str):  # noqa: ANN202
-        actor = ops.add_actor(engine, s.process_id, value, "civil")
-        return lambda: next(a["name"] for a in list_actors(engine, s.fac) if a["id"] == actor.id)
+        actor = ops.add_actor(engine, SYSTEM, s.process_id, value, "civil")
+        return lambda: next(a["name"] for a in list_actors(engine, SYSTEM, s.process_id) if a["id"] == actor.id)
 
     return submit
 
 
 def _process_title(engine: Engine):  # noqa: ANN202
     def submit(value: str):  # noqa: ANN202
-        proc = ops.create_process(engine, value)
+        proc = ops.create_process(engine, SYSTEM, value)
         return lambda: next(p["title"] for p in overview(engine) if p["id"] == proc.id)
 
     return submit
@@ -174,10 +175,10 @@ def _process_title(engine: Engine):  # noqa: ANN202
 
 def _workshop(attr: str):  # noqa: ANN202
     def prepare(engine: Engine):  # noqa: ANN202
-        proc = ops.create_process(engine, "Process")
+        proc = ops.create_process(engine, SYSTEM, "Process")
 
         def submit(value: str):  # noqa: ANN202
-            ws = ops.create_workshop(engine, proc.id, **{"title": "Workshop", attr: value}, passcode=PASSCODE)
+            ws = ops.create_workshop(engine, SYSTEM, proc.id, **{"title": "Workshop", attr: value}, passcode=PASSCODE)
             return lambda: getattr(workshop_view(engine, ws.id), attr)
 
         return submit
@@ -190,8 +191,8 @@ def _roadmap(attr: str):  # noqa: ANN202
         s = make_setup(engine)
 
         def submit(value: str):  # noqa: ANN202
-            rid = rmo.create_roadmap(engine, s.process_id, {"title": "Färdplan", **PERIOD, attr: value})
-            return lambda: getattr(roadmap_view(engine, rid), attr)
+            rid = rmo.create_roadmap(engine, SYSTEM, s.process_id, {"title": "Färdplan", **PERIOD, attr: value})
+            return lambda: getattr(roadmap_view(engine, SYSTEM, rid), attr)
 
         return submit
 
@@ -200,8 +201,8 @@ def _roadmap(attr: str):  # noqa: ANN202
 
 def _new_roadmap(engine: Engine) -> int:
     s = make_setup(engine)
-    rid = rmo.create_roadmap(engine, s.process_id, {"title": "Färdplan", **PERIOD})
-    rmo.save_goals(engine, rid, [{"title": "Förädling"}])
+    rid = rmo.create_roadmap(engine, SYSTEM, s.process_id, {"title": "Färdplan", **PERIOD})
+    rmo.save_goals(engine, SYSTEM, rid, [{"title": "Förädling"}])
     return rid
 
 
@@ -211,8 +212,8 @@ def _activity(attr: str):  # noqa: ANN202
 
         def submit(value: str):  # noqa: ANN202
             row = {"goal": "Förädling", "title": "Förstudie", "start": "2026-02-01", "end": "2026-06-30"}
-            rmo.save_activities(engine, rid, [{**row, "lead_actor": LEAD, attr: value}])
-            return lambda: getattr(roadmap_view(engine, rid).activities[0], attr)
+            rmo.save_activities(engine, SYSTEM, rid, [{**row, "lead_actor": LEAD, attr: value}])
+            return lambda: getattr(roadmap_view(engine, SYSTEM, rid).activities[0], attr)
 
         return submit
 
@@ -223,6 +224,7 @@ def _measurement_note(engine: Engine):  # noqa: ANN202
     rid = _new_roadmap(engine)
     rmo.save_kpis(
         engine,
+        SYSTEM,
         rid,
         [
             {
@@ -231,11 +233,11 @@ def _measurement_note(engine: Engine):  # noqa: ANN202
             }
         ],
     )  # fmt: skip
-    kpi_id = roadmap_view(engine, rid).kpis[0].id
+    kpi_id = roadmap_view(engine, SYSTEM, rid).kpis[0].id
 
     def submit(value: str):  # noqa: ANN202
-        rmo.add_measurement(engine, kpi_id, {"date": "2026-01-15", "value": 3, "note": value})
-        return lambda: roadmap_view(engine, rid).kpis[0].measurements[0].note
+        rmo.add_measurement(engine, SYSTEM, kpi_id, {"date": "2026-01-15", "value": 3, "note": value})
+        return lambda: roadmap_view(engine, SYSTEM, rid).kpis[0].measurements[0].note
 
     return submit
 
@@ -303,7 +305,7 @@ def test_formula_looking_theme_titles_stay_text_in_the_tally_csv_and_xlsx(engine
     s = make_setup(engine, participants={"civil": 1}, phase="proposing")
     for title in FORMULAS:
         ops.propose(engine, s.tokens[0], s.round_id, ops.ThemeInput(title=title))
-    result = round_results(engine, s.round_id)
+    result = round_results(engine, SYSTEM, s.round_id)
 
     rows = list(csv.reader(io.StringIO(exports.tally_csv(result).decode("utf-8-sig"))))
     titles = [row[rows[0].index("title")] for row in rows[1:]]
@@ -322,8 +324,8 @@ def test_formula_looking_theme_titles_stay_text_in_the_tally_csv_and_xlsx(engine
 def test_formula_looking_activity_titles_stay_text_in_the_roadmap_xlsx_and_csv(engine):
     rid = _new_roadmap(engine)
     row = {"goal": "Förädling", "start": "2026-02-01", "end": "2026-06-30", "lead_actor": LEAD}
-    rmo.save_activities(engine, rid, [{**row, "title": f, "funding_source": f} for f in FORMULAS])
-    rm = roadmap_view(engine, rid)
+    rmo.save_activities(engine, SYSTEM, rid, [{**row, "title": f, "funding_source": f} for f in FORMULAS])
+    rm = roadmap_view(engine, SYSTEM, rid)
     assert [a.title for a in rm.activities] == FORMULAS
 
     data = roadmap_io.to_xlsx(rm)
@@ -361,7 +363,7 @@ def test_actor_csv_with_one_hostile_row_imports_all_verbatim_or_nothing(engine, 
     text = _actor_csv(("Torsta AB", "business"), (value, "civil"), ("RISE", "akademi"))
     before = table_counts(engine)
     try:
-        added = import_actors(engine, s.fac, text)
+        added = import_actors(engine, SYSTEM, s.process_id, text)
     except EdpError as exc:
         assert verdict == "refused", f"refused {name!r}: {exc.key} {getattr(exc, 'rows', '')}"
         assert isinstance(exc, RowErrors)
@@ -373,14 +375,14 @@ def test_actor_csv_with_one_hostile_row_imports_all_verbatim_or_nothing(engine, 
         return
     assert verdict == "stored", f"imported {name!r}, which must be refused ({detail})"
     assert added == 3
-    names = {a["name"] for a in list_actors(engine, s.fac)}
+    names = {a["name"] for a in list_actors(engine, SYSTEM, s.process_id)}
     assert {"Torsta AB", "RISE", detail} <= names
 
 
 def _process_with_sample_actors(engine: Engine) -> int:
-    proc = ops.create_process(engine, "S3 Jämtland Härjedalen")
+    proc = ops.create_process(engine, SYSTEM, "S3 Jämtland Härjedalen")
     for a in ACTORS:
-        ops.add_actor(engine, proc.id, a.name, a.helix)
+        ops.add_actor(engine, SYSTEM, proc.id, a.name, a.helix)
     return proc.id
 
 
@@ -428,7 +430,7 @@ def test_roadmap_xlsx_with_hostile_cells_is_imported_verbatim_or_refused_whole(e
     data = _hostile_workbook(CORPUS[name])
     before = table_counts(engine)
     try:
-        rid = rmo.import_roadmap(engine, pid, roadmap_io.parse_xlsx(data))
+        rid = rmo.import_roadmap(engine, SYSTEM, pid, roadmap_io.parse_xlsx(data))
     except SheetErrors as exc:
         assert "refused" in (title_verdict, note_verdict), f"refused {name!r}: {exc.rows}"
         assert table_counts(engine) == before
@@ -441,7 +443,7 @@ def test_roadmap_xlsx_with_hostile_cells_is_imported_verbatim_or_refused_whole(e
             assert_names_field(err, field)
         return
     assert (title_verdict, note_verdict) == ("stored", "stored"), f"imported {name!r}"
-    rm = roadmap_view(engine, rid)
+    rm = roadmap_view(engine, SYSTEM, rid)
     assert rm.title == title
     assert rm.goals[0].activities[0].title == title
     assert rm.kpis[0].measurements[0].note == note
@@ -454,8 +456,8 @@ def test_a_real_formula_cell_is_imported_as_its_text_never_evaluated(engine):
     assert book["roadmap"]["A2"].data_type == "f"
     buf = io.BytesIO()
     book.save(buf)
-    rid = rmo.import_roadmap(engine, pid, roadmap_io.parse_xlsx(buf.getvalue()))
-    assert roadmap_view(engine, rid).title == '=HYPERLINK("http://x","klick")'
+    rid = rmo.import_roadmap(engine, SYSTEM, pid, roadmap_io.parse_xlsx(buf.getvalue()))
+    assert roadmap_view(engine, SYSTEM, rid).title == '=HYPERLINK("http://x","klick")'
 
 
 # ---------------------------------------------------------------- the command line
@@ -575,7 +577,7 @@ def test_import_roadmap_with_formula_cells_stores_them_as_text(capsys, cli_db, t
     code, out, err = run_cli(capsys, "--database", url, "import", "roadmap", str(path), "--process", str(pid))
     assert code == 0, err
     rid = int(out.split()[-1])
-    assert roadmap_view(engine, rid).title == FORMULAS[0]
+    assert roadmap_view(engine, SYSTEM, rid).title == FORMULAS[0]
 
 
 @pytest.mark.parametrize(
@@ -590,7 +592,7 @@ def test_import_roadmap_with_formula_cells_stores_them_as_text(capsys, cli_db, t
 def test_export_roadmap_to_an_unwritable_path_is_one_line_error(capsys, cli_db, tmp_path, out):
     url, engine = cli_db
     pid = _process_with_sample_actors(engine)
-    rid = rmo.import_roadmap(engine, pid, roadmap_io.parse_xlsx(roadmap_io.to_xlsx(importable_sample())))
+    rid = rmo.import_roadmap(engine, SYSTEM, pid, roadmap_io.parse_xlsx(roadmap_io.to_xlsx(importable_sample())))
     target = out.format(tmp=tmp_path)
     code, _, err = run_cli(capsys, "--database", url, "export", "roadmap", "--roadmap", str(rid), "--format", "xlsx", "--out", target)  # fmt: skip
     assert_one_line_error(code, err)
@@ -599,7 +601,7 @@ def test_export_roadmap_to_an_unwritable_path_is_one_line_error(capsys, cli_db, 
 def test_export_roadmap_with_hostile_text_writes_it_inert(capsys, cli_db, tmp_path):
     url, engine = cli_db
     pid = _process_with_sample_actors(engine)
-    rid = rmo.import_roadmap(engine, pid, roadmap_io.parse_xlsx(_hostile_workbook(CORPUS["formula_hyperlink"])))
+    rid = rmo.import_roadmap(engine, SYSTEM, pid, roadmap_io.parse_xlsx(_hostile_workbook(CORPUS["formula_hyperlink"])))
     target = tmp_path / "<b>ut&lt; 🌲.xlsx"
     code, _, err = run_cli(capsys, "--database", url, "export", "roadmap", "--roadmap", str(rid), "--format", "xlsx", "--out", str(target))  # fmt: skip
     assert code == 0, err

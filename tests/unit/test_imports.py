@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from edp import imports
 from edp import workshop as ops
+from edp.access import SYSTEM
 from edp.db import read
 from edp.errors import PermissionDenied, RowErrors, ValidationError
 from edp.models import Actor
@@ -126,7 +127,8 @@ def test_import_adds_every_actor_in_one_go(engine):
     before = actors_of(engine, s.process_id)
     n = imports.import_actors(
         engine,
-        s.fac,
+        SYSTEM,
+        s.process_id,
         "\ufeffnamn;helix;kommun\nTorsta;näringsliv;Östersund\nMittuniversitetet;akademi;Sundsvall\n"
         "Region JH;offentlig sektor;\nHeimbygda;civilsamhälle;Bräcke\n",
     )
@@ -144,7 +146,9 @@ def test_bad_helix_on_row_3_is_reported_and_nothing_is_imported(engine):
     s = make_setup(engine)
     before = table_counts(engine)
     with pytest.raises(RowErrors) as info:
-        imports.import_actors(engine, s.fac, "name,helix\nTorsta,business\nGaaltije,industri\nRISE,academia\n")
+        imports.import_actors(
+            engine, SYSTEM, s.process_id, "name,helix\nTorsta,business\nGaaltije,industri\nRISE,academia\n"
+        )
     assert [(line, err.key) for line, err in info.value.rows] == [(3, "import.helix_unknown")]
     assert info.value.key == "import.rows_invalid" and info.value.params["count"] == 1
     assert table_counts(engine) == before
@@ -154,22 +158,23 @@ def test_duplicate_of_an_existing_actor_refuses_the_whole_file(engine):
     s = make_setup(engine)  # has "Aktör business"
     before = table_counts(engine)
     with pytest.raises(RowErrors) as info:
-        imports.import_actors(engine, s.fac, "name,helix\nNy aktör,civil\nAKTÖR  BUSINESS,business\n")
+        imports.import_actors(engine, SYSTEM, s.process_id, "name,helix\nNy aktör,civil\nAKTÖR  BUSINESS,business\n")
     assert [(line, err.key) for line, err in info.value.rows] == [(3, "actor.duplicate")]
     assert table_counts(engine) == before
 
 
-def test_import_needs_a_facilitator_and_writes_nothing_without_one(engine):
-    make_setup(engine)
+def test_import_needs_the_process_leader_and_writes_nothing_for_a_facilitator(engine):
+    s = make_setup(engine)
     before = table_counts(engine)
-    with pytest.raises(PermissionDenied):
-        imports.import_actors(engine, "not-a-token", "name,helix\nX,civil\n")
+    for who in ("not-a-token", s.fac):  # nobody, and the workshop's passcode console
+        with pytest.raises(PermissionDenied):
+            imports.import_actors(engine, who, s.process_id, "name,helix\nX,civil\n")
     assert table_counts(engine) == before
 
 
 def test_imported_actors_belong_to_the_facilitators_process_only(engine):
     s = make_setup(engine)
-    other = ops.create_process(engine, "Annan process")
-    imports.import_actors(engine, s.fac, "name,helix\nTorsta,business\n")
+    other = ops.create_process(engine, SYSTEM, "Annan process")
+    imports.import_actors(engine, SYSTEM, s.process_id, "name,helix\nTorsta,business\n")
     assert "Torsta" in actors_of(engine, s.process_id)
     assert actors_of(engine, other.id) == {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from edp import workshop as ops
+from edp.access import SYSTEM
 from edp.ballots import submit_ballot
 from edp.errors import Conflict, NotFound, PhaseError
 from edp.moderation import merge_preview
@@ -14,7 +15,7 @@ from tests.factory import make_setup
 
 
 def total_of(engine, round_id, theme_id):
-    return next(r["total"] for r in round_results(engine, round_id).themes if r["theme_id"] == theme_id)
+    return next(r["total"] for r in round_results(engine, SYSTEM, round_id).themes if r["theme_id"] == theme_id)
 
 
 def closed_dots_round(engine):

@@ -8,6 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from edp import workshop as ops
+from edp.access import SYSTEM
 from edp.ballots import submit_ballot
 from edp.cards import cards_pdf, personal_url
 from edp.errors import PermissionDenied, RowErrors, ValidationError
@@ -65,7 +66,7 @@ def test_first_action_marks_arrival_and_counts_in_turnout(engine):
     ops.claim_registration(engine, p.token)  # idempotent
     assert workshop_view(engine, s.workshop_id).counts.participants["public"] == 1
     submit_ballot(engine, p.token, s.round_id, {s.themes[0]: 1})
-    assert round_results(engine, s.round_id).participants == 2  # the proposer from make_setup, and Eva
+    assert round_results(engine, SYSTEM, s.round_id).participants == 2  # the proposer from make_setup, and Eva
 
 
 def test_unregistered_people_can_be_kept_out(engine):

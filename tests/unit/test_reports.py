@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from edp import demo, imaging, reports
+from edp.access import SYSTEM
 from edp.db import make_engine, upgrade, write
 from edp.errors import EdpError, NotFound
 from edp.models import Priority, Roadmap
@@ -327,7 +328,7 @@ def demo_db(tmp_path_factory):
 
 def test_report_data_holds_the_demo_priorities_and_the_ranking_that_chose_them(demo_db):
     engine, summary = demo_db
-    data = reports.report_data(engine, summary.process_id, "sv")
+    data = reports.report_data(engine, SYSTEM, summary.process_id, "sv")
     assert data.process_title == demo.DEMO_PROCESS_TITLE
     (ws,) = data.workshops  # the open workshop has no priorities yet
     assert ws.workshop_id == summary.completed_workshop_id
@@ -338,7 +339,7 @@ def test_report_data_holds_the_demo_priorities_and_the_ranking_that_chose_them(d
     ]
     assert ws.priorities[0].rationale.startswith("Temat fick flest prickar")
     assert (ws.round_id, ws.method) == (summary.score_round_id, "score")  # the last closed, revealed round
-    result = round_results(engine, summary.score_round_id)
+    result = round_results(engine, SYSTEM, summary.score_round_id)
     assert [(r.theme_id, r.rank, r.title) for r in ws.ranking] == [
         (t["theme_id"], t["rank"], t["title"]) for t in result.themes[:10]
     ]
@@ -368,7 +369,7 @@ def test_report_from_the_demo_traces_every_roadmap_to_the_priority_it_comes_from
                 period_end=dt.date(2028, 12, 31),
             )
         )
-    data = reports.report_data(engine, summary.process_id, "sv")
+    data = reports.report_data(engine, SYSTEM, summary.process_id, "sv")
     chosen = {p.id: p for ws in data.workshops for p in ws.priorities}
     ours = next(rm for rm in data.roadmaps.roadmaps if rm.title == "Kulturarv <b>2026</b>")
     assert ours.priority.id == first.id
@@ -391,7 +392,7 @@ def test_report_from_the_demo_traces_every_roadmap_to_the_priority_it_comes_from
 
 def test_report_data_of_a_missing_process_is_not_found(demo_db):
     with pytest.raises(NotFound):
-        reports.report_data(demo_db[0], 999_999, "sv")
+        reports.report_data(demo_db[0], SYSTEM, 999_999, "sv")
 
 
 def test_only_roadmap_keeps_that_roadmap_and_the_workshop_it_comes_from():

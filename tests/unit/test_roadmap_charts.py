@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import time
 
 import pytest
 
@@ -186,12 +185,9 @@ def test_height_grows_with_the_rows_for_a_big_roadmap():
     assert "xaxis2" not in rc.gantt_figure(small, "sv", today=TODAY).layout.to_plotly_json()
 
 
-def test_500_activities_build_fast_with_one_trace_per_colour():
-    rm = sample_roadmap(500)
-    rc.gantt_figure(rm, "sv", today=TODAY)  # warm plotly's validators
-    t0 = time.perf_counter()
-    fig = rc.gantt_figure(rm, "sv", today=TODAY)
-    assert time.perf_counter() - t0 < 0.5
+def test_500_activities_build_with_one_trace_per_colour():
+    """How fast is the bench's job (`python -m edp bench`: gantt_500_ms), not a timed test's."""
+    fig = rc.gantt_figure(sample_roadmap(500), "sv", today=TODAY)
     assert len(role(fig, "activities")) == 5
     assert sum(len(tr.y) for tr in role(fig, "activities")) == 500
 

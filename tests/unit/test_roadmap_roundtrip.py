@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 from edp import demo
+from edp.access import SYSTEM
 from edp.errors import SheetErrors
 from edp.roadmap_io import parse_xlsx, to_xlsx
 from edp.roadmap_views import RoadmapView, roadmap_view
@@ -69,24 +70,28 @@ def demo_roadmaps(engine):  # noqa: ANN001, ANN201
 
 def test_export_then_import_gives_back_the_same_roadmap(engine, demo_roadmaps):
     for rid in demo_roadmaps.roadmap_ids:
-        original = roadmap_view(engine, rid)
-        copy = roadmap_view(engine, import_roadmap(engine, original.process_id, parse_xlsx(to_xlsx(original))))
+        original = roadmap_view(engine, SYSTEM, rid)
+        copy = roadmap_view(
+            engine, SYSTEM, import_roadmap(engine, SYSTEM, original.process_id, parse_xlsx(to_xlsx(original)))
+        )
         assert copy.id != original.id
         assert content(copy) == content(original)
 
 
 def test_text_that_looks_like_a_formula_or_markup_survives_the_round_trip(engine, demo_roadmaps):
     rid = demo_roadmaps.roadmap_ids[0]
-    rm = roadmap_view(engine, rid)
+    rm = roadmap_view(engine, SYSTEM, rid)
     rows = [
         {"id": a.id, "goal": rm.goal_title(a.goal_id), "title": a.title, "start": a.start, "end": a.end,
          "lead_actor": a.lead.name, "funding_source": a.funding_source}
         for a in rm.activities
     ]  # fmt: skip
     rows[0] |= {"title": '=HYPERLINK("http://x") <b>fet</b> 🌲', "funding_source": "+46 ERUF"}
-    save_activities(engine, rid, rows)
-    original = roadmap_view(engine, rid)
-    copy = roadmap_view(engine, import_roadmap(engine, original.process_id, parse_xlsx(to_xlsx(original))))
+    save_activities(engine, SYSTEM, rid, rows)
+    original = roadmap_view(engine, SYSTEM, rid)
+    copy = roadmap_view(
+        engine, SYSTEM, import_roadmap(engine, SYSTEM, original.process_id, parse_xlsx(to_xlsx(original)))
+    )
     assert content(copy) == content(original)
     assert copy.activities[0].title.startswith("=HYPERLINK")
 
@@ -96,10 +101,10 @@ def test_a_file_from_another_process_is_refused_whole(engine, demo_roadmaps):
     from tests.factory import make_setup
 
     other = make_setup(engine)
-    data = parse_xlsx(to_xlsx(roadmap_view(engine, demo_roadmaps.roadmap_ids[1])))
+    data = parse_xlsx(to_xlsx(roadmap_view(engine, SYSTEM, demo_roadmaps.roadmap_ids[1])))
     before = table_counts(engine)
     with pytest.raises(SheetErrors) as info:
-        import_roadmap(engine, other.process_id, data)
+        import_roadmap(engine, SYSTEM, other.process_id, data)
     assert table_counts(engine) == before
     sheets = {sheet for sheet, _, _ in info.value.rows}
     assert sheets == {"roadmap", "activities", "kpis"}

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from edp import workshop as ops
+from edp.access import SYSTEM
 from edp.ballots import submit_ballot
 from edp.tally import ENTRY_COLUMNS, RoundInput, round_results, tally
 from tests.factory import make_setup
@@ -569,7 +570,7 @@ def _closed_dots_round(engine):
 def test_db_dots_round_totals(engine):
     s = _closed_dots_round(engine)
     t1, t2, t3 = s.themes
-    res = round_results(engine, s.round_id)
+    res = round_results(engine, SYSTEM, s.round_id)
     t = by_id(res)
     assert res.ballots == 4
     assert order(res) == [t2, t1, t3]
@@ -583,10 +584,10 @@ def test_db_dots_round_totals(engine):
 def test_db_merge_after_close_moves_votes_with_cap_and_unmerge_restores(engine):
     s = _closed_dots_round(engine)
     t1, t2, t3 = s.themes
-    before = round_results(engine, s.round_id)
+    before = round_results(engine, SYSTEM, s.round_id)
 
     ops.merge_themes(engine, s.fac, t1, t2)
-    merged = round_results(engine, s.round_id)
+    merged = round_results(engine, SYSTEM, s.round_id)
     m = by_id(merged)
     assert order(merged) == [t2, t3]
     # T1 into T2: business 0 min(3+2, 3) = 3; business 1: 3; academia: min(2+2, 3) = 3 -> 9
@@ -597,7 +598,7 @@ def test_db_merge_after_close_moves_votes_with_cap_and_unmerge_restores(engine):
     assert merged.ballots == 4
 
     ops.unmerge_theme(engine, s.fac, t1)
-    after = round_results(engine, s.round_id)
+    after = round_results(engine, SYSTEM, s.round_id)
     assert after.themes == before.themes
     assert after.as_dict() == before.as_dict()
 
@@ -605,21 +606,21 @@ def test_db_merge_after_close_moves_votes_with_cap_and_unmerge_restores(engine):
 def test_db_chain_merge_counts_for_last_survivor_and_unmerging_step_by_step_restores(engine):
     s = _closed_dots_round(engine)
     t1, t2, t3 = s.themes
-    before = round_results(engine, s.round_id)
+    before = round_results(engine, SYSTEM, s.round_id)
 
     ops.merge_themes(engine, s.fac, t1, t2)
-    one_step = round_results(engine, s.round_id)
+    one_step = round_results(engine, SYSTEM, s.round_id)
     ops.merge_themes(engine, s.fac, t2, t3)
-    chain = round_results(engine, s.round_id)
+    chain = round_results(engine, SYSTEM, s.round_id)
     assert order(chain) == [t3]
     # everything lands on T3, capped at 3 per voter: min(3+2, 3) + min(3+2, 3) + min(2+2, 3) + 1 = 10
     assert chain.themes[0]["total"] == 10
     assert chain.themes[0]["merged_from"] == sorted([t1, t2])
 
     ops.unmerge_theme(engine, s.fac, t2)
-    assert round_results(engine, s.round_id).themes == one_step.themes
+    assert round_results(engine, SYSTEM, s.round_id).themes == one_step.themes
     ops.unmerge_theme(engine, s.fac, t1)
-    assert round_results(engine, s.round_id).themes == before.themes
+    assert round_results(engine, SYSTEM, s.round_id).themes == before.themes
 
 
 def test_db_merge_into_theme_of_another_round_then_unmerge_restores_result(engine):
@@ -636,12 +637,12 @@ def test_db_merge_into_theme_of_another_round_then_unmerge_restores_result(engin
     submit_ballot(engine, s.tokens[0], r2.id, [u])
     submit_ballot(engine, s.tokens[1], r2.id, [u, v])
     ops.close_round(engine, s.fac, r2.id)
-    before = round_results(engine, r2.id)
+    before = round_results(engine, SYSTEM, r2.id)
     assert [(t["theme_id"], t["total"]) for t in before.themes] == [(u, 2), (v, 1)]
 
     ops.merge_themes(engine, s.fac, u, t1)
-    merged = round_results(engine, r2.id)
+    merged = round_results(engine, SYSTEM, r2.id)
     assert [(t["theme_id"], t["total"]) for t in merged.themes] == [(t1, 2), (v, 1)]
 
     ops.unmerge_theme(engine, s.fac, u)
-    assert round_results(engine, r2.id).themes == before.themes
+    assert round_results(engine, SYSTEM, r2.id).themes == before.themes
