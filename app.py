@@ -1,34 +1,38 @@
-"""The router: page config, language, role, then that role's page set."""
+"""The router: page config, language, role, then that role's page set.
+
+`streamlit run app.py` finds `app` at the bottom and serves it as an st.App: the pages, plus the
+password sign-in route (edp/ui/routes.py) and the start-up work (edp/ui/server.py). Each page view
+runs this file as a script (__main__), which routes.
+"""
 
 import logging
 
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
-
-from edp.ui.common import language_switch, t
-from edp.ui.live import database_unavailable
-from edp.ui.session import join_code_param, role
-from edp.ui.text import page_style
-
-st.set_page_config(page_title="EDP", page_icon=":material/groups:", layout="wide")
-page_style()
-log = logging.getLogger("edp.app")
 
 
 def main() -> None:
-    who = role()
-    if who != "projector":
-        language_switch()
+    from sqlalchemy.exc import SQLAlchemyError
 
-    if who == "participant":
-        pages = [
-            st.Page("pages/participate.py", title=t("ui.nav.participate"), icon=":material/how_to_vote:", default=True)
-        ]
-    elif who == "actor":
-        pages = [st.Page("pages/update.py", title=t("ui.nav.update"), icon=":material/edit_note:", default=True)]
-    elif who == "projector":
-        pages = [st.Page("pages/projector.py", title=t("ui.nav.projector"), icon=":material/tv:", default=True)]
-    else:
+    from edp.ui.common import language_switch, t
+    from edp.ui.live import database_unavailable
+    from edp.ui.session import join_code_param, principal, role
+    from edp.ui.text import page_style
+
+    st.set_page_config(page_title="EDP", page_icon=":material/groups:", layout="wide")
+    page_style()
+    log = logging.getLogger("edp.app")
+
+    def pages_for(who: str) -> list:
+        if who == "participant":
+            return [
+                st.Page(
+                    "pages/participate.py", title=t("ui.nav.participate"), icon=":material/how_to_vote:", default=True
+                )
+            ]
+        if who == "actor":
+            return [st.Page("pages/update.py", title=t("ui.nav.update"), icon=":material/edit_note:", default=True)]
+        if who == "projector":
+            return [st.Page("pages/projector.py", title=t("ui.nav.projector"), icon=":material/tv:", default=True)]
         joining = bool(join_code_param())
         # URL paths differ from the file names on purpose: on a fresh server, Streamlit resolves a
         # first request for /<file name> through its old pages/ folder routing, skipping this router.
@@ -38,16 +42,55 @@ def main() -> None:
                 "pages/join.py", url_path="anslut", title=t("ui.nav.join"), icon=":material/login:", default=joining
             ),
             st.Page("pages/facilitate.py", url_path="leda", title=t("ui.nav.facilitate"), icon=":material/tune:"),
-            st.Page("pages/setup.py", url_path="forbered", title=t("ui.nav.setup"), icon=":material/settings:"),
-            st.Page("pages/register.py", url_path="anmalan", title=t("ui.nav.register"), icon=":material/badge:"),
-            st.Page("pages/results.py", url_path="resultat", title=t("ui.nav.results"), icon=":material/leaderboard:"),
-            st.Page("pages/roadmaps.py", url_path="fardplaner", title=t("ui.nav.roadmaps"), icon=":material/timeline:"),
         ]
-    st.navigation(pages, position="hidden" if who in ("participant", "projector", "actor") else "sidebar").run()
+        if who in ("organiser", "facilitator"):
+            pages.append(
+                st.Page("pages/register.py", url_path="anmalan", title=t("ui.nav.register"), icon=":material/badge:")
+            )
+        pages.append(
+            st.Page("pages/results.py", url_path="resultat", title=t("ui.nav.results"), icon=":material/leaderboard:")
+        )
+        if who == "organiser":
+            pages += [
+                st.Page("pages/setup.py", url_path="forbered", title=t("ui.nav.setup"), icon=":material/settings:"),
+                st.Page(
+                    "pages/roadmaps.py", url_path="fardplaner", title=t("ui.nav.roadmaps"), icon=":material/timeline:"
+                ),
+            ]
+            p = principal()
+            if p is not None and p.is_admin:
+                pages.append(
+                    st.Page(
+                        "pages/admin.py",
+                        url_path="administration",
+                        title=t("ui.nav.admin"),
+                        icon=":material/admin_panel_settings:",
+                    )
+                )
+            pages.append(
+                st.Page("pages/account.py", url_path="konto", title=t("ui.nav.account"), icon=":material/person:")
+            )
+        else:
+            pages.append(
+                st.Page("pages/signin.py", url_path="inloggning", title=t("ui.nav.signin"), icon=":material/key:")
+            )
+        return pages
+
+    try:
+        who = role()
+        if who != "projector":
+            language_switch()
+        hidden = who in ("participant", "projector", "actor")
+        st.navigation(pages_for(who), position="hidden" if hidden else "sidebar").run()
+    except SQLAlchemyError:  # the database went away mid-run (a restart, a network cut): no traceback
+        log.warning("database unavailable during a run", exc_info=True)
+        database_unavailable()
 
 
-try:
+if __name__ == "__main__":
     main()
-except SQLAlchemyError:  # the database went away mid-run (a restart, a network cut): no traceback
-    log.warning("database unavailable during a run", exc_info=True)
-    database_unavailable()
+else:  # imported by `streamlit run app.py`: the server, with its own routes beside the pages
+    from edp.ui.routes import ROUTES
+    from edp.ui.server import lifespan
+
+    app = st.App(__file__, routes=ROUTES, lifespan=lifespan)

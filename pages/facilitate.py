@@ -9,12 +9,14 @@ from edp.live import facilitator_view
 from edp.ui import facilitator as fac
 from edp.ui.common import engine, lang, t
 from edp.ui.live import follow
-from edp.ui.session import facilitator_token, sign_out_facilitator
+from edp.ui.session import facilitator_token, principal, sign_out_facilitator
 
 st.title(t("ui.fac.title"))
 
 if not facilitator_token():
     fac.show_flash()
+    with fac.guard():
+        fac.organiser_consoles()
     with fac.guard():
         fac.login_panel()
     st.stop()
@@ -22,9 +24,11 @@ if not facilitator_token():
 try:
     wv = facilitator_view(engine(), facilitator_token())
 except PermissionDenied as err:
-    # The login no longer holds (e.g. the database was reset): back to the sign-in form.
+    # The console no longer holds (it expired, the role was taken away, the database was reset).
     sign_out_facilitator()
     st.warning(err.message(lang()))
+    with fac.guard():
+        fac.organiser_consoles()
     with fac.guard():
         fac.login_panel()
     st.stop()
@@ -62,7 +66,9 @@ with more, fac.guard():
     fac.add_round_form("more-round")
     st.markdown(f"**{t('ui.fac.workshop_settings')}**")
     fac.workshop_settings(wv)
-    st.page_link("pages/setup.py", label=t("ui.fac.go_setup"), icon=":material/settings:")
+    fac.passcode_form()
+    if principal() is not None:
+        st.page_link("pages/setup.py", label=t("ui.fac.go_setup"), icon=":material/settings:")
 
 if live:
     # Last, after this run has handled any click; only changes after what it drew count.

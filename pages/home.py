@@ -4,6 +4,7 @@ import streamlit as st
 from sqlalchemy.exc import OperationalError
 
 from edp.queries import overview
+from edp.region import region
 from edp.ui.common import engine, lang, t
 from edp.ui.text import plain
 
@@ -12,9 +13,16 @@ st.caption(t("ui.home_intro"))
 
 try:
     processes = overview(engine())
+    described = region(engine())
 except OperationalError:
     st.error(t("ui.database_error"))
     st.stop()
+
+if described is not None:
+    with st.container(key="home-region"):
+        plain(described.name, key="region-name", kind="strong")
+        period = f" {described.period_start or ''}–{described.period_end or ''}" if described.period_start else ""
+        plain(f"{described.strategy_title}{period}".strip(), key="region-strategy")
 
 st.header(t("ui.processes"))
 if not processes:

@@ -19,6 +19,7 @@ from edp.ui.results import (
     ranking_table,
     round_label,
     turnout_caption,
+    viewer,
     visible_round_ids,
 )
 from edp.ui.session import facilitator_workshop
@@ -61,7 +62,8 @@ except EdpError as err:
     show_error(err)
     st.stop()
 
-visible = visible_round_ids(wv, facilitator_workshop())
+who = viewer()
+visible = visible_round_ids(wv, who)
 if requested is not None and owner == workshop_id and requested not in visible:
     st.warning(t("ui.res.round_not_visible"))
 if not visible:
@@ -77,7 +79,7 @@ round_id = st.selectbox(
 )
 
 try:
-    result = cached_results(round_id, wv.revision)
+    result = cached_results(round_id, wv.revision, who)
     funnel = cached_funnel(wv.id, wv.revision)
 except EdpError as err:
     show_error(err)
@@ -117,7 +119,7 @@ if result["method"] == "score":
         st.plotly_chart(criteria_heatmap(result, L), key="res-criteria")
 
 st.subheader(t("ui.res.downloads_heading"))
-downloads(result, round_id, L)
+downloads(result, round_id, L, who)
 
 st.subheader(t("ui.res.funnel_heading"))
 st.caption(t("ui.res.funnel_help"))

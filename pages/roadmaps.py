@@ -1,7 +1,8 @@
 """The process leader's roadmaps (färdplaner): the process's overview and portfolio, a new roadmap
 (from a priority, empty, from the S3 template or from a workbook), then one roadmap in tabs:
 overview, goals, activities, milestones, KPIs, measurements, Gantt, follow-up and export.
-Signing in to any workshop of a process gives its roadmaps; ?roadmap=ID picks one."""
+A signed-in organiser sees the processes they lead (and may change) or observe (and may read);
+?roadmap=ID picks one."""
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
@@ -10,17 +11,18 @@ from edp.errors import EdpError
 from edp.roadmap_views import process_roadmaps, summaries_of
 from edp.ui import roadmap as ui
 from edp.ui.common import engine, t
+from edp.ui.session import organiser_token
 from edp.ui.text import plain
 
 st.title(t("ui.rm.title"))
 
-wv = ui.leader_view()
+wv = ui.process_context()
 if wv is None:
     ui.sign_in_hint()
     st.stop()
 
 try:
-    portfolio = process_roadmaps(engine(), wv.process_id)  # every roadmap, loaded once per run
+    portfolio = process_roadmaps(engine(), organiser_token(), wv.process_id)  # every roadmap, once per run
     summaries = summaries_of(portfolio)
 except (EdpError, SQLAlchemyError):
     st.error(t("ui.database_error"))
@@ -34,8 +36,11 @@ with st.container(key="rm-overview-section"), ui.guard():
     ui.portfolio_chart(portfolio)
 
 ui.flash_slot("create")
-with st.expander(t("ui.rm.new_heading"), expanded=not summaries, icon=":material/add:"), ui.guard():
-    ui.create_panel(wv, portfolio)
+if wv.can_edit:
+    with st.expander(t("ui.rm.new_heading"), expanded=not summaries, icon=":material/add:"), ui.guard():
+        ui.create_panel(wv, portfolio)
+else:
+    st.caption(t("ui.rm.read_only"))
 
 roadmap_id = ui.pick_roadmap(summaries)
 if roadmap_id is None:
@@ -61,19 +66,24 @@ overview, goals, activities, milestones, kpis, measurements, gantt, follow_up, e
 with overview, ui.guard():
     ui.traceability(rm)
     ui.period_notices(rm)
-    ui.overview_form(rm, actors)
-    with st.expander(t("ui.rm.delete_heading"), icon=":material/delete:"):
-        ui.delete_panel(rm)
+    if wv.can_edit:
+        ui.overview_form(rm, actors)
+        with st.expander(t("ui.rm.delete_heading"), icon=":material/delete:"):
+            ui.delete_panel(rm)
 for tab, table in zip((goals, activities, milestones, kpis), ui.TABLES, strict=True):
     with tab, ui.guard():
-        ui.table_editor(rm, table, actors)
+        if wv.can_edit:
+            ui.table_editor(rm, table, actors)
+        else:
+            ui.table_view(rm, table)
 with measurements, ui.guard():
-    ui.measurements_panel(rm)
+    ui.measurements_panel(rm, can_edit=wv.can_edit)
 with gantt, ui.guard():
     ui.gantt_panel(rm)
 with follow_up, ui.guard():
-    ui.follow_up_panel(rm)
-    st.subheader(t("ui.rm.links_heading"))
-    ui.links_panel(wv)
+    ui.follow_up_panel(rm, can_edit=wv.can_edit)
+    if wv.can_edit:
+        st.subheader(t("ui.rm.links_heading"))
+        ui.links_panel(wv)
 with export, ui.guard():
     ui.export_panel(rm, wv.process_id, ui.fingerprint(portfolio))

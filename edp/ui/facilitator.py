@@ -15,11 +15,10 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from edp import config, demo, i18n, validate
+from edp import config, demo, i18n
 from edp import workshop as ops
 from edp.ballots import submit_paper_ballot
 from edp.errors import EdpError, RowErrors, ValidationError
-from edp.imports import decode_csv, import_actors, list_actors
 from edp.live import RoundView, WorkshopView, participant_view, round_all_themes, round_view
 from edp.models import HELIX_GROUPS, METHODS
 from edp.moderation import merge_preview
@@ -108,31 +107,43 @@ def helix_label(group: str | None) -> str:
 # ---------------------------------------------------------------- access
 
 
-def workshop_choices() -> list[tuple[int, str]]:
-    """(workshop id, label) from the overview, open workshops first, newest first within each."""
+def workshop_choices(*, with_process: bool = False) -> list:
+    """(workshop id, label) from the overview, open workshops first, newest first within each;
+    with_process: (workshop id, label, process id)."""
     rows = []
     for proc in overview(engine()):
         for ws in proc["workshops"]:
             state = "" if ws["status"] == "open" else f" ({t('ui.workshop_closed').lower()})"
             when = f" · {ws['date']}" if ws["date"] else ""
             label = f"{ws['title']}{when} – {proc['title']}{state}"
-            rows.append((ws["status"] != "open", -ws["id"], ws["id"], label))
-    return [(wid, label) for _, _, wid, label in sorted(rows)]
+            rows.append((ws["status"] != "open", -ws["id"], ws["id"], label, proc["id"]))
+    rows.sort()
+    if with_process:
+        return [(wid, label, pid) for _, _, wid, label, pid in rows]
+    return [(wid, label) for _, _, wid, label, _ in rows]
+
+
+def _client() -> str:
+    """Who is trying a passcode, for the throttle: this browser session (and its address)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return f"{st.context.ip_address or ''}|{ctx.session_id if ctx else ''}"
 
 
 def login_panel() -> None:
+    """A co-facilitator opens one workshop's console with its passcode."""
     st.subheader(t("ui.fac.login_heading"))
     choices = workshop_choices()
     if not choices:
         st.info(t("ui.fac.no_workshops"))
-        st.page_link("pages/setup.py", label=t("ui.fac.go_setup"), icon=":material/settings:")
         return
     labels = dict(choices)
     with st.form("fac-login"):
         wid = st.selectbox(t("ui.fac.workshop"), list(labels), format_func=labels.__getitem__, key="fac-login-ws")
         passcode = st.text_input(t("field.passcode"), type="password", key="fac-login-passcode")
         if st.form_submit_button(t("ui.fac.login"), type="primary"):
-            token = call(ops.login_facilitator, wid, passcode)
+            token = call(ops.login_facilitator, wid, passcode, client=_client())
             if token:
                 sign_in_facilitator(wid, token)
                 st.session_state.pop(PAPER, None)
@@ -140,6 +151,25 @@ def login_panel() -> None:
     if demo.is_loaded(engine()) and demo.demo_passcode() == demo.DEMO_PASSCODE_DEFAULT:
         # The demo's passcode is public on purpose; a deployment that sets its own never shows it.
         st.caption(t("ui.fac.demo_hint", passcode=demo.DEMO_PASSCODE_DEFAULT))
+
+
+def organiser_consoles() -> None:
+    """The workshops the signed-in organiser may run, each with a button that opens its console."""
+    from edp.ui.session import principal
+    from edp.ui.setup import open_workshop_console
+
+    p = principal()
+    if p is None:
+        return
+    st.subheader(t("ui.fac.your_workshops"))
+    mine = [(wid, label) for wid, label, pid in workshop_choices(with_process=True) if p.may_facilitate(wid, pid)]
+    if not mine:
+        st.info(t("ui.fac.no_workshops_of_yours"))
+    for wid, label in mine:
+        left, right = st.columns([4, 1])
+        left.text(label)
+        if right.button(t("ui.setup.open_console"), key=f"fac-open-{wid}", icon=":material/tune:"):
+            open_workshop_console(wid, switch=False)
 
 
 def sign_out_button() -> None:
@@ -265,7 +295,7 @@ def _voting_controls(wv: WorkshopView, rv: RoundView, fac: str) -> None:
 def advance_panel(wv: WorkshopView, rv: RoundView) -> None:
     """Carry the top K of a closed, revealed round into a new round."""
     st.markdown(f"**{t('ui.fac.advance_heading')}**")
-    ranking = cached_results(rv.id, wv.revision)["themes"]
+    ranking = cached_results(rv.id, wv.revision, facilitator_token())["themes"]
     k = st.number_input(t("field.top_k"), 1, 100, min(3, max(1, len(ranking))), key=f"adv-k-{rv.id}")
     if ranking:
         cut = ranking[min(k, len(ranking)) - 1]["rank"]
@@ -631,7 +661,7 @@ def priority_candidates(wv: WorkshopView, current: list[dict[str, Any]]) -> dict
     options: dict[int, str] = {}
     closed = [r for r in wv.rounds if r.phase == "closed"]
     if closed:
-        for row in cached_results(closed[-1].id, wv.revision)["themes"]:
+        for row in cached_results(closed[-1].id, wv.revision, facilitator_token())["themes"]:
             options[row["theme_id"]] = t(
                 "ui.fac.prio_option", rank=row["rank"], title=row["title"], total=num(row["total"])
             )
@@ -702,187 +732,24 @@ def workshop_settings(wv: WorkshopView) -> None:
         done("ui.fac.settings_saved")
 
 
-# ---------------------------------------------------------------- actors (set-up)
-
-
-def actor_list() -> None:
-    rows = call(list_actors, facilitator_token()) or []
-    st.caption(t("ui.setup.actor_count", n=len(rows)))
-    if rows:
-        lines = [
-            " · ".join(x for x in (r["name"], t(f"helix.{r['helix']}"), r["municipality"] or "") if x) for r in rows
-        ]
-        plain("\n".join(lines), key="actor-list")
-
-
-def actor_add_form() -> None:
-    n = nonce("actor-add")
-    with st.form(f"actor-add-{n}"):
-        name = st.text_input(t("field.actor_name"), max_chars=200, key=f"actor-add-name-{n}")
-        helix = st.selectbox(t("field.helix"), HELIX_GROUPS, format_func=helix_label, key=f"actor-add-helix-{n}")
-        municipality = st.text_input(t("field.municipality"), max_chars=100, key=f"actor-add-mun-{n}")
-        if st.form_submit_button(t("ui.setup.add_actor")) and call(
-            ops.add_actor_as_facilitator, facilitator_token(), name, helix, municipality
-        ):
-            bump_nonce("actor-add")
-            done("ui.setup.actor_added")
-
-
-def actor_edit_form() -> None:
-    rows = {r["id"]: r for r in call(list_actors, facilitator_token()) or []}
-    if not rows:
-        return
-    aid = st.selectbox(
-        t("ui.setup.edit_actor_pick"),
-        list(rows),
-        index=None,
-        format_func=lambda i: rows[i]["name"],
-        key="actor-edit-id",
-    )
-    if aid is None:
-        return
-    a = rows[aid]
-    with st.form(f"actor-edit-{aid}"):
-        name = st.text_input(t("field.actor_name"), a["name"], max_chars=200, key=f"actor-edit-name-{aid}")
-        helix = st.selectbox(
-            t("field.helix"),
-            HELIX_GROUPS,
-            HELIX_GROUPS.index(a["helix"]),
-            format_func=helix_label,
-            key=f"actor-edit-helix-{aid}",
-        )
-        municipality = st.text_input(
-            t("field.municipality"), a["municipality"] or "", max_chars=100, key=f"actor-edit-mun-{aid}"
-        )
-        if st.form_submit_button(t("ui.setup.save_actor")) and call(
-            ops.update_actor, facilitator_token(), aid, name=name, helix=helix, municipality=municipality
-        ):
-            done("ui.setup.actor_saved")
-
-
-def actor_import() -> None:
-    st.caption(t("ui.setup.import_help"))
-    n = nonce("import")
-    upload = st.file_uploader(t("ui.setup.import_file"), type=["csv", "txt"], key=f"import-file-{n}")
-    pasted = st.text_area(t("ui.setup.import_paste"), key=f"import-paste-{n}", height=120)
-    if st.button(t("ui.setup.import_button"), key="import-go", icon=":material/upload:"):
-        text = decode_csv(upload.getvalue()) if upload is not None else pasted
-        try:
-            count = call(import_actors, facilitator_token(), text)
-        except RowErrors as err:
-            show_error(err)
-            lines = [t("ui.setup.import_row", line=line, message=e.message(lang())) for line, e in err.rows]
-            with st.container(border=True, key="import-errors"):
-                plain("\n".join(lines), key="import-row-errors")
-            return
-        if count:
-            bump_nonce("import")
-            done("ui.setup.imported", n=count)
-
-
-# ---------------------------------------------------------------- process and workshop (set-up)
-
-CREATED_PROCESS = "_setup_created_process"
-
-
-def strength_area_options(wv: WorkshopView | None, processes: list[dict[str, Any]]) -> dict[str, str]:
-    """code -> name in the user's language, from every process's areas and the workshop view."""
-    out: dict[str, str] = {}
-    for proc in processes:
-        for a in proc["strength_areas"]:
-            out[a["code"]] = a["name_sv"] if lang() == "sv" else a["name_en"]
-    for _, code, name_sv, name_en in wv.strength_areas if wv else ():
-        out[code] = name_sv if lang() == "sv" else name_en
-    return dict(sorted(out.items(), key=lambda kv: kv[1]))
-
-
-def _checked(fn: Callable[[], Any]) -> bool:
-    try:
-        fn()
-    except EdpError as err:
-        refuse(err)
-        return False
-    return True
-
-
-def create_workshop_form(wv: WorkshopView | None) -> None:
-    """A new workshop, in a new or an existing process; on success the facilitator is signed in to it."""
-    processes = overview(engine())
-    if pending := st.session_state.pop(CREATED_PROCESS, None):
-        st.session_state["setup-process"] = pending
-    titles = {p["id"]: p["title"] for p in processes}
-    pid = st.selectbox(
-        t("ui.setup.process"),
-        [0, *titles],
-        format_func=lambda i: titles.get(i) or t("ui.setup.new_process"),
-        key="setup-process",
-    )
-    areas = strength_area_options(wv, processes)
-    with st.form("setup-create"):
-        proc: dict[str, Any] = {}
-        if not pid:
-            st.markdown(f"**{t('ui.setup.process_heading')}**")
-            proc["title"] = st.text_input(t("field.title"), max_chars=200, key="setup-p-title")
-            proc["description"] = st.text_area(t("field.description"), key="setup-p-description")
-            proc["financier"] = st.text_input(t("field.financier"), max_chars=200, key="setup-p-financier")
+def passcode_form() -> None:
+    """Set, change or remove the workshop's passcode (a co-facilitator's way into this console only)."""
+    with st.expander(t("ui.fac.passcode_heading"), icon=":material/password:"):
+        st.caption(t("ui.fac.passcode_change_help"))
+        n = nonce("passcode")
+        with st.form(f"fac-passcode-{n}"):
             a, b = st.columns(2)
-            proc["period_start"] = a.number_input(t("field.period_start"), 2000, 2100, None, key="setup-p-start")
-            proc["period_end"] = b.number_input(t("field.period_end"), 2000, 2100, None, key="setup-p-end")
-            if areas:
-                proc["strength_area_codes"] = st.multiselect(
-                    t("field.strength_areas"), list(areas), format_func=areas.__getitem__, key="setup-p-areas"
-                )
-        st.markdown(f"**{t('ui.setup.workshop_heading')}**")
-        title = st.text_input(t("field.title"), max_chars=200, key="setup-w-title")
-        a, b = st.columns(2)
-        date = a.date_input(t("field.date"), None, key="setup-w-date", format="YYYY-MM-DD")
-        venue = b.text_input(t("field.venue"), max_chars=200, key="setup-w-venue")
-        a, b = st.columns(2)
-        passcode = a.text_input(
-            t("field.passcode"), type="password", key="setup-w-pass", help=t("ui.setup.passcode_help")
-        )
-        again = b.text_input(t("ui.setup.passcode_again"), type="password", key="setup-w-pass2")
-        join_code = st.text_input(t("ui.setup.join_code_optional"), max_chars=12, key="setup-w-code")
-        anonymous = st.checkbox(t("ui.setup.anonymous"), True, key="setup-w-anon", help=t("ui.setup.anonymous_help"))
-        allow = st.checkbox(t("ui.setup.allow_new_actors"), True, key="setup-w-allow")
-        if not st.form_submit_button(t("ui.setup.create"), type="primary"):
+            new = a.text_input(t("field.passcode"), type="password", key=f"fac-pass-new-{n}")
+            again = b.text_input(t("ui.setup.passcode_again"), type="password", key=f"fac-pass-again-{n}")
+            if not st.form_submit_button(t("ui.fac.passcode_save")):
+                return
+        if new != again:
+            st.error(t("ui.setup.passcode_mismatch"))
             return
-    if passcode != again:
-        st.error(t("ui.setup.passcode_mismatch"))
-        return
-    checks = [
-        lambda: validate.text(title, "title", min_len=1, max_len=200, multiline=False),
-        lambda: validate.date(date, "date"),
-    ]
-    if len(passcode) < ops.PASSCODE_MIN:
-        refuse(ValidationError("input.too_short", field="passcode", min=ops.PASSCODE_MIN, length=len(passcode)))
-        return
-    if not all(_checked(c) for c in checks):
-        return
-    if not pid:
-        created = call(ops.create_process, **proc)
-        if created is None:
+        try:
+            ops.set_workshop_passcode(engine(), facilitator_token(), new or None)
+        except EdpError as err:
+            show_error(err)
             return
-        pid = created.id
-    ws = call(
-        ops.create_workshop,
-        pid,
-        title,
-        passcode,
-        date=date,
-        venue=venue,
-        anonymous=anonymous,
-        join_code=join_code.strip() or None,
-        allow_new_actors=allow,
-    )
-    if ws is None:
-        if not st.session_state.get("setup-process"):
-            st.session_state[CREATED_PROCESS] = pid  # the retry adds the workshop to it, not to a second copy
-            st.info(t("ui.setup.process_kept"))
-        return
-    token = call(ops.login_facilitator, ws.id, passcode)
-    if token is None:
-        return
-    sign_in_facilitator(ws.id, token)
-    st.session_state.pop(PAPER, None)
-    done("ui.setup.created", code=ws.join_code)
+        bump_nonce("passcode")
+        done("ui.fac.passcode_saved" if new else "ui.fac.passcode_removed")

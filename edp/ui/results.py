@@ -26,13 +26,15 @@ def _round(value: float | None) -> float | None:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _results(url: str, round_id: int, revision: int) -> dict[str, Any]:  # noqa: ARG001 - revision is the cache key
-    return round_results(engine(), round_id).as_dict()
+def _results(url: str, round_id: int, revision: int, who: str | None) -> dict[str, Any]:  # noqa: ARG001 - revision is the cache key
+    return round_results(engine(), who, round_id).as_dict()
 
 
-def cached_results(round_id: int, revision: int) -> dict[str, Any]:
-    """RoundResult.as_dict() for the round; recomputed only when the workshop's revision moves."""
-    return _results(str(engine().url), round_id, revision)
+def cached_results(round_id: int, revision: int, who: str | None = None) -> dict[str, Any]:
+    """RoundResult.as_dict() for the round; recomputed only when the workshop's revision moves.
+    The engine decides who may see it (`who` None: the public, for results shown to the room); an
+    entry is cached per viewer's token, so one viewer's results never reach another."""
+    return _results(str(engine().url), round_id, revision, who)
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -47,11 +49,21 @@ def cached_funnel(workshop_id: int, revision: int) -> Funnel:
 # ---------------------------------------------------------------- which rounds may be shown
 
 
-def visible_round_ids(wv: WorkshopView, facilitator_workshop: int | None) -> list[int]:
+def viewer() -> str | None:
+    """The credential the results page shows rounds for: a signed-in organiser's, or this tab's console."""
+    from edp.ui.session import facilitator_token, organiser_token
+
+    return organiser_token() or facilitator_token()
+
+
+def visible_round_ids(wv: WorkshopView, who: str | None) -> list[int]:
     """Rounds whose results this viewer may see, in order: revealed ones, the current round if the
-    facilitator shows it live, and for the workshop's own signed-in facilitator every closed round."""
+    facilitator shows it live, and for the process's organisers and the workshop's console every
+    closed round (the engine's rule: edp.tally.check_results_visible)."""
+    from edp.tally import results_readers
+
     live = wv.current.id if wv.current is not None and wv.current.results_visible else None
-    own = facilitator_workshop == wv.id
+    own = who is not None and results_readers(engine(), who, wv.id)
     return [r.id for r in wv.rounds if (r.phase == "closed" and (r.revealed or own)) or r.id == live]
 
 
@@ -129,7 +141,7 @@ def turnout_metrics(participants: dict[str, int], ballots: dict[str, int], *, ke
             st.metric(t(f"helix.{g}"), f"{ballots.get(g, 0)} / {participants.get(g, 0)}")
 
 
-def downloads(result: dict[str, Any], round_id: int, lang: str) -> None:
+def downloads(result: dict[str, Any], round_id: int, lang: str, who: str | None = None) -> None:
     """Tally as CSV and XLSX, ballots as CSV; each file is built only when its button is clicked."""
     eng = engine()
     stem = f"edp-round-{round_id}"
@@ -154,7 +166,7 @@ def downloads(result: dict[str, Any], round_id: int, lang: str) -> None:
         )
         st.download_button(
             t("ui.res.download_ballots_csv"),
-            lambda: exports.ballots_csv(eng, round_id),
+            lambda: exports.ballots_csv(eng, who, round_id),
             file_name=f"{stem}-ballots.csv",
             mime="text/csv",
             key=f"dl-ballots-csv-{round_id}",

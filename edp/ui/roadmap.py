@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,14 +25,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from edp import config, i18n, roadmap_charts
 from edp import roadmaps as ops
 from edp.charts import number
-from edp.errors import Conflict, EdpError, PermissionDenied, RowErrors, SheetErrors, ValidationError
+from edp.errors import Conflict, EdpError, RowErrors, SheetErrors, ValidationError
 from edp.exports import safe_csv
-from edp.live import WorkshopView, facilitator_view
+from edp.imports import list_actors
 from edp.models import ACTIVITY_STATUSES, KPI_KINDS, ROADMAP_STATUSES
+from edp.queries import overview
 from edp.roadmap_views import KpiView, PriorityChoice, ProcessRoadmaps, RoadmapSummary, RoadmapView, priority_choices
 from edp.ui.common import engine, lang, t
 from edp.ui.facilitator import guard  # noqa: F401 - the pages' section guard, re-exported
-from edp.ui.session import facilitator_token, sign_out_facilitator
+from edp.ui.session import organiser_token, principal
 from edp.ui.text import plain, show_error
 
 log = logging.getLogger(__name__)
@@ -88,9 +90,10 @@ def refusal(err: EdpError) -> None:
 
 
 def attempt(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[bool, Any]:
-    """(True, fn(engine, *args)) or, on a refusal or a database failure shown here, (False, None)."""
+    """(True, fn(engine, the organiser's token, *args)) or, on a refusal or a database failure shown
+    here, (False, None). The engine checks the organiser's role in the roadmap's process."""
     try:
-        return True, fn(engine(), *args, **kwargs)
+        return True, fn(engine(), organiser_token(), *args, **kwargs)
     except EdpError as err:
         refusal(err)
     except SQLAlchemyError:
@@ -123,32 +126,48 @@ def notice_lines(lines: Sequence[str], *, key: str) -> None:
 # ---------------------------------------------------------------- access and reading
 
 
-def leader_view() -> WorkshopView | None:
-    """The signed-in facilitator's workshop (its process is the one whose roadmaps are shown)."""
-    if not facilitator_token():
+@dataclass(frozen=True)
+class ProcessContext:
+    """The process whose roadmaps are shown, its actors, and whether this organiser may change them."""
+
+    process_id: int
+    process_title: str
+    actors: tuple[tuple[int, str, str], ...]  # (id, name, helix)
+    can_edit: bool
+
+
+PROCESS = "rm-process-pick"
+
+
+def process_context() -> ProcessContext | None:
+    """The signed-in organiser's choice among the processes they lead or observe; None if none."""
+    p = principal()
+    if p is None:
         return None
-    try:
-        return facilitator_view(engine(), facilitator_token())
-    except PermissionDenied as err:
-        sign_out_facilitator()  # the login no longer holds (e.g. the database was reset)
-        st.warning(err.message(lang()))
-    except (EdpError, SQLAlchemyError):
-        st.error(t("ui.database_error"))
+    processes = [proc for proc in overview(engine()) if p.may_read(proc["id"])]
+    if not processes:
+        st.info(t("ui.rm.no_processes"), icon=":material/info:")
         st.stop()
-    return None
+    titles = {proc["id"]: proc["title"] for proc in processes}
+    if st.session_state.get(PROCESS) not in titles:
+        st.session_state.pop(PROCESS, None)
+    pid = st.selectbox(t("ui.setup.process"), list(titles), format_func=titles.__getitem__, key=PROCESS)
+    ok, actors = attempt(list_actors, pid)
+    if not ok:
+        st.stop()
+    return ProcessContext(pid, titles[pid], tuple((a["id"], a["name"], a["helix"]) for a in actors), p.may_lead(pid))
 
 
 def sign_in_hint() -> None:
     st.info(t("ui.rm.sign_in_first"), icon=":material/lock:")
-    st.page_link("pages/facilitate.py", label=t("ui.rm.go_sign_in"), icon=":material/login:")
 
 
 def process_priorities(process_id: int) -> list[PriorityChoice]:
-    return priority_choices(engine(), process_id)
+    return priority_choices(engine(), organiser_token(), process_id)
 
 
-def actor_names(wv: WorkshopView) -> dict[int, str]:
-    return {aid: name for aid, name, _ in wv.actors}
+def actor_names(ctx: ProcessContext) -> dict[int, str]:
+    return {aid: name for aid, name, _ in ctx.actors}
 
 
 # Status names as the charts and reports word them.
@@ -277,7 +296,7 @@ def _roadmap_fields(key: str, actors: Mapping[int, str], defaults: Mapping[str, 
     }
 
 
-def create_panel(wv: WorkshopView, pr: ProcessRoadmaps) -> None:
+def create_panel(wv: ProcessContext, pr: ProcessRoadmaps) -> None:
     """Four ways to a new roadmap: from a priority, empty, from the S3 template, from a workbook."""
     way = st.radio(
         t("ui.rm.new_how"),
@@ -295,7 +314,7 @@ def create_panel(wv: WorkshopView, pr: ProcessRoadmaps) -> None:
         _create_blank(wv, actors, template=way == "template")
 
 
-def _create_from_priority(wv: WorkshopView, pr: ProcessRoadmaps, actors: Mapping[int, str]) -> None:
+def _create_from_priority(wv: ProcessContext, pr: ProcessRoadmaps, actors: Mapping[int, str]) -> None:
     choices = {p.id: p for p in process_priorities(wv.process_id)}
     if not choices:
         st.info(t("ui.rm.no_priorities"))
@@ -328,7 +347,7 @@ def _create_from_priority(wv: WorkshopView, pr: ProcessRoadmaps, actors: Mapping
         flash("create", t("ui.rm.created"))
 
 
-def _create_blank(wv: WorkshopView, actors: Mapping[int, str], *, template: bool) -> None:
+def _create_blank(wv: ProcessContext, actors: Mapping[int, str], *, template: bool) -> None:
     start, end = _default_period()
     if template:
         st.caption(t("ui.rm.template_help"))
@@ -655,6 +674,14 @@ def table_editor(rm: RoadmapView, table: str, actors: Mapping[int, str]) -> None
             save_rows(table, rm.id, rows_from_frame(edited))
 
 
+def table_view(rm: RoadmapView, table: str) -> None:
+    """A table for an observer: read only (st.dataframe never interprets what users typed)."""
+    st.caption(t(f"ui.rm.help.{table}"))
+    frame = table_frame(rm, table).drop(columns=["id"])
+    st.dataframe(frame, hide_index=True, key=f"rm-view-{rm.id}-{table}", width="stretch",
+                 column_config={c: t(f"field.{c}") for c in frame.columns})  # fmt: skip
+
+
 # ---------------------------------------------------------------- tab: measurements
 
 
@@ -675,7 +702,7 @@ def measurement_form(key: str, on_submit: Callable[[dict[str, Any]], bool]) -> N
             on_submit({"date": date, "value": value, "note": note})
 
 
-def measurements_panel(rm: RoadmapView) -> None:
+def measurements_panel(rm: RoadmapView, *, can_edit: bool = True) -> None:
     flash_slot("measurements")
     if not rm.kpis:
         st.info(t("ui.rm.no_kpis"))
@@ -705,6 +732,9 @@ def measurements_panel(rm: RoadmapView) -> None:
         st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"rm-measurements-{kid}")
     else:
         st.caption(t("ui.rm.no_measurements"))
+
+    if not can_edit:
+        return
 
     def add(data: dict[str, Any]) -> bool:
         ok, _ = attempt(ops.add_measurement, kid, data)
@@ -793,16 +823,18 @@ def changes_table(rm: RoadmapView) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"rm-changes-{rm.id}")
 
 
-def follow_up_panel(rm: RoadmapView) -> None:
+def follow_up_panel(rm: RoadmapView, *, can_edit: bool = True) -> None:
     flash_slot("follow-up")
     changes_table(rm)
-    if st.button(t("ui.rm.mark_followed_up"), key=f"rm-followed-{rm.id}", type="primary", icon=":material/task_alt:"):
+    if can_edit and st.button(
+        t("ui.rm.mark_followed_up"), key=f"rm-followed-{rm.id}", type="primary", icon=":material/task_alt:"
+    ):
         ok, _ = attempt(ops.mark_followed_up, rm.id)
         if ok:
             flash("follow-up", t("ui.rm.followed_up"))
 
 
-def links_panel(wv: WorkshopView) -> None:
+def links_panel(wv: ProcessContext) -> None:
     """Personal update links for the lead actors of every roadmap of the process."""
     flash_slot("links")
     st.caption(t("ui.rm.links_help"))
@@ -962,7 +994,7 @@ def _reports(process_id: int, lang_: str, progress: Callable[[float, str], None]
     """The follow-up report (DOCX, PDF) and the steering deck (PPTX), from one rendering of the charts."""
     from edp import reports
 
-    data = reports.report_data(engine(), process_id, lang_)
+    data = reports.report_data(engine(), organiser_token(), process_id, lang_)
     images = reports.report_images(data, lang_, deck=True, progress=lambda f, m: progress(0.6 * f, m))
     out = {}
     builds = (

@@ -1,17 +1,29 @@
 """Who is using this browser tab: participant (?p=TOKEN), projector (?projector=ID), lead actor
-(?u=TOKEN, their roadmap update link), facilitator (a login held in session_state) or visitor.
-Tokens live in the URL or session only; everything else is read from the database on each run."""
+(?u=TOKEN, their roadmap update link), a signed-in organiser (an account: the session cookie that
+/konto/logga-in sets, or an OpenID Connect sign-in through st.login), a workshop console (opened
+with the passcode, or by an organiser; held in session_state) or visitor.
+
+Tokens live in the URL, a cookie or the session only; what they allow is decided by the engine on
+every operation (edp.access), never by this module, which only chooses what to show."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from edp.errors import EdpError
+from edp import accounts
+from edp.access import Principal
+from edp.errors import EdpError, PermissionDenied
 from edp.live import participant_workshop_id
 from edp.ui.common import engine
 
 FAC_TOKEN = "fac_token"
 FAC_WORKSHOP = "fac_workshop"
+ORG_TOKEN = "org_token"  # a session token this tab holds itself (AppTest; an OIDC sign-in's key)
+ENDED = "_org_token_ended"  # a token this tab signed out: the cookie may still carry it until the next sign-in
+PRINCIPAL = "_principal"  # this run's organiser, for choosing pages and menus only
+OIDC_REFUSED = "_oidc_refused"
+SESSION_COOKIE = "edp_session"  # set by edp.ui.routes after a password sign-in
+OIDC_COOKIE = "_streamlit_user"  # Streamlit's signed identity cookie after st.login
 
 
 CHECKED_TOKEN = "_participant_token_checked"
@@ -70,6 +82,75 @@ def sign_out_facilitator() -> None:
     st.session_state.pop(FAC_WORKSHOP, None)
 
 
+def _oidc_cookie() -> str | None:
+    """Streamlit's signed identity cookie, joined from its chunks if the browser split it."""
+    cookies = st.context.cookies
+    if not isinstance(cookies.get(OIDC_COOKIE), str):
+        return None
+    chunks = sorted((k for k in cookies if k.startswith(f"{OIDC_COOKIE}__")), key=lambda k: int(k.rsplit("__", 1)[1]))
+    return cookies[OIDC_COOKIE] + "".join(cookies[k] for k in chunks)
+
+
+def _oidc_token() -> str | None:
+    """An OpenID Connect sign-in (st.login) as an organiser session, mapped once per browser session."""
+    try:
+        if not st.user.is_logged_in:
+            return None
+    except Exception:  # noqa: BLE001 - no identity provider configured
+        return None
+    key = _oidc_cookie()
+    if not key:
+        return None
+    try:
+        token = accounts.oidc_sign_in(engine(), st.user.to_dict(), key)
+    except PermissionDenied as err:
+        st.session_state[OIDC_REFUSED] = err
+        return None
+    st.session_state[ORG_TOKEN] = token
+    return token
+
+
+def organiser_token() -> str | None:
+    """The organiser session this tab acts with, if any (the engine decides whether it still holds)."""
+    cookie = st.context.cookies.get(SESSION_COOKIE)
+    token = st.session_state.get(ORG_TOKEN) or (cookie if isinstance(cookie, str) else None) or _oidc_token()
+    if not isinstance(token, str) or not token or token == st.session_state.get(ENDED):
+        return None
+    return token
+
+
+def resolve_principal() -> Principal | None:
+    """The signed-in organiser for this run (called once, by the router); None if nobody or expired."""
+    token = organiser_token()
+    p = accounts.session_principal(engine(), token) if token else None
+    st.session_state[PRINCIPAL] = p
+    return p
+
+
+def principal() -> Principal | None:
+    """This run's organiser as the router found it: for choosing what to show, never for deciding."""
+    return st.session_state.get(PRINCIPAL)
+
+
+def sign_out_organiser(*, everywhere: bool = False) -> None:
+    """End the organiser's session in the database (every session with `everywhere`), and forget it here."""
+    token = organiser_token()
+    if token:
+        if everywhere:
+            accounts.sign_out_everywhere(engine(), token)
+        else:
+            accounts.sign_out(engine(), token)
+        st.session_state[ENDED] = token
+    sign_out_facilitator()
+    st.session_state.pop(ORG_TOKEN, None)
+    st.session_state.pop(PRINCIPAL, None)
+    try:
+        if st.user.is_logged_in:
+            st.logout()
+    except Exception:  # noqa: BLE001 - no identity provider configured
+        pass
+
+
 def role() -> str:
     if projector_workshop() is not None:
         return "projector"
@@ -77,6 +158,8 @@ def role() -> str:
         return "participant"
     if actor_token():
         return "actor"
+    if resolve_principal() is not None:
+        return "organiser"
     if facilitator_token():
         return "facilitator"
     return "visitor"
@@ -92,3 +175,15 @@ def error_text(err: EdpError) -> str:
     from edp.ui.common import lang
 
     return err.message(lang())
+
+
+def organiser_page(*, admin: bool = False) -> Principal:
+    """The signed-in organiser, or the page stops with a sign-in hint. Only for what to show: the
+    engine checks the role on every operation whatever the page shows."""
+    from edp.ui.common import t
+
+    p = principal()
+    if p is None or (admin and not p.is_admin):
+        st.info(t("ui.admin.only_admins") if p is not None else t("ui.signin.needed"), icon=":material/lock:")
+        st.stop()
+    return p

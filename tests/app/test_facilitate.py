@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from edp import i18n
 from edp import workshop as ops
+from edp.access import SYSTEM
 from edp.ballots import submit_ballot
 from edp.db import read
 from edp.errors import PermissionDenied
@@ -19,7 +20,7 @@ from edp.live import round_all_themes, round_view, workshop_view
 from edp.models import AuditEvent, Ballot, BallotEntry, Participant
 from edp.queries import overview
 from edp.tally import round_results
-from tests.app.support import APP, TIMEOUT_S, ok
+from tests.app.support import APP, TIMEOUT_S, as_organiser, ok, organiser_token
 from tests.factory import PASSCODE, make_setup
 
 
@@ -66,7 +67,7 @@ def statuses(engine, round_id: int) -> dict[int, str]:
 
 def test_login_with_the_right_passcode_opens_the_console(engine):
     s = make_setup(engine)
-    other = ops.create_workshop(engine, s.process_id, "Annan workshop", PASSCODE)
+    other = ops.create_workshop(engine, SYSTEM, s.process_id, "Annan workshop", PASSCODE)
     at = ok(AppTest.from_file(str(APP), default_timeout=TIMEOUT_S).switch_page("pages/facilitate.py").run())
     assert "fac_token" not in at.session_state
     # Open workshops first, newest first: the other one is offered before ours.
@@ -100,9 +101,9 @@ def test_wrong_passcode_shows_the_engines_message_and_signs_nobody_in(engine):
 
 def test_throttled_login_shows_the_wait_message(engine):
     s = make_setup(engine)
-    for _ in range(ops.LOGIN_FAILURES_ALLOWED):
+    for i in range(ops.PASSCODE_LIMIT.per_scope):  # guesses from many browsers reach the workshop's cap
         with pytest.raises(PermissionDenied):
-            ops.login_facilitator(engine, s.workshop_id, "wrong-wrong")
+            ops.login_facilitator(engine, s.workshop_id, "wrong-wrong", client=f"browser {i}")
     at = ok(AppTest.from_file(str(APP), default_timeout=TIMEOUT_S).switch_page("pages/facilitate.py").run())
     at.selectbox(key="fac-login-ws").set_value(s.workshop_id)
     at.text_input(key="fac-login-passcode").input(PASSCODE)  # even the right one is refused now
@@ -300,7 +301,7 @@ def test_merge_shows_a_preview_then_merges_and_unmerges(engine):
 
     at = click(at, f"merge-confirm-{a}-{b}")
     assert statuses(engine, s.round_id) == {a: "merged", b: "active", c: "active"}
-    assert next(r["total"] for r in round_results(engine, s.round_id).themes if r["theme_id"] == b) == 8.0
+    assert next(r["total"] for r in round_results(engine, SYSTEM, s.round_id).themes if r["theme_id"] == b) == 8.0
     assert sv("ui.fac.merged") in [m.value for m in at.success]
 
     at = click(at, f"unmerge-{a}")
@@ -463,3 +464,77 @@ def test_login_offers_the_demo_passcode_only_while_it_is_the_public_default(engi
     monkeypatch.setenv("EDP_DEMO_PASSCODE", "a-private-one")
     at = ok(AppTest.from_file(str(APP), default_timeout=TIMEOUT_S).switch_page("pages/facilitate.py").run())
     assert not [c for c in captions(at) if "jamtland-demo" in c or "a-private-one" in c]
+
+
+# ------------------------------------------------------------------ rounds (the console's "more" tab)
+
+
+def test_score_round_with_the_five_s3_criteria_is_added(engine):
+    s = make_setup(engine)
+    at = console(s)
+    at.selectbox(key="more-round-method").set_value("score")
+    at = ok(at.run())
+    at = ok(at.button(key="more-round-s3").click().run())
+    at.text_area(key="more-round-prompt").input("Bedöm temana mot kriterierna")
+    at = ok(at.button(key="more-round-add").click().run())
+    assert not at.error
+
+    [_, r2] = workshop_view(engine, s.workshop_id).rounds
+    rv = round_view(engine, r2.id)
+    assert (rv.method, rv.prompt) == ("score", "Bedöm temana mot kriterierna")
+    assert [c.name_sv for c in rv.criteria] == [
+        "Innovationspotential",
+        "Kritisk massa",
+        "Marknadspotential",
+        "Koppling till regionens styrkeområden",
+        "Internationell konnektivitet",
+    ]
+    assert {(c.weight, c.scale_min, c.scale_max) for c in rv.criteria} == {(1.0, 1, 5)}
+    assert rv.criteria[0].description.startswith("Kan temat skapa")
+
+
+def test_rank_round_is_added_with_its_count(engine):
+    s = make_setup(engine)
+    at = console(s)
+    at.selectbox(key="more-round-method").set_value("rank")
+    at = ok(at.run())
+    at.number_input(key="more-round-rank").set_value(4)
+    at = ok(at.button(key="more-round-add").click().run())
+    [_, r2] = workshop_view(engine, s.workshop_id).rounds
+    assert (r2.method, round_view(engine, r2.id).rank_count) == ("rank", 4)
+
+
+def test_score_round_without_criteria_is_refused_and_not_added(engine):
+    s = make_setup(engine)
+    at = console(s)
+    at.selectbox(key="more-round-method").set_value("score")
+    at = ok(at.run())
+    at = ok(at.button(key="more-round-add").click().run())
+    assert [e.value for e in at.error] == [sv("round.criteria_count", field="Kriterier", min=1, max=10)]
+    assert len(workshop_view(engine, s.workshop_id).rounds) == 1
+
+
+# ------------------------------------------------------------------ an organiser opens a console
+
+
+def test_a_signed_in_facilitator_opens_the_console_of_their_workshop_only(engine):
+    s = make_setup(engine)
+    other = ops.create_workshop(engine, SYSTEM, s.process_id, "Annan workshop")
+    at = as_organiser(organiser_token(engine, facilitates=s.workshop_id), "pages/facilitate.py")
+    assert [b.key for b in at.button if b.key and b.key.startswith("fac-open-")] == [f"fac-open-{s.workshop_id}"]
+    at = ok(at.button(key=f"fac-open-{s.workshop_id}").click().run())
+    assert at.session_state["fac_workshop"] == s.workshop_id
+    assert "Testworkshop" in texts(at)
+    assert other.title not in texts(at)
+
+
+def test_a_changed_passcode_is_saved_and_the_old_one_stops_working(engine):
+    s = make_setup(engine)
+    at = console(s)
+    at.text_input(key="fac-pass-new-0").input("ny-lösenkod-för-rummet")
+    at.text_input(key="fac-pass-again-0").input("ny-lösenkod-för-rummet")
+    at = submit(at, sv("ui.fac.passcode_save"))
+    assert sv("ui.fac.passcode_saved") in [m.value for m in at.success]
+    with pytest.raises(PermissionDenied):
+        ops.login_facilitator(engine, s.workshop_id, PASSCODE)
+    assert ops.login_facilitator(engine, s.workshop_id, "ny-lösenkod-för-rummet")

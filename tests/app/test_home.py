@@ -9,6 +9,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from edp import workshop as ops
+from edp.access import SYSTEM
 from tests.app.support import APP, TIMEOUT_S
 from tests.factory import PASSCODE
 
@@ -78,8 +79,8 @@ def test_empty_database_says_there_are_no_processes(use_db):
 
 def test_typed_markup_is_shown_literally(use_db):
     engine = use_db()
-    proc = ops.create_process(engine, TYPED_TITLE, description=TYPED_DESCRIPTION)
-    ops.create_workshop(engine, proc.id, TYPED_WS_TITLE, PASSCODE, venue=TYPED_VENUE)
+    proc = ops.create_process(engine, SYSTEM, TYPED_TITLE, description=TYPED_DESCRIPTION)
+    ops.create_workshop(engine, SYSTEM, proc.id, TYPED_WS_TITLE, PASSCODE, venue=TYPED_VENUE)
     at = run_app()
 
     shown = texts(at)
@@ -99,6 +100,6 @@ def test_typed_markup_is_shown_literally(use_db):
 def test_typed_character_references_icons_and_urls_are_text(use_db):
     engine = use_db()
     typed = "Pris &lt;100&gt; &amp; mer :material/home: http://e.se"
-    ops.create_process(engine, typed)
+    ops.create_process(engine, SYSTEM, typed)
     at = run_app()
     assert typed in texts(at)

@@ -9,9 +9,10 @@ from streamlit.testing.v1 import AppTest
 
 from edp import i18n
 from edp import workshop as ops
+from edp.access import SYSTEM
 from edp.imports import list_actors
 from edp.live import participant_view
-from tests.app.support import APP, TIMEOUT_S, ok
+from tests.app.support import APP, TIMEOUT_S, as_organiser, ok, organiser_token
 from tests.conftest import table_counts
 from tests.factory import make_setup
 from tests.unit.test_hostile_input import CORPUS, HUGE, MUST_REFUSE, NOT_HUGE, normalised
@@ -88,11 +89,8 @@ def test_a_100000_character_title_is_refused_naming_the_field_and_the_limit(engi
 # ---------------------------------------------------------------- set-up: actor name
 
 
-def setup_page(s) -> AppTest:  # noqa: ANN001
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
-    at.session_state["fac_token"] = s.fac
-    at.session_state["fac_workshop"] = s.workshop_id
-    return ok(at.switch_page("pages/setup.py").run())
+def setup_page(engine, s) -> AppTest:  # noqa: ANN001
+    return as_organiser(organiser_token(engine, leads=s.process_id), "pages/setup.py")
 
 
 def add_actor(at: AppTest, name: str) -> AppTest:
@@ -106,8 +104,8 @@ def add_actor(at: AppTest, name: str) -> AppTest:
 def test_actor_name_is_shown_only_as_plain_text_or_refused(engine, name):
     s = make_setup(engine)
     value = TYPABLE[name]
-    at = add_actor(setup_page(s), value)
-    names = [a["name"] for a in list_actors(engine, s.fac)]
+    at = add_actor(setup_page(engine, s), value)
+    names = [a["name"] for a in list_actors(engine, SYSTEM, s.process_id)]
     if name in MUST_REFUSE:
         assert len(names) == 4
         shown = [e.value for e in at.error] + [e.value for e in at.text]
@@ -123,10 +121,10 @@ def test_a_100000_character_actor_name_is_capped_by_the_widget_or_refused(engine
     """The actor-name box has max_chars=200: the widget keeps at most 200 characters (a browser will
     not take more), so either the engine's too-long refusal shows or exactly 200 characters are stored."""
     s = make_setup(engine)
-    at = add_actor(setup_page(s), HUGE)
+    at = add_actor(setup_page(engine, s), HUGE)
     shown = [e.value for e in at.error] + [e.value for e in at.text]
     expected = i18n.t("input.too_long", "sv", field=i18n.field_label("actor_name", "sv"), max=200, length=len(HUGE))
-    names = [a["name"] for a in list_actors(engine, s.fac)]
+    names = [a["name"] for a in list_actors(engine, SYSTEM, s.process_id)]
     assert expected in shown or HUGE[:200] in names, [x[:200] for x in shown]
     assert all(len(n) <= 200 for n in names)
     assert not any(HUGE[:201] in m for m in markdown_values(at))

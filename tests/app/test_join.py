@@ -15,6 +15,7 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from edp import workshop as ops
+from edp.access import SYSTEM
 from edp.db import read
 from edp.live import participant_view
 from edp.models import Participant
@@ -202,7 +203,7 @@ def test_new_organisation_is_refused_if_forbidden_after_the_page_opened(engine):
 def test_typed_markup_in_workshop_and_organisation_names_is_plain_text(engine):
     s = make_setup(engine)
     typed = "<b>Fet</b> [länk](http://x)"
-    ops.add_actor(engine, s.process_id, typed, "business")
+    ops.add_actor(engine, SYSTEM, s.process_id, typed, "business")
     at = open_join(s.join_code)
 
     assert f"{typed} (Näringsliv)" in at.selectbox(key="join-actor").options

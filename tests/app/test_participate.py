@@ -9,7 +9,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from edp import region
 from edp import workshop as ops
+from edp.access import SYSTEM
 from edp.ballots import submit_ballot
 from edp.db import make_engine, upgrade
 from edp.live import participant_view, workshop_view
@@ -92,17 +94,17 @@ def proposing_page(engine):  # noqa: ANN001, ANN201
 
 
 def test_proposal_is_saved_confirmed_and_the_form_is_emptied(engine):
-    area = ops.create_strength_area(engine, "UPP", "Upplevelser", "Experiences")
+    area_id = region.create_strength_area(engine, SYSTEM, "UPP", "Upplevelser", "Experiences")
     s, at = proposing_page(engine)
     title = next(w for w in at.text_input if w.key.endswith("-title"))
     title.set_value("Kulturarv som besöksmål")
     next(w for w in at.text_area if w.key.endswith("-description")).set_value("Jamtli och hembygdsgårdar")
-    next(w for w in at.selectbox if w.key.endswith("-area")).select(area.id)
+    next(w for w in at.selectbox if w.key.endswith("-area")).select(area_id)
     ok(button(at, "Skicka förslaget").click().run())
 
     mine = participant_view(engine, s.tokens[0]).proposals
     assert [(p.title, p.description, p.strength_area_id) for p in mine] == [
-        ("Kulturarv som besöksmål", "Jamtli och hembygdsgårdar", area.id)
+        ("Kulturarv som besöksmål", "Jamtli och hembygdsgårdar", area_id)
     ]
     assert [v.value for v in at.success] == ["Tack! Ditt förslag är inskickat."]
     assert next(w for w in at.text_input if w.key.endswith("-title")).value == ""

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from edp import demo
 from edp import workshop as ops
+from edp.access import SYSTEM
 from edp.ballots import submit_ballot
 from edp.charts import LABEL_MAX_PROJECTOR, theme_labels
 from edp.tally import round_results
@@ -126,7 +127,7 @@ def test_after_reveal_the_chart_follows_the_tally_and_the_funnel_is_shown(use_db
     at = projector(summary["completed_workshop_id"])
 
     ranking, funnel = charts(at)
-    expected = theme_labels(round_results(engine, summary["score_round_id"]).themes, LABEL_MAX_PROJECTOR)
+    expected = theme_labels(round_results(engine, SYSTEM, summary["score_round_id"]).themes, LABEL_MAX_PROJECTOR)
     bars = ranking["data"][0]
     assert bars["y"] == expected
     assert bars["x"] == sorted(bars["x"], reverse=True)
@@ -216,9 +217,9 @@ def test_refreshes_reuse_the_tally_until_the_workshop_changes(use_db, demo_templ
     calls = []
     real = ui_results.round_results
 
-    def counting(engine_, round_id):  # noqa: ANN001, ANN202
+    def counting(engine_, who, round_id):  # noqa: ANN001, ANN202
         calls.append(round_id)
-        return real(engine_, round_id)
+        return real(engine_, who, round_id)
 
     monkeypatch.setattr(ui_results, "round_results", counting)
     at = projector(summary["completed_workshop_id"])

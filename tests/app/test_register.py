@@ -6,6 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from edp import i18n
 from edp import workshop as ops
 from edp.live import workshop_view
 from edp.registrations import import_registrations
@@ -49,4 +50,4 @@ def test_turning_off_unregistered_joining_is_saved(engine):
 
 def test_a_forged_facilitator_token_shows_the_engine_message(engine):
     at = page("forged-token")
-    assert [e.value for e in at.error] == ["Det här kan bara processledaren göra. Logga in med workshopens lösenkod."]
+    assert [e.value for e in at.error] == [i18n.t("auth.facilitator_required", "sv")]

@@ -13,9 +13,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from edp import workshop as ops
+from edp.access import SYSTEM
 from edp.ballots import submit_ballot
-from tests.app.support import TIMEOUT_S
-from tests.factory import make_setup
+from tests.app.support import TIMEOUT_S, organiser_token
+from tests.factory import PASSCODE, make_setup
 
 PAGE = Path(__file__).resolve().parents[2] / "pages" / "results.py"
 
@@ -24,12 +25,17 @@ def summary_of(template: Path) -> dict:
     return json.loads((template.parent / "summary.json").read_text())
 
 
-def results_page(*, round_id: str | None = None, fac_workshop: int | None = None) -> AppTest:
+def results_page(
+    *, round_id: str | None = None, console: tuple[int, str] | None = None, org: str | None = None
+) -> AppTest:
+    """The results page; `console` = (workshop id, console token) of this tab, `org` an organiser's session."""
     at = AppTest.from_file(str(PAGE), default_timeout=TIMEOUT_S)
     if round_id is not None:
         at.query_params["round"] = round_id
-    if fac_workshop is not None:
-        at.session_state["fac_workshop"] = fac_workshop
+    if console is not None:
+        at.session_state["fac_workshop"], at.session_state["fac_token"] = console
+    if org is not None:
+        at.session_state["org_token"] = org
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -129,18 +135,30 @@ def test_a_round_id_that_does_not_exist_shows_a_warning(use_db, demo_template, b
 def test_the_workshops_facilitator_sees_its_closed_round_before_the_reveal(use_db):
     engine = use_db()
     setup = closed_unrevealed(engine)
-    at = results_page(round_id=str(setup.round_id), fac_workshop=setup.workshop_id)
+    at = results_page(round_id=str(setup.round_id), console=(setup.workshop_id, setup.fac))
 
     assert not at.warning
     assert round_box(at).options == ["Omgång 1: Prickröstning – ej visad för deltagarna"]
     assert list(table(at, "Prickar")["Tema"]) == ["Tema 2", "Tema 1"]
 
 
+def test_the_process_observer_sees_the_closed_round_before_the_reveal(use_db):
+    engine = use_db()
+    setup = closed_unrevealed(engine)
+    at = results_page(round_id=str(setup.round_id), org=organiser_token(engine, observes=setup.process_id))
+    assert not at.warning
+    assert list(table(at, "Prickar")["Tema"]) == ["Tema 2", "Tema 1"]
+
+
 def test_another_workshops_facilitator_does_not_see_it(use_db):
     engine = use_db()
     setup = closed_unrevealed(engine)
-    at = results_page(round_id=str(setup.round_id), fac_workshop=setup.workshop_id + 1)
-    assert at.warning and not at.dataframe
+    other = ops.create_workshop(engine, SYSTEM, setup.process_id, "Annan workshop", PASSCODE)
+    other_console = ops.login_facilitator(engine, other.id, PASSCODE)
+    for viewer in ({"console": (other.id, other_console)}, {"console": (setup.workshop_id, "forged-token")},
+                   {"org": organiser_token(engine)}):  # fmt: skip
+        at = results_page(round_id=str(setup.round_id), **viewer)
+        assert at.warning and not at.dataframe
 
 
 def test_english_labels_follow_the_language(use_db, demo_template):

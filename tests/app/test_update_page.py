@@ -10,6 +10,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from edp import i18n
+from edp.access import SYSTEM
 from edp.errors import ValidationError
 from edp.roadmap_views import roadmap_view
 from edp.roadmaps import actor_work, changes_since_follow_up, issue_links
@@ -41,7 +42,7 @@ def texts(at: AppTest) -> list[str]:
 
 def lead_with_activities_and_kpis(engine, summary: dict) -> tuple[str, object]:
     """A token for a demo actor who leads activities and KPIs, with their work."""
-    tokens = issue_links(engine, summary["process_id"])
+    tokens = issue_links(engine, SYSTEM, summary["process_id"])
     works = [actor_work(engine, token) for token in tokens.values()]
     work = max(works, key=lambda w: (bool(w.kpis), len(w.activities)))
     assert work.activities and work.kpis
@@ -63,7 +64,7 @@ def test_a_replaced_link_no_longer_works(use_db, demo_template):
     engine = use_db(demo_template)
     summary = summary_of(demo_template)
     old, work = lead_with_activities_and_kpis(engine, summary)
-    issue_links(engine, summary["process_id"], [work.actor_id])
+    issue_links(engine, SYSTEM, summary["process_id"], [work.actor_id])
 
     at = update_page(old)
     assert [e.value for e in at.error] == [sv("link.invalid")]
@@ -81,7 +82,7 @@ def test_the_page_shows_only_the_actors_own_activities_and_kpis(use_db, demo_tem
     others = {
         a.title
         for rid in summary["roadmap_ids"]
-        for a in roadmap_view(engine, rid).activities
+        for a in roadmap_view(engine, SYSTEM, rid).activities
         if a.lead.id != work.actor_id
     } - mine
     shown = set(texts(at))
@@ -104,10 +105,10 @@ def test_setting_a_status_saves_it_and_the_leader_sees_who_did_it(use_db, demo_t
     at = submit(at, f"upd-act-{activity.id}-0")
 
     assert [s.value for s in at.success] == [sv("ui.upd.status_saved")]
-    [rid] = [rid for rid in summary["roadmap_ids"] if roadmap_view(engine, rid).title == roadmap_title]
-    [saved] = [a for a in roadmap_view(engine, rid).activities if a.id == activity.id]
+    [rid] = [rid for rid in summary["roadmap_ids"] if roadmap_view(engine, SYSTEM, rid).title == roadmap_title]
+    [saved] = [a for a in roadmap_view(engine, SYSTEM, rid).activities if a.id == activity.id]
     assert saved.status == new
-    [change] = [c for c in changes_since_follow_up(engine, rid) if c.kind == "activity.status"]
+    [change] = [c for c in changes_since_follow_up(engine, SYSTEM, rid) if c.kind == "activity.status"]
     assert change.actor == work.actor_name
     assert change.detail["after"] == new and change.detail["comment"] == "Väntar på besked om medfinansiering"
     assert at.text_input(key=f"upd-act-{activity.id}-1-comment").value == ""  # a fresh form

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from edp import workshop as ops
+from edp.access import SYSTEM
 from edp.db import make_engine, upgrade
 from tests.e2e.screenshot import streamlit_server, wait_for_app
 from tests.factory import PASSCODE
@@ -75,8 +76,8 @@ def typed_titles(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     upgrade(engine)
     ids = {}
     for title in LITERAL.values():
-        proc = ops.create_process(engine, title)
-        ops.create_workshop(engine, proc.id, title, PASSCODE, venue=title)
+        proc = ops.create_process(engine, SYSTEM, title)
+        ops.create_workshop(engine, SYSTEM, proc.id, title, PASSCODE, venue=title)
         ids[title] = proc.id
     engine.dispose()
     with streamlit_server(url, Path(tmp) / "streamlit.log") as base_url:

@@ -14,6 +14,7 @@ from docx import Document
 from playwright.sync_api import Browser, Page, expect
 from pptx import Presentation
 
+from edp.access import SYSTEM
 from edp.db import make_engine
 from edp.demo import DEMO_PASSCODE_DEFAULT
 from edp.queries import overview
@@ -73,9 +74,9 @@ def test_from_a_priority_to_a_gantt_png_a_deck_and_a_report(browser: Browser, le
     base_url, db_url = leader_server
     engine = make_engine(db_url)
     pid = overview(engine)[0]["id"]
-    before = {r.title for r in roadmap_summaries(engine, pid)}
+    before = {r.title for r in roadmap_summaries(engine, SYSTEM, pid)}
     # The demo's first priority already has a roadmap; the page offers the next one.
-    second = priority_choices(engine, pid)[1]
+    second = priority_choices(engine, SYSTEM, pid)[1]
     assert second.title not in before
 
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
@@ -94,7 +95,7 @@ def test_from_a_priority_to_a_gantt_png_a_deck_and_a_report(browser: Browser, le
         no_exception(page)
         header = page.locator(".st-key-rm-header")
         expect(header.get_by_text(second.title, exact=True).first).to_be_visible()
-        after = roadmap_summaries(engine, pid)
+        after = roadmap_summaries(engine, SYSTEM, pid)
         created = next(r for r in after if r.title == second.title)
         assert created.priority_title == second.title and len(after) == len(before) + 1
 
