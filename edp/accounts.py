@@ -117,9 +117,7 @@ class UserRow:
 
 def _new_user(s, username: str, display_name: str, email: str, password: str | None, is_admin: bool) -> User:  # noqa: ANN001
     name = normalise_username(username)
-    shown = validate.text(
-        display_name or name, "organiser_name", min_len=1, max_len=DISPLAY_NAME_MAX, multiline=False
-    )
+    shown = validate.text(display_name or name, "organiser_name", min_len=1, max_len=DISPLAY_NAME_MAX, multiline=False)
     mail = validate.text(email, "email", max_len=EMAIL_MAX, multiline=False)
     if password is not None:
         check_password(password, name, shown, mail)
