@@ -125,6 +125,9 @@ class Workshop(Base):
     allow_new_actors: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Whether people not on the registration list may join by code.
     allow_unregistered: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Whether the public home page shows the join code while the workshop is open (off: the code
+    # is for the room, on its projector, not for anyone who finds the site).
+    show_join_code: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Bumped by every write, so live views can poll one integer.
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -303,6 +306,28 @@ class Priority(Base):
         UniqueConstraint("workshop_id", "rank", name="uq_priorities_workshop_rank"),
         UniqueConstraint("workshop_id", "theme_id", name="uq_priorities_workshop_theme"),
         CheckConstraint("rank >= 1", name="rank"),
+    )
+
+
+JOIN_ATTEMPT_KINDS = ("wrong_code", "joined")
+
+
+class JoinAttempt(Base):
+    """A wrong join code or a join, kept only as long as the join throttles look back (edp/throttle.py):
+    when, and by whom as hashes of the browser session and of the network address. No workshop or
+    participant is named, and the next attempt deletes rows that no window counts any more."""
+
+    __tablename__ = "join_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    session_key: Mapped[str] = mapped_column(String(64))
+    address_key: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+    __table_args__ = (
+        Index("ix_join_attempts_session", "session_key", "kind", "at"),
+        Index("ix_join_attempts_address", "address_key", "kind", "at"),
+        CheckConstraint(_in("kind", JOIN_ATTEMPT_KINDS), name="kind"),
     )
 
 

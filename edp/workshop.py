@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, sele
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from edp import validate
+from edp import throttle, validate
 from edp.db import read, write
 from edp.errors import Conflict, NotFound, PermissionDenied, PhaseError, ValidationError
 from edp.models import (
@@ -37,13 +37,16 @@ from edp.models import (
     utcnow,
 )
 from edp.security import (
+    JOIN_CODE_MAX,
     hash_passcode,
+    is_typed_code,
     new_join_code,
     new_token,
-    normalise_join_code,
     token_hash,
+    typed_join_code,
     verify_passcode,
 )
+from edp.throttle import Client
 
 # Legal phase changes. A carried-forward shortlist skips proposing (draft -> reviewing);
 # reviewing -> proposing reopens proposals; a closed round stays closed.
@@ -315,9 +318,7 @@ def create_workshop(
         if len(passcode) > PASSCODE_MAX:
             raise ValidationError("input.too_long", field="passcode", max=PASSCODE_MAX, length=len(passcode))
         if join_code is not None:
-            join_code = normalise_join_code(validate.text(join_code, "join_code", min_len=1, max_len=12))
-            if not 4 <= len(join_code) <= 12:
-                raise ValidationError("workshop.join_code_format", field="join_code", min=4, max=12)
+            join_code = validate.join_code(join_code)
             if _open_workshop_by_code(s, join_code) is not None:
                 raise Conflict("workshop.join_code_taken", field="join_code", code=join_code)
         else:
@@ -394,16 +395,21 @@ def set_workshop_options(
     *,
     allow_new_actors: bool | None = None,
     allow_unregistered: bool | None = None,
+    show_join_code: bool | None = None,
 ) -> Workshop:
+    """show_join_code: list the join code on the public home page while the workshop is open."""
     with write(engine) as s:
         ws = bump(s, facilitator_workshop_id(s, fac_token))
         if allow_new_actors is not None:
             ws.allow_new_actors = bool(allow_new_actors)
         if allow_unregistered is not None:
             ws.allow_unregistered = bool(allow_unregistered)
+        if show_join_code is not None:
+            ws.show_join_code = bool(show_join_code)
         audit(
             s, ws, "workshop.options", "facilitator",
             allow_new_actors=ws.allow_new_actors, allow_unregistered=ws.allow_unregistered,
+            show_join_code=ws.show_join_code,
         )  # fmt: skip
         return ws
 
@@ -629,6 +635,42 @@ def resolve_merges(themes: dict[int, tuple[str, int | None]]) -> dict[int, int |
 # ---------------------------------------------------------------- joining
 
 
+def _typed_code(join_code: object) -> str:
+    """A typed code, with case, spaces and dashes ignored; refused (nothing counted) if it cannot be one."""
+    code = typed_join_code(join_code) if isinstance(join_code, str) else ""
+    if not code:
+        raise ValidationError("input.required", field="join_code")
+    if not is_typed_code(code):
+        raise ValidationError("join.code_malformed", field="join_code", max=JOIN_CODE_MAX)
+    return code
+
+
+_OPEN_BY_CODE = select(Workshop.id).where(Workshop.join_code == bindparam("b_code"), Workshop.is_open.is_(True))
+
+
+def open_workshop_for_code(engine: Engine, join_code: str, *, client: Client | None = None) -> int:
+    """The open workshop a typed code names (the join page's first step).
+
+    A client that has sent too many wrong codes is refused every code. A wrong code is counted
+    against the client and gets one answer, with the same queries, whether its workshop is closed
+    or was never there. A right code writes nothing."""
+    code = _typed_code(join_code)
+    with read(engine) as s:
+        throttle.refuse_guessing(s, client)
+        workshop_id = s.scalar(_OPEN_BY_CODE, {"b_code": code})
+    if workshop_id is not None:
+        return workshop_id
+    with write(engine) as s:
+        throttle.lock(s, client)
+        throttle.refuse_guessing(s, client)  # again, now counted one after another: the limit is exact
+        workshop_id = s.scalar(_OPEN_BY_CODE, {"b_code": code})  # opened meanwhile?
+        if workshop_id is None:
+            throttle.record(s, client, "wrong_code")  # committed; the refusal is raised after it
+    if workshop_id is None:
+        raise NotFound("join.code_unknown", field="join_code", code=code)
+    return workshop_id
+
+
 def join(
     engine: Engine,
     join_code: str,
@@ -638,37 +680,61 @@ def join(
     actor_name: str | None = None,
     helix: str | None = None,
     municipality: str | None = None,
+    client: Client | None = None,
 ) -> Participant:
-    """Join an open workshop by its code, as a member of a listed actor or of a new one."""
+    """Join an open workshop by its code, as a member of a listed actor or of a new one.
+
+    From the room (`client` given) the join is throttled per client and per workshop
+    (edp/throttle.py); the engine's own callers (the demo, the CLI, tests) pass no client."""
+    code = _typed_code(join_code)
     with write(engine) as s:
-        code = normalise_join_code(join_code if isinstance(join_code, str) else "")
-        if not code:
-            raise ValidationError("input.required", field="join_code")
-        ws = _open_workshop_by_code(s, code)
-        if ws is None:
-            closed = s.scalar(select(Workshop.id).where(Workshop.join_code == code))
-            raise NotFound("join.code_closed" if closed else "join.code_unknown", field="join_code", code=code)
-        if not ws.allow_unregistered:
-            raise PermissionDenied("join.registration_required", field="join_code")
-        name = validate.text(display_name, "display_name", min_len=1, max_len=DISPLAY_NAME_MAX, multiline=False)
-        if actor_id is not None:
-            actor = s.get(Actor, actor_id)
-            if actor is None or actor.process_id != ws.process_id:
-                raise NotFound("actor.not_found", field="actor", id=actor_id)
-        elif actor_name:
-            clean = validate.text(actor_name, "actor_name", min_len=1, max_len=200, multiline=False)
-            actor = actor_named(s, ws.process_id, clean)
-            if actor is None:
-                if not ws.allow_new_actors:
-                    raise PermissionDenied("join.new_actor_not_allowed", field="actor")
-                actor = _add_actor(s, ws.process_id, clean, validate.choice(helix, "helix", HELIX_GROUPS), municipality)
-        else:
-            raise ValidationError("input.required", field="actor")
-        return _enrol(s, ws.id, name, actor, "participant")
+        throttle.lock(s, client)
+        throttle.refuse_guessing(s, client)
+        workshop_id = s.scalar(_OPEN_BY_CODE, {"b_code": code})
+        if workshop_id is not None:
+            ws = s.get(Workshop, workshop_id)
+            return _join_open(s, ws, display_name, actor_id, actor_name, helix, municipality, client)
+        throttle.record(s, client, "wrong_code")  # committed; the refusal is raised after it
+    raise NotFound("join.code_unknown", field="join_code", code=code)
 
 
-def _enrol(s: Session, workshop_id: int, name: str, actor: Actor, role: str) -> Participant:
-    ws = bump(s, workshop_id)
+def _join_open(
+    s: Session,
+    ws: Workshop,
+    display_name: str,
+    actor_id: int | None,
+    actor_name: str | None,
+    helix: str | None,
+    municipality: str | None,
+    client: Client | None,
+) -> Participant:
+    if not ws.allow_unregistered:
+        raise PermissionDenied("join.registration_required", field="join_code")
+    name = validate.text(display_name, "display_name", min_len=1, max_len=DISPLAY_NAME_MAX, multiline=False)
+    if actor_id is not None:
+        actor = s.get(Actor, actor_id)
+        if actor is None or actor.process_id != ws.process_id:
+            raise NotFound("actor.not_found", field="actor", id=actor_id)
+    elif actor_name:
+        actor = None
+        clean = validate.text(actor_name, "actor_name", min_len=1, max_len=200, multiline=False)
+    else:
+        raise ValidationError("input.required", field="actor")
+    ws = bump(s, ws.id)  # the workshop's lock, before its joins are counted
+    throttle.refuse_joining(s, client, ws.id)
+    if actor is None:
+        actor = actor_named(s, ws.process_id, clean)
+        if actor is None:
+            if not ws.allow_new_actors:
+                raise PermissionDenied("join.new_actor_not_allowed", field="actor")
+            actor = _add_actor(s, ws.process_id, clean, validate.choice(helix, "helix", HELIX_GROUPS), municipality)
+    participant = _enrol(s, ws, name, actor, "participant")
+    throttle.record(s, client, "joined")
+    return participant
+
+
+def _enrol(s: Session, ws: Workshop, name: str, actor: Actor, role: str) -> Participant:
+    """Enrol into `ws`, which the caller has locked with bump()."""
     p = Participant(
         workshop_id=ws.id,
         display_name=name,
@@ -692,7 +758,7 @@ def register_paper_participant(engine: Engine, fac_token: str, display_name: str
         actor = s.get(Actor, actor_id) if isinstance(actor_id, int) else None
         if actor is None or actor.process_id != ws.process_id:
             raise NotFound("actor.not_found", field="actor", id=actor_id)
-        return _enrol(s, ws.id, name, actor, "facilitator")
+        return _enrol(s, bump(s, ws.id), name, actor, "facilitator")
 
 
 # ---------------------------------------------------------------- themes

@@ -24,6 +24,7 @@ from edp.live import RoundView, WorkshopView, participant_view, round_all_themes
 from edp.models import HELIX_GROUPS, METHODS
 from edp.moderation import merge_preview
 from edp.queries import overview
+from edp.security import JOIN_CODE_MAX, JOIN_CODE_MIN
 from edp.ui.ballot import ballot_form, unsent_ballot
 from edp.ui.common import engine, lang, t
 from edp.ui.results import cached_results
@@ -700,6 +701,12 @@ def workshop_settings(wv: WorkshopView) -> None:
     allow = st.toggle(t("ui.setup.allow_new_actors"), wv.allow_new_actors, key=f"fac-allow-{wv.allow_new_actors}")
     if allow != wv.allow_new_actors and call(ops.set_workshop_options, fac, allow_new_actors=allow):
         done("ui.fac.settings_saved")
+    shown = st.toggle(
+        t("ui.fac.show_join_code"), wv.show_join_code, key=f"fac-showcode-{wv.show_join_code}",
+        help=t("ui.fac.show_join_code_help"),
+    )  # fmt: skip
+    if shown != wv.show_join_code and call(ops.set_workshop_options, fac, show_join_code=shown):
+        done("ui.fac.settings_saved")
 
 
 # ---------------------------------------------------------------- actors (set-up)
@@ -842,7 +849,10 @@ def create_workshop_form(wv: WorkshopView | None) -> None:
             t("field.passcode"), type="password", key="setup-w-pass", help=t("ui.setup.passcode_help")
         )
         again = b.text_input(t("ui.setup.passcode_again"), type="password", key="setup-w-pass2")
-        join_code = st.text_input(t("ui.setup.join_code_optional"), max_chars=12, key="setup-w-code")
+        join_code = st.text_input(
+            t("ui.setup.join_code_optional"), max_chars=JOIN_CODE_MAX, key="setup-w-code",
+            help=t("ui.setup.join_code_help", min=JOIN_CODE_MIN, max=JOIN_CODE_MAX),
+        )  # fmt: skip
         anonymous = st.checkbox(t("ui.setup.anonymous"), True, key="setup-w-anon", help=t("ui.setup.anonymous_help"))
         allow = st.checkbox(t("ui.setup.allow_new_actors"), True, key="setup-w-allow")
         if not st.form_submit_button(t("ui.setup.create"), type="primary"):
@@ -854,6 +864,8 @@ def create_workshop_form(wv: WorkshopView | None) -> None:
         lambda: validate.text(title, "title", min_len=1, max_len=200, multiline=False),
         lambda: validate.date(date, "date"),
     ]
+    if join_code.strip():  # checked before a new process is made for it
+        checks.append(lambda: validate.join_code(join_code))
     if len(passcode) < ops.PASSCODE_MIN:
         refuse(ValidationError("input.too_short", field="passcode", min=ops.PASSCODE_MIN, length=len(passcode)))
         return

@@ -8,6 +8,7 @@ import streamlit as st
 
 from edp.errors import EdpError
 from edp.live import participant_workshop_id
+from edp.throttle import Client
 from edp.ui.common import engine
 
 FAC_TOKEN = "fac_token"
@@ -45,6 +46,16 @@ def actor_token() -> str | None:
 
 def join_code_param() -> str:
     return st.query_params.get("join", "")
+
+
+def client() -> Client:
+    """This browser session as the join throttles count it (edp/throttle.py): Streamlit's session
+    id, and the address it comes from. The address is None on loopback; behind a proxy on loopback
+    (nginx) the server takes it from X-Forwarded-For, which it trusts only from loopback."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return Client(session=ctx.session_id if ctx is not None else "", address=st.context.ip_address)
 
 
 def facilitator_token() -> str | None:

@@ -56,8 +56,8 @@ def test_before_voting_shows_join_code_qr_url_counts_and_proposals(use_db, demo_
     use_db(demo_template)
     at = projector(summary_of(demo_template)["open_workshop_id"])
 
-    assert "DEMO26" in texts(at)
-    assert "http://edp.example:8501/?join=DEMO26" in texts(at)
+    assert "JAMT26" in texts(at)
+    assert "http://edp.example:8501/?join=JAMT26" in texts(at)
     assert len(at.image) == 1  # the QR code
     for title in ("Gemensam digital evenemangskalender för hela länet", "Sydsamiskt hantverk (duedtie) som näring"):
         assert f"• {title}" in texts(at)
@@ -97,7 +97,7 @@ def test_during_voting_shows_turnout_and_no_results(use_db):
     assert charts(at) == []  # never partial results
     assert not at.dataframe
     assert not [t for t in texts(at) if t.startswith("• Tema")]
-    assert "DEMO26" not in texts(at) and not at.image
+    assert "JAMT26" not in texts(at) and not at.image
 
 
 def test_during_voting_with_live_results_on_shows_the_ranking(use_db):
@@ -177,7 +177,7 @@ def test_dark_theme_is_chosen_in_the_url(use_db, demo_template):
     assert "#000000" not in styles(projector(wid))
     dark = projector(wid, theme="dark")
     assert "background-color: #000000" in styles(dark)
-    assert "DEMO26" in texts(dark)
+    assert "JAMT26" in texts(dark)
 
 
 def test_language_can_be_set_in_the_url(use_db, demo_template):

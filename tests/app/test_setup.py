@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from edp import i18n
@@ -64,12 +65,12 @@ def test_new_process_and_workshop_are_created_and_the_facilitator_signed_in(engi
     at.number_input(key="setup-p-start").set_value(2026)
     at.number_input(key="setup-p-end").set_value(2027)
     at.multiselect(key="setup-p-areas").set_value(["UPPL"])
-    fill_workshop(at, code="upp-26")
+    fill_workshop(at, code="uppe26")
     at.checkbox(key="setup-w-allow").uncheck()
     at = submit(at, sv("ui.setup.create"))
 
     assert not errors(at)
-    proc = next(p for p in overview(engine) if p["title"] == "Upplevelser 2026")
+    proc = next(p for p in overview(engine, all_join_codes=True) if p["title"] == "Upplevelser 2026")
     assert (proc["financier"], proc["period_start"], proc["period_end"]) == ("Regionfonden (ERUF)", 2026, 2027)
     assert [a["code"] for a in proc["strength_areas"]] == ["UPPL"]
     [ws] = proc["workshops"]
@@ -77,14 +78,14 @@ def test_new_process_and_workshop_are_created_and_the_facilitator_signed_in(engi
         "Aktörsmöte i Östersund",
         "2026-03-18",
         "Jamtli",
-        "UPP26",
+        "UPPE26",
     )
     wv = workshop_view(engine, ws["id"])
     assert wv.anonymous is True and wv.allow_new_actors is False
     # Signed in: the token in the session is a working facilitator login for this workshop.
     assert at.session_state["fac_workshop"] == ws["id"]
     assert facilitator_view(engine, at.session_state["fac_token"]).id == ws["id"]
-    assert sv("ui.setup.created", code="UPP26") in [s.value for s in at.success]
+    assert sv("ui.setup.created", code="UPPE26") in [s.value for s in at.success]
     assert at.get("page_link")  # the way on to the console
 
 
@@ -109,6 +110,29 @@ def test_too_short_passcode_is_refused_naming_the_limit_and_creates_nothing(engi
     assert overview(engine) == []
 
 
+@pytest.mark.parametrize(
+    ("code", "error"),
+    [
+        ("abcd", ValidationError("input.too_short", field="join_code", min=6, length=4)),
+        ("+SUM(1,1)", ValidationError("workshop.join_code_format", field="join_code")),
+        ("DEMO26", ValidationError("workshop.join_code_format", field="join_code")),
+    ],
+)
+def test_a_custom_join_code_outside_the_rule_is_refused_before_anything_is_created(engine, code, error):
+    at = setup_page()
+    assert "A–Z utom I, L och O" in at.text_input(key="setup-w-code").help  # the rule, before typing
+    at.text_input(key="setup-p-title").input("Ny process")
+    fill_workshop(at, code=code)
+    before = table_counts(engine)
+    at = submit(at, sv("ui.setup.create"))
+
+    assert errors(at) == [error.message("sv")]
+    assert errors(at)[0].startswith("Anslutningskod ")
+    assert table_counts(engine) == before  # not even the new process
+    assert "fac_token" not in at.session_state
+    assert at.text_input(key="setup-w-code").value == code  # kept, to be corrected
+
+
 def test_a_refused_workshop_keeps_its_new_process_for_the_retry(engine):
     taken = make_setup(engine)
     at = setup_page()
@@ -121,12 +145,12 @@ def test_a_refused_workshop_keeps_its_new_process_for_the_retry(engine):
     at = ok(at.run())  # the next run selects the process that was created
     energy = next(p for p in overview(engine) if p["title"] == "Hållbar energi 2026")
     assert at.selectbox(key="setup-process").value == energy["id"]
-    at.text_input(key="setup-w-code").input("ENERGI1")
+    at.text_input(key="setup-w-code").input("ENERGY26")
     at = submit(at, sv("ui.setup.create"))
     assert not errors(at)
     assert [p["title"] for p in overview(engine)].count("Hållbar energi 2026") == 1
-    [ws] = next(p for p in overview(engine) if p["title"] == "Hållbar energi 2026")["workshops"]
-    assert ws["join_code"] == "ENERGI1"
+    [ws] = next(p for p in overview(engine, all_join_codes=True) if p["title"] == "Hållbar energi 2026")["workshops"]
+    assert ws["join_code"] == "ENERGY26"
     assert at.session_state["fac_workshop"] == ws["id"]
 
 

@@ -402,7 +402,7 @@ NOT_FACILITATOR_OPS = {
     "workshop.claim_registration", "workshop.edit_own_theme", "workshop.propose", "ballots.submit_ballot",
     # before there is a session: set-up, signing in, joining
     "workshop.create_strength_area", "workshop.create_process", "workshop.add_actor", "workshop.create_workshop",
-    "workshop.login_facilitator", "workshop.join",
+    "workshop.login_facilitator", "workshop.join", "workshop.open_workshop_for_code",
     # reads that take no token (see docs/security.md)
     "workshop.revision", "moderation.merge_preview", "funnel.workshop_funnel",
 }  # fmt: skip
