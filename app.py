@@ -13,12 +13,12 @@ import streamlit as st
 def main() -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from edp.ui.common import language_switch, t
+    from edp.ui.common import FAVICON, language_switch, t
     from edp.ui.live import database_unavailable
     from edp.ui.session import join_code_param, principal, role
     from edp.ui.text import page_style
 
-    st.set_page_config(page_title="EDP", page_icon=":material/groups:", layout="wide")
+    st.set_page_config(page_title="EDP", page_icon=FAVICON, layout="wide")
     page_style()
     log = logging.getLogger("edp.app")
 

@@ -70,7 +70,7 @@ def listing(engine: Engine) -> dict:
                 "workshops": [{k: w[k] for k in keep_ws} for w in p["workshops"]],
                 "roadmaps": [{"id": r.id, "title": r.title} for r in roadmap_summaries(engine, SYSTEM, p["id"])],
             }
-            for p in overview(engine)
+            for p in overview(engine, all_join_codes=True)  # the operator's own listing
         ]
     }
 

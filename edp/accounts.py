@@ -49,8 +49,6 @@ PASSWORD_SCORE = 3
 PASSCODE_SCORE = 2
 SETUP_CODE_VALID = dt.timedelta(days=1)
 
-SIGN_IN_LIMIT = throttle.Limit(per_client=5, per_scope=20, window=dt.timedelta(minutes=15))
-SETUP_LIMIT = throttle.Limit(per_client=5, per_scope=20, window=dt.timedelta(minutes=15))
 
 # Argon2id with argon2-cffi's defaults (RFC 9106's second recommendation: 64 MiB, t=3, p=4).
 PASSWORD_HASHER = PasswordHasher()
@@ -236,22 +234,27 @@ def issue_setup_code(engine: Engine) -> str | None:
 
 
 def create_first_admin(
-    engine: Engine, setup_code: str, username: str, password: str, *, display_name: str = "", client: str = ""
+    engine: Engine,
+    setup_code: str,
+    username: str,
+    password: str,
+    *,
+    display_name: str = "",
+    client: throttle.Client | None = None,
 ) -> int:
     """The first organiser account of an empty instance, with the setup code from the server's log."""
     with write(engine) as s:
         current = s.get(SetupCode, 1, with_for_update=True)
         if s.scalar(select(func.count(User.id))):
             raise PermissionDenied("setup.done")
-        if throttle.exceeded(s, "setup", client, SETUP_LIMIT):
-            raise PermissionDenied("auth.throttled", minutes=SETUP_LIMIT.minutes)
+        throttle.refuse_failed_sign_ins(s, "wrong_setup_code", "setup", client, throttle.SETUP_CODES)
         given = token_hash((setup_code or "").strip().upper())
         if (
             current is None
             or utcnow() - aware(current.created_at) >= SETUP_CODE_VALID
             or not hmac.compare_digest(given, current.code_hash)
         ):
-            throttle.record(s, "setup", client, SETUP_LIMIT)  # committed; the refusal follows
+            throttle.record_failed_sign_in(s, "wrong_setup_code", "setup", client)  # committed; the refusal follows
         else:
             user = _new_user(s, username, display_name, "", password, True)
             s.delete(current)
@@ -262,7 +265,7 @@ def create_first_admin(
 # ---------------------------------------------------------------- signing in and out
 
 
-def password_sign_in(engine: Engine, username: str, password: str, *, client: str = "") -> str:
+def password_sign_in(engine: Engine, username: str, password: str, *, client: throttle.Client | None = None) -> str:
     """A session token for a local account, or PermissionDenied. Wrong passwords are throttled per
     client and per account, so nobody in the room can lock an organiser out from one browser."""
     try:
@@ -272,14 +275,13 @@ def password_sign_in(engine: Engine, username: str, password: str, *, client: st
     scope = f"password:{name}"
     with write(engine) as s:
         user = s.scalar(select(User).where(User.username == name).with_for_update()) if name else None
-        if throttle.exceeded(s, scope, client, SIGN_IN_LIMIT):
-            raise PermissionDenied("auth.throttled", minutes=SIGN_IN_LIMIT.minutes)
+        throttle.refuse_failed_sign_ins(s, "wrong_password", scope, client, throttle.PASSWORDS)
         ok = isinstance(password, str) and verify_password(password, user.password_hash if user else None)
         if ok and user is not None and user.is_active:
             token = new_token()
             s.add(UserSession(user_id=user.id, token_hash=token_hash(token), kind="password"))
             return token
-        throttle.record(s, scope, client, SIGN_IN_LIMIT)
+        throttle.record_failed_sign_in(s, "wrong_password", scope, client)
     raise PermissionDenied("auth.wrong_password", field="password")
 
 

@@ -157,12 +157,14 @@ def load(engine: Engine, base: Path = DEMO_DIR) -> DemoSummary:
     )
     ops.set_workshop_open(engine, fac, False)
 
-    # The open workshop, proposing, so a newcomer can join with DEMO26 at once.
+    # The open workshop, proposing, so a newcomer can join with JAMT26 at once. Its code is public
+    # on purpose (the README names it), so it is the one workshop listed with its code at home.
     w = live["workshop"]
     ws2 = ops.create_workshop(
         engine, SYSTEM, proc.id, w["title"], passcode, date=w["date"], venue=w["venue"], join_code=w["join_code"]
     )
     fac2 = ops.login_facilitator(engine, ws2.id, passcode)
+    ops.set_workshop_options(engine, fac2, show_join_code=True)
     r = live["round"]
     rnd = ops.add_round(
         engine,

@@ -26,7 +26,6 @@ from edp.models import (
     Theme,
     Workshop,
 )
-from edp.security import normalise_join_code
 from edp.workshop import _active_theme_ids, facilitator_workshop_id
 
 # A helix group is flagged when it has under half of an equal share (1/4) of the participants.
@@ -137,6 +136,7 @@ class WorkshopView:
     # id, code, name_sv, name_en; in a participant's view only while the round takes proposals
     strength_areas: tuple[tuple[int, str, str, str], ...]
     allow_unregistered: bool = True
+    show_join_code: bool = False  # on the public home page (edp.queries.overview)
 
 
 @dataclass(frozen=True)
@@ -255,7 +255,7 @@ def _workshop_view(s: Session, workshop_id: int, *, for_participant: bool = Fals
         select(
             Workshop.id, Workshop.process_id, Process.title, Workshop.title, Workshop.date, Workshop.venue,
             Workshop.join_code, Workshop.is_open, Workshop.anonymous, Workshop.allow_new_actors, Workshop.revision,
-            Workshop.allow_unregistered,
+            Workshop.allow_unregistered, Workshop.show_join_code,
         )
         .join(Process, Process.id == Workshop.process_id)
         .where(Workshop.id == workshop_id)
@@ -287,7 +287,7 @@ def _workshop_view(s: Session, workshop_id: int, *, for_participant: bool = Fals
     return WorkshopView(
         *ws[:11], rounds, _round_view(s, cur.id, cur) if cur else None,
         None if for_participant else _counts(s, ws.id, cur.id if cur else None),
-        actors, areas, ws.allow_unregistered,
+        actors, areas, ws.allow_unregistered, ws.show_join_code,
     )  # fmt: skip
 
 
@@ -299,13 +299,6 @@ def workshop_view(engine: Engine, workshop_id: int) -> WorkshopView:
 def facilitator_view(engine: Engine, fac_token: str) -> WorkshopView:
     with read(engine) as s:
         return _workshop_view(s, facilitator_workshop_id(s, fac_token))
-
-
-def open_workshop_id(engine: Engine, join_code: str) -> int | None:
-    """The open workshop with this join code, if any (for the join page)."""
-    code = normalise_join_code(join_code or "")
-    with read(engine) as s:
-        return s.scalar(select(Workshop.id).where(Workshop.join_code == code, Workshop.is_open.is_(True)))
 
 
 def participant_view(engine: Engine, token: str) -> ParticipantView:
@@ -344,6 +337,21 @@ def workshop_revision(engine: Engine, workshop_id: int) -> int | None:
     """The one cheap query a live view makes per refresh."""
     with _reader(engine) as conn:
         return conn.scalar(select(Workshop.revision).where(Workshop.id == workshop_id))
+
+
+def projector_workshop_id(engine: Engine, key: str) -> int | None:
+    """The workshop whose projector address carries this key (one indexed query)."""
+    if not isinstance(key, str) or not key:
+        return None
+    with read(engine) as s:
+        return s.scalar(select(Workshop.id).where(Workshop.projector_key == key))
+
+
+def projector_key(engine: Engine, fac_token: str) -> str:
+    """The console's workshop's projector key, for the projector link the console shows."""
+    with read(engine) as s:
+        wid = facilitator_workshop_id(s, fac_token)
+        return s.scalar(select(Workshop.projector_key).where(Workshop.id == wid))
 
 
 def participant_workshop_id(engine: Engine, token: str) -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any
 
 from sqlalchemy import (
@@ -129,6 +130,12 @@ class Workshop(Base):
     allow_new_actors: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Whether people not on the registration list may join by code.
     allow_unregistered: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Whether the public home page shows the join code while the workshop is open (off: the code
+    # is for the room, on its projector, not for anyone who finds the site).
+    show_join_code: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The projector's address (?projector=KEY): not the id, which anyone could count through to read
+    # every open workshop's join code off its projector. Shown in the console; a new one can be made.
+    projector_key: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_urlsafe(16))
     # Bumped by every write, so live views can poll one integer.
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -266,19 +273,6 @@ class SetupCode(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (CheckConstraint("id = 1", name="single"),)
-
-
-class RateEvent(Base):
-    """A counted attempt (a wrong passcode or password, a sign-in) for throttling: what (scope) and
-    from whom (client: a hash, never the address itself). Old rows are pruned as new ones come."""
-
-    __tablename__ = "rate_events"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    scope: Mapped[str] = mapped_column(String(100))
-    client: Mapped[str] = mapped_column(String(64), default="")
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-    __table_args__ = (Index("ix_rate_events_scope_at", "scope", "at"),)
 
 
 class Participant(Base):
@@ -430,6 +424,31 @@ class Priority(Base):
         UniqueConstraint("workshop_id", "rank", name="uq_priorities_workshop_rank"),
         UniqueConstraint("workshop_id", "theme_id", name="uq_priorities_workshop_theme"),
         CheckConstraint("rank >= 1", name="rank"),
+    )
+
+
+ATTEMPT_KINDS = ("wrong_code", "joined", "wrong_passcode", "wrong_password", "wrong_setup_code")
+
+
+class Attempt(Base):
+    """A counted attempt for the throttles (edp/throttle.py): a wrong join code or a join, a wrong
+    passcode, password or setup code. Kept only as long as a throttle looks back: when, by whom as
+    hashes of the browser session and of the network address, and for failed sign-ins at what
+    (`scope`: a workshop's passcode, an account). The next attempt deletes rows no window counts."""
+
+    __tablename__ = "attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[str | None] = mapped_column(String(100))
+    session_key: Mapped[str] = mapped_column(String(64))
+    address_key: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+    __table_args__ = (
+        Index("ix_attempts_session", "session_key", "kind", "at"),
+        Index("ix_attempts_address", "address_key", "kind", "at"),
+        Index("ix_attempts_scope", "scope", "kind", "at"),
+        CheckConstraint(_in("kind", ATTEMPT_KINDS), name="kind"),
     )
 
 

@@ -11,8 +11,11 @@ from edp.db import read
 from edp.models import Priority, Process, Workshop
 
 
-def overview(engine: Engine) -> list[dict[str, Any]]:
-    """Every process with its strength areas, workshops, rounds and priorities."""
+def overview(engine: Engine, *, all_join_codes: bool = False) -> list[dict[str, Any]]:
+    """Every process with its strength areas, workshops, rounds and priorities.
+
+    A workshop's join code is there only while it is open and its facilitator chose to show it
+    on the public home page (None otherwise), unless `all_join_codes` (the operator's CLI)."""
     with read(engine) as s:
         procs = s.scalars(
             select(Process)
@@ -52,7 +55,7 @@ def overview(engine: Engine) -> list[dict[str, Any]]:
                         "title": w.title,
                         "date": w.date.isoformat() if w.date else None,
                         "venue": w.venue,
-                        "join_code": w.join_code,
+                        "join_code": w.join_code if all_join_codes or (w.is_open and w.show_join_code) else None,
                         "status": "open" if w.is_open else "closed",
                         "rounds": [{"id": r.id, "seq": r.seq, "method": r.method, "phase": r.phase} for r in w.rounds],
                         "priorities": priorities.get(w.id, []),

@@ -5,11 +5,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 
 # Join codes avoid look-alikes (0/O, 1/I/L) so they can be read off a projector.
 JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-JOIN_CODE_LENGTH = 6
+JOIN_CODE_LENGTH = 6  # a generated code: 31**6, about 887 million codes
+JOIN_CODE_MIN = 6  # a code the facilitator chooses
+JOIN_CODE_MAX = 12
+# What a participant may type around a code and still be understood: case, spaces and dashes
+# (hyphen, the Unicode dashes a phone's keyboard may put in, and the minus sign).
+_TYPED_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
+_TYPED_CODE = re.compile(r"[A-Z0-9]+")
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
@@ -46,8 +53,20 @@ def new_join_code() -> str:
     return "".join(secrets.choice(JOIN_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
 
 
-def normalise_join_code(code: str) -> str:
-    return "".join(ch for ch in code.upper() if ch.isalnum())
+def typed_join_code(code: str) -> str:
+    """A code as a participant typed it, with case, spaces and dashes ignored ("abc-def" is
+    ABCDEF). Nothing else is dropped: the caller refuses what is not letters and digits."""
+    return _TYPED_SEPARATORS.sub("", code).upper()
+
+
+def is_typed_code(code: str) -> bool:
+    """Whether a typed code (after typed_join_code) can name a workshop: ASCII letters and digits
+    only, and not longer than any code. Older workshops may have codes outside JOIN_ALPHABET."""
+    return len(code) <= JOIN_CODE_MAX and _TYPED_CODE.fullmatch(code) is not None
+
+
+def is_join_alphabet(code: str) -> bool:
+    return all(ch in JOIN_ALPHABET for ch in code)
 
 
 def new_pseudonym() -> str:

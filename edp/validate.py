@@ -7,6 +7,7 @@ import re
 import unicodedata
 
 from edp.errors import ValidationError
+from edp.security import JOIN_CODE_MAX, JOIN_CODE_MIN, is_join_alphabet
 
 # C0 and C1 control characters (tab, LF and CR are text), and lone surrogates: those cannot be
 # encoded as UTF-8, so the database driver would fail on them instead of the input being refused.
@@ -74,3 +75,15 @@ def choice(value: object, field: str, options: tuple[str, ...]) -> str:
     if value not in options:
         raise ValidationError("input.not_a_choice", field=field, options=", ".join(options))
     return str(value)
+
+
+def join_code(value: object, field: str = "join_code") -> str:
+    """A join code the facilitator chose: JOIN_CODE_MIN to JOIN_CODE_MAX characters of the join
+    alphabet (no look-alikes such as 0/O or 1/I). Only letter case and surrounding spaces are
+    ignored; a code with anything else is refused, never rewritten."""
+    code = text(value, field, min_len=1, max_len=JOIN_CODE_MAX, multiline=False).upper()
+    if len(code) < JOIN_CODE_MIN:
+        raise ValidationError("input.too_short", field=field, min=JOIN_CODE_MIN, length=len(code))
+    if not is_join_alphabet(code):
+        raise ValidationError("workshop.join_code_format", field=field)
+    return code

@@ -40,13 +40,16 @@ from edp.models import (
     utcnow,
 )
 from edp.security import (
+    JOIN_CODE_MAX,
     hash_passcode,
+    is_typed_code,
     new_join_code,
     new_token,
-    normalise_join_code,
     token_hash,
+    typed_join_code,
     verify_passcode,
 )
+from edp.throttle import Client
 
 # Legal phase changes. A carried-forward shortlist skips proposing (draft -> reviewing);
 # reviewing -> proposing reopens proposals; a closed round stays closed.
@@ -134,6 +137,8 @@ def facilitator_workshop_id(s: Session, token: str) -> int:
     wid = console_workshop(s, token)
     if wid is None:
         raise PermissionDenied("auth.facilitator_required")
+    if s.get_bind().get_execution_options().get("edp_readonly"):
+        return wid  # a read (edp.db.read) never writes: SQLite would have to upgrade its snapshot
     s.execute(
         update(FacilitatorSession)
         .where(
@@ -399,9 +404,7 @@ def create_workshop(
         p, proc = led_process(s, who, process_id)
         passcode_hash = hash_passcode(check_passcode(passcode)) if passcode not in (None, "") else ""
         if join_code is not None:
-            join_code = normalise_join_code(validate.text(join_code, "join_code", min_len=1, max_len=12))
-            if not 4 <= len(join_code) <= 12:
-                raise ValidationError("workshop.join_code_format", field="join_code", min=4, max=12)
+            join_code = validate.join_code(join_code)
             if _open_workshop_by_code(s, join_code) is not None:
                 raise Conflict("workshop.join_code_taken", field="join_code", code=join_code)
         else:
@@ -433,16 +436,13 @@ def _open_workshop_by_code(s: Session, code: str) -> Workshop | None:
     return s.scalar(select(Workshop).where(Workshop.join_code == code, Workshop.is_open.is_(True)))
 
 
-# Wrong passcodes: a client (a browser) gets a few tries, everyone together somewhat more. The
-# organisers themselves sign in with their accounts, so a locked passcode never locks them out.
-PASSCODE_LIMIT = throttle.Limit(per_client=5, per_scope=20, window=dt.timedelta(minutes=5))
-
-
-def login_facilitator(engine: Engine, workshop_id: int, passcode: str, *, client: str = "") -> str:
+def login_facilitator(engine: Engine, workshop_id: int, passcode: str, *, client: throttle.Client | None = None) -> str:
     """Check the workshop's passcode; returns a console token for this workshop only.
 
-    Wrong passcodes are counted per client and per workshop (edp.throttle) and logged; past either
-    limit, sign-ins are refused until the window has passed, even with the right passcode.
+    Wrong passcodes are counted per browser session and per workshop (edp.throttle.PASSCODES) and
+    logged; past either limit, sign-ins are refused until the window has passed, even with the right
+    passcode. The organisers themselves open consoles through their accounts, which no passcode
+    throttle touches, so a visitor guessing in the room never locks them out.
     """
     scope = f"passcode:{workshop_id}"
     with write(engine) as s:
@@ -450,15 +450,14 @@ def login_facilitator(engine: Engine, workshop_id: int, passcode: str, *, client
         ws = s.get(Workshop, workshop_id, with_for_update=True) if isinstance(workshop_id, int) else None
         if ws is None:
             raise NotFound("workshop.not_found", id=workshop_id)
-        if throttle.exceeded(s, scope, client, PASSCODE_LIMIT):
-            raise PermissionDenied("auth.throttled", minutes=PASSCODE_LIMIT.minutes)
+        throttle.refuse_failed_sign_ins(s, "wrong_passcode", scope, client, throttle.PASSCODES)
         if ws.passcode_hash and isinstance(passcode, str) and verify_passcode(passcode, ws.passcode_hash):
             token = new_token()
             s.add(FacilitatorSession(workshop_id=ws.id, token_hash=token_hash(token)))
             audit(s, ws, "auth.login", "facilitator")
             return token
         # Counted in this transaction, which commits; the refusal is raised after it.
-        throttle.record(s, scope, client, PASSCODE_LIMIT)
+        throttle.record_failed_sign_in(s, "wrong_passcode", scope, client)
         audit(s, ws, "auth.failed", "facilitator")
     raise PermissionDenied("auth.wrong_passcode", field="passcode")
 
@@ -491,16 +490,21 @@ def set_workshop_options(
     *,
     allow_new_actors: bool | None = None,
     allow_unregistered: bool | None = None,
+    show_join_code: bool | None = None,
 ) -> Workshop:
+    """show_join_code: list the join code on the public home page while the workshop is open."""
     with write(engine) as s:
         ws = bump(s, facilitator_workshop_id(s, fac_token))
         if allow_new_actors is not None:
             ws.allow_new_actors = bool(allow_new_actors)
         if allow_unregistered is not None:
             ws.allow_unregistered = bool(allow_unregistered)
+        if show_join_code is not None:
+            ws.show_join_code = bool(show_join_code)
         audit(
             s, ws, "workshop.options", "facilitator",
             allow_new_actors=ws.allow_new_actors, allow_unregistered=ws.allow_unregistered,
+            show_join_code=ws.show_join_code,
         )  # fmt: skip
         return ws
 
@@ -695,6 +699,42 @@ def resolve_merges(themes: dict[int, tuple[str, int | None]]) -> dict[int, int |
 # ---------------------------------------------------------------- joining
 
 
+def _typed_code(join_code: object) -> str:
+    """A typed code, with case, spaces and dashes ignored; refused (nothing counted) if it cannot be one."""
+    code = typed_join_code(join_code) if isinstance(join_code, str) else ""
+    if not code:
+        raise ValidationError("input.required", field="join_code")
+    if not is_typed_code(code):
+        raise ValidationError("join.code_malformed", field="join_code", max=JOIN_CODE_MAX)
+    return code
+
+
+_OPEN_BY_CODE = select(Workshop.id).where(Workshop.join_code == bindparam("b_code"), Workshop.is_open.is_(True))
+
+
+def open_workshop_for_code(engine: Engine, join_code: str, *, client: Client | None = None) -> int:
+    """The open workshop a typed code names (the join page's first step).
+
+    A client that has sent too many wrong codes is refused every code. A wrong code is counted
+    against the client and gets one answer, with the same queries, whether its workshop is closed
+    or was never there. A right code writes nothing."""
+    code = _typed_code(join_code)
+    with read(engine) as s:
+        throttle.refuse_guessing(s, client)
+        workshop_id = s.scalar(_OPEN_BY_CODE, {"b_code": code})
+    if workshop_id is not None:
+        return workshop_id
+    with write(engine) as s:
+        throttle.lock(s, client)
+        throttle.refuse_guessing(s, client)  # again, now counted one after another: the limit is exact
+        workshop_id = s.scalar(_OPEN_BY_CODE, {"b_code": code})  # opened meanwhile?
+        if workshop_id is None:
+            throttle.record(s, client, "wrong_code")  # committed; the refusal is raised after it
+    if workshop_id is None:
+        raise NotFound("join.code_unknown", field="join_code", code=code)
+    return workshop_id
+
+
 def join(
     engine: Engine,
     join_code: str,
@@ -704,37 +744,61 @@ def join(
     actor_name: str | None = None,
     helix: str | None = None,
     municipality: str | None = None,
+    client: Client | None = None,
 ) -> Participant:
-    """Join an open workshop by its code, as a member of a listed actor or of a new one."""
+    """Join an open workshop by its code, as a member of a listed actor or of a new one.
+
+    From the room (`client` given) the join is throttled per client and per workshop
+    (edp/throttle.py); the engine's own callers (the demo, the CLI, tests) pass no client."""
+    code = _typed_code(join_code)
     with write(engine) as s:
-        code = normalise_join_code(join_code if isinstance(join_code, str) else "")
-        if not code:
-            raise ValidationError("input.required", field="join_code")
-        ws = _open_workshop_by_code(s, code)
-        if ws is None:
-            closed = s.scalar(select(Workshop.id).where(Workshop.join_code == code))
-            raise NotFound("join.code_closed" if closed else "join.code_unknown", field="join_code", code=code)
-        if not ws.allow_unregistered:
-            raise PermissionDenied("join.registration_required", field="join_code")
-        name = validate.text(display_name, "display_name", min_len=1, max_len=DISPLAY_NAME_MAX, multiline=False)
-        if actor_id is not None:
-            actor = s.get(Actor, actor_id)
-            if actor is None or actor.process_id != ws.process_id:
-                raise NotFound("actor.not_found", field="actor", id=actor_id)
-        elif actor_name:
-            clean = validate.text(actor_name, "actor_name", min_len=1, max_len=200, multiline=False)
-            actor = actor_named(s, ws.process_id, clean)
-            if actor is None:
-                if not ws.allow_new_actors:
-                    raise PermissionDenied("join.new_actor_not_allowed", field="actor")
-                actor = _add_actor(s, ws.process_id, clean, validate.choice(helix, "helix", HELIX_GROUPS), municipality)
-        else:
-            raise ValidationError("input.required", field="actor")
-        return _enrol(s, ws.id, name, actor, "participant")
+        throttle.lock(s, client)
+        throttle.refuse_guessing(s, client)
+        workshop_id = s.scalar(_OPEN_BY_CODE, {"b_code": code})
+        if workshop_id is not None:
+            ws = s.get(Workshop, workshop_id)
+            return _join_open(s, ws, display_name, actor_id, actor_name, helix, municipality, client)
+        throttle.record(s, client, "wrong_code")  # committed; the refusal is raised after it
+    raise NotFound("join.code_unknown", field="join_code", code=code)
 
 
-def _enrol(s: Session, workshop_id: int, name: str, actor: Actor, role: str) -> Participant:
-    ws = bump(s, workshop_id)
+def _join_open(
+    s: Session,
+    ws: Workshop,
+    display_name: str,
+    actor_id: int | None,
+    actor_name: str | None,
+    helix: str | None,
+    municipality: str | None,
+    client: Client | None,
+) -> Participant:
+    if not ws.allow_unregistered:
+        raise PermissionDenied("join.registration_required", field="join_code")
+    name = validate.text(display_name, "display_name", min_len=1, max_len=DISPLAY_NAME_MAX, multiline=False)
+    if actor_id is not None:
+        actor = s.get(Actor, actor_id)
+        if actor is None or actor.process_id != ws.process_id:
+            raise NotFound("actor.not_found", field="actor", id=actor_id)
+    elif actor_name:
+        actor = None
+        clean = validate.text(actor_name, "actor_name", min_len=1, max_len=200, multiline=False)
+    else:
+        raise ValidationError("input.required", field="actor")
+    ws = bump(s, ws.id)  # the workshop's lock, before its joins are counted
+    throttle.refuse_joining(s, client, ws.id)
+    if actor is None:
+        actor = actor_named(s, ws.process_id, clean)
+        if actor is None:
+            if not ws.allow_new_actors:
+                raise PermissionDenied("join.new_actor_not_allowed", field="actor")
+            actor = _add_actor(s, ws.process_id, clean, validate.choice(helix, "helix", HELIX_GROUPS), municipality)
+    participant = _enrol(s, ws, name, actor, "participant")
+    throttle.record(s, client, "joined")
+    return participant
+
+
+def _enrol(s: Session, ws: Workshop, name: str, actor: Actor, role: str) -> Participant:
+    """Enrol into `ws`, which the caller has locked with bump()."""
     p = Participant(
         workshop_id=ws.id,
         display_name=name,
@@ -758,7 +822,7 @@ def register_paper_participant(engine: Engine, fac_token: str, display_name: str
         actor = s.get(Actor, actor_id) if isinstance(actor_id, int) else None
         if actor is None or actor.process_id != ws.process_id:
             raise NotFound("actor.not_found", field="actor", id=actor_id)
-        return _enrol(s, ws.id, name, actor, "facilitator")
+        return _enrol(s, bump(s, ws.id), name, actor, "facilitator")
 
 
 # ---------------------------------------------------------------- themes

@@ -1,4 +1,6 @@
-"""Landing page: the processes, their workshops and rounds, and any priorities set."""
+"""Landing page: the way in for a participant (Join a workshop), then the processes, their
+workshops and rounds, and any priorities set. A join code is listed only where the workshop's
+facilitator chose to show it (edp.queries.overview): the code is for the room, not the web."""
 
 import streamlit as st
 from sqlalchemy.exc import OperationalError
@@ -10,6 +12,9 @@ from edp.ui.text import plain
 
 st.title(t("ui.app_title"))
 st.caption(t("ui.home_intro"))
+with st.container(border=True, key="home-join"):
+    st.page_link("pages/join.py", label=t("ui.home.join"), icon=":material/login:")
+    st.caption(t("ui.home.join_help"))
 
 try:
     processes = overview(engine())
@@ -43,7 +48,12 @@ for proc in processes:
         plain("\n".join(facts), key=f"process-{pid}-facts")
         for ws in proc["workshops"]:
             wid = ws["id"]
-            status = t("ui.workshop_open", code=ws["join_code"]) if ws["status"] == "open" else t("ui.workshop_closed")
+            if ws["status"] != "open":
+                status = t("ui.workshop_closed")
+            elif ws["join_code"]:
+                status = t("ui.workshop_open", code=ws["join_code"])
+            else:
+                status = t("ui.workshop_open_no_code")
             line = " · ".join(x for x in (ws["title"], ws["date"], ws["venue"], status) if x)
             plain(line, key=f"workshop-{wid}", kind="strong")
             rounds = [

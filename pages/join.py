@@ -1,50 +1,61 @@
 """Joining a workshop: the code (prefilled from ?join=), a name and an organisation, then the
-personal URL ?p=TOKEN. Scanning the QR code to being ready takes three steps: name, organisation, Join."""
+personal URL ?p=TOKEN. Scanning the QR code to being ready takes three steps: name, organisation, Join.
+
+The engine checks the code and throttles this browser session (and its address) for wrong codes
+and joins (edp/throttle.py). A closed workshop's code gets the same answer as a code never used."""
 
 import streamlit as st
 
 from edp import workshop as ops
-from edp.errors import EdpError
-from edp.live import open_workshop_id, workshop_view
+from edp.errors import EdpError, NotFound
+from edp.live import workshop_view
 from edp.models import HELIX_GROUPS
-from edp.ui.common import engine, lang, t
-from edp.ui.session import become_participant, join_code_param
+from edp.security import typed_join_code
+from edp.ui.common import engine, t
+from edp.ui.session import become_participant, client, join_code_param
 from edp.ui.text import plain, show_error
 
 NEW_ACTOR = -1  # the organisation option "not in the list, add it"
+WRONG_CODES = "_join_wrong_codes"  # code -> the engine's refusal, for this browser session
 
 
-def code_refusal(code: str) -> str:
-    """The engine's own verdict on a code that opens no workshop (unknown, closed or empty).
-    join() checks the code before anything else and refuses before writing anything."""
+def verdict(code: str) -> tuple[int | None, EdpError | None]:
+    """The open workshop a code names, or the engine's refusal. A wrong code is counted against
+    this session once: the page's reruns (typing a name, switching language) do not count it again."""
+    wrong: dict[str, EdpError] = st.session_state.setdefault(WRONG_CODES, {})
+    if (known := wrong.get(typed_join_code(code))) is not None:
+        return None, known
     try:
-        ops.join(engine(), code, "")
-    except EdpError as err:
-        return err.message(lang())
-    return ""
+        return ops.open_workshop_for_code(engine(), code, client=client()), None
+    except NotFound as err:
+        wrong[typed_join_code(code)] = err
+        return None, err
+    except EdpError as err:  # not a code at all, or this session is throttled: nothing was counted
+        return None, err
 
 
 st.title(t("ui.join.title"))
 
 code = join_code_param()
-try:
-    workshop_id = open_workshop_id(engine(), code) if code else None
-    ws = workshop_view(engine(), workshop_id) if workshop_id is not None else None
-except EdpError as err:
-    show_error(err)
-    st.stop()
+workshop_id, refusal = verdict(code) if code else (None, None)
 
-if ws is None:
-    # No usable code in the URL: type it (the error for a bad ?join= code shows at once).
+if workshop_id is None:
+    # No usable code in the URL: type it (the refusal of a ?join= code shows at once).
     st.caption(t("ui.join.code_intro"))
     typed = st.text_input(t("ui.join.code"), value=code, key="join-code")
     if st.button(t("ui.join.continue"), key="join-continue", type="primary"):
-        if open_workshop_id(engine(), typed) is not None:
-            st.query_params["join"] = typed.strip()
+        workshop_id, refusal = verdict(typed)
+        if workshop_id is not None:
+            st.query_params["join"] = typed_join_code(typed)
             st.rerun()
-        st.error(code_refusal(typed))
-    elif code:
-        st.error(code_refusal(code))
+    if refusal is not None:
+        show_error(refusal)
+    st.stop()
+
+try:
+    ws = workshop_view(engine(), workshop_id)
+except EdpError as err:
+    show_error(err)
     st.stop()
 
 plain(ws.title, key="join-workshop", kind="title")
@@ -74,9 +85,11 @@ if actor == NEW_ACTOR:
 if st.button(t("ui.join.submit"), key="join-submit", type="primary", width="stretch"):
     try:
         if actor == NEW_ACTOR:
-            participant = ops.join(engine(), ws.join_code, name, actor_name=new_name or None, helix=new_helix)
+            participant = ops.join(
+                engine(), ws.join_code, name, actor_name=new_name or None, helix=new_helix, client=client()
+            )
         else:
-            participant = ops.join(engine(), ws.join_code, name, actor_id=actor)
+            participant = ops.join(engine(), ws.join_code, name, actor_id=actor, client=client())
     except EdpError as err:
         show_error(err)
     else:

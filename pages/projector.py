@@ -1,4 +1,4 @@
-"""The projector: what the room sees, read-only, no controls. ?projector=ID[&theme=dark][&lang=en]
+"""The projector: what the room sees, read-only, no controls. ?projector=KEY[&theme=dark][&lang=en]
 
 Before voting: how to join and the incoming proposals. While voting: turnout only (results only
 if the facilitator turned on live results). After the reveal: the ranking and the funnel.

@@ -64,3 +64,14 @@ def make_setup(
         for step in order[order.index(current) + 1 : order.index(phase) + 1]:
             ops.set_phase(engine, fac, rnd.id, step)
     return setup
+
+
+def projector_key(engine: Engine, workshop_id: int) -> str:
+    """The workshop's projector address key (?projector=KEY), as its console shows it."""
+    from sqlalchemy import select
+
+    from edp.db import read
+    from edp.models import Workshop
+
+    with read(engine) as s:
+        return s.scalar(select(Workshop.projector_key).where(Workshop.id == workshop_id))

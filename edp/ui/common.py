@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
@@ -12,6 +14,9 @@ from edp.db import make_engine, upgrade
 LANG_KEY = "lang"
 LANG_WIDGET = "lang_select"
 LANG_NAMES = {"sv": "Svenska", "en": "English"}
+# The page icon, a file of our own: Streamlit turns it into inline data. A ":material/…:" page
+# icon would make every browser fetch it from Google's font servers (docs/security.md).
+FAVICON = Path(__file__).with_name("favicon.svg")
 
 
 @st.cache_resource(show_spinner=False)

@@ -19,14 +19,14 @@ from edp import config, demo, i18n
 from edp import workshop as ops
 from edp.ballots import submit_paper_ballot
 from edp.errors import EdpError, RowErrors, ValidationError
-from edp.live import RoundView, WorkshopView, participant_view, round_all_themes, round_view
+from edp.live import RoundView, WorkshopView, participant_view, projector_key, round_all_themes, round_view
 from edp.models import HELIX_GROUPS, METHODS
 from edp.moderation import merge_preview
 from edp.queries import overview
 from edp.ui.ballot import ballot_form, unsent_ballot
 from edp.ui.common import engine, lang, t
 from edp.ui.results import cached_results
-from edp.ui.session import facilitator_token, sign_in_facilitator, sign_out_facilitator
+from edp.ui.session import client, facilitator_token, sign_in_facilitator, sign_out_facilitator
 from edp.ui.text import plain, show_error
 
 FLASH = "_fac_flash"
@@ -123,14 +123,6 @@ def workshop_choices(*, with_process: bool = False) -> list:
     return [(wid, label) for _, _, wid, label, _ in rows]
 
 
-def _client() -> str:
-    """Who is trying a passcode, for the throttle: this browser session (and its address)."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    return f"{st.context.ip_address or ''}|{ctx.session_id if ctx else ''}"
-
-
 def login_panel() -> None:
     """A co-facilitator opens one workshop's console with its passcode."""
     st.subheader(t("ui.fac.login_heading"))
@@ -143,7 +135,7 @@ def login_panel() -> None:
         wid = st.selectbox(t("ui.fac.workshop"), list(labels), format_func=labels.__getitem__, key="fac-login-ws")
         passcode = st.text_input(t("field.passcode"), type="password", key="fac-login-passcode")
         if st.form_submit_button(t("ui.fac.login"), type="primary"):
-            token = call(ops.login_facilitator, wid, passcode, client=_client())
+            token = call(ops.login_facilitator, wid, passcode, client=client())
             if token:
                 sign_in_facilitator(wid, token)
                 st.session_state.pop(PAPER, None)
@@ -189,7 +181,8 @@ def console_header(wv: WorkshopView) -> None:
         facts = " · ".join(x for x in (wv.process_title, str(wv.date or ""), wv.venue) if x)
         plain(facts, key="ws-facts")
         base = config.public_url(st.get_option("server.port"))
-        st.link_button(t("ui.fac.open_projector"), f"{base}/?projector={wv.id}", icon=":material/tv:")
+        key = projector_key(engine(), facilitator_token())
+        st.link_button(t("ui.fac.open_projector"), f"{base}/?projector={key}", icon=":material/tv:")
         st.caption(t("ui.fac.join_link"))
         st.code(f"{base}/?join={wv.join_code}", language=None)
         if config.is_loopback(base):
@@ -729,6 +722,12 @@ def workshop_settings(wv: WorkshopView) -> None:
         done("ui.fac.workshop_opened_done")
     allow = st.toggle(t("ui.setup.allow_new_actors"), wv.allow_new_actors, key=f"fac-allow-{wv.allow_new_actors}")
     if allow != wv.allow_new_actors and call(ops.set_workshop_options, fac, allow_new_actors=allow):
+        done("ui.fac.settings_saved")
+    shown = st.toggle(
+        t("ui.fac.show_join_code"), wv.show_join_code, key=f"fac-showcode-{wv.show_join_code}",
+        help=t("ui.fac.show_join_code_help"),
+    )  # fmt: skip
+    if shown != wv.show_join_code and call(ops.set_workshop_options, fac, show_join_code=shown):
         done("ui.fac.settings_saved")
 
 

@@ -23,6 +23,7 @@ from edp import accounts, config, i18n
 from edp.access import SESSION_MAX
 from edp.db import shared_engine
 from edp.errors import EdpError
+from edp.throttle import Client
 from edp.ui.session import SESSION_COOKIE
 
 log = logging.getLogger(__name__)
@@ -61,14 +62,14 @@ def _same_origin(request: Request) -> bool:
     return origin.split("://", 1)[-1] == host
 
 
-def client_of(request: Request, form_token: str) -> str:
-    """Who is trying, for the throttle: the browser's form token and, where it means something,
-    its address (behind a proxy the peer is the proxy, so its X-Forwarded-For last hop counts)."""
+def client_of(request: Request, form_token: str) -> Client:
+    """Who is trying, for the throttle: the browser (its form token) and, where it means something,
+    its address (behind a proxy on loopback the peer is the proxy, so X-Forwarded-For's last hop)."""
     peer = request.client.host if request.client else ""
     forwarded = request.headers.get("x-forwarded-for", "")
     if forwarded and peer in ("127.0.0.1", "::1"):
         peer = forwarded.split(",")[-1].strip()
-    return f"{peer}|{form_token}"
+    return Client(session=form_token, address=None if peer in ("127.0.0.1", "::1", "") else peer)
 
 
 def _secure(request: Request) -> bool:

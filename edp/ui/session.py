@@ -1,4 +1,4 @@
-"""Who is using this browser tab: participant (?p=TOKEN), projector (?projector=ID), lead actor
+"""Who is using this browser tab: participant (?p=TOKEN), projector (?projector=KEY), lead actor
 (?u=TOKEN, their roadmap update link), a signed-in organiser (an account: the session cookie that
 /konto/logga-in sets, or an OpenID Connect sign-in through st.login), a workshop console (opened
 with the passcode, or by an organiser; held in session_state) or visitor.
@@ -13,7 +13,8 @@ import streamlit as st
 from edp import accounts
 from edp.access import Principal
 from edp.errors import EdpError, PermissionDenied
-from edp.live import participant_workshop_id
+from edp.live import participant_workshop_id, projector_workshop_id
+from edp.throttle import Client
 from edp.ui.common import engine
 
 FAC_TOKEN = "fac_token"
@@ -44,9 +45,21 @@ def participant_token() -> str | None:
     return None
 
 
+CHECKED_PROJECTOR = "_projector_key_checked"
+
+
 def projector_workshop() -> int | None:
-    raw = st.query_params.get("projector", "")
-    return int(raw) if raw.isdigit() else None
+    """The workshop whose projector address (?projector=KEY) this tab shows; looked up once per session."""
+    key = st.query_params.get("projector", "")
+    if not key:
+        return None
+    checked = st.session_state.get(CHECKED_PROJECTOR)
+    if checked and checked[0] == key:
+        return checked[1]
+    workshop_id = projector_workshop_id(engine(), key)
+    if workshop_id is not None:
+        st.session_state[CHECKED_PROJECTOR] = (key, workshop_id)
+    return workshop_id
 
 
 def actor_token() -> str | None:
@@ -57,6 +70,16 @@ def actor_token() -> str | None:
 
 def join_code_param() -> str:
     return st.query_params.get("join", "")
+
+
+def client() -> Client:
+    """This browser session as the join throttles count it (edp/throttle.py): Streamlit's session
+    id, and the address it comes from. The address is None on loopback; behind a proxy on loopback
+    (nginx) the server takes it from X-Forwarded-For, which it trusts only from loopback."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return Client(session=ctx.session_id if ctx is not None else "", address=st.context.ip_address)
 
 
 def facilitator_token() -> str | None:
@@ -152,7 +175,7 @@ def sign_out_organiser(*, everywhere: bool = False) -> None:
 
 
 def role() -> str:
-    if projector_workshop() is not None:
+    if st.query_params.get("projector"):  # the projector page explains a key that opens nothing
         return "projector"
     if participant_token() is not None:
         return "participant"

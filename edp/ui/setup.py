@@ -17,6 +17,7 @@ from edp.imports import decode_csv, import_actors, list_actors
 from edp.models import HELIX_GROUPS
 from edp.queries import overview
 from edp.region import strength_areas
+from edp.security import JOIN_CODE_MAX, JOIN_CODE_MIN
 from edp.ui.common import engine, lang, t
 from edp.ui.facilitator import PAPER, bump_nonce, call, done, helix_label, nonce, refuse
 from edp.ui.session import organiser_token, principal, sign_in_facilitator
@@ -91,7 +92,11 @@ def create_workshop_form(process_id: int) -> None:
         a, b = st.columns(2)
         passcode = a.text_input(t("field.passcode"), type="password", key=f"setup-w-pass-{n}")
         again = b.text_input(t("ui.setup.passcode_again"), type="password", key=f"setup-w-pass2-{n}")
-        join_code = st.text_input(t("ui.setup.join_code_optional"), key=f"setup-w-code-{n}")
+        join_code = st.text_input(
+            t("ui.setup.join_code_optional"),
+            key=f"setup-w-code-{n}",
+            help=t("ui.setup.join_code_help", min=JOIN_CODE_MIN, max=JOIN_CODE_MAX),
+        )
         anonymous = st.checkbox(
             t("ui.setup.anonymous"), True, key=f"setup-w-anon-{n}", help=t("ui.setup.anonymous_help")
         )

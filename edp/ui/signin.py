@@ -4,10 +4,10 @@ through st.login, the first account of an empty instance, password change and si
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from edp import accounts
 from edp.errors import EdpError
@@ -15,7 +15,7 @@ from edp.queries import overview
 from edp.ui.common import engine, lang, t
 from edp.ui.facilitator import done
 from edp.ui.routes import sign_in_url
-from edp.ui.session import organiser_token, principal, sign_out_organiser
+from edp.ui.session import client, organiser_token, principal, sign_out_organiser
 from edp.ui.text import plain, show_error
 
 FIRST_DONE = "_first_account_made"
@@ -33,18 +33,24 @@ def oidc_providers() -> list[str | None]:
     return ([None] if "client_id" in auth else []) + named
 
 
+# A plain link in this tab (st.link_button opens a new one, which would sign in another tab than this),
+# styled as a primary button. Our fixed text: the label is a translation, escaped; the URL is ours.
+LINK = (
+    '<a class="edp-signin" href="{url}" style="display:inline-block;padding:0.6rem 1.1rem;'
+    "border-radius:0.5rem;background:#1f4e9c;color:#fff;font-weight:600;text-decoration:none;"
+    'min-height:44px;box-sizing:border-box">{label}</a>'
+)
+
+
 def sign_in_choices() -> None:
     """A password sign-in, and one button per configured identity provider."""
-    st.link_button(t("ui.signin.with_password"), sign_in_url(lang(), "/"), type="primary", icon=":material/key:")
+    url, label = sign_in_url(lang(), "/"), t("ui.signin.with_password")
+    with st.container(key="signin-password"):
+        st.html(LINK.format(url=html.escape(url), label=html.escape(label)))
     for provider in oidc_providers():
         label = t("ui.signin.with_provider", name=(provider or "OpenID Connect").replace("_", " ").title())
         if st.button(label, key=f"oidc-{provider or 'default'}", icon=":material/login:"):
             st.login(provider) if provider else st.login()
-
-
-def _client() -> str:
-    ctx = get_script_run_ctx()
-    return f"{st.context.ip_address or ''}|{ctx.session_id if ctx else ''}"
 
 
 def first_account_form() -> None:
@@ -63,7 +69,7 @@ def first_account_form() -> None:
         st.error(t("ui.signin.password_mismatch"))
         return
     try:
-        accounts.create_first_admin(engine(), code, username, password, display_name=shown, client=_client())
+        accounts.create_first_admin(engine(), code, username, password, display_name=shown, client=client())
     except EdpError as err:
         show_error(err)
         return

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from edp import i18n
+from edp import i18n, throttle
 from edp import workshop as ops
 from edp.access import SYSTEM
 from edp.ballots import submit_ballot
@@ -20,6 +20,7 @@ from edp.live import round_all_themes, round_view, workshop_view
 from edp.models import AuditEvent, Ballot, BallotEntry, Participant
 from edp.queries import overview
 from edp.tally import round_results
+from edp.throttle import Client
 from tests.app.support import APP, TIMEOUT_S, as_organiser, ok, organiser_token
 from tests.factory import PASSCODE, make_setup
 
@@ -101,9 +102,9 @@ def test_wrong_passcode_shows_the_engines_message_and_signs_nobody_in(engine):
 
 def test_throttled_login_shows_the_wait_message(engine):
     s = make_setup(engine)
-    for i in range(ops.PASSCODE_LIMIT.per_scope):  # guesses from many browsers reach the workshop's cap
+    for i in range(throttle.PASSCODES.per_scope.count):  # guesses from many browsers reach the workshop's cap
         with pytest.raises(PermissionDenied):
-            ops.login_facilitator(engine, s.workshop_id, "wrong-wrong", client=f"browser {i}")
+            ops.login_facilitator(engine, s.workshop_id, "wrong-wrong", client=Client(f"browser {i}"))
     at = ok(AppTest.from_file(str(APP), default_timeout=TIMEOUT_S).switch_page("pages/facilitate.py").run())
     at.selectbox(key="fac-login-ws").set_value(s.workshop_id)
     at.text_input(key="fac-login-passcode").input(PASSCODE)  # even the right one is refused now

@@ -11,10 +11,10 @@ from streamlit.testing.v1 import AppTest
 from edp import workshop as ops
 from edp.access import SYSTEM
 from tests.app.support import APP, TIMEOUT_S
-from tests.factory import PASSCODE
+from tests.factory import PASSCODE, make_setup
 
 DEMO_TITLE = "Upplevelser: kulturarv och kulturella och kreativa branscher"
-JOIN_CODE = "DEMO26"
+JOIN_CODE = "JAMT26"
 
 # What a user might type into a title: Markdown emphasis, an HTML tag and a link.
 TYPED_TITLE = "**Fet** <b>x</b> [länk](http://e.se)"
@@ -103,3 +103,61 @@ def test_typed_character_references_icons_and_urls_are_text(use_db):
     ops.create_process(engine, SYSTEM, typed)
     at = run_app()
     assert typed in texts(at)
+
+
+# --- The room is not a way in: join codes are the room's, the way in is labelled -------------------------------
+
+
+def shown_anywhere(at: AppTest) -> str:
+    """Every element of the page as its protocol message says it (labels, values, links, help)."""
+    out: list[str] = []
+
+    def walk(node) -> None:  # noqa: ANN001
+        if (proto := getattr(node, "proto", None)) is not None:
+            out.append(str(proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(out)
+
+
+def console(s) -> AppTest:  # noqa: ANN001
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
+    at.session_state["fac_token"] = s.fac
+    at.session_state["fac_workshop"] = s.workshop_id
+    at = at.switch_page("pages/facilitate.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_home_lists_no_join_code_until_the_facilitator_shows_it_in_the_console(use_db):
+    engine = use_db()
+    s = make_setup(engine)
+    closed = make_setup(engine)
+    ops.set_workshop_open(engine, closed.fac, False)
+
+    at = run_app()
+    assert s.join_code not in shown_anywhere(at) and closed.join_code not in shown_anywhere(at)
+    assert any(v.startswith("Testworkshop · Öppen") for v in texts(at)), texts(at)
+
+    fac = console(s)
+    show = fac.toggle(key="fac-showcode-False")
+    assert show.label == "Visa anslutningskoden på den offentliga startsidan" and show.value is False
+    show.set_value(True).run()
+    assert not fac.exception
+    at = run_app()
+    assert [v for v in texts(at) if s.join_code in v] == [f"Testworkshop · Öppen – anslutningskod {s.join_code}"]
+    assert closed.join_code not in shown_anywhere(at)
+
+    fac = console(s)
+    fac.toggle(key="fac-showcode-True").set_value(False).run()
+    assert s.join_code not in shown_anywhere(run_app())
+
+
+def test_home_has_a_labelled_way_to_join(use_db):
+    use_db()
+    at = run_app()
+    [link] = [e for e in at.get("page_link") if e.proto.label == "Gå med i en workshop"]
+    assert link.proto.page.endswith("anslut"), link.proto
+    assert "Har du fått en anslutningskod" in " ".join(values(at.caption))

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
+from edp import throttle
 from edp import workshop as ops
 from edp.access import SYSTEM
 from edp.db import read
@@ -22,6 +23,8 @@ from edp.models import Participant
 from tests.app.support import APP, TIMEOUT_S, ok
 from tests.conftest import table_counts
 from tests.factory import make_setup
+
+THROTTLED_CODES = "För många felaktiga anslutningskoder har provats härifrån. Vänta 10 min och försök sedan igen."
 
 ROOT = Path(__file__).resolve().parents[2]
 VISITOR_PAGES = ("home.py", "join.py", "facilitate.py", "setup.py", "results.py")
@@ -93,38 +96,97 @@ def test_code_can_be_typed_when_the_url_has_none(engine):
     assert participants(engine) == [("Per", s.actors["public"], "public")]
 
 
-def test_unknown_code_in_the_url_shows_the_swedish_error_and_writes_nothing(engine):
+def counted_guess(before: dict[str, int], engine) -> bool:  # noqa: ANN001
+    """Exactly one wrong code was counted against the session, and nothing else was written."""
+    return table_counts(engine) == {**before, "attempts": before["attempts"] + 1}
+
+
+def test_unknown_code_in_the_url_shows_the_swedish_error_and_counts_one_guess_only(engine):
     make_setup(engine)
     before = table_counts(engine)
     at = open_join("NOPE42")
 
-    assert errors(at) == ["Ingen workshop har koden NOPE42. Kontrollera koden på skärmen."]
+    assert errors(at) == ["Ingen öppen workshop har koden NOPE42. Kontrollera koden på skärmen."]
     assert not [w for w in at.text_input if w.key == "join-name"]
     ok(at.button(key="join-continue").click().run())
-    assert errors(at) == ["Ingen workshop har koden NOPE42. Kontrollera koden på skärmen."]
-    assert table_counts(engine) == before
+    assert errors(at) == ["Ingen öppen workshop har koden NOPE42. Kontrollera koden på skärmen."]
+    ok(at.text_input(key="join-code").set_value("NOPE4").run())  # a rerun while typing
+    assert counted_guess(before, engine)  # the page's reruns do not count the same code again
 
 
-def test_typed_unknown_code_is_refused_and_writes_nothing(engine):
+def test_typed_unknown_code_is_refused_and_counts_one_guess_only(engine):
     make_setup(engine)
     before = table_counts(engine)
     at = open_join()
     ok(at.text_input(key="join-code").set_value("zz-99").run())
     ok(at.button(key="join-continue").click().run())
 
-    assert errors(at) == ["Ingen workshop har koden ZZ99. Kontrollera koden på skärmen."]
+    assert errors(at) == ["Ingen öppen workshop har koden ZZ99. Kontrollera koden på skärmen."]
     assert "join" not in at.query_params
-    assert table_counts(engine) == before
+    assert counted_guess(before, engine)
 
 
-def test_closed_workshop_code_says_it_is_closed(engine):
+def test_a_closed_workshops_code_gets_the_same_answer_as_a_code_never_used(engine):
     s = make_setup(engine)
     ops.set_workshop_open(engine, s.fac, False)
     before = table_counts(engine)
     at = open_join(s.join_code)
 
-    assert errors(at) == [f"Workshopen med koden {s.join_code} är stängd."]
+    assert errors(at) == [f"Ingen öppen workshop har koden {s.join_code}. Kontrollera koden på skärmen."]
+    assert counted_guess(before, engine)
+
+
+def test_a_typed_code_that_is_not_letters_and_digits_is_refused_without_counting_a_guess(engine):
+    make_setup(engine)
+    before = table_counts(engine)
+    at = open_join()
+    ok(at.text_input(key="join-code").set_value("+SUM(1,1)").run())
+    ok(at.button(key="join-continue").click().run())
+
+    assert errors(at) == [
+        "Anslutningskod består bara av bokstäver och siffror, högst 12. Kontrollera koden på skärmen."
+    ]
     assert table_counts(engine) == before
+
+
+def test_wrong_codes_typed_on_the_page_are_throttled_and_then_the_right_code_is_refused_too(engine):
+    s = make_setup(engine)
+    at = open_join()
+    for i in range(throttle.WRONG_CODES_PER_SESSION.count):
+        ok(at.text_input(key="join-code").set_value(f"ZZZZZ{i + 2}").run())
+        ok(at.button(key="join-continue").click().run())
+        assert errors(at) == [f"Ingen öppen workshop har koden ZZZZZ{i + 2}. Kontrollera koden på skärmen."]
+    ok(at.text_input(key="join-code").set_value(s.join_code).run())
+    before = table_counts(engine)
+    ok(at.button(key="join-continue").click().run())
+
+    assert errors(at) == [THROTTLED_CODES]
+    assert "join" not in at.query_params and not [w for w in at.text_input if w.key == "join-name"]
+    assert table_counts(engine) == before
+    # (Every AppTest runs as the same session, "test session id"; that another session still gets
+    # in is tests/unit/test_join_throttle.py's.)
+
+
+def test_joining_again_and_again_from_one_session_is_throttled(engine):
+    """The join flood through the page: one browser session joining over and over."""
+    s = make_setup(engine)
+    at = open_join(s.join_code)
+    for i in range(throttle.JOINS_PER_SESSION.count):
+        fill_and_join(at, f"Klon {i}", s.actors["civil"])
+        assert not at.error and at.query_params.get("p")
+        at.query_params.clear()  # back to the join page, in the same browser session
+        at.query_params["join"] = s.join_code
+        ok(at.run())  # the router now registers the visitor's pages again
+        ok(at.switch_page("pages/join.py").run())
+    before = table_counts(engine)
+    fill_and_join(at, "Klon", s.actors["civil"])
+
+    assert errors(at) == [
+        "Härifrån har någon gått med flera gånger på kort tid. Vänta 10 min innan du går med igen. "
+        "Har du redan gått med tar din personliga länk dig tillbaka."
+    ]
+    assert table_counts(engine) == before and "p" not in at.query_params
+    assert len(participants(engine)) == throttle.JOINS_PER_SESSION.count
 
 
 @pytest.mark.parametrize(

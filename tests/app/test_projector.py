@@ -1,4 +1,4 @@
-"""The projector page (?projector=ID) through AppTest: joining before voting, turnout only while
+"""The projector page (?projector=KEY) through AppTest: joining before voting, turnout only while
 voting, the ranking and funnel after the reveal, an unknown workshop, and no controls at all."""
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from edp import workshop as ops
 from edp.access import SYSTEM
 from edp.ballots import submit_ballot
 from edp.charts import LABEL_MAX_PROJECTOR, theme_labels
+from edp.config import database_url
+from edp.db import make_engine
 from edp.tally import round_results
 from tests.app.support import APP, TIMEOUT_S
-from tests.factory import make_setup
+from tests.factory import make_setup, projector_key
 
 WIDGETS = ("button", "selectbox", "text_input", "checkbox", "radio", "multiselect", "number_input", "slider",
            "download_button", "toggle", "text_area", "form_submit_button")  # fmt: skip
@@ -32,8 +34,14 @@ def summary_of(template: Path) -> dict:
 
 
 def projector(workshop_id: int | str, **params: str) -> AppTest:
+    """The projector of a workshop (by id, opened at its secret ?projector=KEY), or of a raw key."""
+    key = workshop_id
+    if isinstance(workshop_id, int):
+        engine = make_engine(database_url())
+        key = projector_key(engine, workshop_id) or "no-such-key"
+        engine.dispose()
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
-    at.query_params["projector"] = str(workshop_id)
+    at.query_params["projector"] = str(key)
     for k, v in params.items():
         at.query_params[k] = v
     at.run()
@@ -57,8 +65,8 @@ def test_before_voting_shows_join_code_qr_url_counts_and_proposals(use_db, demo_
     use_db(demo_template)
     at = projector(summary_of(demo_template)["open_workshop_id"])
 
-    assert "DEMO26" in texts(at)
-    assert "http://edp.example:8501/?join=DEMO26" in texts(at)
+    assert "JAMT26" in texts(at)
+    assert "http://edp.example:8501/?join=JAMT26" in texts(at)
     assert len(at.image) == 1  # the QR code
     for title in ("Gemensam digital evenemangskalender för hela länet", "Sydsamiskt hantverk (duedtie) som näring"):
         assert f"• {title}" in texts(at)
@@ -98,7 +106,7 @@ def test_during_voting_shows_turnout_and_no_results(use_db):
     assert charts(at) == []  # never partial results
     assert not at.dataframe
     assert not [t for t in texts(at) if t.startswith("• Tema")]
-    assert "DEMO26" not in texts(at) and not at.image
+    assert "JAMT26" not in texts(at) and not at.image
 
 
 def test_during_voting_with_live_results_on_shows_the_ranking(use_db):
@@ -151,7 +159,10 @@ def test_after_reveal_of_a_dots_round_bars_stack_by_helix_in_ranking_order(use_d
 
 def test_unknown_workshop_shows_a_message_not_a_traceback(use_db):
     use_db()
-    at = projector(424242)
+    at = projector(424242)  # no such workshop
+    assert [e.value for e in at.error] == ["Den här workshopen finns inte. Kontrollera projektorlänken."]
+    at = projector("1")  # a workshop's id is not its projector's address
+    assert [e.value for e in at.error] == ["Den här workshopen finns inte. Kontrollera projektorlänken."]
     assert [e.value for e in at.error] == ["Den här workshopen finns inte. Kontrollera projektorlänken."]
     assert not at.image and not charts(at)
 
@@ -178,7 +189,7 @@ def test_dark_theme_is_chosen_in_the_url(use_db, demo_template):
     assert "#000000" not in styles(projector(wid))
     dark = projector(wid, theme="dark")
     assert "background-color: #000000" in styles(dark)
-    assert "DEMO26" in texts(dark)
+    assert "JAMT26" in texts(dark)
 
 
 def test_language_can_be_set_in_the_url(use_db, demo_template):

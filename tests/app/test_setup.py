@@ -91,12 +91,14 @@ def test_a_process_leader_sees_only_the_processes_they_lead(engine):
 def test_a_new_workshop_is_created_in_the_led_process_and_its_console_opens(engine):
     s = make_setup(engine)
     at = setup_page(engine, s)
-    fill_workshop(at, code="upp-x26")
+    fill_workshop(at, code="uppx26")
     at.checkbox(key="setup-w-allow-0").uncheck()
     at = submit(at, sv("ui.setup.create"))
 
     assert not errors(at)
-    ws = next(w for w in overview(engine)[0]["workshops"] if w["title"] == "Aktörsmöte i Östersund")
+    ws = next(
+        w for w in overview(engine, all_join_codes=True)[0]["workshops"] if w["title"] == "Aktörsmöte i Östersund"
+    )
     assert (ws["date"], ws["venue"], ws["join_code"]) == ("2026-03-18", "Jamtli", "UPPX26")
     wv = workshop_view(engine, ws["id"])
     assert wv.anonymous is True and wv.allow_new_actors is False
@@ -146,6 +148,27 @@ def test_a_taken_join_code_is_refused_and_the_form_keeps_what_was_typed(engine):
     assert errors(at) == [sv("workshop.join_code_taken", field="Anslutningskod", code=s.join_code)]
     assert at.text_input(key="setup-w-title-0").value == "Aktörsmöte i Östersund"
     assert "fac_token" not in at.session_state
+
+
+@pytest.mark.parametrize(
+    ("code", "error"),
+    [
+        ("abcd", ValidationError("input.too_short", field="join_code", min=6, length=4)),
+        ("+SUM(1,1)", ValidationError("workshop.join_code_format", field="join_code")),
+        ("DEMO26", ValidationError("workshop.join_code_format", field="join_code")),
+    ],
+)
+def test_a_custom_join_code_outside_the_rule_is_refused_and_nothing_is_created(engine, code, error):
+    s = make_setup(engine)
+    at = setup_page(engine, s)
+    assert "A–Z utom I, L och O" in at.text_input(key="setup-w-code-0").help  # the rule, before typing
+    fill_workshop(at, code=code)
+    before = table_counts(engine)
+    at = submit(at, sv("ui.setup.create"))
+    assert errors(at) == [error.message("sv")]
+    assert table_counts(engine) == before
+    assert "fac_token" not in at.session_state
+    assert at.text_input(key="setup-w-code-0").value == code  # kept, to be corrected
 
 
 def test_the_open_console_button_opens_an_existing_workshops_console(engine):

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from edp import workshop as ops
 from edp.access import SYSTEM
@@ -18,7 +18,7 @@ from tests.factory import PASSCODE
 pytestmark = pytest.mark.browser
 
 DEMO_TITLE = "Upplevelser: kulturarv och kulturella och kreativa branscher"
-JOIN_CODE = "DEMO26"
+JOIN_CODE = "JAMT26"
 # For checks made once the run has finished (wait_for_app): the page is complete, so a wrong value will not change.
 SETTLED_MS = 2_000
 
@@ -38,6 +38,24 @@ def test_home_shows_demo_process_and_join_code(page: Page, app_url: str):
     expect(main.get_by_text(re.compile(rf"\b{JOIN_CODE}\b"))).to_be_visible()
     expect(main.get_by_role("heading", name="Processer", exact=True)).to_be_visible()
     no_error_shown(page)
+
+
+def test_on_a_phone_the_home_page_has_a_labelled_way_to_join(browser: Browser, app_url: str):
+    """The sidebar is folded away on a phone: the way in must be on the page itself."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        phone = context.new_page()
+        phone.goto(app_url)
+        wait_for_app(phone)
+        expect(phone.get_by_test_id("stSidebar")).not_to_be_in_viewport()
+        link = phone.get_by_test_id("stMain").get_by_role("link", name="Gå med i en workshop")
+        expect(link).to_be_in_viewport()
+        link.click()
+        expect(phone.get_by_test_id("stMain").get_by_role("heading", name="Gå med i workshopen")).to_be_visible()
+        expect(phone.get_by_label("Anslutningskod")).to_be_visible()
+        no_error_shown(phone)
+    finally:
+        context.close()
 
 
 def test_switching_language_to_english_in_sidebar(page: Page, app_url: str):

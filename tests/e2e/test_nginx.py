@@ -2,7 +2,12 @@
 of two replicas on one PostgreSQL, each with the environment the doc exports (cookie secret,
 public URL, allowed host names), the doc's public name standing for PUBLIC_HOST: a participant
 and the projector work through it at the public name (websockets upgraded, sessions sticky, the
-Host allowed), a vote through the proxy reaches the projector, and another Host is refused."""
+Host allowed), a vote through the proxy reaches the projector, and another Host is refused.
+
+Every browser here comes from one address (127.0.0.1), as a room behind a venue's NAT does: the
+sticky cookie must still spread them across the replicas, each browser's page and websocket must
+reach the same replica, and each must keep working. nginx logs, for every request, the sticky key
+the doc's config hashes and the replica it chose."""
 
 from __future__ import annotations
 
@@ -11,14 +16,16 @@ import shutil
 import subprocess
 import time
 import urllib.request
+from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from edp import workshop as ops
 from edp.db import make_engine
+from edp.models import HELIX_GROUPS
 from tests.conftest import PG_URL, require_service
 from tests.e2e.screenshot import PUBLIC_HOST, free_port, streamlit_server, wait_idle, websocket_status
 from tests.factory import make_setup
@@ -28,6 +35,11 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 DOC_NAME = "edp.example.se"  # the public name in docs/deploy.md; the test serves PUBLIC_HOST instead
+STICKY_COOKIE = "edp_replica"
+STICKY_KEY = "$edp_replica"  # what the doc's upstream hashes: the cookie, or the first response's random key
+# Browsers from one address until both replicas have some; with a random key each, 12 all on one
+# replica would happen once in 2**11 runs.
+PHONES_AT_LEAST, PHONES_AT_MOST = 6, 12
 
 
 def deploy_doc() -> str:
@@ -55,13 +67,15 @@ def deploy_config(upstreams: list[int], listen: int, prefix: Path) -> str:
     block = block.replace(f"server_name {DOC_NAME};", f"server_name {PUBLIC_HOST};")
     assert f"127.0.0.1:{upstreams[-1]}" in block and f"listen 127.0.0.1:{listen}" in block
     assert f"server_name {PUBLIC_HOST};" in block
+    assert f"hash {STICKY_KEY} consistent;" in block and not re.search(r"^\s*ip_hash\s*;", block, re.M)
     return f"""
 pid {prefix}/nginx.pid;
 error_log {prefix}/error.log;
 worker_processes 1;
 events {{ worker_connections 256; }}
 http {{
-    access_log {prefix}/access.log;
+    log_format sticky '{STICKY_KEY} $upstream_addr $status "$request"';
+    access_log {prefix}/access.log sticky;
     client_body_temp_path {prefix}/body;
     proxy_temp_path {prefix}/proxy;
     fastcgi_temp_path {prefix}/fastcgi;
@@ -73,8 +87,8 @@ http {{
 
 
 @pytest.fixture(scope="module")
-def behind_nginx(pg_url: str | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[str]]]:
-    """(the proxy's address at PUBLIC_HOST, the replicas' own base URLs)"""
+def behind_nginx(pg_url: str | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[str], Path]]:
+    """(the proxy's address at PUBLIC_HOST, the replicas' own base URLs, nginx's access log)"""
     require_service(pg_url is not None, f"PostgreSQL at {PG_URL}")
     require_service(Path(NGINX).exists(), "nginx (Debian package nginx-light)")
     prefix = tmp_path_factory.mktemp("nginx")
@@ -99,14 +113,14 @@ def behind_nginx(pg_url: str | None, tmp_path_factory: pytest.TempPathFactory) -
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.2)
-            yield env["EDP_PUBLIC_URL"], [a, b]
+            yield env["EDP_PUBLIC_URL"], [a, b], prefix / "access.log"
         finally:
             proc.terminate()
             proc.wait(timeout=10)
 
 
 def test_a_vote_through_nginx_reaches_the_projector_through_nginx(browser: Browser, behind_nginx, pg_url):
-    public, _replicas = behind_nginx
+    public, _replicas, _log = behind_nginx
     assert public.startswith(f"http://{PUBLIC_HOST}:")  # the browser comes by the public name, as Host
     engine = make_engine(pg_url)
     try:
@@ -139,7 +153,7 @@ def test_a_vote_through_nginx_reaches_the_projector_through_nginx(browser: Brows
 def test_the_replicas_answer_only_the_public_name(behind_nginx):
     """The doc's STREAMLIT_SERVER_ALLOWED_HOSTS replaces the shipped loopback list: through nginx
     another Host is refused, and so is a websocket straight to a replica (nginx is the only way in)."""
-    public, replicas = behind_nginx
+    public, replicas, _log = behind_nginx
     proxy_port = int(public.rsplit(":", 1)[1])
     assert websocket_status(proxy_port, f"{PUBLIC_HOST}:{proxy_port}") == 101
     assert websocket_status(proxy_port, "evil.example") == 403
@@ -147,3 +161,84 @@ def test_the_replicas_answer_only_the_public_name(behind_nginx):
         port = int(replica.rsplit(":", 1)[1])
         assert websocket_status(port, PUBLIC_HOST) == 101
         assert websocket_status(port, f"127.0.0.1:{port}") == 403
+
+
+def routed(log: Path) -> dict[str, list[tuple[str, str]]]:
+    """Sticky key -> (replica, request line) of every request nginx has logged so far."""
+    out: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for line in log.read_text(encoding="utf-8").splitlines():
+        key, upstream, _status, request = line.split(" ", 3)
+        out[key].append((upstream, request.strip('"')))
+    return out
+
+
+def wait_logged(log: Path, keys: list[str], path: str, timeout_s: float = 20) -> dict[str, list[tuple[str, str]]]:
+    """nginx logs a websocket when it closes: wait until each key has a request for `path`."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        seen = routed(log)
+        missing = [k for k in keys if not any(f" {path}" in r for _, r in seen[k])]
+        if not missing or time.monotonic() > deadline:
+            assert not missing, f"no {path} logged for {missing}"
+            return seen
+        time.sleep(0.2)
+
+
+def test_browsers_from_one_address_spread_across_the_replicas_and_each_keeps_working(
+    browser: Browser, behind_nginx, pg_url
+):
+    """A room behind one venue NAT: ip_hash would send every phone to one replica."""
+    public, replicas, log = behind_nginx
+    engine = make_engine(pg_url)
+    contexts = []
+    try:
+        s = make_setup(
+            engine, ops.RoundSpec(method="approval"), participants={g: 3 for g in HELIX_GROUPS}, themes=2,
+            phase="voting",
+        )  # fmt: skip
+        proj_ctx = browser.new_context()
+        contexts.append(proj_ctx)
+        projector = proj_ctx.new_page()
+        projector.goto(f"{public}/?projector={s.workshop_id}")
+        wait_idle(projector)
+        turnout = projector.locator(".st-key-proj-turnout-overall").get_by_test_id("stMetricValue")
+        expect(turnout).to_have_text(f"0 / {len(s.tokens)}")
+
+        phones: dict[str, Page] = {}  # sticky cookie -> the phone's page
+        first_replica: dict[str, str] = {}
+        for token in s.tokens:
+            if len(phones) >= PHONES_AT_LEAST and len(set(first_replica.values())) == len(replicas):
+                break
+            ctx = browser.new_context(viewport={"width": 390, "height": 844})  # a phone: no cookie yet
+            contexts.append(ctx)
+            phone = ctx.new_page()
+            phone.goto(f"{public}/?p={token}")
+            wait_idle(phone)
+            [cookie] = [c for c in ctx.cookies() if c["name"] == STICKY_COOKIE]  # set by the first response
+            assert cookie["httpOnly"] and cookie["path"] == "/"
+            [(upstream, request)] = routed(log)[cookie["value"]][:1]  # the page itself, keyed before the cookie
+            assert request.startswith(f"GET /?p={token} ")
+            phones[cookie["value"]] = phone
+            first_replica[cookie["value"]] = upstream
+        assert len(set(first_replica.values())) == len(replicas), "every browser from one address on one replica"
+
+        for n, phone in enumerate(phones.values(), start=1):  # each keeps working: its vote counts
+            phone.locator(f".st-key-ballot-{s.round_id}-approve-{s.themes[0]}").get_by_text(
+                "Jag stöder det här temat"
+            ).click()
+            phone.get_by_role("button", name="Skicka min röst").click()
+            expect(phone.get_by_text("Din röst är sparad")).to_be_visible()
+            expect(turnout).to_have_text(f"{n} / {len(s.tokens)}", timeout=20_000)
+        for page in (projector, *phones.values()):
+            expect(page.get_by_test_id("stException")).to_have_count(0)
+    finally:
+        for ctx in contexts:
+            ctx.close()
+        engine.dispose()
+
+    # Each browser's page, scripts and websocket all reached the replica that served its page.
+    seen = wait_logged(log, list(phones), "/_stcore/stream")
+    for key in phones:
+        upstreams = {u for u, _ in seen[key]}
+        assert upstreams == {first_replica[key]}, (key, seen[key])
+        assert len(seen[key]) > 2  # the page, its scripts and styles, the websocket: one key for all

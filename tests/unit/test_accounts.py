@@ -9,12 +9,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select, update
 
-from edp import accounts
+from edp import accounts, throttle
 from edp import workshop as ops
 from edp.access import SESSION_IDLE, SESSION_MAX, SYSTEM, acting
 from edp.db import read, write
 from edp.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from edp.models import FacilitatorSession, RateEvent, User, UserSession, utcnow
+from edp.models import Attempt, FacilitatorSession, User, UserSession, utcnow
+from edp.throttle import Client
 from tests.conftest import table_counts
 from tests.factory import make_setup
 from tests.unit.test_workshop_ops import refused
@@ -77,15 +78,17 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(engine):
 
 def test_wrong_passwords_are_throttled_per_browser_and_per_account(engine):
     make_user(engine)
-    for _ in range(accounts.SIGN_IN_LIMIT.per_client):
+    for _ in range(throttle.PASSWORDS.per_session.count):
         with pytest.raises(PermissionDenied):
-            accounts.password_sign_in(engine, "anna", "fel", client="attacker")
-    refused(engine, PermissionDenied, "auth.throttled", accounts.password_sign_in, "anna", STRONG, client="attacker")
-    assert accounts.password_sign_in(engine, "anna", STRONG, client="anna's laptop")  # Anna is not locked out
-    for i in range(accounts.SIGN_IN_LIMIT.per_scope):
+            accounts.password_sign_in(engine, "anna", "fel", client=Client("attacker"))
+    refused(
+        engine, PermissionDenied, "auth.throttled", accounts.password_sign_in, "anna", STRONG, client=Client("attacker")
+    )
+    assert accounts.password_sign_in(engine, "anna", STRONG, client=Client("anna's laptop"))  # Anna is not locked out
+    for i in range(throttle.PASSWORDS.per_scope.count):
         with pytest.raises(PermissionDenied):
-            accounts.password_sign_in(engine, "anna", "fel", client=f"botnet {i}")
-    refused(engine, PermissionDenied, "auth.throttled", accounts.password_sign_in, "anna", STRONG, client="new")
+            accounts.password_sign_in(engine, "anna", "fel", client=Client(f"botnet {i}"))
+    refused(engine, PermissionDenied, "auth.throttled", accounts.password_sign_in, "anna", STRONG, client=Client("new"))
 
 
 def test_a_disabled_account_cannot_sign_in_and_its_sessions_end(engine):
@@ -95,7 +98,7 @@ def test_a_disabled_account_cannot_sign_in_and_its_sessions_end(engine):
     accounts.set_user_flags(engine, SYSTEM, uid, is_active=False)
     assert accounts.session_principal(engine, token) is None
     refused(engine, PermissionDenied, "auth.wrong_password", accounts.password_sign_in, "anna", STRONG,
-            exclude=("rate_events",))  # fmt: skip
+            exclude=("attempts",))  # fmt: skip
 
 
 def test_the_last_active_admin_stays_one(engine):
@@ -191,7 +194,7 @@ def test_a_passcode_console_expires_when_idle_and_a_changed_passcode_ends_the_ot
     ops.set_workshop_passcode(engine, s.fac, "ny-lösenkod-för-rummet")
     refused(engine, PermissionDenied, "auth.facilitator_required", ops.set_live_results, other, s.round_id, True)
     refused(engine, PermissionDenied, "auth.wrong_passcode", ops.login_facilitator, s.workshop_id, "test-passcode",
-            field="passcode", exclude=("rate_events", "audit_events"))  # fmt: skip
+            field="passcode", exclude=("attempts", "audit_events"))  # fmt: skip
     assert ops.set_live_results(engine, s.fac, s.round_id, True)  # the one that changed it goes on
     age_sessions(engine, seen=SESSION_IDLE + dt.timedelta(minutes=1))
     refused(engine, PermissionDenied, "auth.facilitator_required", ops.set_live_results, s.fac, s.round_id, False)
@@ -222,7 +225,7 @@ def test_the_first_account_needs_the_setup_code_and_becomes_an_admin(engine):
     assert code and accounts.issue_setup_code(engine) != code  # each start prints a new one
     code = accounts.issue_setup_code(engine)
     refused(engine, PermissionDenied, "setup.wrong_code", accounts.create_first_admin, "fel-kod", "anna", STRONG,
-            field="setup_code", exclude=("rate_events", "setup_codes"))  # fmt: skip
+            field="setup_code", exclude=("attempts", "setup_codes"))  # fmt: skip
     uid = accounts.create_first_admin(engine, code.lower(), "anna", STRONG, display_name="Anna")
     with read(engine) as s:
         assert s.get(User, uid).is_admin
@@ -232,12 +235,12 @@ def test_the_first_account_needs_the_setup_code_and_becomes_an_admin(engine):
 
 def test_setup_code_guesses_are_throttled(engine):
     code = accounts.issue_setup_code(engine)
-    for i in range(accounts.SETUP_LIMIT.per_client):
+    for i in range(throttle.SETUP_CODES.per_session.count):
         with pytest.raises(PermissionDenied):
-            accounts.create_first_admin(engine, f"gissning-{i}", "mallory", STRONG, client="visitor")
+            accounts.create_first_admin(engine, f"gissning-{i}", "mallory", STRONG, client=Client("visitor"))
     refused(engine, PermissionDenied, "auth.throttled", accounts.create_first_admin, code, "mallory", STRONG,
-            client="visitor")  # fmt: skip
-    assert accounts.create_first_admin(engine, code, "anna", STRONG, client="the laptop")
+            client=Client("visitor"))  # fmt: skip
+    assert accounts.create_first_admin(engine, code, "anna", STRONG, client=Client("the laptop"))
 
 
 # ---------------------------------------------------------------- OpenID Connect
@@ -311,19 +314,19 @@ def test_a_passcode_console_cannot_open_another_console_or_act_as_an_organiser(e
     refused(engine, PermissionDenied, "auth.facilitator_role_required", accounts.open_console, s.fac, second.id)
     refused(engine, PermissionDenied, "auth.sign_in_required", accounts.open_console, s.fac, s.workshop_id)
     refused(
-        engine, PermissionDenied, "auth.process_leader_required", ops.create_workshop, SYSTEM, s.fac, s.process_id, "X"
+        engine, PermissionDenied, "auth.process_leader_required", ops.create_workshop, s.fac, s.process_id, "X"
     )
 
 
 def test_old_attempts_are_forgotten_as_new_ones_come(engine):
     make_user(engine)
     with pytest.raises(PermissionDenied):
-        accounts.password_sign_in(engine, "anna", "fel", client="a")
+        accounts.password_sign_in(engine, "anna", "fel", client=Client("a"))
     with write(engine) as s:
-        s.execute(update(RateEvent).values(at=utcnow() - accounts.SIGN_IN_LIMIT.window - dt.timedelta(minutes=1)))
+        s.execute(update(Attempt).values(at=utcnow() - throttle.PASSWORDS.per_scope.window - dt.timedelta(minutes=1)))
     with pytest.raises(PermissionDenied):
-        accounts.password_sign_in(engine, "anna", "fel", client="a")
-    assert table_counts(engine)["rate_events"] == 1
+        accounts.password_sign_in(engine, "anna", "fel", client=Client("a"))
+    assert table_counts(engine)["attempts"] == 1
 
 
 def test_passwords_are_hashed_with_argon2id_at_a_memory_hard_cost():

@@ -32,7 +32,7 @@ def run(capsys, *argv):
 def demo_db(engine, capsys):
     url = url_of(engine)
     code, out, _ = run(capsys, "--database", url, "demo")
-    assert code == 0 and "DEMO26" in out
+    assert code == 0 and "JAMT26" in out
     listing = json.loads(run(capsys, "--database", url, "list", "--format", "json")[1])
     done = listing["processes"][0]["workshops"][0]
     return url, done["rounds"][0]["id"], done["rounds"][1]["id"]
@@ -54,10 +54,10 @@ def test_list_json_has_the_documented_shape(demo_db, capsys):
         (1, "dots", "closed"),
         (2, "score", "closed"),
     ]
-    assert live["join_code"] == "DEMO26" and live["status"] == "open"
+    assert live["join_code"] == "JAMT26" and live["status"] == "open"
     assert [(r["method"], r["phase"]) for r in live["rounds"]] == [("dots", "proposing")]
     text = run(capsys, "--database", url, "list")[1]
-    assert "DEMO26" in text and "round" in text
+    assert "JAMT26" in text and "round" in text
 
 
 def test_demo_results_are_the_real_tally(demo_db, capsys):
@@ -147,7 +147,7 @@ def test_demo_is_idempotent_and_reset_reloads(demo_db, capsys):
     code, out, _ = run(capsys, "--database", url, "demo")
     assert code == 0 and "already loaded" in out
     code, out, _ = run(capsys, "--database", url, "demo", "--reset")
-    assert code == 0 and "DEMO26" in out
+    assert code == 0 and "JAMT26" in out
     data = json.loads(run(capsys, "--database", url, "list", "--format", "json")[1])
     assert len(data["processes"]) == 1
 

@@ -25,7 +25,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 
 import edp
-from edp import accounts, backup
+from edp import accounts, backup, throttle
 from edp import roadmaps as rmo
 from edp import workshop as ops
 from edp.access import SYSTEM
@@ -36,11 +36,11 @@ from edp.exports import BALLOT_COLUMNS, ballot_rows, ballots_csv, tally_csv, tal
 from edp.models import (
     Actor,
     ActorLink,
+    Attempt,
     AuditEvent,
     Ballot,
     FacilitatorSession,
     Participant,
-    RateEvent,
     Workshop,
     utcnow,
 )
@@ -48,6 +48,7 @@ from edp.registrations import import_registrations
 from edp.room import room_command
 from edp.security import new_token
 from edp.tally import round_results
+from edp.throttle import Client
 from tests.conftest import table_counts
 from tests.factory import PASSCODE, Setup, make_setup
 from tests.unit.test_ballots import (
@@ -131,7 +132,7 @@ PARTICIPANT_OPS = [
 def test_concurrent_wrong_passcodes_are_counted_one_after_another(engine):
     """Guesses fired at once must not all be checked before any is counted (they were, on PostgreSQL)."""
     s = make_setup(engine)
-    allowed = ops.PASSCODE_LIMIT.per_client
+    allowed = throttle.PASSCODES.per_session.count
     n = allowed + 7
     start = threading.Barrier(n)
     outcomes: list[str] = []
@@ -139,7 +140,7 @@ def test_concurrent_wrong_passcodes_are_counted_one_after_another(engine):
     def guess(i: int) -> None:
         start.wait()
         try:
-            ops.login_facilitator(engine, s.workshop_id, f"guess-{i}", client="one browser")
+            ops.login_facilitator(engine, s.workshop_id, f"guess-{i}", client=Client("one browser"))
         except PermissionDenied as err:
             outcomes.append(err.key)
 
@@ -157,38 +158,38 @@ def test_concurrent_wrong_passcodes_are_counted_one_after_another(engine):
 
 def _age_attempts(engine, by: dt.timedelta) -> None:
     with write(engine) as sess:
-        sess.execute(update(RateEvent).values(at=utcnow() - by))
+        sess.execute(update(Attempt).values(at=utcnow() - by))
 
 
 def test_the_throttle_counts_failures_within_the_window_only_and_a_throttled_try_writes_nothing(engine):
     s = make_setup(engine)
-    for _ in range(ops.PASSCODE_LIMIT.per_client):
+    for _ in range(throttle.PASSCODES.per_session.count):
         with pytest.raises(PermissionDenied):
-            ops.login_facilitator(engine, s.workshop_id, "guess", client="one browser")
+            ops.login_facilitator(engine, s.workshop_id, "guess", client=Client("one browser"))
 
-    _age_attempts(engine, ops.PASSCODE_LIMIT.window - dt.timedelta(seconds=30))  # still inside the window
+    _age_attempts(engine, throttle.PASSCODES.per_scope.window - dt.timedelta(seconds=30))  # still inside the window
     refused(engine, PermissionDenied, "auth.throttled", ops.login_facilitator, s.workshop_id, PASSCODE,
-            client="one browser")  # fmt: skip
-    _age_attempts(engine, ops.PASSCODE_LIMIT.window + dt.timedelta(seconds=30))  # the window has passed
-    assert ops.login_facilitator(engine, s.workshop_id, PASSCODE, client="one browser")
+            client=Client("one browser"))  # fmt: skip
+    _age_attempts(engine, throttle.PASSCODES.per_scope.window + dt.timedelta(seconds=30))  # the window has passed
+    assert ops.login_facilitator(engine, s.workshop_id, PASSCODE, client=Client("one browser"))
 
 
 def test_a_visitor_guessing_passcodes_does_not_lock_out_the_facilitator(engine):
     """The red team's lockout: five wrong passcodes from a visitor, then the facilitator's right one."""
     s = make_setup(engine)
-    for i in range(ops.PASSCODE_LIMIT.per_client + 2):
+    for i in range(throttle.PASSCODES.per_session.count + 2):
         with pytest.raises(PermissionDenied):
-            ops.login_facilitator(engine, s.workshop_id, f"guess-{i}", client="visitor's phone")
-    assert ops.login_facilitator(engine, s.workshop_id, PASSCODE, client="facilitator's laptop")
+            ops.login_facilitator(engine, s.workshop_id, f"guess-{i}", client=Client("visitor's phone"))
+    assert ops.login_facilitator(engine, s.workshop_id, PASSCODE, client=Client("facilitator's laptop"))
 
 
 def test_guesses_from_many_browsers_are_capped_per_workshop_but_the_organiser_can_still_open_the_console(engine):
     s = make_setup(engine)
-    for i in range(ops.PASSCODE_LIMIT.per_scope):
+    for i in range(throttle.PASSCODES.per_scope.count):
         with pytest.raises(PermissionDenied):
-            ops.login_facilitator(engine, s.workshop_id, "guess", client=f"browser {i}")
+            ops.login_facilitator(engine, s.workshop_id, "guess", client=Client(f"browser {i}"))
     refused(engine, PermissionDenied, "auth.throttled", ops.login_facilitator, s.workshop_id, PASSCODE,
-            client="a new browser")  # fmt: skip
+            client=Client("a new browser"))  # fmt: skip
     leader = accounts.create_user(engine, SYSTEM, "ledare", password=STRONG)
     accounts.grant_role(engine, SYSTEM, leader, "process_leader", process_id=s.process_id)
     token = accounts.password_sign_in(engine, "ledare", STRONG)
@@ -424,8 +425,9 @@ FAC_CALLS: dict[str, Callable[[Any, World], dict[str, Any]]] = {
     "registrations.import_registrations": lambda e, w: {"csv_text": "name,organisation,helix\nNy Nils,Aktör public,public\n"},
     "registrations.registered_participants": lambda e, w: {},
     "live.facilitator_view": lambda e, w: {},
+    "live.projector_key": lambda e, w: {},
 }  # fmt: skip
-READS = {"registrations.registered_participants", "live.facilitator_view"}
+READS = {"registrations.registered_participants", "live.facilitator_view", "live.projector_key"}
 SIGN_OUT = "workshop.logout_facilitator"  # with a dead token there is nothing to end: a no-op, not an error
 
 # The other operations (public functions taking the engine) of the workshop modules, and why they
@@ -438,7 +440,7 @@ NOT_FACILITATOR_OPS = {
     "workshop.create_process", "workshop.update_process", "workshop.add_actor", "workshop.update_actor",
     "workshop.create_workshop",
     # signing in and joining
-    "workshop.login_facilitator", "workshop.join",
+    "workshop.login_facilitator", "workshop.join", "workshop.open_workshop_for_code",
     # reads that take no token (see docs/security.md)
     "workshop.revision", "moderation.merge_preview", "funnel.workshop_funnel",
 }  # fmt: skip

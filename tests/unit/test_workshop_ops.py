@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from edp import region
+from edp import region, throttle
 from edp import workshop as ops
 from edp.access import SYSTEM
 from edp.ballots import submit_ballot
@@ -14,6 +14,7 @@ from edp.errors import Conflict, NotFound, PermissionDenied, PhaseError, Validat
 from edp.models import AuditEvent, FacilitatorSession, Participant, Priority, Round, RoundTheme, Theme, Workshop
 from edp.security import JOIN_ALPHABET, verify_passcode
 from edp.tally import round_results
+from edp.throttle import Client
 from tests.conftest import table_counts
 from tests.factory import PASSCODE, make_setup
 
@@ -132,7 +133,7 @@ def test_workshop_gets_unambiguous_unique_join_code_and_hashed_passcode(engine):
     refused(
         engine, ValidationError, "input.too_short", ops.create_workshop, SYSTEM, proc.id, "W", "short", field="passcode"
     )
-    ops.create_workshop(engine, SYSTEM, proc.id, "W2", PASSCODE, join_code="demo-26")
+    assert ops.create_workshop(engine, SYSTEM, proc.id, "W2", PASSCODE, join_code=" jamt26 ").join_code == "JAMT26"
     refused(
         engine,
         Conflict,
@@ -142,18 +143,7 @@ def test_workshop_gets_unambiguous_unique_join_code_and_hashed_passcode(engine):
         proc.id,
         "W3",
         PASSCODE,
-        join_code="DEMO26",
-    )
-    refused(
-        engine,
-        ValidationError,
-        "workshop.join_code_format",
-        ops.create_workshop,
-        SYSTEM,
-        proc.id,
-        "W",
-        PASSCODE,
-        join_code="AB",
+        join_code="JAMT26",
     )
     refused(
         engine,
@@ -167,6 +157,42 @@ def test_workshop_gets_unambiguous_unique_join_code_and_hashed_passcode(engine):
         date="18 mars",
         field="date",
     )
+
+
+@pytest.mark.parametrize(
+    ("code", "key", "english"),
+    [
+        ("AB", "input.too_short", "Join code must be at least 6 characters (is 2)."),
+        ("ABCDE", "input.too_short", "Join code must be at least 6 characters (is 5)."),
+        ("ABCDEFGHJKMNP", "input.too_long", "Join code may be at most 12 characters (is 13)."),
+        ("+SUM(1,1)", "workshop.join_code_format", None),  # was rewritten to SUM11 without a word
+        ("DEMO26", "workshop.join_code_format", None),  # O and 0 look alike on a projector
+        ("ABC-DEF", "workshop.join_code_format", None),  # dashes are ignored when typing, not kept in a code
+        ("ABC DEF", "workshop.join_code_format", None),
+        ("ÅÄÖABC", "workshop.join_code_format", None),
+        ("ABC\nDEF", "workshop.join_code_format", None),
+    ],
+)
+def test_a_custom_join_code_outside_the_rule_is_refused_naming_the_field_and_nothing_written(
+    engine, code, key, english
+):
+    proc = ops.create_process(engine, SYSTEM, "P")
+    err = refused(engine, ValidationError, key, ops.create_workshop, SYSTEM, proc.id, "W", PASSCODE, join_code=code)
+    assert err.field == "join_code"
+    message = err.message("en")
+    assert message.startswith("Join code ")
+    if english is not None:
+        assert message == english
+    else:  # the rule itself: the alphabet, and why
+        assert "A–Z except I, L and O" in message and "2–9" in message
+    assert err.message("sv").startswith("Anslutningskod ")
+
+
+def test_a_custom_join_code_of_the_join_alphabet_is_kept_as_typed_in_capitals(engine):
+    proc = ops.create_process(engine, SYSTEM, "P")
+    longest = "ABCDEFGHJKMN"
+    assert ops.create_workshop(engine, SYSTEM, proc.id, "W", PASSCODE, join_code=longest).join_code == longest
+    assert ops.create_workshop(engine, SYSTEM, proc.id, "W2", PASSCODE, join_code="xyz789").join_code == "XYZ789"
 
 
 def test_closed_workshop_frees_its_join_code(engine):
@@ -196,13 +222,17 @@ def test_facilitator_login_needs_the_right_passcode(engine):
 def test_wrong_passcodes_are_throttled_per_workshop(engine):
     s = make_setup(engine)
     other = make_setup(engine)
-    for _ in range(ops.PASSCODE_LIMIT.per_client):
+    for _ in range(throttle.PASSCODES.per_session.count):
         with pytest.raises(PermissionDenied):
-            ops.login_facilitator(engine, s.workshop_id, "guess", client="a browser")
+            ops.login_facilitator(engine, s.workshop_id, "guess", client=Client("a browser"))
     with pytest.raises(PermissionDenied) as info:
-        ops.login_facilitator(engine, s.workshop_id, PASSCODE, client="a browser")  # even the right one, for now
+        ops.login_facilitator(
+            engine, s.workshop_id, PASSCODE, client=Client("a browser")
+        )  # even the right one, for now
     assert info.value.key == "auth.throttled" and info.value.params["minutes"] == 5
-    assert ops.login_facilitator(engine, other.workshop_id, PASSCODE, client="a browser")  # other workshops are not
+    assert ops.login_facilitator(
+        engine, other.workshop_id, PASSCODE, client=Client("a browser")
+    )  # other workshops are not
 
 
 def test_round_settings_are_validated_per_method(engine):
@@ -387,7 +417,11 @@ def test_join_refuses_bad_codes_and_names_and_writes_nothing(engine):
     stranger = ops.add_actor(engine, SYSTEM, other.id, "Främling", "civil")
     refused(engine, NotFound, "actor.not_found", ops.join, s.join_code, "Anna", actor_id=stranger.id, field="actor")
     ops.set_workshop_open(engine, s.fac, False)
-    refused(engine, NotFound, "join.code_closed", ops.join, s.join_code, "Anna", actor_id=s.actors["business"])
+    # Closed: the same answer as a code never used.
+    closed = refused(
+        engine, NotFound, "join.code_unknown", ops.join, s.join_code, "Anna", actor_id=s.actors["business"]
+    )
+    assert closed.params == {"field": "join_code", "code": s.join_code}
 
 
 # ------------------------------------------------------------------ themes
