@@ -313,9 +313,7 @@ def test_a_passcode_console_cannot_open_another_console_or_act_as_an_organiser(e
     second = ops.create_workshop(engine, SYSTEM, s.process_id, "Andra workshoppen")
     refused(engine, PermissionDenied, "auth.facilitator_role_required", accounts.open_console, s.fac, second.id)
     refused(engine, PermissionDenied, "auth.sign_in_required", accounts.open_console, s.fac, s.workshop_id)
-    refused(
-        engine, PermissionDenied, "auth.process_leader_required", ops.create_workshop, s.fac, s.process_id, "X"
-    )
+    refused(engine, PermissionDenied, "auth.process_leader_required", ops.create_workshop, s.fac, s.process_id, "X")
 
 
 def test_old_attempts_are_forgotten_as_new_ones_come(engine):
