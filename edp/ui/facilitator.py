@@ -28,7 +28,7 @@ from edp.ui.ballot import ballot_form, unsent_ballot
 from edp.ui.common import engine, lang, t
 from edp.ui.results import cached_results
 from edp.ui.session import facilitator_token, sign_in_facilitator, sign_out_facilitator
-from edp.ui.text import plain, show_error
+from edp.ui.text import metric, plain, show_error
 
 FLASH = "_fac_flash"
 PAPER = "_fac_paper"  # paper participants registered in this browser session: id, name, token
@@ -165,7 +165,7 @@ def console_header(wv: WorkshopView) -> None:
         if config.is_loopback(base):
             st.warning(t("ui.fac.loopback"))
     with right:
-        st.metric(t("ui.fac.join_code"), wv.join_code)
+        metric(t("ui.fac.join_code"), wv.join_code, key="fac-join-code")
         sign_out_button()
     if not wv.is_open:
         st.warning(t("ui.fac.workshop_is_closed"), icon=":material/lock:")
@@ -347,8 +347,8 @@ def criteria_editor(key: str) -> list[ops.CriterionSpec]:
         hide_index=True,
         key=f"{key}-criteria-{version}",
         column_config={
-            "name_sv": st.column_config.TextColumn(t("field.criterion_name_sv"), max_chars=120, required=True),
-            "name_en": st.column_config.TextColumn(t("field.criterion_name_en"), max_chars=120, required=True),
+            "name_sv": st.column_config.TextColumn(t("field.criterion_name_sv"), required=True),
+            "name_en": st.column_config.TextColumn(t("field.criterion_name_en"), required=True),
             "description": st.column_config.TextColumn(t("field.criterion_description")),
             "weight": st.column_config.NumberColumn(t("field.weight"), min_value=0.01, max_value=100, step=0.5),
             "scale_min": st.column_config.NumberColumn(t("field.scale_min"), min_value=0, max_value=99, step=1),
@@ -367,7 +367,7 @@ def round_spec_inputs(key: str, *, default_method: str = "dots", with_prompt: bo
         format_func=lambda m: t(f"method.{m}"),
         key=f"{key}-method",
     )
-    prompt = st.text_area(t("field.prompt"), key=f"{key}-prompt", max_chars=ops.DESCRIPTION_MAX) if with_prompt else ""
+    prompt = st.text_area(t("field.prompt"), key=f"{key}-prompt") if with_prompt else ""
     if method == "dots":
         a, b = st.columns(2)
         dots = a.number_input(t("field.dots_per_participant"), 1, 100, 5, key=f"{key}-dots")
@@ -461,7 +461,7 @@ def _theme_card(th: Any, titles: dict[int, str], active: list[int], locked: bool
 
 def _edit_form(th: Any) -> None:
     with st.form(f"edit-{th.id}"):
-        title = st.text_input(t("field.title"), th.title, max_chars=ops.TITLE_MAX, key=f"edit-{th.id}-title")
+        title = st.text_input(t("field.title"), th.title, key=f"edit-{th.id}-title")
         description = st.text_area(t("field.description"), th.description, key=f"edit-{th.id}-description")
         partners = st.text_area(t("field.partners"), th.partners, key=f"edit-{th.id}-partners")
         next_steps = st.text_area(t("field.next_steps"), th.next_steps, key=f"edit-{th.id}-next")
@@ -527,7 +527,7 @@ def _add_theme_form(rv: RoundView) -> None:
     n = nonce("add-theme")
     with st.form(f"add-theme-{n}"):
         st.markdown(f"**{t('ui.fac.add_theme')}**")
-        title = st.text_input(t("field.title"), max_chars=ops.TITLE_MAX, key=f"add-theme-title-{n}")
+        title = st.text_input(t("field.title"), key=f"add-theme-title-{n}")
         description = st.text_area(t("field.description"), key=f"add-theme-description-{n}")
         if st.form_submit_button(t("ui.fac.add_theme_button")) and call(
             ops.add_theme, facilitator_token(), rv.id, ops.ThemeInput(title, description)
@@ -574,7 +574,7 @@ def paper_panel(wv: WorkshopView, rv: RoundView | None) -> None:
     n = nonce("paper")
     actors = {a[0]: f"{a[1]} ({t(f'helix.{a[2]}')})" for a in wv.actors}
     with st.form(f"paper-register-{n}"):
-        name = st.text_input(t("field.display_name"), max_chars=ops.DISPLAY_NAME_MAX, key=f"paper-name-{n}")
+        name = st.text_input(t("field.display_name"), key=f"paper-name-{n}")
         actor = st.selectbox(
             t("field.actor"), list(actors), index=None, format_func=actors.__getitem__, key=f"paper-actor-{n}"
         )
@@ -718,9 +718,9 @@ def actor_list() -> None:
 def actor_add_form() -> None:
     n = nonce("actor-add")
     with st.form(f"actor-add-{n}"):
-        name = st.text_input(t("field.actor_name"), max_chars=200, key=f"actor-add-name-{n}")
+        name = st.text_input(t("field.actor_name"), key=f"actor-add-name-{n}")
         helix = st.selectbox(t("field.helix"), HELIX_GROUPS, format_func=helix_label, key=f"actor-add-helix-{n}")
-        municipality = st.text_input(t("field.municipality"), max_chars=100, key=f"actor-add-mun-{n}")
+        municipality = st.text_input(t("field.municipality"), key=f"actor-add-mun-{n}")
         if st.form_submit_button(t("ui.setup.add_actor")) and call(
             ops.add_actor_as_facilitator, facilitator_token(), name, helix, municipality
         ):
@@ -743,7 +743,7 @@ def actor_edit_form() -> None:
         return
     a = rows[aid]
     with st.form(f"actor-edit-{aid}"):
-        name = st.text_input(t("field.actor_name"), a["name"], max_chars=200, key=f"actor-edit-name-{aid}")
+        name = st.text_input(t("field.actor_name"), a["name"], key=f"actor-edit-name-{aid}")
         helix = st.selectbox(
             t("field.helix"),
             HELIX_GROUPS,
@@ -751,9 +751,7 @@ def actor_edit_form() -> None:
             format_func=helix_label,
             key=f"actor-edit-helix-{aid}",
         )
-        municipality = st.text_input(
-            t("field.municipality"), a["municipality"] or "", max_chars=100, key=f"actor-edit-mun-{aid}"
-        )
+        municipality = st.text_input(t("field.municipality"), a["municipality"] or "", key=f"actor-edit-mun-{aid}")
         if st.form_submit_button(t("ui.setup.save_actor")) and call(
             ops.update_actor, facilitator_token(), aid, name=name, helix=helix, municipality=municipality
         ):
@@ -822,9 +820,9 @@ def create_workshop_form(wv: WorkshopView | None) -> None:
         proc: dict[str, Any] = {}
         if not pid:
             st.markdown(f"**{t('ui.setup.process_heading')}**")
-            proc["title"] = st.text_input(t("field.title"), max_chars=200, key="setup-p-title")
+            proc["title"] = st.text_input(t("field.title"), key="setup-p-title")
             proc["description"] = st.text_area(t("field.description"), key="setup-p-description")
-            proc["financier"] = st.text_input(t("field.financier"), max_chars=200, key="setup-p-financier")
+            proc["financier"] = st.text_input(t("field.financier"), key="setup-p-financier")
             a, b = st.columns(2)
             proc["period_start"] = a.number_input(t("field.period_start"), 2000, 2100, None, key="setup-p-start")
             proc["period_end"] = b.number_input(t("field.period_end"), 2000, 2100, None, key="setup-p-end")
@@ -833,16 +831,16 @@ def create_workshop_form(wv: WorkshopView | None) -> None:
                     t("field.strength_areas"), list(areas), format_func=areas.__getitem__, key="setup-p-areas"
                 )
         st.markdown(f"**{t('ui.setup.workshop_heading')}**")
-        title = st.text_input(t("field.title"), max_chars=200, key="setup-w-title")
+        title = st.text_input(t("field.title"), key="setup-w-title")
         a, b = st.columns(2)
         date = a.date_input(t("field.date"), None, key="setup-w-date", format="YYYY-MM-DD")
-        venue = b.text_input(t("field.venue"), max_chars=200, key="setup-w-venue")
+        venue = b.text_input(t("field.venue"), key="setup-w-venue")
         a, b = st.columns(2)
         passcode = a.text_input(
             t("field.passcode"), type="password", key="setup-w-pass", help=t("ui.setup.passcode_help")
         )
         again = b.text_input(t("ui.setup.passcode_again"), type="password", key="setup-w-pass2")
-        join_code = st.text_input(t("ui.setup.join_code_optional"), max_chars=12, key="setup-w-code")
+        join_code = st.text_input(t("ui.setup.join_code_optional"), key="setup-w-code")
         anonymous = st.checkbox(t("ui.setup.anonymous"), True, key="setup-w-anon", help=t("ui.setup.anonymous_help"))
         allow = st.checkbox(t("ui.setup.allow_new_actors"), True, key="setup-w-allow")
         if not st.form_submit_button(t("ui.setup.create"), type="primary"):
