@@ -28,7 +28,7 @@ from edp.ui.ballot import ballot_form, unsent_ballot
 from edp.ui.common import engine, lang, t
 from edp.ui.results import cached_results
 from edp.ui.session import facilitator_token, sign_in_facilitator, sign_out_facilitator
-from edp.ui.text import metric, plain, show_error
+from edp.ui.text import plain, show_error
 
 FLASH = "_fac_flash"
 PAPER = "_fac_paper"  # paper participants registered in this browser session: id, name, token
@@ -165,7 +165,8 @@ def console_header(wv: WorkshopView) -> None:
         if config.is_loopback(base):
             st.warning(t("ui.fac.loopback"))
     with right:
-        metric(t("ui.fac.join_code"), wv.join_code, key="fac-join-code")
+        # A join code is letters and digits only (edp.security.normalise_join_code): no Markdown.
+        st.metric(t("ui.fac.join_code"), wv.join_code)
         sign_out_button()
     if not wv.is_open:
         st.warning(t("ui.fac.workshop_is_closed"), icon=":material/lock:")

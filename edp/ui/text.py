@@ -44,10 +44,11 @@ def metric(label: str, value: str, *, key: str, help: str | None = None) -> None
         plain(value, key=key, kind="metric")
 
 
-# Message parameters that are our own words, numbers or codes (field labels, phases, limits, dates,
+# Message parameters that are our own words (field labels, phases, limits, dates, our sheet and column names,
 # a character's Unicode name). Any other text parameter may be what a user typed.
 FIXED_PARAMS = frozenset(
-    {"field", "phase", "current", "requested", "options", "min", "max", "start", "sheet", "column", "char", "example"}
+    {"field", "phase", "current", "requested", "options", "min", "max", "start", "baseline", "sheet", "column"}
+    | {"char", "example"}
 )
 
 

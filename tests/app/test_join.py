@@ -129,7 +129,7 @@ def test_closed_workshop_code_says_it_is_closed(engine):
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("x" * 61, "Ditt namn får vara högst 60 tecken (är 61)."),
+        ("x" * 61, "Ditt namn får vara högst 60 tecken men är 61, alltså 1 för många."),
         ("   ", "Ditt namn måste fyllas i."),
     ],
 )

@@ -115,7 +115,9 @@ def test_a_refused_workshop_keeps_its_new_process_for_the_retry(engine):
     at.text_input(key="setup-p-title").input("Hållbar energi 2026")
     fill_workshop(at, code=taken.join_code)
     at = submit(at, sv("ui.setup.create"))
-    assert errors(at) == [sv("workshop.join_code_taken", field="Anslutningskod", code=taken.join_code)]
+    # A code is what someone typed: the message quoting it is plain text under a fixed alert.
+    assert errors(at) == [sv("ui.refused_quoting")]
+    assert sv("workshop.join_code_taken", field="Anslutningskod", code=taken.join_code) in [t.value for t in at.text]
     assert "fac_token" not in at.session_state
 
     at = ok(at.run())  # the next run selects the process that was created
@@ -159,7 +161,7 @@ def test_duplicate_actor_name_is_refused_with_the_engines_message(engine):
     at = submit(at, sv("ui.setup.add_actor"))
     # The message quotes what was typed, so it is shown as plain text under a fixed alert.
     assert errors(at) == [sv("ui.refused_quoting")]
-    expected = sv("actor.duplicate", field="Organisationens namn", name="aktör civil")
+    expected = sv("actor.duplicate", field="Organisationens namn", name="Aktör civil")  # names the existing actor
     assert expected in [x.value for x in at.text]
     assert len(list_actors(engine, s.fac)) == 4
 
