@@ -11,6 +11,8 @@ from fpdf import FPDF
 from edp.i18n import t
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+# Shipped with the app (edp/fonts/README.md): monochrome, as fpdf2 embeds no colour-bitmap emoji.
+EMOJI_FONT = Path(__file__).parent / "fonts" / "NotoEmoji-Regular.ttf"
 COLS, ROWS = 2, 4
 CARD_W, CARD_H = 95.0, 66.0  # mm, on A4 with 10 mm margins
 
@@ -20,11 +22,14 @@ def personal_url(base_url: str, token: str) -> str:
 
 
 def _font(pdf: FPDF) -> str:
-    """DejaVu (any script a name may use) when the system has it, else the built-in Helvetica."""
+    """DejaVu (any script a name may use) when the system has it, with Noto Emoji for the emoji
+    DejaVu lacks (in regular and bold text alike); else the built-in Helvetica."""
     regular, bold = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
     if regular.exists() and bold.exists():
         pdf.add_font("DejaVu", "", str(regular))
         pdf.add_font("DejaVu", "B", str(bold))
+        pdf.add_font("NotoEmoji", "", str(EMOJI_FONT))
+        pdf.set_fallback_fonts(["NotoEmoji"], exact_match=False)
         return "DejaVu"
     return "Helvetica"
 

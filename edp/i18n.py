@@ -66,6 +66,8 @@ def error_message(err: EdpError, lang: str = DEFAULT_LANG) -> str:
     params = dict(err.params)
     if err.field is not None:
         params["field"] = field_label(err.field, lang)
+    if isinstance(params.get("max"), int) and isinstance(params.get("length"), int):
+        params.setdefault("over", params["length"] - params["max"])  # by how much a text is too long
     for name in PHASE_PARAMS:  # phase codes read as words: "fas: stängd", not "fas: closed"
         if name in params:
             params[name] = gettext(f"phase.{params[name]}", lang).lower()

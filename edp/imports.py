@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
@@ -19,7 +20,8 @@ from edp.access import Credential, acting, require_read
 from edp.db import read, write
 from edp.errors import Conflict, EdpError, NotFound, RowErrors, ValidationError
 from edp.models import HELIX_GROUPS, Actor, Process
-from edp.workshop import audit, led_process
+from edp.names import NameIndex, first_difference
+from edp.workshop import audit, led_process, refuse_taken_actor_name
 
 MAX_ROWS = 2000
 DELIMITERS = (",", ";", "\t")
@@ -157,15 +159,18 @@ def parse_actor_csv(text: str) -> list[ActorRow]:
     return rows
 
 
-def check_rows(rows: list[ActorRow], existing_names: set[str]) -> tuple[list[CleanActor], list[tuple[int, EdpError]]]:
+def check_rows(
+    rows: list[ActorRow], existing_names: Iterable[str]
+) -> tuple[list[CleanActor], list[tuple[int, EdpError]]]:
     """Validate every row; returns the clean actors and one error per bad row (its first problem).
 
-    `existing_names` are the process's actor names, folded; a row repeating one, or an
-    earlier row of the file, is an error.
+    A row whose name is, or looks like (edp.names), one of `existing_names` (the process's
+    actors) or an earlier row's name is an error that names the other one.
     """
+    existing = NameIndex((n, n) for n in existing_names)
+    seen: NameIndex[int] = NameIndex()
     clean: list[CleanActor] = []
     errors: list[tuple[int, EdpError]] = []
-    seen: dict[str, int] = {}
     for row in rows:
         try:
             if row.extra_cells:
@@ -179,12 +184,16 @@ def check_rows(rows: list[ActorRow], existing_names: set[str]) -> tuple[list[Cle
                     "import.helix_unknown", field="helix", value=row.helix.strip(), options=HELIX_HINT
                 )
             municipality = validate.text(row.municipality, "municipality", max_len=100, multiline=False) or None
-            key = _fold(name)
-            if key in existing_names:
-                raise Conflict("actor.duplicate", field="actor_name", name=name)
-            if key in seen:
-                raise Conflict("import.duplicate_in_file", field="actor_name", name=name, first=seen[key])
-            seen[key] = row.line
+            refuse_taken_actor_name(existing, name)
+            if earlier := seen.same(name):
+                raise Conflict("import.duplicate_in_file", field="actor_name", name=name, first=earlier[1])
+            if alike := seen.lookalike(name):
+                position, char = first_difference(name, alike[0])
+                raise Conflict(
+                    "import.lookalike_in_file", field="actor_name", name=name, other=alike[0], first=alike[1],
+                    position=position, char=char,
+                )  # fmt: skip
+            seen.add(name, row.line)
             clean.append(CleanActor(row.line, name, helix, municipality))
         except EdpError as err:
             errors.append((row.line, err))
@@ -199,7 +208,7 @@ def import_actors(engine: Engine, who: Credential, process_id: int, csv_text: st
     rows = parse_actor_csv(csv_text)
     with write(engine) as s:
         p, proc = led_process(s, who, process_id)
-        existing = {_fold(n) for n in s.scalars(select(Actor.name).where(Actor.process_id == proc.id))}
+        existing = s.scalars(select(Actor.name).where(Actor.process_id == proc.id).order_by(Actor.id)).all()
         clean, errors = check_rows(rows, existing)
         if errors:
             raise RowErrors(errors)

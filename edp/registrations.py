@@ -8,10 +8,20 @@ from sqlalchemy import Engine, func, select
 from edp import validate
 from edp.csvfile import read_rows
 from edp.db import write
-from edp.errors import EdpError, RowErrors, ValidationError
+from edp.errors import Conflict, EdpError, RowErrors, ValidationError
 from edp.models import HELIX_GROUPS, Actor, Participant, Workshop
+from edp.names import NameIndex, first_difference
 from edp.security import new_token
-from edp.workshop import DISPLAY_NAME_MAX, _add_actor, _require_open, audit, bump, facilitator_workshop_id
+from edp.workshop import (
+    DISPLAY_NAME_MAX,
+    _add_actor,
+    _require_open,
+    actor_names,
+    audit,
+    bump,
+    facilitator_workshop_id,
+    refuse_taken_actor_name,
+)
 
 # Swedish labels are accepted too, as registration lists are often exported from Swedish forms.
 HELIX_ALIASES = {
@@ -38,7 +48,10 @@ def import_registrations(engine: Engine, fac_token: str, csv_text: str | bytes) 
         _require_open(ws)
         rows = read_rows(csv_text, ("name", "organisation", "helix"))
         errors: list[tuple[int, EdpError]] = []
-        actors = {a.name.lower(): a for a in s.scalars(select(Actor).where(Actor.process_id == ws.process_id))}
+        # An organisation that is an actor of the process (in any spelling) is that actor; a new one
+        # is added, once; a name that only looks like an actor's or another row's is refused.
+        actors = actor_names(s, ws.process_id)
+        new_orgs: NameIndex[int] = NameIndex()
         planned: list[tuple[str, str, str]] = []
         for line, row in rows:
             try:
@@ -46,9 +59,20 @@ def import_registrations(engine: Engine, fac_token: str, csv_text: str | bytes) 
                     row.get("name"), "display_name", min_len=1, max_len=DISPLAY_NAME_MAX, multiline=False
                 )
                 org = validate.text(row.get("organisation"), "actor_name", min_len=1, max_len=200, multiline=False)
-                known = actors.get(org.lower())
+                known = actors.same(org)
+                if known is None and new_orgs.same(org) is None:
+                    refuse_taken_actor_name(actors, org)
+                    if alike := new_orgs.lookalike(org):
+                        position, char = first_difference(org, alike[0])
+                        raise Conflict(
+                            "import.lookalike_in_file", field="actor_name", name=org, other=alike[0], first=alike[1],
+                            position=position, char=char,
+                        )  # fmt: skip
+                    new_orgs.add(org, line)
                 helix = (
-                    known.helix if known else validate.choice(parse_helix(row.get("helix", "")), "helix", HELIX_GROUPS)
+                    known[1].helix
+                    if known
+                    else validate.choice(parse_helix(row.get("helix", "")), "helix", HELIX_GROUPS)
                 )
                 planned.append((name, org, helix))
             except EdpError as err:
@@ -60,9 +84,12 @@ def import_registrations(engine: Engine, fac_token: str, csv_text: str | bytes) 
         ws = bump(s, ws.id)
         created = []
         for name, org, helix in planned:
-            actor = actors.get(org.lower())
-            if actor is None:
-                actor = actors[org.lower()] = _add_actor(s, ws.process_id, org, helix, None)
+            found = actors.same(org)
+            if found is None:
+                actor = _add_actor(s, ws.process_id, org, helix, None)
+                actors.add(actor.name, actor)
+            else:
+                actor = found[1]
             p = Participant(
                 workshop_id=ws.id, display_name=name, actor_id=actor.id, helix=actor.helix,
                 token=new_token(), registered=True, joined_at=None,

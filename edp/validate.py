@@ -7,31 +7,49 @@ import re
 import unicodedata
 
 from edp.errors import ValidationError
+from edp.invisible import find_invisible
 from edp.security import JOIN_CODE_MAX, JOIN_CODE_MIN, is_join_alphabet
 
 # C0 and C1 control characters (tab, LF and CR are text), and lone surrogates: those cannot be
 # encoded as UTF-8, so the database driver would fail on them instead of the input being refused.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# What breaks a single line: refused there, never folded into a space behind the user's back.
+_LINE_BREAK = re.compile("[\n\r\t\u2028\u2029]")
 
 
 def text(value: object, field: str, *, max_len: int, min_len: int = 0, multiline: bool = True) -> str:
-    """Trimmed, NFC-normalised text within [min_len, max_len] characters."""
+    """Trimmed, NFC-normalised text within [min_len, max_len] characters.
+
+    Nothing else is changed: NFC and CRLF -> LF change no character that is shown, and a trimmed
+    edge holds none. Whatever would be changed instead is refused with a message that says what
+    to change: a line break or tab in a single-line field, a control character anywhere, a bidi
+    control or an invisible character where edp.invisible does not allow it.
+    """
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise ValidationError("input.not_text", field=field)
     value = unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
-    if not multiline:
-        value = " ".join(value.split())
     if _CONTROL.search(value):
         raise ValidationError("input.control_characters", field=field)
+    if not multiline and (found := _LINE_BREAK.search(value)):
+        raise ValidationError("input.line_break", field=field, position=found.start() + 1)
     if min_len and len(value) < min_len:
         if min_len == 1:
             raise ValidationError("input.required", field=field)
         raise ValidationError("input.too_short", field=field, min=min_len, length=len(value))
     if len(value) > max_len:
-        raise ValidationError("input.too_long", field=field, max=max_len, length=len(value))
+        raise too_long(field, max_len, len(value))
+    if invisible := find_invisible(value, multiline=multiline):
+        bidi, position, char = invisible
+        key = "input.bidi_control" if bidi else "input.invisible_character"
+        raise ValidationError(key, field=field, position=position, char=char)
     return value
+
+
+def too_long(field: str, max_len: int, length: int) -> ValidationError:
+    """The refusal of a text over its limit: the limit, the length and how much to take away."""
+    return ValidationError("input.too_long", field=field, max=max_len, length=length, over=length - max_len)
 
 
 def integer(value: object, field: str, *, lo: int, hi: int) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -39,6 +40,7 @@ from edp.models import (
     Workshop,
     utcnow,
 )
+from edp.names import NameIndex, first_difference
 from edp.security import (
     JOIN_CODE_MAX,
     hash_passcode,
@@ -331,14 +333,28 @@ def add_actor(
         return actor
 
 
-def actor_named(s: Session, process_id: int, name: str) -> Actor | None:
-    """The process's actor with this name, ignoring case in any script ("Åre" = "åre").
+def actor_names(s: Session, process_id: int, *, except_id: int | None = None) -> NameIndex[Actor]:
+    """The process's actors by name (edp.names). Compared in Python: SQLite's lower() folds ASCII
+    only, and no database knows confusables. Actor lists are small."""
+    actors = s.scalars(select(Actor).where(Actor.process_id == process_id).order_by(Actor.id))
+    return NameIndex((a.name, a) for a in actors if a.id != except_id)
 
-    Compared in Python: SQLite's lower() folds ASCII only. Actor lists are small."""
-    key = name.casefold()
-    return next(
-        (a for a in s.scalars(select(Actor).where(Actor.process_id == process_id)) if a.name.casefold() == key), None
-    )
+
+def actor_named(s: Session, process_id: int, name: str) -> Actor | None:
+    """The process's actor with this name, in any case, width or compatibility form ("Åre" = "åre")."""
+    found = actor_names(s, process_id).same(name)
+    return found[1] if found else None
+
+
+def refuse_taken_actor_name(names: NameIndex[Any], name: str) -> None:
+    """Refuse a new actor name that is, or looks like, one of `names`; the message names that one."""
+    if same := names.same(name):
+        raise Conflict("actor.duplicate", field="actor_name", name=same[0])
+    if alike := names.lookalike(name):
+        position, char = first_difference(name, alike[0])
+        raise Conflict(
+            "actor.lookalike", field="actor_name", name=name, existing=alike[0], position=position, char=char
+        )
 
 
 def _add_actor(s: Session, process_id: int, name: str, helix: str, municipality: str | None) -> Actor:
@@ -347,8 +363,7 @@ def _add_actor(s: Session, process_id: int, name: str, helix: str, municipality:
     name = validate.text(name, "actor_name", min_len=1, max_len=200, multiline=False)
     helix = validate.choice(helix, "helix", HELIX_GROUPS)
     municipality = validate.text(municipality, "municipality", max_len=100, multiline=False) or None
-    if actor_named(s, process_id, name) is not None:
-        raise Conflict("actor.duplicate", field="actor_name", name=name)
+    refuse_taken_actor_name(actor_names(s, process_id), name)
     actor = Actor(process_id=process_id, name=name, helix=helix, municipality=municipality)
     s.add(actor)
     s.flush()
@@ -367,9 +382,7 @@ def update_actor(
             raise NotFound("actor.not_found", field="actor", id=actor_id)
         require_lead(p, actor.process_id)
         clean = validate.text(name, "actor_name", min_len=1, max_len=200, multiline=False)
-        clash = actor_named(s, actor.process_id, clean)
-        if clash is not None and clash.id != actor.id:
-            raise Conflict("actor.duplicate", field="actor_name", name=clean)
+        refuse_taken_actor_name(actor_names(s, actor.process_id, except_id=actor.id), clean)
         actor.name = clean
         actor.helix = validate.choice(helix, "helix", HELIX_GROUPS)
         actor.municipality = validate.text(municipality, "municipality", max_len=100, multiline=False) or None

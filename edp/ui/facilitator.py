@@ -188,6 +188,7 @@ def console_header(wv: WorkshopView) -> None:
         if config.is_loopback(base):
             st.warning(t("ui.fac.loopback"))
     with right:
+        # A join code is letters and digits only (edp.security.normalise_join_code): no Markdown.
         st.metric(t("ui.fac.join_code"), wv.join_code)
         sign_out_button()
     if not wv.is_open:
@@ -370,8 +371,8 @@ def criteria_editor(key: str) -> list[ops.CriterionSpec]:
         hide_index=True,
         key=f"{key}-criteria-{version}",
         column_config={
-            "name_sv": st.column_config.TextColumn(t("field.criterion_name_sv"), max_chars=120, required=True),
-            "name_en": st.column_config.TextColumn(t("field.criterion_name_en"), max_chars=120, required=True),
+            "name_sv": st.column_config.TextColumn(t("field.criterion_name_sv"), required=True),
+            "name_en": st.column_config.TextColumn(t("field.criterion_name_en"), required=True),
             "description": st.column_config.TextColumn(t("field.criterion_description")),
             "weight": st.column_config.NumberColumn(t("field.weight"), min_value=0.01, max_value=100, step=0.5),
             "scale_min": st.column_config.NumberColumn(t("field.scale_min"), min_value=0, max_value=99, step=1),
@@ -390,7 +391,7 @@ def round_spec_inputs(key: str, *, default_method: str = "dots", with_prompt: bo
         format_func=lambda m: t(f"method.{m}"),
         key=f"{key}-method",
     )
-    prompt = st.text_area(t("field.prompt"), key=f"{key}-prompt", max_chars=ops.DESCRIPTION_MAX) if with_prompt else ""
+    prompt = st.text_area(t("field.prompt"), key=f"{key}-prompt") if with_prompt else ""
     if method == "dots":
         a, b = st.columns(2)
         dots = a.number_input(t("field.dots_per_participant"), 1, 100, 5, key=f"{key}-dots")
@@ -484,7 +485,7 @@ def _theme_card(th: Any, titles: dict[int, str], active: list[int], locked: bool
 
 def _edit_form(th: Any) -> None:
     with st.form(f"edit-{th.id}"):
-        title = st.text_input(t("field.title"), th.title, max_chars=ops.TITLE_MAX, key=f"edit-{th.id}-title")
+        title = st.text_input(t("field.title"), th.title, key=f"edit-{th.id}-title")
         description = st.text_area(t("field.description"), th.description, key=f"edit-{th.id}-description")
         partners = st.text_area(t("field.partners"), th.partners, key=f"edit-{th.id}-partners")
         next_steps = st.text_area(t("field.next_steps"), th.next_steps, key=f"edit-{th.id}-next")
@@ -550,7 +551,7 @@ def _add_theme_form(rv: RoundView) -> None:
     n = nonce("add-theme")
     with st.form(f"add-theme-{n}"):
         st.markdown(f"**{t('ui.fac.add_theme')}**")
-        title = st.text_input(t("field.title"), max_chars=ops.TITLE_MAX, key=f"add-theme-title-{n}")
+        title = st.text_input(t("field.title"), key=f"add-theme-title-{n}")
         description = st.text_area(t("field.description"), key=f"add-theme-description-{n}")
         if st.form_submit_button(t("ui.fac.add_theme_button")) and call(
             ops.add_theme, facilitator_token(), rv.id, ops.ThemeInput(title, description)
@@ -597,7 +598,7 @@ def paper_panel(wv: WorkshopView, rv: RoundView | None) -> None:
     n = nonce("paper")
     actors = {a[0]: f"{a[1]} ({t(f'helix.{a[2]}')})" for a in wv.actors}
     with st.form(f"paper-register-{n}"):
-        name = st.text_input(t("field.display_name"), max_chars=ops.DISPLAY_NAME_MAX, key=f"paper-name-{n}")
+        name = st.text_input(t("field.display_name"), key=f"paper-name-{n}")
         actor = st.selectbox(
             t("field.actor"), list(actors), index=None, format_func=actors.__getitem__, key=f"paper-actor-{n}"
         )

@@ -34,7 +34,7 @@ from edp.roadmap_views import KpiView, PriorityChoice, ProcessRoadmaps, RoadmapS
 from edp.ui.common import engine, lang, t
 from edp.ui.facilitator import guard  # noqa: F401 - the pages' section guard, re-exported
 from edp.ui.session import organiser_token, principal
-from edp.ui.text import plain, show_error
+from edp.ui.text import metric, plain, show_error
 
 log = logging.getLogger(__name__)
 
@@ -274,7 +274,7 @@ def _default_period() -> tuple[dt.date, dt.date]:
 
 def _roadmap_fields(key: str, actors: Mapping[int, str], defaults: Mapping[str, Any]) -> dict[str, Any]:
     """Title, vision, period and owner inputs (inside a form); returns the roadmap's data."""
-    title = st.text_input(t("field.title"), defaults.get("title", ""), max_chars=ops.TITLE_MAX, key=f"{key}-title")
+    title = st.text_input(t("field.title"), defaults.get("title", ""), key=f"{key}-title")
     vision = st.text_area(t("field.vision"), defaults.get("vision", ""), key=f"{key}-vision")
     a, b = st.columns(2)
     start = a.date_input(t("field.roadmap_start"), defaults["period_start"], key=f"{key}-start", format="YYYY-MM-DD")
@@ -691,13 +691,28 @@ def kpi_status_badge(kpi: KpiView) -> None:
     st.badge(kpi_status_label(status), color=colour)
 
 
+def kpi_metrics(kpi: KpiView, *, key: str, columns: Sequence[Any] | None = None) -> None:
+    """The latest value and the target, with the KPI's unit, which its author typed: plain text,
+    never st.metric (whose value is Markdown: a unit "[x](http://…)" would be a live link)."""
+    latest, target = columns or (st.container(), st.container())
+    with latest:
+        metric(t("ui.rm.latest"), value_text(latest_measurement(kpi), kpi.unit), key=f"{key}-latest")
+    with target:
+        metric(
+            t("ui.rm.target"),
+            value_text(kpi.target_value, kpi.unit),
+            key=f"{key}-target",
+            help=kpi.target_date.isoformat(),
+        )
+
+
 def measurement_form(key: str, on_submit: Callable[[dict[str, Any]], bool]) -> None:
     """Date, value and note; `on_submit(data)` saves and returns whether it did."""
     with st.form(key):
         a, b = st.columns(2)
         date = a.date_input(t("field.date"), dt.date.today(), key=f"{key}-date", format="YYYY-MM-DD")
         value = b.text_input(t("field.value"), key=f"{key}-value", help=t("ui.rm.help.value"))
-        note = st.text_input(t("field.note"), max_chars=ops.NOTE_MAX, key=f"{key}-note")
+        note = st.text_input(t("field.note"), key=f"{key}-note")
         if st.form_submit_button(t("ui.rm.add_measurement"), type="primary"):
             on_submit({"date": date, "value": value, "note": note})
 
@@ -716,8 +731,7 @@ def measurements_panel(rm: RoadmapView, *, can_edit: bool = True) -> None:
     with right:
         kpi_status_badge(kpi)
         st.caption(t("ui.rm.kpi_rule"))
-        st.metric(t("ui.rm.latest"), value_text(latest_measurement(kpi), kpi.unit))
-        st.metric(t("ui.rm.target"), value_text(kpi.target_value, kpi.unit), help=kpi.target_date.isoformat())
+        kpi_metrics(kpi, key=f"rm-kpi-{kid}")
 
     if kpi.measurements:
         rows = [
@@ -1036,7 +1050,7 @@ def activity_update_form(token: str, a: Any) -> None:  # noqa: ANN401 - an Activ
                 format_func=activity_status_label,
                 key=f"{key}-status",
             )
-            comment = right.text_input(t("ui.upd.comment"), max_chars=ops.NOTE_MAX, key=f"{key}-comment")
+            comment = right.text_input(t("ui.upd.comment"), key=f"{key}-comment")
             if st.form_submit_button(t("ui.upd.save_status"), type="primary"):
                 try:
                     ops.actor_set_status(engine(), token, a.id, status, comment)
@@ -1056,8 +1070,7 @@ def kpi_update_form(token: str, roadmap: str, kpi: KpiView) -> None:
         plain(kpi.name, key=f"upd-kpi-{kpi.id}-name", kind="strong")
         plain(roadmap, key=f"upd-kpi-{kpi.id}-where")
         a, b, c = st.columns(3)
-        a.metric(t("ui.rm.latest"), value_text(latest_measurement(kpi), kpi.unit))
-        b.metric(t("ui.rm.target"), value_text(kpi.target_value, kpi.unit), help=kpi.target_date.isoformat())
+        kpi_metrics(kpi, key=f"upd-kpi-{kpi.id}", columns=(a, b))
         c.metric(t("ui.upd.kpi_status"), kpi_status_label(roadmap_charts.kpi_status(kpi)))
         flash_slot(section)
 

@@ -1,16 +1,23 @@
 """Showing text that users typed: always through st.text, which never interprets Markdown, HTML,
-icons or links. Headings of user text are st.text in a keyed container that page_style() enlarges."""
+icons or links. Headings of user text are st.text in a keyed container that page_style() enlarges.
+
+Every other element renders Markdown in what it is given, links and images included: st.markdown,
+st.caption, the alerts, st.metric (label, value, delta and help), every widget's label and help,
+radio options and captions, button, expander, tab and status labels, badges, progress text and
+toasts (tests/e2e/test_text_hygiene_browser.py checks the list). They get our own fixed text only.
+Select and multiselect options, dataframes and plotly figures (escaped by edp.charts) do not."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-KINDS = ("title", "strong", "body")
+KINDS = ("title", "strong", "body", "metric")
 
 STYLE = """
 <style>
 [class*="st-key-plain-title-"] [data-testid="stText"] { font-size: 1.5rem; font-weight: 600; line-height: 1.3; }
 [class*="st-key-plain-strong-"] [data-testid="stText"] { font-weight: 600; }
+[class*="st-key-plain-metric-"] [data-testid="stText"] { font-size: 2.25rem; line-height: 1.2; }
 [data-testid="stText"] { font-family: inherit; white-space: pre-wrap; }
 </style>
 """
@@ -29,8 +36,20 @@ def plain(value: str, *, key: str, kind: str = "body") -> None:
         st.text(value)
 
 
-# Message parameters that carry what a user typed (an actor's name, a theme's or goal's title).
-USER_TEXT_PARAMS = ("name", "title")
+def metric(label: str, value: str, *, key: str, help: str | None = None) -> None:  # noqa: A002
+    """A figure under its label, as st.metric shows one, with the value as plain text: a value that
+    carries user text (a KPI's unit) would be Markdown in st.metric. `label` and `help` are ours."""
+    with st.container(key=f"metric-{key}", gap=None):
+        st.caption(label, help=help)
+        plain(value, key=key, kind="metric")
+
+
+# Message parameters that are our own words (field labels, phases, limits, dates, our sheet and column names,
+# a character's Unicode name). Any other text parameter may be what a user typed.
+FIXED_PARAMS = frozenset(
+    {"field", "phase", "current", "requested", "options", "min", "max", "start", "baseline", "sheet", "column"}
+    | {"char", "example"}
+)
 
 
 def show_error(err: object, language: str | None = None) -> None:
@@ -40,7 +59,7 @@ def show_error(err: object, language: str | None = None) -> None:
 
     message = err.message(language or lang())  # type: ignore[attr-defined]
     params = getattr(err, "params", {})
-    if not any(isinstance(params.get(p), str) for p in USER_TEXT_PARAMS):
+    if not any(isinstance(v, str) for k, v in params.items() if k not in FIXED_PARAMS):
         st.error(message)
         return
     st.error(t("ui.refused_quoting"))

@@ -192,7 +192,7 @@ def test_joining_again_and_again_from_one_session_is_throttled(engine):
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("x" * 61, "Ditt namn får vara högst 60 tecken (är 61)."),
+        ("x" * 61, "Ditt namn får vara högst 60 tecken men är 61, alltså 1 för många."),
         ("   ", "Ditt namn måste fyllas i."),
     ],
 )

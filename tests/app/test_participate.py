@@ -117,7 +117,7 @@ def test_too_long_title_is_refused_naming_the_field_and_keeps_the_text(engine):
     next(w for w in at.text_input if w.key.endswith("-title")).set_value(long_title)
     ok(button(at, "Skicka förslaget").click().run())
 
-    assert errors(at) == ["Rubrik får vara högst 120 tecken (är 121)."]
+    assert errors(at) == ["Rubrik får vara högst 120 tecken men är 121, alltså 1 för många."]
     assert participant_view(engine, s.tokens[0]).proposals == ()
     assert next(w for w in at.text_input if w.key.endswith("-title")).value == long_title
     assert not at.success

@@ -1,12 +1,14 @@
 """A hostile-input corpus through every text input of the engine, the exports, the imports and the CLI.
 
 Each string is either refused with an EdpError whose message names the field (and the limit), with
-nothing written, or stored exactly as validate.text documents it (NFC, CRLF -> LF, trimmed; single-line
-fields collapse whitespace) and read back unchanged. Control characters are always refused.
+nothing written, or stored exactly as validate.text documents it (NFC, CRLF -> LF, trimmed) and read
+back unchanged. Nothing else is rewritten: what would be is refused with a message saying what to change.
 
-What the engine does with the "invisible" characters, documented here by the tests:
-right-to-left overrides (U+202E ... U+202C) and zero-width characters (U+200B, U+FEFF) are stored
-verbatim; the screens show them only through st.text, so they cannot change any markup.
+- Control characters are refused everywhere.
+- A line break or tab in a single-line field is refused (it used to be folded into a space without a word).
+- Bidi embeddings and overrides (U+202A ... U+202E) are refused everywhere; in single-line fields every bidi
+  control and every invisible (default-ignorable) character is refused too, except inside an emoji sequence
+  or between letters of a script that joins (edp/invisible.py). Multi-line text keeps the others.
 """
 
 from __future__ import annotations
@@ -71,6 +73,11 @@ CORPUS: dict[str, str] = {
     "multiline_crlf": "rad ett\r\nrad två\r\n\r\n  rad tre  ",
     "multiline_markdown": "# Rubrik\n\n* punkt\n> citat\n<b>fet</b>",
     "multiline_tabs": "  kolumn\tett\n\tkolumn två  ",
+    "bidi_isolate": "a\u2067b\u2069c",
+    "soft_hyphen": "Hus\u00adhållning",
+    "hangul_filler": "x\u3164",
+    "zwnj_persian": "می\u200cخواهم",
+    "double_space": "Gaaltije  Sápmi",
 }
 # The characters that must be refused wherever text is typed.
 MUST_REFUSE = {"nul", "bell", "ansi_escape", "c1_csi", "lone_surrogate"}
@@ -78,12 +85,16 @@ FORMULAS = [CORPUS[k] for k in ("formula_hyperlink", "formula_plus", "formula_at
 NOT_HUGE = {k: v for k, v in CORPUS.items() if k != "huge"}
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# The rules, written out again (not imported) for the characters the corpus holds.
+_LINE_BREAKS = re.compile("[\n\r\t\u2028\u2029]")
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_BIDI_EVERYWHERE = re.compile("[\u202a-\u202e]")
+_INVISIBLE = re.compile("[\u00ad\u200b\u2060\u3164\ufeff]")  # ZWJ/ZWNJ in the corpus sit where they belong
 
 
-def normalised(value: str, *, multiline: bool) -> str:
+def normalised(value: str) -> str:
     """validate.text's documented normalisation, written out again (not imported) to check it."""
-    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
-    return value if multiline else " ".join(value.split())
+    return unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
 
 
 def outcome(name: str, value: str, *, multiline: bool, max_len: int) -> tuple[str, object]:
@@ -91,9 +102,22 @@ def outcome(name: str, value: str, *, multiline: bool, max_len: int) -> tuple[st
     if name in MUST_REFUSE:
         assert _CONTROL.search(value)
         return "refused", "input.control_characters"
-    expected = normalised(value, multiline=multiline)
+    expected = normalised(value)
+    if not multiline and _LINE_BREAKS.search(expected):
+        return "refused", "input.line_break"
     if len(expected) > max_len:
         return "refused", "input.too_long"
+    if multiline:
+        if _BIDI_EVERYWHERE.search(expected):
+            return "refused", "input.bidi_control"
+        return "stored", expected
+    found = [
+        (m.start(), key)
+        for pattern, key in ((_BIDI, "input.bidi_control"), (_INVISIBLE, "input.invisible_character"))
+        if (m := pattern.search(expected))
+    ]
+    if found:
+        return "refused", min(found)[1]
     return "stored", expected
 
 
@@ -280,11 +304,58 @@ def test_text_input_is_refused_naming_the_field_or_stored_verbatim(engine, where
     assert read_back() == detail
 
 
-def test_invisible_characters_are_stored_verbatim_not_stripped(engine):
-    """Documented behaviour: bidi overrides and zero-width characters are kept as typed."""
+def test_a_title_with_invisible_characters_is_refused_naming_the_field_and_the_character(engine):
     submit = INPUTS["theme.title"].prepare(engine)
-    read_back = submit(CORPUS["rtl_override"] + CORPUS["zero_width"])
-    assert read_back() == "\u202eevil\u202ca\u200bb\ufeff"
+    for value, key, position, char in (
+        ("evil\u202egpj.exe", "input.bidi_control", 5, "U+202E RIGHT-TO-LEFT OVERRIDE"),
+        ("Torsta\u200b AB", "input.invisible_character", 7, "U+200B ZERO WIDTH SPACE"),
+        ("Jamtli\u2066 x", "input.bidi_control", 7, "U+2066 LEFT-TO-RIGHT ISOLATE"),
+    ):
+        before = table_counts(engine)
+        with pytest.raises(EdpError) as info:
+            submit(value)
+        assert (info.value.key, info.value.params["position"], info.value.params["char"]) == (key, position, char)
+        assert_names_field(info.value, "title")
+        for lang in ("sv", "en"):
+            assert char in info.value.message(lang) and str(position) in info.value.message(lang)
+        assert table_counts(engine) == before
+
+
+def test_emoji_sequences_and_joining_scripts_keep_their_joiners_in_a_title(engine):
+    submit = INPUTS["theme.title"].prepare(engine)
+    title = "👩🏽\u200d🌾 🏳\ufe0f\u200d🌈 می\u200cخواهم क्\u200dष 1\ufe0f\u20e3"
+    assert submit(title)() == title
+
+
+def test_multiline_text_keeps_isolates_and_zero_width_characters_but_not_overrides(engine):
+    submit = INPUTS["theme.description"].prepare(engine)
+    kept = "Jamtli \u2067نص\u2069 a\u200bb"
+    assert submit(kept)() == kept
+    before = table_counts(engine)
+    with pytest.raises(EdpError) as info:
+        submit("text \u202d override")
+    assert info.value.key == "input.bidi_control" and info.value.params["position"] == 6
+    assert table_counts(engine) == before
+
+
+def test_a_line_break_in_a_single_line_field_is_refused_saying_where_never_folded(engine):
+    submit = INPUTS["roadmap.title"].prepare(engine)
+    before = table_counts(engine)
+    with pytest.raises(EdpError) as info:
+        submit("Färdplan\nför besöksnäring")
+    assert info.value.key == "input.line_break" and info.value.params["position"] == 9
+    assert_names_field(info.value, "title")
+    assert table_counts(engine) == before
+    assert submit("  Färdplan  för besöksnäring \n")() == "Färdplan  för besöksnäring"  # trimmed, nothing else
+
+
+def test_a_text_over_its_limit_is_refused_saying_by_how_much(engine):
+    submit = INPUTS["theme.title"].prepare(engine)
+    with pytest.raises(EdpError) as info:
+        submit("x" * (ops.TITLE_MAX + 7))
+    assert info.value.params == {"field": "title", "max": ops.TITLE_MAX, "length": ops.TITLE_MAX + 7, "over": 7}
+    assert info.value.message("sv") == "Rubrik får vara högst 120 tecken men är 127, alltså 7 för många."
+    assert info.value.message("en") == "Title may be at most 120 characters but is 127: 7 too many."
 
 
 # ---------------------------------------------------------------- exports: formulas stay inert

@@ -55,8 +55,8 @@ def test_the_key_scanner_finds_keys_in_the_engine():
 
 def test_error_message_names_field_and_limit_in_both_languages():
     err = ValidationError("input.too_long", field="title", max=120, length=121)
-    assert err.message("sv") == "Rubrik får vara högst 120 tecken (är 121)."
-    assert err.message("en") == "Title may be at most 120 characters (is 121)."
+    assert err.message("sv") == "Rubrik får vara högst 120 tecken men är 121, alltså 1 för många."
+    assert err.message("en") == "Title may be at most 120 characters but is 121: 1 too many."
 
 
 def test_unknown_language_falls_back_to_english_and_unknown_key_to_itself():
