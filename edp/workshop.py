@@ -187,8 +187,12 @@ def claim_registration(engine: Engine, participant_token: str) -> Participant:
             raise PermissionDenied("auth.participant_unknown")
         if p.joined_at is None:
             ws = bump(s, p.workshop_id)
-            p.joined_at = utcnow()
-            audit(s, ws, "participant.arrived", "participant", helix=p.helix)
+            s.refresh(p)  # under the lock: a reprint of the card may have replaced this token meanwhile
+            if p.token_hash != token_hash(participant_token):
+                raise PermissionDenied("auth.participant_unknown")
+            if p.joined_at is None:
+                p.joined_at = utcnow()
+                audit(s, ws, "participant.arrived", "participant", helix=p.helix)
         return p
 
 

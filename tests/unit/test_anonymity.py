@@ -246,6 +246,27 @@ def test_an_old_card_that_races_its_reprint_can_neither_arrive_nor_vote(engine):
     assert table_counts(engine) == before
 
 
+def test_an_old_card_scanned_while_it_is_reprinted_does_not_arrive(engine, monkeypatch):
+    s = make_setup(engine)
+    anna, *_ = import_registrations(engine, s.fac, REGISTRATIONS)
+    bump = ops.bump
+
+    def reprinted_meanwhile(sess, workshop_id):  # noqa: ANN001
+        # claim_registration has read Anna by her old card, and her card is reprinted before it
+        # takes the lock (done in its own transaction here: on SQLite a second writer would wait).
+        sess.connection().execute(
+            Participant.__table__.update().where(Participant.id == anna.id).values(token_hash=token_hash("new card"))
+        )
+        return bump(sess, workshop_id)
+
+    monkeypatch.setattr(ops, "bump", reprinted_meanwhile)
+    with pytest.raises(PermissionDenied) as info:
+        ops.claim_registration(engine, anna.token)
+    assert info.value.key == "auth.participant_unknown"
+    with read(engine) as sess:
+        assert sess.get(Participant, anna.id).joined_at is None
+
+
 # ---------------------------------------------------------------- paper ballots
 
 
