@@ -9,8 +9,8 @@ from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, up
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from edp.db import write
-from edp.errors import NotFound, PhaseError, ValidationError
-from edp.models import Ballot, BallotEntry, Criterion, Participant, Round, RoundTheme, Theme, utcnow
+from edp.errors import NotFound, PermissionDenied, PhaseError, ValidationError
+from edp.models import Ballot, BallotEntry, Criterion, Participant, Round, RoundTheme, Theme, Workshop, utcnow
 from edp.security import new_pseudonym
 from edp.workshop import (
     active_theme_ids_of,
@@ -114,16 +114,23 @@ def submit_ballot(engine: Engine, participant_token: str, round_id: int, choices
     with write(engine) as s:
         conn = s.connection()
         pid, wid, arriving = participant_ref(conn, participant_token)
-        return _submit(conn, pid, wid, round_id, choices, "participant", arriving=arriving)
+        return _submit(
+            conn, pid, wid, round_id, choices, "participant", arriving=participant_token if arriving else None
+        )
 
 
 def submit_paper_ballot(engine: Engine, fac_token: str, participant_id: int, round_id: int, choices: Any) -> Ballot:
-    """The facilitator enters a paper ballot for a participant; the audit log says so."""
+    """The facilitator enters a paper ballot for a participant; the audit log says so.
+
+    In an anonymous workshop only for a participant the facilitator enrolled on paper: anyone
+    else's ballot is theirs alone, and the facilitator may neither read nor replace it."""
     with write(engine) as s:
         wid = facilitator_workshop_id(s, fac_token)
         p = s.get(Participant, participant_id) if isinstance(participant_id, int) else None
         if p is None or p.workshop_id != wid:
             raise NotFound("participant.not_found", field="participant", id=participant_id)
+        if not p.on_paper and s.scalar(select(Workshop.anonymous).where(Workshop.id == wid)):
+            raise PermissionDenied("ballot.paper_participants_only", field="participant", name=p.display_name)
         return _submit(s.connection(), p.id, wid, round_id, choices, "facilitator")
 
 
@@ -175,16 +182,17 @@ _ENTRIES = insert(_E)
 
 
 def _submit(
-    conn: Connection, pid: int, wid: int, round_id: int, choices: Any, role: str, *, arriving: bool = False
+    conn: Connection, pid: int, wid: int, round_id: int, choices: Any, role: str, *, arriving: str | None = None
 ) -> Ballot:
+    """arriving: the token of a pre-registered participant acting for the first time."""
     # Everything from here on runs under the workshop's lock: the bump takes it.
     is_open, anonymous = bump_flags(conn, wid)
     found = conn.execute(_ROUND_AND_THEMES, {"b_round": round_id}).all()
     rnd = found[0] if found else None
     if rnd is None or rnd.workshop_id != wid:
         raise NotFound("round.not_found", id=round_id)
-    if arriving:  # a pre-registered participant acting for the first time has arrived
-        mark_arrived(conn, pid)
+    if arriving is not None:  # a pre-registered participant acting for the first time has arrived
+        mark_arrived(conn, pid, arriving)
     if not is_open:
         raise PhaseError("workshop.closed")
     if rnd.phase != "voting":

@@ -1,4 +1,7 @@
-"""A PDF sheet of personal QR cards for a pre-registered workshop: one scan joins as that person."""
+"""A PDF sheet of personal QR cards for a pre-registered workshop: one scan joins as that person.
+
+The sheet is the only copy of the tokens (the database keeps their hashes), so it is made when
+the cards are issued and never again; see edp.registrations."""
 
 from __future__ import annotations
 
@@ -52,10 +55,11 @@ def cards_pdf(cards: list[tuple[str, str, str]], workshop_title: str, base_url: 
         y = 10 + (slot // COLS) * (CARD_H + 3)
         pdf.set_draw_color(160, 160, 160)
         pdf.rect(x, y, CARD_W - 3, CARD_H)
+        url = personal_url(base_url, token)
         png = io.BytesIO()
-        segno.make(personal_url(base_url, token), error="m").save(png, kind="png", scale=6, border=2)
+        segno.make(url, error="m").save(png, kind="png", scale=6, border=2)
         png.seek(0)
-        pdf.image(png, x=x + 3, y=y + 3, w=42, h=42)
+        pdf.image(png, x=x + 3, y=y + 3, w=42, h=42, link=url)  # a card sent as a file is clicked
         pdf.set_xy(x + 48, y + 5)
         pdf.set_font(family, "B", 12)
         pdf.multi_cell(CARD_W - 54, 6, _latin1(name, family))

@@ -1,6 +1,9 @@
 """Plotly figures for round results, turnout and the funnel: data in, figure out (no Streamlit).
 
 Colours are Okabe–Ito (colour-blind safe), one fixed colour per helix group on every chart.
+Results are broken out by the groups the tally reports (edp.tally.reporting_groups): helix groups
+with fewer than 3 voters appear together as "other", and a round whose "other" would be smaller
+than that is not broken out at all.
 Plotly renders a subset of HTML in labels and hover text, so every text a user typed goes
 through `escape` before it reaches a figure; hover text is passed as customdata, never
 spliced into a hovertemplate.
@@ -16,15 +19,17 @@ import plotly.graph_objects as go
 from edp import i18n
 from edp.funnel import Funnel
 from edp.models import HELIX_GROUPS
+from edp.tally import OTHER, helix_note
 
 HELIX_COLOURS = {
     "business": "#E69F00",  # orange
     "academia": "#56B4E9",  # sky blue
     "public": "#009E73",  # bluish green
     "civil": "#CC79A7",  # reddish purple
+    OTHER: "#999999",  # grey: the small groups together
 }
 # Marker shapes as a second cue where colour alone would carry the group (score rounds).
-HELIX_SYMBOLS = {"business": "circle", "academia": "diamond", "public": "square", "civil": "triangle-up"}
+HELIX_SYMBOLS = {"business": "circle", "academia": "diamond", "public": "square", "civil": "triangle-up", OTHER: "x"}
 TOTAL_COLOUR = "#0072B2"  # blue: all voters together
 TIE_COLOUR = "#D55E00"  # vermillion: tie marks
 LABEL_MAX = 60
@@ -43,6 +48,25 @@ def _tr(key: str, lang: str, **params: Any) -> str:
 
 def helix_name(group: str, lang: str) -> str:
     return _tr(f"helix.{group}", lang)
+
+
+def chart_groups(result: dict[str, Any]) -> list[str] | None:
+    """The groups a chart of this result shows, in order: every helix group that is not folded
+    (one that cast no ballot stays, so its absence shows), then "other" if it holds ballots.
+    None when the result is not broken out by group at all."""
+    breakdown = result.get("helix_breakdown") or {}
+    if breakdown.get("withheld"):
+        return None
+    folded = set(breakdown.get("folded", ()))
+    return [g for g in HELIX_GROUPS if g not in folded] + ([OTHER] if OTHER in breakdown.get("shown", ()) else [])
+
+
+def group_label(group: str, result: dict[str, Any], lang: str) -> str:
+    """A group's name in a legend; "other" names the groups it holds."""
+    folded = (result.get("helix_breakdown") or {}).get("folded", ())
+    if group == OTHER and folded:
+        return f"{helix_name(OTHER, lang)} ({', '.join(helix_name(g, lang) for g in folded)})"
+    return helix_name(group, lang)
 
 
 def number(value: float | None, lang: str, decimals: int = 1, *, trim: bool = True) -> str:
@@ -125,9 +149,12 @@ def ranking_figure(
     fig = go.Figure()
     no_ballots = _tr("ui.res.chart.no_ballots", lang)
 
+    groups = chart_groups(result)
+
     def group_name(g: str) -> str:
         voted = any(t["by_helix"].get(g) is not None for t in themes)
-        return helix_name(g, lang) if voted or not themes else f"{helix_name(g, lang)} ({no_ballots})"
+        name = group_label(g, result, lang)
+        return name if voted or not themes else f"{name} ({no_ballots})"
 
     if method == "score":
         fig.add_bar(
@@ -140,7 +167,7 @@ def ranking_figure(
             hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
             meta={"role": "total"},
         )
-        for g in HELIX_GROUPS:
+        for g in groups or ():
             values = [t["by_helix"].get(g) for t in themes]
             fig.add_scatter(
                 y=labels,
@@ -159,8 +186,19 @@ def ranking_figure(
                 hovertemplate="%{customdata[0]}<br>%{customdata[1]}: %{customdata[2]}<extra></extra>",
                 meta={"helix": g},
             )
+    elif groups is None:  # not broken out: one bar of all voters
+        fig.add_bar(
+            y=labels,
+            x=[t["total"] for t in themes],
+            orientation="h",
+            name=_tr("ui.res.chart.all_voters", lang),
+            marker_color=TOTAL_COLOUR,
+            customdata=[[title, number(t["total"], lang)] for title, t in zip(titles, themes, strict=True)],
+            hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+            meta={"role": "total"},
+        )
     else:
-        for g in HELIX_GROUPS:
+        for g in groups:
             values = [t["by_helix"].get(g) or 0.0 for t in themes]
             fig.add_bar(
                 y=labels,
@@ -200,18 +238,26 @@ def ranking_figure(
 
 
 def helix_breakdown_figure(result: dict[str, Any], lang: str) -> go.Figure:
-    """Each helix group's own figure per theme (sum, or mean for score), side by side."""
+    """Each reported group's own figure per theme (sum, or mean for score), side by side; when the
+    round is not broken out by group, an empty chart that says so."""
     themes = result["themes"]
     labels = theme_labels(themes)
     titles = [escape(t["title"]) for t in themes]
     fig = go.Figure()
-    for g in HELIX_GROUPS:
+    groups = chart_groups(result)
+    if groups is None:
+        note = helix_note(result["helix_breakdown"], lang) or ""
+        fig.add_annotation(text=escape(note), showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+        return _style(fig, projector=False, dark=False, height=240)
+    for g in groups:
         values = [t["by_helix"].get(g) for t in themes]
         fig.add_bar(
             y=labels,
             x=values,
             orientation="h",
-            name=helix_name(g, lang),
+            name=group_label(g, result, lang),
             marker_color=HELIX_COLOURS[g],
             customdata=[
                 [title, helix_name(g, lang), number(v, lang, 2)] for title, v in zip(titles, values, strict=True)

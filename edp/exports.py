@@ -14,26 +14,42 @@ from sqlalchemy import Engine
 from edp.access import Credential
 from edp.db import read
 from edp.i18n import t
-from edp.models import HELIX_GROUPS
-from edp.tally import BALANCED_LABEL, RoundResult, check_results_visible, load_round_input, resolve_merges
+from edp.tally import (
+    BALANCED_LABEL,
+    MIN_GROUP_BALLOTS,
+    REPORT_GROUPS,
+    RoundResult,
+    check_results_visible,
+    helix_note,
+    load_round_input,
+    reporting_groups,
+    resolve_merges,
+)
 
 BALLOT_COLUMNS = ["ballot", "helix", "theme_id", "counted_theme_id", "theme_title", "criterion", "value"]
 
 
 def ballot_rows(engine: Engine, who: Credential | None, round_id: int) -> pd.DataFrame:
     """One row per ballot entry. The ballot id is a random pseudonym; no names, no tokens.
-    Shown to whoever may see the round's results (edp.tally.check_results_visible)."""
+    Shown to whoever may see the round's results (edp.tally.check_results_visible).
+
+    `helix` is the ballot's reported group (edp.tally.reporting_groups): a helix group of fewer than
+    3 ballots is written as "other", and when "other" is smaller than that too, no ballot has a
+    group (""). Ballots are listed by pseudonym, not in the order they were cast, so the file
+    cannot be lined up with who was seen voting when; a ballot's entries keep their order."""
     with read(engine) as s:
         rnd = check_results_visible(s, who, round_id)
         inp = load_round_input(s, round_id)
         crit_name = {c.id: c.name_en for c in rnd.criteria}
     counted = resolve_merges(inp.themes)
     titles = dict(zip(inp.themes.theme_id, inp.themes.title, strict=True))
-    e = inp.entries
+    e = inp.entries.sort_values("ballot", kind="stable", ignore_index=True)
+    first = e.drop_duplicates("ballot")
+    group_of, _ = reporting_groups(pd.Series(first["helix"].to_numpy(), index=first["ballot"].to_numpy(), dtype=object))
     out = pd.DataFrame(
         {
             "ballot": e["ballot"],
-            "helix": e["helix"],
+            "helix": e["ballot"].map(group_of).astype(object),
             "theme_id": e["theme_id"].astype(int),
             "counted_theme_id": [counted.get(t) for t in e["theme_id"]],
             "theme_title": [titles.get(t, "") for t in e["theme_id"]],
@@ -50,7 +66,7 @@ def ballot_rows(engine: Engine, who: Credential | None, round_id: int) -> pd.Dat
 
 # A spreadsheet evaluates a cell that starts with one of these (CSV/formula injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-HELIX_COLUMNS = [f"helix_{g}" for g in HELIX_GROUPS]
+HELIX_COLUMNS = [f"helix_{g}" for g in REPORT_GROUPS]
 # Per-method columns, after the common ones; criteria means follow for score rounds.
 METHOD_COLUMNS = {
     "dots": ["share"],
@@ -78,7 +94,7 @@ def tally_frame(result: RoundResult | dict[str, Any]) -> pd.DataFrame:
     rows = []
     for theme in r["themes"]:
         row = {k: v for k, v in theme.items() if not isinstance(v, dict | list)}
-        row.update({f"helix_{g}": theme["by_helix"].get(g) for g in HELIX_GROUPS})
+        row.update({f"helix_{g}": theme["by_helix"].get(g) for g in REPORT_GROUPS})
         row.update({f"mean_{name}": v for name, v in (theme.get("criteria_means") or {}).items()})
         row["merged_from"] = ";".join(str(i) for i in theme.get("merged_from", []))
         rows.append(row)
@@ -161,6 +177,11 @@ def tally_xlsx(result: RoundResult | dict[str, Any], lang: str) -> bytes:
             [t("ui.res.col.round", lang), r["round"]],
             [t("ui.res.col.method", lang), t(f"method.{r['method']}", lang)],
             [t("ui.res.col.balanced", lang), BALANCED_LABEL.get(lang, BALANCED_LABEL["en"])],
+            [
+                t("ui.res.col.helix", lang),
+                helix_note(r.get("helix_breakdown") or {}, lang)
+                or t("ui.res.helix_all_shown", lang, min=MIN_GROUP_BALLOTS),
+            ],
             [t("ui.res.col.consensus", lang), t("ui.res.consensus_help", lang)],
         ],
     )

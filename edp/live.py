@@ -26,6 +26,7 @@ from edp.models import (
     Theme,
     Workshop,
 )
+from edp.security import token_hash
 from edp.workshop import _active_theme_ids, facilitator_workshop_id
 
 # A helix group is flagged when it has under half of an equal share (1/4) of the participants.
@@ -304,11 +305,11 @@ def facilitator_view(engine: Engine, fac_token: str) -> WorkshopView:
 def participant_view(engine: Engine, token: str) -> ParticipantView:
     with read(engine) as s:
         p = None
-        if token:
+        if isinstance(token, str) and token:
             p = s.execute(
                 select(Participant.id, Participant.display_name, Participant.helix, Participant.workshop_id, Actor.name)
                 .outerjoin(Actor, Actor.id == Participant.actor_id)
-                .where(Participant.token == token)
+                .where(Participant.token_hash == token_hash(token))
             ).first()
         if p is None:
             raise PermissionDenied("auth.participant_unknown")
@@ -356,7 +357,9 @@ def projector_key(engine: Engine, fac_token: str) -> str:
 
 def participant_workshop_id(engine: Engine, token: str) -> int | None:
     with read(engine) as s:
-        return s.scalar(select(Participant.workshop_id).where(Participant.token == token)) if token else None
+        if not isinstance(token, str) or not token:
+            return None
+        return s.scalar(select(Participant.workshop_id).where(Participant.token_hash == token_hash(token)))
 
 
 @dataclass(frozen=True)

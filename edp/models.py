@@ -276,6 +276,9 @@ class SetupCode(Base):
 
 
 class Participant(Base):
+    """A person in a workshop. Their personal token (the `?p=` link, the QR card) is stored only as
+    its SHA-256, so nobody who reads the database, a backup or a page can act as them."""
+
     __tablename__ = "participants"
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
@@ -283,10 +286,18 @@ class Participant(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id", ondelete="SET NULL"))
     # A snapshot: later changes to the actor do not rewrite past votes' helix.
     helix: Mapped[str] = mapped_column(String(20))
-    token: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # None for a pre-registered participant who has not yet opened their personal link.
     joined_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     registered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Enrolled by the facilitator to enter their paper ballot; the only participants of an
+    # anonymous workshop whose ballot the facilitator may enter.
+    on_paper: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    # The raw token, not a column: set only on the object returned by the operation that made it
+    # (join, register_paper_participant, import_registrations, reissue_card), which hands it to
+    # its caller once. Loaded participants have None.
+    token = None
 
     actor: Mapped[Actor | None] = relationship()
 

@@ -1,5 +1,10 @@
 """Pre-registered workshops: import the registration list, then each person joins with one scan
-of their personal QR card (see edp.cards)."""
+of their personal QR card (see edp.cards).
+
+Only a hash of each person's token is stored, so a card can be printed once only: when the list is
+imported (import_registrations hands back the tokens) or when a lost card is replaced
+(reissue_card, which gives a new token and so voids the old card). Nothing else reveals a token.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,9 @@ from sqlalchemy import Engine, func, select
 from edp import validate
 from edp.csvfile import read_rows
 from edp.db import write
-from edp.errors import Conflict, EdpError, RowErrors, ValidationError
+from edp.errors import Conflict, EdpError, NotFound, PermissionDenied, RowErrors, ValidationError
 from edp.models import HELIX_GROUPS, Actor, Participant, Workshop
 from edp.names import NameIndex, first_difference
-from edp.security import new_token
 from edp.workshop import (
     DISPLAY_NAME_MAX,
     _add_actor,
@@ -20,6 +24,7 @@ from edp.workshop import (
     audit,
     bump,
     facilitator_workshop_id,
+    give_token,
     refuse_taken_actor_name,
 )
 
@@ -42,7 +47,10 @@ def parse_helix(value: str) -> str:
 
 def import_registrations(engine: Engine, fac_token: str, csv_text: str | bytes) -> list[Participant]:
     """Create one registered participant per row (name, organisation, helix). Every row is
-    checked first; if any is wrong, RowErrors lists them all and nothing is imported."""
+    checked first; if any is wrong, RowErrors lists them all and nothing is imported.
+
+    The returned participants carry their tokens (p.token) and organisations (p.actor), for the
+    QR cards (card_rows): the only time these tokens can be read."""
     with write(engine) as s:
         ws = s.get(Workshop, facilitator_workshop_id(s, fac_token))
         _require_open(ws)
@@ -90,10 +98,9 @@ def import_registrations(engine: Engine, fac_token: str, csv_text: str | bytes) 
                 actors.add(actor.name, actor)
             else:
                 actor = found[1]
-            p = Participant(
-                workshop_id=ws.id, display_name=name, actor_id=actor.id, helix=actor.helix,
-                token=new_token(), registered=True, joined_at=None,
-            )  # fmt: skip
+            p = give_token(
+                Participant(workshop_id=ws.id, display_name=name, actor=actor, helix=actor.helix, registered=True)
+            )
             s.add(p)
             created.append(p)
         s.flush()
@@ -101,16 +108,50 @@ def import_registrations(engine: Engine, fac_token: str, csv_text: str | bytes) 
         return created
 
 
-def registered_participants(engine: Engine, fac_token: str) -> list[tuple[int, str, str, str, bool]]:
-    """(id, name, organisation, token, arrived) for every registered participant of the workshop."""
+def registered_participants(engine: Engine, fac_token: str) -> list[tuple[int, str, str, bool]]:
+    """(id, name, organisation, arrived) for every registered participant of the workshop. No
+    token: the database holds only their hashes."""
     from edp.db import read
 
     with read(engine) as s:
         wid = facilitator_workshop_id(s, fac_token)
         rows = s.execute(
-            select(Participant.id, Participant.display_name, Actor.name, Participant.token, Participant.joined_at)
+            select(Participant.id, Participant.display_name, Actor.name, Participant.joined_at)
             .join(Actor, Actor.id == Participant.actor_id)
             .where(Participant.workshop_id == wid, Participant.registered.is_(True))
             .order_by(func.lower(Participant.display_name))
         ).all()
-    return [(pid, name, org, token, joined is not None) for pid, name, org, token, joined in rows]
+    return [(pid, name, org, joined is not None) for pid, name, org, joined in rows]
+
+
+def reissue_card(engine: Engine, fac_token: str, participant_id: int) -> Participant:
+    """A new QR card for a registered participant who lost theirs: a new token replaces the old
+    one, so the old card stops working. The returned participant carries the new token (p.token)
+    and organisation (p.actor), for card_rows.
+
+    In an anonymous workshop only while the participant has not used their card: after that, a
+    card in the facilitator's hands would open the participant's ballots."""
+    with write(engine) as s:
+        wid = facilitator_workshop_id(s, fac_token)
+        p = s.get(Participant, participant_id) if isinstance(participant_id, int) else None
+        if p is None or p.workshop_id != wid or not p.registered:
+            raise NotFound("participant.not_found", field="participant", id=participant_id)
+        ws = bump(s, wid)  # arrivals are written under this lock, so joined_at is final here
+        s.refresh(p)
+        _require_open(ws)
+        if ws.anonymous and p.joined_at is not None:
+            raise PermissionDenied("card.already_used", field="participant", name=p.display_name)
+        give_token(p)
+        s.flush()
+        s.refresh(p, ["actor"])
+        audit(s, ws, "participant.card_reissued", "facilitator", participant_id=p.id)
+        return p
+
+
+def card_rows(people: list[Participant]) -> list[tuple[str, str, str]]:
+    """(name, organisation, token) for edp.cards.cards_pdf, from participants an operation has just
+    created or given a new card (only those carry their token)."""
+    missing = [p.id for p in people if not p.token]
+    if missing:
+        raise ValueError(f"participants {missing} carry no token: only a new card can be printed")
+    return [(p.display_name, p.actor.name if p.actor else "", p.token) for p in people]

@@ -37,9 +37,9 @@ from edp.access import Credential
 from edp.db import read
 from edp.errors import EdpError, NotFound
 from edp.i18n import t
-from edp.models import ACTIVITY_STATUSES, HELIX_GROUPS, Priority, Process, Round, Theme, Workshop
+from edp.models import ACTIVITY_STATUSES, Priority, Process, Round, Theme, Workshop
 from edp.roadmap_views import ActivityView, KpiView, ProcessRoadmaps, RoadmapView, process_roadmaps
-from edp.tally import load_round_results
+from edp.tally import REPORT_GROUPS, helix_note, load_round_results
 
 Progress = Callable[[float, str], None]
 _log = logging.getLogger(__name__)
@@ -93,11 +93,14 @@ class WorkshopResults:
     participants: int = 0
     ranking: tuple[RankingLine, ...] = ()  # the first RANKING_TOP lines
     ranked: int = 0  # themes in the whole ranking
+    # Which helix groups the ranking breaks out (RoundResult.helix_breakdown): small ones are folded.
+    helix_breakdown: Mapping[str, Any] = field(default_factory=dict)
 
     def result_dict(self) -> dict[str, Any]:
         """The ranking in the shape `charts.ranking_figure` takes."""
         return {
             "method": self.method or "dots",
+            "helix_breakdown": dict(self.helix_breakdown),
             "themes": [
                 {
                     "theme_id": r.theme_id,
@@ -105,7 +108,7 @@ class WorkshopResults:
                     "tied": r.tied,
                     "title": r.title,
                     "total": r.total,
-                    "by_helix": {g: dict(r.by_helix).get(g) for g in HELIX_GROUPS},
+                    "by_helix": {g: dict(r.by_helix).get(g) for g in REPORT_GROUPS},
                 }
                 for r in self.ranking
             ],
@@ -131,7 +134,7 @@ def _ranking(result: dict[str, Any]) -> tuple[RankingLine, ...]:
             bool(th.get("tied")),
             th["title"],
             float(th["total"] or 0.0),
-            tuple((g, th["by_helix"].get(g)) for g in HELIX_GROUPS),
+            tuple((g, th["by_helix"].get(g)) for g in REPORT_GROUPS),
         )
         for th in charts.top_themes(result["themes"], RANKING_TOP)
     )
@@ -182,6 +185,7 @@ def report_data(engine: Engine, who: Credential, process_id: int, lang: str) -> 
                     res.participants,
                     _ranking(res.as_dict()),
                     len(res.themes),
+                    res.helix_breakdown,
                 )
             )
         return ReportData(
@@ -311,6 +315,8 @@ def ranking_caption(ws: WorkshopResults, lang: str) -> str:
     )
     if ws.ranked > len(ws.ranking):
         text += t("report.ranking.cut", lang, shown=len(ws.ranking), ranked=ws.ranked)
+    if note := helix_note(dict(ws.helix_breakdown), lang):
+        text += ". " + note
     return text
 
 

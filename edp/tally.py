@@ -11,13 +11,17 @@ Definitions (all documented in docs/tally.md):
   sum_c w_c * s(b,t,c), over the voters who scored t.
 * total: dots, approval and rank sum v over ballots; score is the mean of v over its scorers
   (= sum_c w_c * mean_c).
-* helix-balanced: ballot weights w_b = 1 / (G * n_g(b)), G = helix groups that cast a ballot,
-  n_g = ballots in b's group; the weights sum to 1. Additive methods report N * sum_b w_b v(b,t),
-  i.e. the total as if every group had cast equally many ballots; score reports the
-  w-weighted mean over the theme's scorers.
+* small groups: a helix group with fewer than MIN_GROUP_BALLOTS ballots in the round is not
+  shown on its own but folded into "other"; when "other" itself has fewer, no group is shown
+  (the breakdown is withheld). Every figure by group below uses these reported groups.
+* helix-balanced: ballot weights w_b = 1 / (G * n_g(b)), G = reported groups that cast a ballot
+  (one when the breakdown is withheld), n_g = ballots in b's group; the weights sum to 1.
+  Additive methods report N * sum_b w_b v(b,t), i.e. the total as if every group had cast
+  equally many ballots; score reports the w-weighted mean over the theme's scorers.
 * consensus: x(b,t) is v scaled to [0, 1] by the method's range. Voter agreement is
-  1 - 2 * sd(x) over voters; helix agreement is 1 - 2 * sd of the group means of x. Both lie in
-  [0, 1] because a [0, 1] variable has sd <= 0.5. consensus = their mean.
+  1 - 2 * sd(x) over voters; helix agreement is 1 - 2 * sd of the reported groups' means of x
+  (none when the breakdown is withheld). Both lie in [0, 1] because a [0, 1] variable has
+  sd <= 0.5. consensus = their mean.
 """
 
 from __future__ import annotations
@@ -42,9 +46,14 @@ from edp.workshop import resolve_merges as merge_chain
 
 ENTRY_COLUMNS = ["ballot", "helix", "theme_id", "criterion_id", "value"]
 ADDITIVE = ("dots", "rank", "approval")
+# A helix group with fewer ballots than this is never shown on its own: with one or two voters,
+# the group's figure would be their ballot.
+MIN_GROUP_BALLOTS = 3
+OTHER = "other"  # the reported group that holds the small helix groups
+REPORT_GROUPS = (*HELIX_GROUPS, OTHER)
 BALANCED_LABEL = {
-    "sv": "Helixbalanserat: varje helixgrupp som röstat väger lika",
-    "en": "Helix-balanced: each helix group that voted counts equally",
+    "sv": "Helixbalanserat: varje redovisad helixgrupp som röstat väger lika",
+    "en": "Helix-balanced: each reported helix group that voted counts equally",
 }
 
 
@@ -72,6 +81,8 @@ class RoundResult:
     themes: list[dict[str, Any]]
     turnout: dict[str, Any]
     criteria: list[dict[str, Any]]
+    # Which groups by_helix shows: {"min_ballots", "shown", "folded", "withheld"} (see reporting_groups).
+    helix_breakdown: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -80,6 +91,7 @@ class RoundResult:
             "participants": self.participants,
             "ballots": self.ballots,
             "turnout": self.turnout,
+            "helix_breakdown": self.helix_breakdown,
             "balanced_label": BALANCED_LABEL,
             "criteria": self.criteria,
             "themes": self.themes,
@@ -104,6 +116,47 @@ def resolve_merges(themes: pd.DataFrame) -> dict[int, int | None]:
     """theme id -> the active theme it counts for (None when withdrawn or dangling)."""
     into = [None if pd.isna(x) else int(x) for x in themes.merged_into_id]
     return merge_chain(dict(zip((int(t) for t in themes.theme_id), zip(themes.status, into, strict=True), strict=True)))
+
+
+def reporting_groups(
+    helix_of_ballot: pd.Series, min_ballots: int = MIN_GROUP_BALLOTS
+) -> tuple[pd.Series, dict[str, Any]]:
+    """Each ballot's reported group, and what the breakdown shows.
+
+    A helix group with at least `min_ballots` ballots is its own group. Ballots of smaller helix
+    groups, and ballots labelled "other" (a recount from a ballot export), form OTHER. If OTHER
+    then has fewer than `min_ballots` ballots, or a ballot has no label (the export leaves it
+    empty when nothing is shown), the breakdown is withheld: every ballot is in one unnamed group
+    ("") and no group is shown. Returns (group per ballot, {"min_ballots", "shown": reported groups
+    in REPORT_GROUPS order, "folded": helix groups with 1 to min_ballots - 1 ballots, "withheld"})."""
+    labels = helix_of_ballot.fillna("").astype(str)
+    counts = labels.value_counts()
+    own = [g for g in HELIX_GROUPS if counts.get(g, 0) >= min_ballots]
+    folded = [g for g in HELIX_GROUPS if 0 < counts.get(g, 0) < min_ballots]
+    rest = labels[~labels.isin(own)]
+    withheld = bool((labels == "").any()) or 0 < len(rest) < min_ballots
+    if withheld:
+        group = pd.Series("", index=labels.index, dtype=object)
+        shown: list[str] = []
+    else:
+        group = labels.where(labels.isin(own), OTHER)
+        shown = [*own, OTHER] if len(rest) else own
+    return group, {"min_ballots": min_ballots, "shown": shown, "folded": folded, "withheld": withheld}
+
+
+def helix_note(breakdown: dict[str, Any], lang: str) -> str | None:
+    """What the screens and files say about a round's breakdown by helix group: which groups were
+    folded into "other", or that nothing is broken out; None when every group that voted is shown."""
+    from edp.i18n import t
+
+    if not breakdown:
+        return None
+    folded = ", ".join(t(f"helix.{g}", lang) for g in breakdown.get("folded", ()))
+    if breakdown.get("withheld"):
+        return t("ui.res.helix_withheld", lang, min=breakdown["min_ballots"])
+    if folded:
+        return t("ui.res.helix_folded", lang, min=breakdown["min_ballots"], groups=folded)
+    return None
 
 
 def balanced_weights(helix_of_ballot: pd.Series) -> pd.Series:
@@ -148,8 +201,11 @@ def _agreement(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def tally(inp: RoundInput) -> RoundResult:
-    """All figures are computed on ballots x themes arrays, column-wise for every theme at once."""
+def tally(inp: RoundInput, *, min_group_ballots: int = MIN_GROUP_BALLOTS) -> RoundResult:
+    """All figures are computed on ballots x themes arrays, column-wise for every theme at once.
+
+    `min_group_ballots` is for tests of the group arithmetic on hand-sized examples; every result
+    the application shows or exports is computed with the default (load_round_results)."""
     counted_of = resolve_merges(inp.themes)
     titles = dict(zip(inp.themes.theme_id, inp.themes.title, strict=True))
     on_ballot = inp.on_ballot if inp.on_ballot is not None else list(inp.themes.theme_id)
@@ -168,9 +224,11 @@ def tally(inp: RoundInput) -> RoundResult:
     first = np.full(n_ballots, len(e))
     np.minimum.at(first, ballot, np.arange(len(e)))
     helix_of = pd.Series(e["helix"].take(first).to_numpy(), index=ballot_keys, dtype=object)
-    w = balanced_weights(helix_of).to_numpy(dtype=float)
-    groups_voted = sorted(set(helix_of), key=HELIX_GROUPS.index)
-    in_group = {g: (helix_of == g).to_numpy() for g in groups_voted}
+    # Figures by group use the reported groups only, small helix groups folded (reporting_groups).
+    group_of, breakdown = reporting_groups(helix_of, min_group_ballots)
+    w = balanced_weights(group_of).to_numpy(dtype=float)
+    groups_voted = breakdown["shown"]
+    in_group = {g: (group_of == g).to_numpy() for g in groups_voted}
 
     # Each entry's column: the candidate its voted theme counts for; entries that count for none drop out.
     column = e["theme_id"].map({k: column_of.get(c, -1) for k, c in counted_of.items()})
@@ -242,7 +300,7 @@ def tally(inp: RoundInput) -> RoundResult:
 
     columns = {"total": totals.tolist(), "n": n.tolist(), "balanced": balanced.tolist()}
     voters = columns["n"] if inp.method == "score" else (v > 0).sum(axis=0).tolist()
-    by_helix = {g: (by_group[g].tolist() if g in by_group else None) for g in HELIX_GROUPS}
+    by_helix = {g: (by_group[g].tolist() if g in by_group else None) for g in REPORT_GROUPS}
     rows: list[dict[str, Any]] = []
     for i, t in enumerate(candidates):
         total = columns["total"][i]
@@ -307,6 +365,7 @@ def tally(inp: RoundInput) -> RoundResult:
         themes=rows,
         turnout=turnout,
         criteria=[dict(c) for c in inp.criteria],
+        helix_breakdown=breakdown,
     )
 
 

@@ -102,12 +102,14 @@ _BUMP = (
 )
 _AUDIT = insert(AuditEvent.__table__)
 _PARTICIPANT = select(_PARTICIPANTS.c.id, _PARTICIPANTS.c.workshop_id, _PARTICIPANTS.c.joined_at).where(
-    _PARTICIPANTS.c.token == bindparam("b_token")
+    _PARTICIPANTS.c.token_hash == bindparam("b_token_hash")
 )
+# Matched on the token's hash too: a card reissued since participant_ref() read the row has
+# replaced it, and the old card must not arrive (nor vote) in the new card's name.
 _ARRIVED = (
     update(_PARTICIPANTS)
-    .where(_PARTICIPANTS.c.id == bindparam("b_participant"), _PARTICIPANTS.c.joined_at.is_(None))
-    .values(joined_at=bindparam("b_now"))
+    .where(_PARTICIPANTS.c.id == bindparam("b_participant"), _PARTICIPANTS.c.token_hash == bindparam("b_token_hash"))
+    .values(joined_at=func.coalesce(_PARTICIPANTS.c.joined_at, bindparam("b_now")))
 )
 
 
@@ -152,10 +154,19 @@ def facilitator_workshop_id(s: Session, token: str) -> int:
     return wid
 
 
+def give_token(p: Participant) -> Participant:
+    """A new personal token for p: only its hash is stored. The token itself rides on p.token, for
+    the operation to hand to its caller once; after that nobody can read it from anywhere."""
+    raw = new_token()
+    p.token_hash = token_hash(raw)
+    p.token = raw
+    return p
+
+
 def participant_by_token(s: Session, token: str) -> Participant:
     if not isinstance(token, str) or not token:
         raise PermissionDenied("auth.participant_unknown")
-    p = s.scalar(select(Participant).where(Participant.token == token))
+    p = s.scalar(select(Participant).where(Participant.token_hash == token_hash(token)))
     if p is None:
         raise PermissionDenied("auth.participant_unknown")
     if p.joined_at is None:  # a pre-registered participant acting for the first time has arrived
@@ -169,26 +180,37 @@ def participant_ref(conn: Connection, token: str) -> tuple[int, int, bool]:
     for the first time; the caller marks them with mark_arrived() once it holds the workshop lock."""
     if not isinstance(token, str) or not token:
         raise PermissionDenied("auth.participant_unknown")
-    row = conn.execute(_PARTICIPANT, {"b_token": token}).first()
+    row = conn.execute(_PARTICIPANT, {"b_token_hash": token_hash(token)}).first()
     if row is None:
         raise PermissionDenied("auth.participant_unknown")
     return row[0], row[1], row[2] is None
 
 
-def mark_arrived(conn: Connection, participant_id: int) -> None:
-    conn.execute(_ARRIVED, {"b_participant": participant_id, "b_now": utcnow()})
+def mark_arrived(conn: Connection, participant_id: int, token: str) -> None:
+    """Under the workshop lock: the participant has arrived, if `token` is still theirs."""
+    done = conn.execute(
+        _ARRIVED, {"b_participant": participant_id, "b_token_hash": token_hash(token), "b_now": utcnow()}
+    )
+    if done.rowcount == 0:
+        raise PermissionDenied("auth.participant_unknown")
 
 
 def claim_registration(engine: Engine, participant_token: str) -> Participant:
     """Mark a pre-registered participant as arrived (first scan of their card); idempotent."""
     with write(engine) as s:
-        p = s.scalar(select(Participant).where(Participant.token == participant_token)) if participant_token else None
+        if not isinstance(participant_token, str) or not participant_token:
+            raise PermissionDenied("auth.participant_unknown")
+        p = s.scalar(select(Participant).where(Participant.token_hash == token_hash(participant_token)))
         if p is None:
             raise PermissionDenied("auth.participant_unknown")
         if p.joined_at is None:
             ws = bump(s, p.workshop_id)
-            p.joined_at = utcnow()
-            audit(s, ws, "participant.arrived", "participant", helix=p.helix)
+            s.refresh(p)  # under the lock: a reprint of the card may have replaced this token meanwhile
+            if p.token_hash != token_hash(participant_token):
+                raise PermissionDenied("auth.participant_unknown")
+            if p.joined_at is None:
+                p.joined_at = utcnow()
+                audit(s, ws, "participant.arrived", "participant", helix=p.helix)
         return p
 
 
@@ -762,7 +784,8 @@ def join(
     """Join an open workshop by its code, as a member of a listed actor or of a new one.
 
     From the room (`client` given) the join is throttled per client and per workshop
-    (edp/throttle.py); the engine's own callers (the demo, the CLI, tests) pass no client."""
+    (edp/throttle.py); the engine's own callers (the demo, the CLI, tests) pass no client.
+    The returned participant carries their personal token (p.token), the only time it is seen."""
     code = _typed_code(join_code)
     with write(engine) as s:
         throttle.lock(s, client)
@@ -812,13 +835,15 @@ def _join_open(
 
 def _enrol(s: Session, ws: Workshop, name: str, actor: Actor, role: str) -> Participant:
     """Enrol into `ws`, which the caller has locked with bump()."""
-    p = Participant(
-        workshop_id=ws.id,
-        display_name=name,
-        actor_id=actor.id,
-        helix=actor.helix,
-        token=new_token(),
-        joined_at=utcnow(),
+    p = give_token(
+        Participant(
+            workshop_id=ws.id,
+            display_name=name,
+            actor_id=actor.id,
+            helix=actor.helix,
+            joined_at=utcnow(),
+            on_paper=role == "facilitator",
+        )
     )
     s.add(p)
     s.flush()
@@ -827,7 +852,9 @@ def _enrol(s: Session, ws: Workshop, name: str, actor: Actor, role: str) -> Part
 
 
 def register_paper_participant(engine: Engine, fac_token: str, display_name: str, actor_id: int) -> Participant:
-    """The facilitator enrols someone without a device, to enter their paper ballot."""
+    """The facilitator enrols someone without a device, to enter their paper ballot. The returned
+    participant carries their token (p.token) for the facilitator's own session: it is stored
+    nowhere but as its hash."""
     with write(engine) as s:
         ws = s.get(Workshop, facilitator_workshop_id(s, fac_token))
         _require_open(ws)

@@ -13,7 +13,7 @@ from edp.live import workshop_view
 from edp.ui.common import LANG_KEY, engine, lang, t
 from edp.ui.live import follow
 from edp.ui.qr import show_qr
-from edp.ui.results import cached_funnel, cached_results, projector_style, turnout_metrics
+from edp.ui.results import cached_funnel, cached_results, helix_notice, projector_style, turnout_metrics
 from edp.ui.session import projector_workshop
 from edp.ui.text import plain, show_error
 
@@ -99,6 +99,7 @@ def show_results() -> None:
             ranking_figure(result, lang(), projector=True, dark=dark, top=TOP), theme=None, config=CHART_CONFIG,
             key="proj-ranking",
         )  # fmt: skip
+        helix_notice(result, key="proj-helix-note")
     with funnel_col:
         st.subheader(t("ui.proj.funnel_heading"))
         st.plotly_chart(

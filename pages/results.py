@@ -16,6 +16,7 @@ from edp.ui.results import (
     cached_funnel,
     cached_results,
     downloads,
+    helix_notice,
     ranking_table,
     round_label,
     turnout_caption,
@@ -90,6 +91,7 @@ st.caption(turnout_caption(result, L))
 if not result["themes"]:
     st.info(t("ui.res.no_themes"))
     st.stop()
+helix_notice(result, key="res-helix-note")
 
 tabs = st.tabs(
     [t("ui.res.tab.ranking"), t("ui.res.tab.helix"), t("ui.res.tab.balanced"), t("ui.res.tab.turnout")]

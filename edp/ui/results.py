@@ -11,12 +11,12 @@ import pandas as pd
 import streamlit as st
 
 from edp import exports
-from edp.charts import number
+from edp.charts import chart_groups, group_label, number
 from edp.funnel import Funnel, workshop_funnel
 from edp.live import WorkshopView
 from edp.models import HELIX_GROUPS
-from edp.tally import BALANCED_LABEL, round_results
-from edp.ui.common import engine, t
+from edp.tally import BALANCED_LABEL, helix_note, round_results
+from edp.ui.common import engine, lang, t
 
 DECIMALS = 2  # on screen; the downloads keep the tally's full precision
 
@@ -94,9 +94,17 @@ def ranking_table(result: dict[str, Any]) -> pd.DataFrame:
             t("ui.res.col.balanced"): _round(r["balanced"]),
             t("ui.res.col.consensus"): _round(r["consensus"]),
         }
-        row.update({t(f"helix.{g}"): _round(r["by_helix"].get(g)) for g in HELIX_GROUPS})
+        # The reported groups only: a folded group has no column, and nothing broken out has none.
+        row.update({group_label(g, result, lang()): _round(r["by_helix"].get(g)) for g in chart_groups(result) or ()})
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def helix_notice(result: dict[str, Any], *, key: str) -> None:
+    """Says which helix groups are folded into "other", or that nothing is broken out by group."""
+    if note := helix_note(result.get("helix_breakdown") or {}, lang()):
+        with st.container(key=key):
+            st.caption(note)
 
 
 def balanced_tables(result: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -142,19 +142,51 @@ def test_after_reveal_the_chart_follows_the_tally_and_the_funnel_is_shown(use_db
     assert funnel["data"][0]["x"] == [21, 20, 6, 3]
 
 
-def test_after_reveal_of_a_dots_round_bars_stack_by_helix_in_ranking_order(use_db):
-    engine = use_db()
-    setup = voting_setup(engine)
+def revealed_round(engine, ballots: dict[str, list[dict[int, int]]]):  # noqa: ANN001, ANN201
+    """A revealed dots round: helix group -> the ballots its participants cast (themes by index)."""
+    setup = make_setup(engine, participants={g: len(b) for g, b in ballots.items()}, themes=3, phase="voting")
+    mine = {g: [tok for tok in setup.tokens if setup.helix_of[tok] == g] for g in ballots}
+    for g, cast in ballots.items():
+        for tok, ballot in zip(mine[g], cast, strict=True):
+            submit_ballot(engine, tok, setup.round_id, {setup.themes[i]: n for i, n in ballot.items()})
     ops.close_round(engine, setup.fac, setup.round_id)
     ops.reveal_results(engine, setup.fac, setup.round_id)
+    return setup
+
+
+def test_after_reveal_of_a_dots_round_bars_stack_by_helix_in_ranking_order(use_db):
+    engine = use_db()
+    # Business and academia three voters each, so each is shown on its own.
+    setup = revealed_round(engine, {"business": [{0: 1, 1: 2}] * 3, "academia": [{2: 1}] * 3})
     at = projector(setup.workshop_id)
 
     ranking = charts(at)[0]
     helix = [tr for tr in ranking["data"] if tr.get("meta", {}).get("helix")]
     assert [tr["meta"]["helix"] for tr in helix] == ["business", "academia", "public", "civil"]
-    # Tema 1 and Tema 3 have 3 dots each (tied, ballot order), Tema 2 has 2.
-    assert helix[0]["y"] == ["1= Tema 1", "1= Tema 3", "3. Tema 2"]
-    assert helix[0]["x"] == [3, 0, 2] and helix[1]["x"] == [0, 3, 0]
+    # Tema 2 has 6 dots, Tema 1 and Tema 3 have 3 each (tied, ballot order).
+    assert helix[0]["y"] == ["1. Tema 2", "2= Tema 1", "2= Tema 3"]
+    assert helix[0]["x"] == [6, 3, 0] and helix[1]["x"] == [0, 0, 3]
+    assert not [c for c in at.caption if "helixgrupp" in c.value]  # nothing folded: nothing to say
+
+
+def test_the_projector_says_when_small_helix_groups_are_folded(use_db):
+    engine = use_db()
+    setup = revealed_round(engine, {"business": [{0: 3}] * 3, "academia": [{1: 2}] * 2, "civil": [{2: 1}]})
+    at = projector(setup.workshop_id)
+    helix = [tr for tr in charts(at)[0]["data"] if tr.get("meta", {}).get("helix")]
+    assert [tr["meta"]["helix"] for tr in helix] == ["business", "public", "other"]
+    assert helix[-1]["name"] == "Övriga (Akademi, Civilsamhälle)"
+    note = "Helixgrupper med färre än 3 röstande redovisas tillsammans som ”Övriga”, så att ingens röst kan pekas ut: "
+    assert note + "Akademi, Civilsamhälle." in [c.value for c in at.caption]
+
+    # Two voters in all: "other" would hold both, so the projector shows all voters as one bar.
+    small = voting_setup(engine)
+    ops.close_round(engine, small.fac, small.round_id)
+    ops.reveal_results(engine, small.fac, small.round_id)
+    at = projector(small.workshop_id)
+    bars = [tr for tr in charts(at)[0]["data"] if tr["type"] == "bar"]
+    assert [tr["meta"] for tr in bars] == [{"role": "total"}]
+    assert [c.value for c in at.caption if c.value.startswith("Resultatet redovisas inte per helixgrupp")]
 
 
 def test_unknown_workshop_shows_a_message_not_a_traceback(use_db):

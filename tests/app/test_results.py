@@ -82,7 +82,7 @@ def test_balanced_and_raw_rankings_are_side_by_side_and_labelled(use_db, demo_te
     summary = summary_of(demo_template)
     at = results_page(round_id=str(summary["dots_round_id"]))
 
-    assert "**Helixbalanserat: varje helixgrupp som röstat väger lika**" in [m.value for m in at.markdown]
+    assert "**Helixbalanserat: varje redovisad helixgrupp som röstat väger lika**" in [m.value for m in at.markdown]
     raw, balanced = table(at, "Resultat", columns=3), table(at, "Helixbalanserat", columns=3)
     assert list(raw["Resultat"])[:3] == [16, 15, 12]
     # Balanced: civil society's 7 dots on the first theme weigh more, and two themes tie at 13.2.
@@ -179,3 +179,20 @@ def test_results_page_is_reachable_from_the_visitors_sidebar(use_db, demo_templa
     assert not at.exception, [e.value for e in at.exception]
     assert [t.value for t in at.title] == ["Resultat"]
     assert len(at.get("download_button")) == 3
+
+
+def test_a_round_with_small_helix_groups_shows_other_and_says_so(use_db):
+    engine = use_db()
+    s = make_setup(engine, participants={"business": 3, "academia": 2, "civil": 1}, themes=2, phase="voting")
+    for tok in s.tokens:
+        submit_ballot(engine, tok, s.round_id, {s.themes[0]: 1, s.themes[1]: 2})
+    ops.close_round(engine, s.fac, s.round_id)
+    ops.reveal_results(engine, s.fac, s.round_id)
+    at = results_page(round_id=str(s.round_id))
+
+    note = "Helixgrupper med färre än 3 röstande redovisas tillsammans som ”Övriga”, så att ingens röst kan pekas ut: "
+    assert note + "Akademi, Civilsamhälle." in [c.value for c in at.caption]
+    ranking = table(at, "Prickar")
+    assert {"Näringsliv", "Övriga (Akademi, Civilsamhälle)"} <= set(ranking.columns)
+    assert not {"Akademi", "Civilsamhälle"} & set(ranking.columns)  # the small groups have no column
+    assert list(ranking["Övriga (Akademi, Civilsamhälle)"]) == [6, 3]  # academia 2 + civil 1 ballots

@@ -21,7 +21,7 @@ from edp.db import read, write
 from edp.errors import EdpError, NotFound, PermissionDenied, PhaseError, ValidationError
 from edp.i18n import catalogue, field_label
 from edp.models import METHODS, AuditEvent, Ballot, BallotEntry, Participant
-from edp.security import new_pseudonym
+from edp.security import new_pseudonym, token_hash
 from tests.conftest import table_counts
 from tests.factory import Setup, make_setup
 
@@ -108,7 +108,7 @@ def rows_of(method: str, s: Setup, choices: Any) -> list[tuple[int, int | None, 
 
 def participant_id(engine, token: str) -> int:
     with read(engine) as s:
-        return s.scalar(select(Participant.id).where(Participant.token == token))
+        return s.scalar(select(Participant.id).where(Participant.token_hash == token_hash(token)))
 
 
 def stored(engine, token: str, round_id: int) -> list[tuple[int, int | None, int]]:

@@ -32,6 +32,7 @@ from edp.ballots import submit_ballot
 from edp.db import FifoLock, read
 from edp.errors import PhaseError
 from edp.models import HELIX_GROUPS, AuditEvent, Ballot, BallotEntry, Participant, Round
+from edp.security import token_hash
 from edp.tally import round_results
 from tests.factory import make_setup
 
@@ -163,9 +164,12 @@ def test_ballots_racing_the_close_are_each_wholly_counted_or_refused(engine):
 
     # ---- what the database holds
     with read(engine) as ses:
-        pid_of = dict(
-            ses.execute(select(Participant.token, Participant.id).where(Participant.workshop_id == s.workshop_id)).all()
+        pid_of_hash = dict(
+            ses.execute(
+                select(Participant.token_hash, Participant.id).where(Participant.workshop_id == s.workshop_id)
+            ).all()
         )
+        pid_of = {token: pid_of_hash[token_hash(token)] for token in s.tokens}
         phase = ses.scalar(select(Round.phase).where(Round.id == s.round_id))
         ballots = {
             pid: (bid, replaced)

@@ -152,6 +152,7 @@ def test_tally_frame_has_stable_columns_in_ranking_order():
         "helix_academia",
         "helix_public",
         "helix_civil",
+        "helix_other",
         "merged_from",
     ]
     assert list(frame["theme_id"]) == [4, 2]

@@ -46,7 +46,7 @@ from edp.models import (
 )
 from edp.registrations import import_registrations
 from edp.room import room_command
-from edp.security import new_token
+from edp.security import new_token, token_hash
 from edp.tally import round_results
 from edp.throttle import Client
 from tests.conftest import table_counts
@@ -249,6 +249,8 @@ def test_a_paper_ballot_outside_voting_is_refused_and_nothing_written(engine, ph
     else:
         s = setup_in_phase(engine, "dots", phase)
     pid = participant_id(engine, s.tokens[1])
+    with write(engine) as sess:  # enrolled on paper (anyone else's ballot is refused for that reason alone)
+        sess.get(Participant, pid).on_paper = True
     before = ballot_state(engine, s.round_id)
 
     args = (s.fac, pid, s.round_id, first_ballot("dots", s))
@@ -274,8 +276,10 @@ def anonymous_round(engine) -> tuple[Setup, list[str]]:
     submit_paper_ballot(engine, s.fac, paper.id, s.round_id, second_ballot("dots", s))
     ops.close_round(engine, s.fac, s.round_id)
     with read(engine) as sess:
-        people = sess.execute(select(Participant.display_name, Participant.token)).all()
-    return s, [value for person in people for value in person]
+        names = list(sess.scalars(select(Participant.display_name)))
+        hashes = list(sess.scalars(select(Participant.token_hash)))
+    s.tokens.append(paper.token)  # every participant's token, for the checks
+    return s, [*names, *s.tokens, *hashes]
 
 
 def pseudonyms(engine, round_id: int) -> list[str]:
@@ -326,9 +330,10 @@ def test_the_audit_log_of_an_anonymous_workshop_ties_no_ballot_to_anyone(engine)
         assert not [v for v in voters if v in text], e.kind
 
 
-def test_a_backup_keeps_who_voted_what_so_it_is_as_sensitive_as_the_database(engine):
+def test_a_backup_keeps_who_voted_what_but_no_participant_token(engine):
     """Restoring must give every participant their own ballot back, so the file links them;
-    docs/security.md says to guard it like the database. Facilitator secrets stay hashes."""
+    docs/security.md says to guard it like the database. Participant tokens and facilitator
+    secrets are only hashes, so nobody can act as anyone with the file."""
     s, _ = anonymous_round(engine)
     doc = backup.dump(engine)
     tables = {
@@ -338,7 +343,8 @@ def test_a_backup_keeps_who_voted_what_so_it_is_as_sensitive_as_the_database(eng
     voted = {people[b["participant_id"]]["display_name"] for b in tables["ballots"] if b["round_id"] == s.round_id}
     assert voted == {p["display_name"] for p in people.values()}
     text = json.dumps(doc, ensure_ascii=False)
-    assert all(p["token"] in text for p in people.values())  # personal links, in clear as in the database
+    assert not [token for token in s.tokens if token in text]  # no personal link in clear
+    assert {p["token_hash"] for p in people.values()} == {token_hash(token) for token in s.tokens}
     assert PASSCODE not in text and s.fac not in text
 
 
@@ -394,6 +400,11 @@ def _withdrawn(engine, w: World) -> int:
     return ops.withdraw_theme(engine, w.mine.fac, w.mine.themes[0]).id
 
 
+def _registered(engine, w: World) -> int:
+    with read(engine) as s:
+        return s.scalar(select(Participant.id).where(Participant.display_name == "Registrerad Rut"))
+
+
 def _merged(engine, w: World) -> int:
     return ops.merge_themes(engine, w.mine.fac, w.mine.themes[0], w.mine.themes[1]).id
 
@@ -420,10 +431,12 @@ FAC_CALLS: dict[str, Callable[[Any, World], dict[str, Any]]] = {
     "workshop.set_workshop_passcode": lambda e, w: {"passcode": "ny-lösenkod-för-rummet"},
     "workshop.withdraw_theme": lambda e, w: {"theme_id": w.mine.themes[0]},
     "ballots.submit_paper_ballot": lambda e, w: {
-        "participant_id": participant_id(e, w.mine.tokens[1]), "round_id": _voting(e, w), "choices": {w.mine.themes[0]: 1}
+        "participant_id": ops.register_paper_participant(e, w.mine.fac, "Pappers-Per", w.mine.actors["civil"]).id,
+        "round_id": _voting(e, w), "choices": {w.mine.themes[0]: 1},
     },
     "registrations.import_registrations": lambda e, w: {"csv_text": "name,organisation,helix\nNy Nils,Aktör public,public\n"},
     "registrations.registered_participants": lambda e, w: {},
+    "registrations.reissue_card": lambda e, w: {"participant_id": _registered(e, w)},
     "live.facilitator_view": lambda e, w: {},
     "live.projector_key": lambda e, w: {},
 }  # fmt: skip

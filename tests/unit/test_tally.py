@@ -3,6 +3,11 @@
 Most tests call the pure `edp.tally.tally` on small DataFrames; the last few go through the
 database (SQLite and PostgreSQL) to check that merging and unmerging after a close moves votes
 and restores the original result exactly.
+
+The hand-sized examples have helix groups of one or two ballots, which the application never
+shows on their own (see "small helix groups" below). To check the arithmetic per group on them,
+they are tallied with `min_group_ballots=1` (GROUP_ARITHMETIC); the rule itself is tested with the
+default in its own section.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import pytest
 from edp import workshop as ops
 from edp.access import SYSTEM
 from edp.ballots import submit_ballot
-from edp.tally import ENTRY_COLUMNS, RoundInput, round_results, tally
+from edp.tally import ENTRY_COLUMNS, MIN_GROUP_BALLOTS, RoundInput, round_results, tally
 from tests.factory import make_setup
 
 # ---------------------------------------------------------------- helpers
@@ -56,7 +61,10 @@ def scored(ballot, helix, scores: dict[int, dict[int, int]]):
     return [(ballot, helix, t, c, v) for t, per in scores.items() for c, v in per.items()]
 
 
-def run(method, themes, rows, participants=None, **kw):
+GROUP_ARITHMETIC = {"min_group_ballots": 1}  # every helix group shown, however small (see the docstring)
+
+
+def run(method, themes, rows, participants=None, *, min_group_ballots=MIN_GROUP_BALLOTS, **kw):
     return tally(
         RoundInput(
             round_id=1,
@@ -65,7 +73,8 @@ def run(method, themes, rows, participants=None, **kw):
             entries=entries_df(rows),
             participants=participants or {},
             **kw,
-        )
+        ),
+        min_group_ballots=min_group_ballots,
     )
 
 
@@ -98,6 +107,7 @@ def _dots_example():
         rows,
         participants={"business": 4, "academia": 2, "public": 1, "civil": 3},
         dots_cap=3,
+        **GROUP_ARITHMETIC,
     )
 
 
@@ -121,11 +131,11 @@ def test_dots_totals_points_voters_and_share():
 def test_dots_by_helix_sums_per_group_and_none_for_groups_without_ballots():
     t = by_id(_dots_example())
     # T1: business 3 + 2 = 5, academia 0, public 1, civil cast no ballot
-    assert t[1]["by_helix"] == {"business": 5, "academia": 0, "public": 1, "civil": None}
+    assert t[1]["by_helix"] == {"business": 5, "academia": 0, "public": 1, "civil": None, "other": None}
     # T2: business 1, academia 3, public 0
-    assert t[2]["by_helix"] == {"business": 1, "academia": 3, "public": 0, "civil": None}
+    assert t[2]["by_helix"] == {"business": 1, "academia": 3, "public": 0, "civil": None, "other": None}
     # T3: business 2, academia 1, public 0
-    assert t[3]["by_helix"] == {"business": 2, "academia": 1, "public": 0, "civil": None}
+    assert t[3]["by_helix"] == {"business": 2, "academia": 1, "public": 0, "civil": None, "other": None}
 
 
 def test_dots_balanced_weighs_each_voting_helix_group_equally():
@@ -191,7 +201,7 @@ def test_dots_merge_sums_then_caps_per_voter():
         + dots("b3", "academia", {1: 1, 2: 1})
         + dots("b4", "public", {3: 3})
     )
-    res = run("dots", themes_df(1, (2, "merged", 1), 3), rows, dots_cap=3)
+    res = run("dots", themes_df(1, (2, "merged", 1), 3), rows, dots_cap=3, **GROUP_ARITHMETIC)
     t = by_id(res)
     assert order(res) == [1, 3]  # the duplicate is not ranked on its own
     assert t[1]["total"] == 6  # 3 + 1 + 2
@@ -228,6 +238,7 @@ def _score_example():
         rows,
         participants={"business": 1, "academia": 4},
         criteria=[IMPACT, FEAS],
+        **GROUP_ARITHMETIC,
     )
 
 
@@ -257,9 +268,21 @@ def test_score_n_and_dispersion_is_population_sd_of_voter_totals():
 def test_score_by_helix_is_group_mean_and_none_without_scorers():
     t = by_id(_score_example())
     # T1: business 14; academia mean(12, 10) = 11
-    assert t[1]["by_helix"] == {"business": approx(14.0), "academia": approx(11.0), "public": None, "civil": None}
+    assert t[1]["by_helix"] == {
+        "business": approx(14.0),
+        "academia": approx(11.0),
+        "public": None,
+        "civil": None,
+        "other": None,
+    }
     # T2: business 20; academia only b3 scored it: 2
-    assert t[2]["by_helix"] == {"business": approx(20.0), "academia": approx(2.0), "public": None, "civil": None}
+    assert t[2]["by_helix"] == {
+        "business": approx(20.0),
+        "academia": approx(2.0),
+        "public": None,
+        "civil": None,
+        "other": None,
+    }
 
 
 def test_score_balanced_is_weighted_mean_over_scorers():
@@ -338,7 +361,9 @@ def _rank_example():
         + ranked("b2", "business", [2, 1])  # T2 3, T1 2
         + ranked("b3", "civil", [1])  # T1 3
     )
-    return run("rank", themes_df(1, 2, 3, 4), rows, rank_count=3, participants={"business": 2, "civil": 1})
+    return run(
+        "rank", themes_df(1, 2, 3, 4), rows, rank_count=3, participants={"business": 2, "civil": 1}, **GROUP_ARITHMETIC
+    )
 
 
 def test_rank_borda_points_and_mean_rank():
@@ -356,8 +381,8 @@ def test_rank_borda_points_and_mean_rank():
 
 def test_rank_by_helix_and_balanced():
     t = by_id(_rank_example())
-    assert t[1]["by_helix"] == {"business": 5, "academia": None, "public": None, "civil": 3}  # 3+2 | 3
-    assert t[2]["by_helix"] == {"business": 5, "academia": None, "public": None, "civil": 0}  # 2+3 | 0
+    assert t[1]["by_helix"] == {"business": 5, "academia": None, "public": None, "civil": 3, "other": None}  # 3+2 | 3
+    assert t[2]["by_helix"] == {"business": 5, "academia": None, "public": None, "civil": 0, "other": None}  # 2+3 | 0
     # G = 2: w(b1) = w(b2) = 1/4, w(b3) = 1/2; N = 3
     assert t[1]["balanced"] == approx(8.25)  # 3 * (3/4 + 2/4 + 3/2) = 3 * 11/4
     assert t[2]["balanced"] == approx(3.75)  # 3 * (2/4 + 3/4 + 0) = 15/4
@@ -413,7 +438,13 @@ def _approval_example():
         + approved("b3", "academia", [1, 3])
         + approved("b4", "business", [3])
     )
-    return run("approval", themes_df(1, 2, 3), rows, participants={"public": 2, "academia": 1, "business": 1})
+    return run(
+        "approval",
+        themes_df(1, 2, 3),
+        rows,
+        participants={"public": 2, "academia": 1, "business": 1},
+        **GROUP_ARITHMETIC,
+    )
 
 
 def test_approval_counts_and_share_of_ballots():
@@ -430,8 +461,8 @@ def test_approval_counts_and_share_of_ballots():
 
 def test_approval_by_helix_and_balanced():
     t = by_id(_approval_example())
-    assert t[1]["by_helix"] == {"business": 0, "academia": 1, "public": 2, "civil": None}
-    assert t[3]["by_helix"] == {"business": 1, "academia": 1, "public": 0, "civil": None}
+    assert t[1]["by_helix"] == {"business": 0, "academia": 1, "public": 2, "civil": None, "other": None}
+    assert t[3]["by_helix"] == {"business": 1, "academia": 1, "public": 0, "civil": None, "other": None}
     # G = 3: w(b1) = w(b2) = 1/6, w(b3) = w(b4) = 1/3; N = 4
     assert t[1]["balanced"] == approx(8 / 3)  # 4 * (1/6 + 1/6 + 1/3)
     assert t[2]["balanced"] == approx(2 / 3)  # 4 * (1/6)
@@ -452,7 +483,7 @@ def test_approval_ties_share_competition_rank_and_keep_ballot_order():
 def test_approval_merge_counts_one_approval_per_voter():
     # T2 merged into T1: b1 approved both -> 1; b2 approved T2 -> 1; b3 approved T3
     rows = approved("b1", "academia", [1, 2]) + approved("b2", "academia", [2]) + approved("b3", "civil", [3])
-    res = run("approval", themes_df(1, (2, "merged", 1), 3), rows)
+    res = run("approval", themes_df(1, (2, "merged", 1), 3), rows, **GROUP_ARITHMETIC)
     t = by_id(res)
     assert order(res) == [1, 3]
     assert t[1]["total"] == 2
@@ -496,7 +527,7 @@ def test_consensus_is_one_when_everyone_agrees():
         + approved("b3", "academia", [1])
         + approved("b4", "civil", [1])
     )
-    t = by_id(run("approval", themes_df(1, 2), rows))
+    t = by_id(run("approval", themes_df(1, 2), rows, **GROUP_ARITHMETIC))
     for tid in (1, 2):
         assert t[tid]["agreement_voters"] == approx(1.0)
         assert t[tid]["agreement_helix"] == approx(1.0)
@@ -510,7 +541,7 @@ def test_consensus_hand_computed_for_split_approval():
         + approved("b3", "academia", [1])
         + approved("b4", "academia", [1, 2])
     )
-    t = by_id(run("approval", themes_df(1, 2), rows))
+    t = by_id(run("approval", themes_df(1, 2), rows, **GROUP_ARITHMETIC))
     # T1: x = 1, 0, 1, 1 -> mean 3/4, sd sqrt(3/4 * 1/4) = sqrt(3)/4 -> 1 - sqrt(3)/2 ~ 0.133975
     voters = 1 - math.sqrt(3) / 2
     # group means: business 1/2, academia 1 -> sd 1/4 -> 1 - 1/2 = 1/2
@@ -525,7 +556,7 @@ def test_consensus_hand_computed_for_split_approval():
 
 
 def test_single_voter_agreement_is_one():
-    t = by_id(run("dots", themes_df(1), dots("b1", "public", {1: 2}), dots_cap=3))
+    t = by_id(run("dots", themes_df(1), dots("b1", "public", {1: 2}), dots_cap=3, **GROUP_ARITHMETIC))
     assert t[1]["agreement_voters"] == approx(1.0)
     assert t[1]["agreement_helix"] == approx(1.0)
 
@@ -577,7 +608,11 @@ def test_db_dots_round_totals(engine):
     assert t[t1]["total"] == 5  # 3 + 2
     assert t[t2]["total"] == 7  # 2 + 3 + 2
     assert t[t3]["total"] == 3  # 2 + 1
-    assert t[t2]["by_helix"] == {"business": 5, "academia": 2, "public": 0, "civil": None}
+    # Business 2, academia 1 and public 1 ballot: each under 3, so only "other" (all four) is shown.
+    assert t[t2]["by_helix"] == {"business": None, "academia": None, "public": None, "civil": None, "other": 7}
+    assert res.helix_breakdown == {
+        "min_ballots": 3, "shown": ["other"], "folded": ["business", "academia", "public"], "withheld": False
+    }  # fmt: skip
     assert res.turnout["overall"] == {"participants": 4, "ballots": 4, "rate": approx(1.0)}
 
 
@@ -592,7 +627,7 @@ def test_db_merge_after_close_moves_votes_with_cap_and_unmerge_restores(engine):
     assert order(merged) == [t2, t3]
     # T1 into T2: business 0 min(3+2, 3) = 3; business 1: 3; academia: min(2+2, 3) = 3 -> 9
     assert m[t2]["total"] == 9
-    assert m[t2]["by_helix"] == {"business": 6, "academia": 3, "public": 0, "civil": None}
+    assert m[t2]["by_helix"] == {"business": None, "academia": None, "public": None, "civil": None, "other": 9}
     assert m[t2]["merged_from"] == [t1]
     assert m[t3]["total"] == 3
     assert merged.ballots == 4

@@ -7,11 +7,11 @@ from collections import defaultdict
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from edp.models import HELIX_GROUPS
-from edp.tally import ENTRY_COLUMNS, RoundInput, balanced_weights, tally
+from edp.tally import ENTRY_COLUMNS, OTHER, RoundInput, balanced_weights, reporting_groups, tally
 
 METHODS = ("dots", "score", "rank", "approval")
 ADDITIVE = ("dots", "rank", "approval")
@@ -50,7 +50,7 @@ def _ballot_entries(draw, method, ids, cap, k, criteria):
 
 
 @st.composite
-def rounds(draw, methods=METHODS, merges=True, equal_groups=False, min_ballots=0):
+def rounds(draw, methods=METHODS, merges=True, equal_groups=False, min_ballots=0, max_ballots=8):
     """A RoundInput whose themes are all active (the state at voting time), plus a list of merges
     (duplicate, survivor) to apply afterwards, in an order that merge_themes would accept."""
     method = draw(st.sampled_from(methods))
@@ -65,7 +65,7 @@ def rounds(draw, methods=METHODS, merges=True, equal_groups=False, min_ballots=0
         helices = [g for g in groups for _ in range(per_group)]
         helices = draw(st.permutations(helices))
     else:
-        helices = draw(st.lists(st.sampled_from(HELIX_GROUPS), min_size=min_ballots, max_size=8))
+        helices = draw(st.lists(st.sampled_from(HELIX_GROUPS), min_size=min_ballots, max_size=max_ballots))
 
     rows = []
     for b, helix in enumerate(helices):
@@ -331,14 +331,65 @@ def test_score_balanced_equals_plain_mean_when_helix_groups_cast_equally_many_ba
 
 
 @SETTINGS
-@given(rounds(methods=ADDITIVE, min_ballots=1))
-def test_additive_by_helix_parts_add_up_to_total(case):
+@given(rounds(methods=ADDITIVE, min_ballots=1, max_ballots=16))
+def test_additive_by_helix_parts_of_the_reported_groups_add_up_to_total(case):
     inp, merges = case
     res = tally(with_themes(inp, merged_frame(inp.themes, merges)))
-    voted = set(inp.entries["helix"])
+    shown = res.helix_breakdown["shown"]
     for t in res.themes:
-        assert {g for g, v in t["by_helix"].items() if v is not None} == voted
-        assert sum(v for v in t["by_helix"].values() if v is not None) == pytest.approx(t["total"], abs=1e-6)
+        assert {g for g, v in t["by_helix"].items() if v is not None} == set(shown)
+        if shown:
+            assert sum(v for v in t["by_helix"].values() if v is not None) == pytest.approx(t["total"], abs=1e-6)
+
+
+# ---------------------------------------------------------------- small helix groups
+
+
+def ballots_per_helix(inp: RoundInput) -> dict[str, int]:
+    return inp.entries.drop_duplicates("ballot")["helix"].value_counts().to_dict()
+
+
+@SETTINGS
+@given(rounds(max_ballots=16))
+def test_every_reported_group_holds_at_least_three_ballots(case):
+    inp, _ = case
+    res = tally(inp)
+    per = ballots_per_helix(inp)
+    b = res.helix_breakdown
+    assert b["folded"] == [g for g in HELIX_GROUPS if 0 < per.get(g, 0) < 3]
+    for g in b["shown"]:
+        held = sum(per.get(f, 0) for f in b["folded"]) if g == OTHER else per[g]
+        assert held >= 3, (g, per)
+    # Nothing is shown when the folded groups together hold one or two ballots.
+    assert b["withheld"] == (0 < sum(per.get(f, 0) for f in b["folded"]) < 3)
+    if b["withheld"]:
+        assert b["shown"] == []
+
+
+@SETTINGS
+@given(rounds(max_ballots=16))
+def test_figures_depend_on_the_reported_groups_only(case):
+    """Relabelling every ballot with its reported group (as the ballot export writes it: "other",
+    or "" when nothing is shown) changes no figure: nothing tells which small group a ballot came from."""
+    inp, merges = case
+    merged = with_themes(inp, merged_frame(inp.themes, merges))
+    first = merged.entries.drop_duplicates("ballot")
+    group_of, _ = reporting_groups(pd.Series(first["helix"].to_numpy(), index=first["ballot"].to_numpy()))
+    relabelled = merged.entries.assign(helix=merged.entries["ballot"].map(group_of))
+    assert tally(with_entries(merged, relabelled)).themes == tally(merged).themes
+
+
+@SETTINGS
+@given(rounds(min_ballots=1))
+def test_a_withheld_breakdown_shows_no_group_and_balances_nothing(case):
+    inp, merges = case
+    res = tally(with_themes(inp, merged_frame(inp.themes, merges)))
+    assume(res.helix_breakdown["withheld"])
+    for t in res.themes:
+        assert set(t["by_helix"].values()) == {None}
+        assert t["agreement_helix"] is None
+        assert t["consensus"] == t["agreement_voters"]
+        assert t["balanced"] == pytest.approx(t["total"], abs=1e-6)
 
 
 @SETTINGS
