@@ -1,5 +1,6 @@
 """Widgets for the facilitator's pages (console and set-up): operation calls with their
-messages, the phase driver, moderation, turnout, paper ballots, priorities, round and actor forms.
+messages, the phase driver, turnout, paper ballots, priorities, round and actor forms (the
+moderation tab is edp/ui/moderation.py).
 
 Every operation goes through `call`, which shows a refusal in the user's language where it
 happened; a success is reported by `done` after a rerun, so the screen shows the new state.
@@ -20,9 +21,8 @@ from edp import workshop as ops
 from edp.ballots import submit_paper_ballot
 from edp.errors import EdpError, RowErrors, ValidationError
 from edp.imports import decode_csv, import_actors, list_actors
-from edp.live import RoundView, WorkshopView, participant_view, round_all_themes, round_view
+from edp.live import RoundView, WorkshopView, participant_view, round_view
 from edp.models import HELIX_GROUPS, METHODS
-from edp.moderation import merge_preview
 from edp.queries import overview
 from edp.ui.ballot import ballot_form, unsent_ballot
 from edp.ui.common import engine, lang, t
@@ -390,150 +390,6 @@ def add_round_form(key: str) -> None:
             rnd = call(ops.add_round, facilitator_token(), spec)
             if rnd:
                 done("ui.fac.round_added", seq=rnd.seq)
-
-
-# ---------------------------------------------------------------- moderation
-
-
-def moderation_queue(wv: WorkshopView, rv: RoundView | None) -> None:
-    if rv is None:
-        st.info(t("ui.fac.no_rounds"))
-        return
-    themes = round_all_themes(engine(), rv.id)
-    locked = rv.phase == "voting"
-    st.caption(
-        t(
-            "ui.fac.queue_summary",
-            seq=rv.seq,
-            active=sum(th.status == "active" for th in themes),
-            merged=sum(th.status == "merged" for th in themes),
-            withdrawn=sum(th.status == "withdrawn" for th in themes),
-        )
-    )
-    if locked:
-        st.info(t("ui.fac.locked_while_voting"), icon=":material/lock:")
-    if not themes:
-        st.info(t("ui.fac.no_themes"))
-    titles = {th.id: th.title for th in themes}
-    active = [th.id for th in themes if th.status == "active"]
-    for th in themes:
-        _theme_card(th, titles, active, locked)
-    if rv.phase in ("draft", "proposing", "reviewing"):
-        _add_theme_form(rv)
-
-
-def _theme_card(th: Any, titles: dict[int, str], active: list[int], locked: bool) -> None:
-    fac = facilitator_token()
-    with st.container(border=True, key=f"theme-{th.id}"):
-        text, actions = st.columns([4, 1])
-        with text:
-            plain(th.title, key=f"theme-{th.id}-title", kind="strong")
-            if th.description:
-                plain(th.description, key=f"theme-{th.id}-description")
-            st.caption(f"{t(f'ui.fac.status.{th.status}')} · {helix_label(th.helix)}")
-            if th.status == "merged":
-                st.caption(t("ui.fac.merged_into"))
-                plain(titles.get(th.merged_into_id, f"#{th.merged_into_id}"), key=f"theme-{th.id}-into")
-        with actions:
-            if (
-                th.status == "active"
-                and st.button(t("ui.fac.withdraw"), key=f"withdraw-{th.id}", disabled=locked)
-                and call(ops.withdraw_theme, fac, th.id)
-            ):
-                done("ui.fac.withdrawn")
-            if (
-                th.status == "withdrawn"
-                and st.button(t("ui.fac.restore"), key=f"restore-{th.id}", disabled=locked)
-                and call(ops.restore_theme, fac, th.id)
-            ):
-                done("ui.fac.restored")
-            if (
-                th.status == "merged"
-                and st.button(t("ui.fac.unmerge"), key=f"unmerge-{th.id}", disabled=locked)
-                and call(ops.unmerge_theme, fac, th.id)
-            ):
-                done("ui.fac.unmerged")
-        if th.status == "active" and not locked:
-            with st.expander(t("ui.fac.edit_or_merge")):
-                _edit_form(th)
-                _merge_picker(th, titles, [i for i in active if i != th.id])
-
-
-def _edit_form(th: Any) -> None:
-    with st.form(f"edit-{th.id}"):
-        title = st.text_input(t("field.title"), th.title, max_chars=ops.TITLE_MAX, key=f"edit-{th.id}-title")
-        description = st.text_area(t("field.description"), th.description, key=f"edit-{th.id}-description")
-        partners = st.text_area(t("field.partners"), th.partners, key=f"edit-{th.id}-partners")
-        next_steps = st.text_area(t("field.next_steps"), th.next_steps, key=f"edit-{th.id}-next")
-        if st.form_submit_button(t("ui.fac.save_wording")):
-            data = ops.ThemeInput(title, description, th.strength_area_id, partners, next_steps)
-            if call(ops.edit_theme, facilitator_token(), th.id, data):
-                done("ui.fac.edited")
-
-
-def _merge_picker(th: Any, titles: dict[int, str], others: list[int]) -> None:
-    if not others:
-        return
-    into = st.selectbox(
-        t("ui.fac.merge_into"),
-        others,
-        index=None,
-        format_func=titles.__getitem__,
-        placeholder=t("ui.fac.merge_pick"),
-        key=f"merge-into-{th.id}",
-    )
-    if into is None:
-        return
-    preview = call(merge_preview, th.id, into)
-    if preview is None:
-        return
-    show_merge_preview(preview, th.id)
-    if st.button(t("ui.fac.merge_confirm"), type="primary", key=f"merge-confirm-{th.id}-{into}") and call(
-        ops.merge_themes, facilitator_token(), th.id, into
-    ):
-        st.session_state.pop(f"merge-into-{th.id}", None)
-        done("ui.fac.merged")
-
-
-def show_merge_preview(p: dict[str, Any], key: int) -> None:
-    with st.container(border=True, key=f"merge-preview-{key}"):
-        st.caption(t("ui.fac.preview_kept_title"))
-        plain(p["kept_title"], key=f"merge-preview-{key}-title", kind="strong")
-        st.caption(
-            t(
-                "ui.fac.preview_votes",
-                dup_entries=p["duplicate"]["entries"],
-                dup_ballots=p["duplicate"]["ballots"],
-                into_entries=p["into"]["entries"],
-                into_ballots=p["into"]["ballots"],
-            )
-        )
-        if not p["rounds"]:
-            st.caption(t("ui.fac.preview_no_ballots"))
-        for r in p["rounds"]:
-            st.caption(
-                t(
-                    "ui.fac.preview_round",
-                    seq=r["seq"],
-                    before=num(r["before"]),
-                    after=num(r["after"]),
-                    rank_before=r["rank_before"] or "–",
-                    rank_after=r["rank_after"] or "–",
-                )
-            )
-
-
-def _add_theme_form(rv: RoundView) -> None:
-    n = nonce("add-theme")
-    with st.form(f"add-theme-{n}"):
-        st.markdown(f"**{t('ui.fac.add_theme')}**")
-        title = st.text_input(t("field.title"), max_chars=ops.TITLE_MAX, key=f"add-theme-title-{n}")
-        description = st.text_area(t("field.description"), key=f"add-theme-description-{n}")
-        if st.form_submit_button(t("ui.fac.add_theme_button")) and call(
-            ops.add_theme, facilitator_token(), rv.id, ops.ThemeInput(title, description)
-        ):
-            bump_nonce("add-theme")
-            done("ui.fac.theme_added")
 
 
 # ---------------------------------------------------------------- turnout

@@ -290,7 +290,11 @@ def test_merge_shows_a_preview_then_merges_and_unmerges(engine):
     submit_ballot(engine, s.tokens[2], s.round_id, {a: 2, b: 1, c: 2})
     ops.close_round(engine, s.fac, s.round_id)
     at = console(s)
+    assert not [sb for sb in at.selectbox if (sb.key or "").startswith("merge-into-")]  # none until asked for
 
+    at = click(at, f"merge-open-{a}")
+    [picker] = [sb for sb in at.selectbox if (sb.key or "").startswith("merge-into-")]
+    assert picker.key == f"merge-into-{a}" and picker.options == ["Tema 2 · #2", "Tema 3 · #3"]
     at.selectbox(key=f"merge-into-{a}").set_value(b)
     at = ok(at.run())
     assert "Tema 2" in texts(at)
@@ -320,12 +324,14 @@ def test_withdraw_and_restore_a_theme(engine):
 def test_edit_wording_saves_and_an_empty_title_is_refused(engine):
     s = make_setup(engine, participants={"civil": 1}, themes=1, phase="reviewing")
     tid = s.themes[0]
-    at = console(s)
+    at = click(console(s), f"edit-open-{tid}")
     at.text_input(key=f"edit-{tid}-title").input("Mat och **förädling**")
     at = submit(at, sv("ui.fac.save_wording"))
     assert round_all_themes(engine, s.round_id)[0].title == "Mat och **förädling**"
     assert "Mat och **förädling**" in texts(at)  # shown literally
+    assert f"edit-{tid}-title" not in {w.key for w in at.text_input}  # saved: the form is closed
 
+    at = click(at, f"edit-open-{tid}")
     at.text_input(key=f"edit-{tid}-title").input("   ")
     at = submit(at, sv("ui.fac.save_wording"))
     assert [e.value for e in at.error] == [sv("input.required", field="Rubrik")]
@@ -337,7 +343,9 @@ def test_themes_are_locked_while_voting(engine):
     at = console(s)
     assert sv("ui.fac.locked_while_voting") in [i.value for i in at.info]
     assert at.button(key=f"withdraw-{s.themes[0]}").disabled
-    assert not [sb for sb in at.selectbox if (sb.key or "").startswith("merge-into-")]
+    keys = {b.key for b in at.button}
+    assert not {f"edit-open-{s.themes[0]}", f"merge-open-{s.themes[0]}"} & keys
+    assert f"**{sv('ui.mod.dups_heading')}**" not in [m.value for m in at.markdown]  # no merge suggested
 
 
 def test_participants_proposal_appears_in_the_console(engine):
@@ -355,6 +363,136 @@ def test_participants_proposal_appears_in_the_console(engine):
     fac = ok(fac.run())
     assert "Rennäring och besöksnäring" in texts(fac)
     assert sv("ui.fac.proposals_so_far", n=1) in captions(fac)
+
+
+# ------------------------------------------------------------------ moderation with many themes
+
+FLOOD = ["Hållbar turism i fjällen", "HÅLLBAR TURISM I FJÄLLEN", "I fjällen: hållbar tursim"]
+
+
+def many_themes(engine, n: int, extra: list[str] = ()):
+    """A round in review with n distinct proposals (Tema 1 ... Tema n) and `extra` after them, from
+    a dozen participants."""
+    s = make_setup(engine, participants={"business": 3, "academia": 3, "public": 3, "civil": 3})
+    ops.set_phase(engine, s.fac, s.round_id, "proposing")
+    for i, title in enumerate([f"Tema {i + 1}" for i in range(n)] + list(extra)):
+        s.themes.append(ops.propose(engine, s.tokens[i % 12], s.round_id, ops.ThemeInput(title=title)).id)
+    ops.set_phase(engine, s.fac, s.round_id, "reviewing")
+    return s
+
+
+def cards(at: AppTest) -> list[int]:
+    """Theme ids of the cards on the screen, in order (each card has exactly one title)."""
+    return [int(k.split("-")[1]) for k in (b.key for b in at.button) if k.startswith("withdraw-")] + [
+        int(k.split("-")[1]) for k in (b.key for b in at.button) if k.startswith(("restore-", "unmerge-"))
+    ]
+
+
+def test_many_themes_are_shown_a_page_at_a_time_with_no_picker_per_card(engine):
+    s = many_themes(engine, 45)
+    at = console(s)
+    assert cards(at) == s.themes[:20]
+    assert sv("ui.mod.showing", first=1, last=20, n=45) in captions(at)
+    assert sv("ui.mod.page", page=1, pages=3) in captions(at)
+    assert at.button(key="queue-prev").disabled
+    # No merge picker or edit form until one is opened: the page does not grow with the square.
+    assert not [sb for sb in at.selectbox if (sb.key or "").startswith("merge-into-")]
+    assert not [w for w in at.text_input if (w.key or "").startswith("edit-")]
+
+    at = click(at, "queue-next")
+    assert cards(at) == s.themes[20:40]
+    at = click(at, "queue-next")
+    assert cards(at) == s.themes[40:]
+    assert at.button(key="queue-next").disabled
+    at = click(at, "queue-prev")
+    assert cards(at) == s.themes[20:40]
+    assert not at.error
+
+
+def test_search_finds_a_theme_on_a_later_page_and_its_actions_work_there(engine):
+    s = many_themes(engine, 45, extra=["Rennäring och besöksnäring"])
+    rennaring = s.themes[-1]
+    at = click(console(s), "queue-next")
+    at.text_input(key="queue-search").input("RENNARING")  # case and diacritics do not matter
+    at = ok(at.run())
+    assert cards(at) == [rennaring]  # and back on the first page of the results
+    assert sv("ui.mod.showing", first=1, last=1, n=1) in captions(at)
+    at = click(at, f"withdraw-{rennaring}")
+    assert statuses(engine, s.round_id)[rennaring] == "withdrawn"
+    assert cards(at) == [rennaring] and at.button(key=f"restore-{rennaring}")
+
+    at.selectbox(key="queue-status").set_value("active")
+    at = ok(at.run())
+    assert cards(at) == [] and sv("ui.mod.no_match") in [i.value for i in at.info]
+    at.text_input(key="queue-search").input("")
+    at = ok(at.run())
+    assert len(cards(at)) == 20 and rennaring not in cards(at)
+
+
+def test_merge_from_a_suggestion_shows_the_preview_then_merges_the_group(engine):
+    s = many_themes(engine, 30, extra=FLOOD)
+    first, *dups = s.themes[-3:]
+    at = console(s)
+    assert "• " + "\n• ".join(FLOOD) in texts(at)  # the group, as plain text
+    assert sv("ui.mod.dups_count", groups=1, themes=3) in captions(at)
+
+    at = click(at, f"dup-open-{first}")
+    assert at.selectbox(key=f"dup-keep-{first}").value == first
+    assert at.multiselect(key=f"dup-members-{first}-{first}").value == dups
+    assert sv("ui.fac.preview_no_ballots") in captions(at)
+    assert "Hållbar turism i fjällen" in texts(at)  # the title kept, in the preview
+    assert set(statuses(engine, s.round_id).values()) == {"active"}  # only a preview so far
+
+    # Keep the second wording instead, and leave the typo out of the merge.
+    at.selectbox(key=f"dup-keep-{first}").set_value(dups[0])
+    at = ok(at.run())
+    at.multiselect(key=f"dup-members-{first}-{dups[0]}").set_value([first])
+    at = ok(at.run())
+    assert at.button(key=f"dup-merge-{first}").label == sv("ui.mod.group_confirm", n=2)
+    at = click(at, f"dup-merge-{first}")
+    after = statuses(engine, s.round_id)
+    assert (after[first], after[dups[0]], after[dups[1]]) == ("merged", "active", "active")
+    assert sv("ui.mod.group_merged", n=2) in [m.value for m in at.success]
+    # The typo is still suggested with the wording kept.
+    assert "• HÅLLBAR TURISM I FJÄLLEN\n• I fjällen: hållbar tursim" in texts(at)
+    assert not at.error
+
+
+def test_unmerge_from_the_queue_and_the_pair_is_not_suggested_again(engine):
+    s = many_themes(engine, 25, extra=FLOOD[:2])
+    a, b = s.themes[-2:]
+    at = click(click(console(s), f"dup-open-{a}"), f"dup-merge-{a}")
+    assert statuses(engine, s.round_id)[b] == "merged"
+    assert sv("ui.mod.dups_none") in captions(at)
+
+    at.selectbox(key="queue-status").set_value("merged")
+    at = ok(at.run())
+    assert cards(at) == [b]
+    assert "Hållbar turism i fjällen" in texts(at)  # what it was merged into
+    at = click(at, f"unmerge-{b}")
+    assert statuses(engine, s.round_id)[b] == "active"
+    assert sv("ui.fac.unmerged") in [m.value for m in at.success]
+    assert sv("ui.mod.dups_none") in captions(at)  # the facilitator said they differ
+
+
+def test_the_merge_picker_tells_equal_titles_apart(engine):
+    s = many_themes(engine, 2, extra=["Lokal mat", "Lokal mat", "Lokal mat"])
+    x, y, z = s.themes[-3:]
+    at = click(console(s), f"merge-open-{x}")
+    options = at.selectbox(key=f"merge-into-{x}").options
+    assert options[-2:] == [f"Lokal mat · #{y}", f"Lokal mat · #{z}"]
+    at.selectbox(key=f"merge-into-{x}").set_value(z)
+    at = click(ok(at.run()), f"merge-confirm-{x}-{z}")
+    assert [th.merged_into_id for th in round_all_themes(engine, s.round_id) if th.id == x] == [z]
+
+
+def test_user_text_in_suggestions_and_the_picker_stays_plain(engine):
+    hostile = ["**Fet** [länk](http://evil.example)", "**fet** [LÄNK](http://evil.example)"]
+    s = many_themes(engine, 1, extra=hostile)
+    at = click(console(s), f"dup-open-{s.themes[1]}")
+    assert "• " + "\n• ".join(hostile) in texts(at)
+    assert not [m for m in at.markdown if "evil.example" in m.value]
+    assert not [c for c in at.caption if "evil.example" in c.value]
 
 
 # ------------------------------------------------------------------ turnout

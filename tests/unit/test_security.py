@@ -390,8 +390,16 @@ FAC_CALLS: dict[str, Callable[[Any, World], dict[str, Any]]] = {
     "imports.import_actors": lambda e, w: {"csv_text": "name,helix\nNytt bolag,business\n"},
     "imports.list_actors": lambda e, w: {},
     "live.facilitator_view": lambda e, w: {},
+    "moderation.merge_preview": lambda e, w: {"duplicate_id": w.mine.themes[0], "into_id": w.mine.themes[1]},
+    "moderation.merge_group_preview": lambda e, w: {"duplicate_ids": w.mine.themes[:2], "into_id": w.mine.themes[2]},
+    "moderation.merge_group": lambda e, w: {"duplicate_ids": w.mine.themes[:2], "into_id": w.mine.themes[2]},
+    "moderation.theme_queue": lambda e, w: {"round_id": w.mine.round_id, "search": "tema"},
+    "moderation.duplicate_suggestions": lambda e, w: {"round_id": w.mine.round_id},
 }  # fmt: skip
-READS = {"registrations.registered_participants", "imports.list_actors", "live.facilitator_view"}
+READS = {
+    "registrations.registered_participants", "imports.list_actors", "live.facilitator_view", "moderation.merge_preview",
+    "moderation.merge_group_preview", "moderation.theme_queue", "moderation.duplicate_suggestions",
+}  # fmt: skip
 SIGN_OUT = "workshop.logout_facilitator"  # with a dead token there is nothing to end: a no-op, not an error
 
 # The other operations (public functions taking the engine) of the workshop modules, and why they
@@ -404,7 +412,7 @@ NOT_FACILITATOR_OPS = {
     "workshop.create_strength_area", "workshop.create_process", "workshop.add_actor", "workshop.create_workshop",
     "workshop.login_facilitator", "workshop.join",
     # reads that take no token (see docs/security.md)
-    "workshop.revision", "moderation.merge_preview", "funnel.workshop_funnel",
+    "workshop.revision", "funnel.workshop_funnel",
 }  # fmt: skip
 WORKSHOP_MODULES = ("workshop.", "ballots.", "moderation.", "funnel.", "registrations.")
 
@@ -464,7 +472,7 @@ def test_a_facilitator_operation_needs_its_own_workshops_facilitator_session(eng
 
     # Another workshop's facilitator: this workshop's ids are not found; without ids, the
     # operation acts on (or shows) the other workshop only.
-    if any(k.endswith("_id") or k == "items" for k in kwargs):
+    if any(k.endswith(("_id", "_ids")) or k == "items" for k in kwargs):
         before = table_counts(engine)
         with pytest.raises(NotFound) as info:
             fn(engine, w.other_fac, **kwargs)
