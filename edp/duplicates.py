@@ -8,9 +8,11 @@ equal. A title with a word the other lacks is another theme ("Hållbar turism" i
 turism i fjällen"), and so is one with a different word ("Digitalisering i vården" is not
 "Digitalisering i skolan"): merely related themes are never grouped.
 
-Groups are complete: every member is a duplicate of every other, so a chain of near-misses
-(A like B, B like C) never puts A and C together. Pure functions, no database; rapidfuzz
-compares the titles (one matrix of all pairs in C++, then the close pairs in detail).
+A group gathers around one title, the one most others are like (usually the spelling most people
+used): every member is a duplicate of it, so two typos of the same word are grouped, but a chain of
+near-misses (A like B, B like C, C like D) never puts its ends together. Pure functions, no
+database; rapidfuzz compares the titles (one matrix of all pairs in C++, then the close pairs in
+detail).
 """
 
 from __future__ import annotations
@@ -101,43 +103,53 @@ def _groups(items: tuple[tuple[int, str], ...], apart: frozenset[frozenset[int]]
             by_key.setdefault(key, []).append(theme_id)
             written.setdefault(key, w)
     keys = list(by_key)
-    ids = [by_key[k] for k in keys]
     linked = _linked_keys(keys, [written[k] for k in keys])
 
-    # Complete linkage: a cluster joins another only if every member of one is the same theme as
-    # every member of the other (and none was kept apart from any), closest pairs first.
-    cluster_of: dict[int, int] = {}
-    members: dict[int, list[int]] = {}  # cluster -> theme ids
-    keys_of: dict[int, set[int]] = {}  # cluster -> key indices
-    for k, bucket in enumerate(ids):
-        split = any(p <= set(bucket) for p in apart)
-        for part in [[i] for i in bucket] if split else [bucket]:
-            c = part[0]
-            members[c], keys_of[c] = list(part), {k}
-            cluster_of.update(dict.fromkeys(part, c))
+    # Nodes: the themes of one key, or each alone when two of them were kept apart.
+    nodes: list[list[int]] = []
+    of_key: list[list[int]] = []
+    for k in keys:
+        bucket = by_key[k]
+        parts = [[i] for i in bucket] if any(p <= set(bucket) for p in apart) else [bucket]
+        of_key.append(list(range(len(nodes), len(nodes) + len(parts))))
+        nodes.extend(parts)
+    near: dict[int, list[tuple[int, int]]] = {n: [] for n in range(len(nodes))}  # node -> (closeness, node)
+    for same in of_key:
+        for a in same:
+            near[a].extend((100, b) for b in same if b != a)
+    for (ki, kj), closeness in linked.items():
+        for a in of_key[ki]:
+            for b in of_key[kj]:
+                near[a].append((closeness, b))
+                near[b].append((closeness, a))
 
-    def can_join(a: int, b: int) -> bool:
-        if not all(k == j or (min(k, j), max(k, j)) in linked for k in keys_of[a] for j in keys_of[b]):
-            return False
-        ma, mb = set(members[a]), set(members[b])
-        return not any((x in ma and y in mb) or (x in mb and y in ma) for x, y in map(tuple, apart))
+    # Centres first: the node with the most themes like it (itself included), then the earliest.
+    def reach(n: int) -> int:
+        return len(nodes[n]) + sum(len(nodes[m]) for _, m in near[n])
 
-    for _, ki, kj in sorted((score, i, j) for (i, j), score in linked.items() if i != j):
-        for x in ids[ki]:
-            for y in ids[kj]:
-                a, b = cluster_of[x], cluster_of[y]
-                if a != b and can_join(a, b):
-                    for t in members[b]:
-                        cluster_of[t] = a
-                    members[a].extend(members.pop(b))
-                    keys_of[a] |= keys_of.pop(b)
-    groups = [tuple(sorted(m)) for m in members.values() if len(m) > 1]
+    taken: set[int] = set()
+    groups = []
+    for centre in sorted(near, key=lambda n: (-reach(n), nodes[n][0])):
+        if centre in taken:
+            continue
+        taken.add(centre)
+        members = list(nodes[centre])
+        for _, n in sorted(near[centre], key=lambda cn: (-cn[0], nodes[cn[1]][0])):
+            if n not in taken and not _kept_apart(members, nodes[n], apart):
+                taken.add(n)
+                members.extend(nodes[n])
+        if len(members) > 1:
+            groups.append(tuple(sorted(members)))
     return tuple(sorted(groups, key=lambda g: (-len(g), g[0])))
 
 
+def _kept_apart(members: list[int], joining: list[int], apart: frozenset[frozenset[int]]) -> bool:
+    return bool(apart) and any(frozenset((a, b)) in apart for a in members for b in joining)
+
+
 def _linked_keys(keys: list[tuple[str, ...]], written: list[tuple[str, ...]]) -> dict[tuple[int, int], int]:
-    """(i, j) with i < j -> closeness (negated rapidfuzz ratio, for sorting), for every two keys
-    that name the same theme."""
+    """(i, j) with i < j -> closeness (the quick comparison's score), for every two keys that name
+    the same theme."""
     if len(keys) < 2:
         return {}
     # The quick comparison: every pair at once, as the words sorted and as written (a typo in a
@@ -145,7 +157,7 @@ def _linked_keys(keys: list[tuple[str, ...]], written: list[tuple[str, ...]]) ->
     score = np.maximum(_all_pairs([" ".join(k) for k in keys]), _all_pairs([" ".join(w) for w in written]))
     rows, cols = np.nonzero(np.triu(score >= CANDIDATE_CUTOFF, k=1))
     return {
-        (i, j): -int(score[i, j])
+        (i, j): int(score[i, j])
         for i, j in zip(rows.tolist(), cols.tolist(), strict=True)
         if same_theme(keys[i], keys[j]) or same_theme(written[i], written[j])
     }

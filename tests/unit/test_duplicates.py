@@ -78,13 +78,21 @@ def test_the_same_place_written_without_its_ring_is_the_same_theme():
     assert fold("Åre Öst Ärla") == "are ost arla"
 
 
+def test_two_different_typos_of_a_title_are_grouped_around_its_spelling():
+    titles = ("Digital rennäring", "Diigital rennäring", "digital rennäring", "Digittal rennaring", "Digital rnnäring")
+    assert not same_theme(words(titles[1]), words(titles[3]))  # two slips apart from each other ...
+    assert grouped(*titles) == [list(titles)]  # ... but each one slip from the title most people wrote
+
+
 def test_a_chain_of_near_misses_does_not_join_its_ends():
-    """A is like B and B like C, but A is not like C: A and C are never in one group."""
-    a, b, c = "Kompetensförsörjning", "Kompetensförsörjnign", "Kmopetensfösörjnign"
-    assert same_theme(words(a), words(b)) and same_theme(words(b), words(c))
-    assert not same_theme(words(a), words(c))
-    [group] = grouped(a, b, c)
-    assert len(group) == 2 and not {a, c} <= set(group)
+    """A is like B, B like C and C like D, but neither A like C nor B like D: A and D are never
+    in one group (a group is what is like its centre)."""
+    a, b, c, d = "Kompetensförsörjning", "Kmopetensförsörjnign", "Kmoeptensförsörjngin", "Kmoeptnesförsröjngin"
+    chain = [words(x) for x in (a, b, c, d)]
+    assert all(same_theme(x, y) for x, y in zip(chain, chain[1:], strict=False))
+    assert not same_theme(chain[0], chain[2]) and not same_theme(chain[1], chain[3])
+    groups = grouped(a, b, c, d)
+    assert groups and not [g for g in groups if a in g and d in g]
 
 
 def test_groups_come_largest_first_and_each_in_the_order_proposed():
