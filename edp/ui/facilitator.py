@@ -8,6 +8,7 @@ happened; a success is reported by `done` after a rerun, so the screen shows the
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -33,6 +34,7 @@ from edp.ui.text import plain, show_error
 FLASH = "_fac_flash"
 PAPER = "_fac_paper"  # paper participants registered in this browser session: id, name, token
 CONFIRM_CLOSE = "_fac_confirm_close"
+PRIO_EDITING = "_fac_prio_editing"
 S3_CRITERIA = ("innovation", "critical_mass", "market", "fit", "international")
 CRITERIA_COLUMNS = ["name_sv", "name_en", "description", "weight", "scale_min", "scale_max"]
 
@@ -495,7 +497,11 @@ def priority_candidates(wv: WorkshopView, current: list[dict[str, Any]]) -> dict
         options.setdefault(th.id, th.title)
     for p in current:
         options.setdefault(p["theme_id"], p["title"])
-    return options
+    # Two equal labels would be one option to the multiselect (a flood of copies): tell them apart.
+    seen = Counter(options.values())
+    return {
+        tid: label if seen[label] == 1 else t("ui.mod.option", title=label, id=tid) for tid, label in options.items()
+    }
 
 
 def priorities_panel(wv: WorkshopView) -> None:
@@ -509,6 +515,12 @@ def priorities_panel(wv: WorkshopView) -> None:
                     if p[field]:
                         st.caption(t(f"field.{field}"))
                         plain(p[field], key=f"prio-{p['theme_id']}-{field}")
+    if not st.session_state.get(PRIO_EDITING):
+        # The editor offers every theme of the round, a thousand after a join flood: it is drawn
+        # only when asked for, so the console loads quickly (bench/console.py).
+        label = "ui.console.prio_change" if current else "ui.console.prio_choose"
+        st.button(t(label), key="prio-edit", icon=":material/edit:", on_click=_edit_priorities)
+        return
     options = priority_candidates(wv, current)
     if not options:
         st.info(t("ui.fac.prio_no_themes"))
@@ -536,7 +548,16 @@ def priorities_panel(wv: WorkshopView) -> None:
             st.form_submit_button(t("ui.fac.prio_save"), type="primary")
             and call(ops.set_priorities, facilitator_token(), items) is not None
         ):
+            st.session_state.pop(PRIO_EDITING, None)
             done("ui.fac.prio_saved", n=len(items))
+    if st.button(t("ui.fac.cancel"), key="prio-cancel"):
+        st.session_state.pop(PRIO_EDITING, None)
+        st.rerun()
+
+
+def _edit_priorities() -> None:
+    st.session_state[PRIO_EDITING] = True
+    st.session_state.pop("prio-themes", None)  # the editor starts from the priorities saved
 
 
 # ---------------------------------------------------------------- workshop settings

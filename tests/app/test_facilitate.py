@@ -572,6 +572,8 @@ def test_priorities_are_saved_in_the_chosen_order_with_their_texts(engine):
     ops.close_round(engine, s.fac, s.round_id)
     ops.reveal_results(engine, s.fac, s.round_id)
     at = console(s)
+    assert not [m for m in at.multiselect if m.key == "prio-themes"]  # the editor opens when asked for
+    at = click(at, "prio-edit")
     ranked = at.multiselect(key="prio-themes").options
     assert ranked[0].startswith("Tema 1 (plats 1")
 
@@ -587,7 +589,21 @@ def test_priorities_are_saved_in_the_chosen_order_with_their_texts(engine):
         (2, a, "", ""),
     ]
     assert "1. Tema 2" in texts(at) and "Finansiera en förstudie 2026" in texts(at)
+    assert not [m for m in at.multiselect if m.key == "prio-themes"]  # saved: the editor is closed
+    at = click(at, "prio-edit")
+    assert at.multiselect(key="prio-themes").value == [b, a]
     assert c not in at.multiselect(key="prio-themes").value
+
+
+def test_the_priority_editor_tells_equal_titles_apart(engine):
+    s = many_themes(engine, 1, extra=["Lokal mat", "Lokal mat"])
+    x, y = s.themes[-2:]
+    at = click(console(s), "prio-edit")
+    assert at.multiselect(key="prio-themes").options[-2:] == [f"Lokal mat · #{x}", f"Lokal mat · #{y}"]
+    at.multiselect(key="prio-themes").set_value([y])
+    at = submit(ok(at.run()), sv("ui.fac.prio_save"))
+    [ws] = overview(engine)[0]["workshops"]
+    assert [p["theme_id"] for p in ws["priorities"]] == [y]
 
 
 def test_login_offers_the_demo_passcode_only_while_it_is_the_public_default(engine, monkeypatch):

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 
 LEVEL_KEYS = {
     "proposals", "sign_in_ms", "load_ms", "kb_per_run", "elements", "cards", "timed_out", "browser_ms",
-    "browser_page_ms", "browser_skipped", "suggest_ms", "groups", "wrong_groups", "copies_found", "copies",
+    "browser_cpu_ms", "browser_page_ms", "browser_skipped", "suggest_ms", "groups", "wrong_groups", "copies_found", "copies",
     "filter_misses",
 }  # fmt: skip
 
@@ -37,6 +37,7 @@ def test_tiny_console_run_signs_in_and_measures_one_page_of_the_console() -> Non
     assert level["cards"] == CARDS_PER_PAGE  # the console's first page, not the sign-in form
     assert level["load_ms"] > 0 and level["sign_in_ms"] > 0 and level["kb_per_run"] > 0
     assert level["browser_skipped"] is None and level["browser_ms"] > 0 and level["browser_page_ms"] > 0
+    assert level["browser_cpu_ms"] > 0
     assert level["copies_found"] == level["copies"] > 0
     assert level["wrong_groups"] == 0 and level["filter_misses"] == 0
 

@@ -741,6 +741,7 @@ def test_two_round_workshop_through_the_ui(browser: Browser, room: dict[str, Pag
 
     # ------------------------------------------------------------ 7. priorities
     fac.get_by_role("tab", name="Prioriteringar").click()
+    fac.get_by_role("button", name="Välj prioriteringar").click()
     priorities = score_order[:2]
     rationales = keyed(fac, "st-key-prio-rat-").locator("textarea")
     for rank, (title, value) in enumerate(priorities, start=1):
