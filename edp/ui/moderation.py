@@ -84,29 +84,51 @@ def suggestions(rv: RoundView) -> None:
             pager("dup", SUGGESTION_PAGE, page, pages)
 
 
+def wordings(group: tuple[ThemeView, ...]) -> dict[str, list[int]]:
+    """The group's titles as typed, each once, with the themes that carry it (in the order proposed):
+    a flood of copies is one line, not sixty."""
+    out: dict[str, list[int]] = {}
+    for th in group:
+        out.setdefault(th.title, []).append(th.id)
+    return out
+
+
+def wording_label(title: str, ids: list[int]) -> str:
+    return t("ui.mod.wording", title=title, n=len(ids)) if len(ids) > 1 else title
+
+
 def _suggested_group(group: tuple[ThemeView, ...]) -> None:
     gid = group[0].id
+    typed = wordings(group)
     with st.container(border=True, key=f"dup-group-{gid}"):
         titles, action = st.columns([4, 1])
         with titles:
-            plain("\n".join(f"• {th.title}" for th in group), key=f"dup-group-{gid}-titles")
+            plain("\n".join(f"• {wording_label(w, ids)}" for w, ids in typed.items()), key=f"dup-group-{gid}-titles")
         if st.session_state.get(GROUP) != gid:
             action.button(t("ui.mod.group_open"), key=f"dup-open-{gid}", on_click=_set(GROUP, gid))
             return
-        _group_merge(group)
+        _group_merge(gid, typed)
 
 
-def _group_merge(group: tuple[ThemeView, ...]) -> None:
-    gid = group[0].id
-    titles = {th.id: th.title for th in group}
-    label = option(titles)
-    keep = st.selectbox(t("ui.mod.keep"), list(titles), format_func=label, key=f"dup-keep-{gid}")
-    others = [tid for tid in titles if tid != keep]
-    chosen = st.multiselect(
-        t("ui.mod.group_members"), others, default=others, format_func=label, key=f"dup-members-{gid}-{keep}"
-    )
+def _group_merge(gid: int, typed: dict[str, list[int]]) -> None:
+    """Which wording is kept, which others are merged into it (every copy of a wording goes with it),
+    the preview, and the merge."""
+    order = list(typed)
+
+    def label(i: int) -> str:
+        return wording_label(order[i], typed[order[i]])
+
+    keep, merged = 0, []
+    if len(order) > 1:  # copies of one wording alone: nothing to choose
+        keep = st.selectbox(t("ui.mod.keep"), range(len(order)), format_func=label, key=f"dup-keep-{gid}")
+        others = [i for i in range(len(order)) if i != keep]
+        merged = st.multiselect(
+            t("ui.mod.group_members"), others, default=others, format_func=label, key=f"dup-members-{gid}-{keep}"
+        )
+    into, *copies = typed[order[keep]]
+    chosen = copies + [tid for i in merged for tid in typed[order[i]]]
     if chosen:
-        preview = call(moderation.merge_group_preview, facilitator_token(), chosen, keep)
+        preview = call(moderation.merge_group_preview, facilitator_token(), chosen, into)
         if preview is not None:
             show_merge_preview(preview, f"group-{gid}")
     go, cancel = st.columns(2)
@@ -117,7 +139,7 @@ def _group_merge(group: tuple[ThemeView, ...]) -> None:
         go.button(
             t("ui.mod.group_confirm", n=len(chosen) + 1), type="primary", key=f"dup-merge-{gid}", disabled=not chosen
         )
-        and call(moderation.merge_group, facilitator_token(), chosen, keep) is not None
+        and call(moderation.merge_group, facilitator_token(), chosen, into) is not None
     ):
         st.session_state.pop(GROUP, None)
         done("ui.mod.group_merged", n=len(chosen) + 1)
@@ -172,16 +194,15 @@ def pager(key: str, state: str, page: int, pages: int) -> None:
 def _theme_card(th: ThemeView, q: moderation.ThemeQueue, locked: bool) -> None:
     fac = facilitator_token()
     with st.container(border=True, key=f"theme-{th.id}"):
-        text, actions = st.columns([4, 1])
-        with text:
-            plain(th.title, key=f"theme-{th.id}-title", kind="strong")
-            if th.description:
-                plain(th.description, key=f"theme-{th.id}-description")
-            st.caption(f"{t(f'ui.fac.status.{th.status}')} · {helix_label(th.helix)}")
-            if th.status == "merged":
-                st.caption(t("ui.fac.merged_into"))
-                plain(q.titles.get(th.merged_into_id, f"#{th.merged_into_id}"), key=f"theme-{th.id}-into")
-        with actions:
+        plain(th.title, key=f"theme-{th.id}-title", kind="strong")
+        if th.description:
+            plain(th.description, key=f"theme-{th.id}-description")
+        st.caption(f"{t(f'ui.fac.status.{th.status}')} · {helix_label(th.helix)}")
+        if th.status == "merged":
+            st.caption(t("ui.fac.merged_into"))
+            plain(q.titles.get(th.merged_into_id, f"#{th.merged_into_id}"), key=f"theme-{th.id}-into")
+        # The actions in one row under the text: a card stays low, so a page of them fits a laptop.
+        with st.container(horizontal=True, key=f"actions-{th.id}"):
             if th.status == "active":
                 if st.button(t("ui.fac.withdraw"), key=f"withdraw-{th.id}", disabled=locked) and call(
                     ops.withdraw_theme, fac, th.id

@@ -437,25 +437,51 @@ def test_merge_from_a_suggestion_shows_the_preview_then_merges_the_group(engine)
     assert sv("ui.mod.dups_count", groups=1, themes=3) in captions(at)
 
     at = click(at, f"dup-open-{first}")
-    assert at.selectbox(key=f"dup-keep-{first}").value == first
-    assert at.multiselect(key=f"dup-members-{first}-{first}").value == dups
+    assert at.selectbox(key=f"dup-keep-{first}").value == 0  # the wording proposed first
+    assert at.multiselect(key=f"dup-members-{first}-0").value == [1, 2]
     assert sv("ui.fac.preview_no_ballots") in captions(at)
     assert "Hållbar turism i fjällen" in texts(at)  # the title kept, in the preview
     assert set(statuses(engine, s.round_id).values()) == {"active"}  # only a preview so far
 
     # Keep the second wording instead, and leave the typo out of the merge.
-    at.selectbox(key=f"dup-keep-{first}").set_value(dups[0])
+    at.selectbox(key=f"dup-keep-{first}").set_value(1)
     at = ok(at.run())
-    at.multiselect(key=f"dup-members-{first}-{dups[0]}").set_value([first])
+    at.multiselect(key=f"dup-members-{first}-1").set_value([0])
     at = ok(at.run())
     assert at.button(key=f"dup-merge-{first}").label == sv("ui.mod.group_confirm", n=2)
     at = click(at, f"dup-merge-{first}")
     after = statuses(engine, s.round_id)
     assert (after[first], after[dups[0]], after[dups[1]]) == ("merged", "active", "active")
+    assert [th.merged_into_id for th in round_all_themes(engine, s.round_id) if th.id == first] == [dups[0]]
     assert sv("ui.mod.group_merged", n=2) in [m.value for m in at.success]
     # The typo is still suggested with the wording kept.
     assert "• HÅLLBAR TURISM I FJÄLLEN\n• I fjällen: hållbar tursim" in texts(at)
     assert not at.error
+
+
+def test_a_flood_of_copies_is_one_line_per_wording_and_merges_in_one_step(engine):
+    s = many_themes(engine, 3, extra=["Gratis kaffe", "GRATIS KAFFE"] * 12)
+    copies = s.themes[3:]
+    at = console(s)
+    wording = sv("ui.mod.wording", title="Gratis kaffe", n=12), sv("ui.mod.wording", title="GRATIS KAFFE", n=12)
+    assert f"• {wording[0]}\n• {wording[1]}" in texts(at)
+    at = click(at, f"dup-open-{copies[0]}")
+    assert at.selectbox(key=f"dup-keep-{copies[0]}").options == list(wording)
+    assert at.button(key=f"dup-merge-{copies[0]}").label == sv("ui.mod.group_confirm", n=24)
+    at = click(at, f"dup-merge-{copies[0]}")
+    after = statuses(engine, s.round_id)
+    assert [after[c] for c in copies] == ["active"] + ["merged"] * 23
+    assert sv("ui.mod.dups_none") in captions(at)
+
+
+def test_copies_of_one_wording_merge_without_anything_to_choose(engine):
+    s = many_themes(engine, 2, extra=["Lokal mat"] * 3)
+    first, *copies = s.themes[-3:]
+    at = click(console(s), f"dup-open-{first}")
+    assert f"dup-keep-{first}" not in {w.key for w in at.selectbox}
+    assert not [m for m in at.multiselect if (m.key or "").startswith("dup-members-")]
+    at = click(at, f"dup-merge-{first}")
+    assert [th.merged_into_id for th in round_all_themes(engine, s.round_id) if th.id in copies] == [first, first]
 
 
 def test_unmerge_from_the_queue_and_the_pair_is_not_suggested_again(engine):
