@@ -14,11 +14,12 @@ import streamlit as st
 
 from edp import moderation
 from edp import workshop as ops
-from edp.live import RoundView, ThemeView
+from edp.errors import ValidationError
+from edp.live import RoundView, ThemeView, WorkshopView
 from edp.ui.common import engine, t
 from edp.ui.facilitator import bump_nonce, call, done, helix_label, nonce, num
 from edp.ui.session import facilitator_token
-from edp.ui.text import plain
+from edp.ui.text import plain, show_error
 
 SEARCH = "queue-search"
 STATUS = "queue-status"
@@ -40,20 +41,27 @@ def _set(key: str, value: Any) -> Any:
     return lambda: st.session_state.__setitem__(key, value)
 
 
-def moderation_queue(wv: Any, rv: RoundView | None) -> None:
+def moderation_queue(wv: WorkshopView, rv: RoundView | None) -> None:
     if rv is None:
         st.info(t("ui.fac.no_rounds"))
         return
-    fac = facilitator_token()
     status = st.session_state.get(STATUS, "all")
-    q = moderation.theme_queue(
-        engine(),
-        fac,
-        rv.id,
-        search=st.session_state.get(SEARCH, ""),
-        status=None if status == "all" else status,
-        page=st.session_state.get(PAGE, 0),
-    )
+
+    def read(search: str) -> moderation.ThemeQueue:
+        return moderation.theme_queue(
+            engine(),
+            facilitator_token(),
+            rv.id,
+            search=search,
+            status=None if status == "all" else status,
+            page=st.session_state.get(PAGE, 0),
+        )
+
+    try:
+        q = read(st.session_state.get(SEARCH, ""))
+    except ValidationError as err:  # a search the engine refuses: say why, and show the queue unsearched
+        show_error(err)
+        q = read("")
     locked = rv.phase == "voting"
     st.caption(t("ui.fac.queue_summary", seq=rv.seq, **q.counts))
     if locked:

@@ -429,6 +429,18 @@ def test_search_finds_a_theme_on_a_later_page_and_its_actions_work_there(engine)
     assert len(cards(at)) == 20 and rennaring not in cards(at)
 
 
+def test_a_search_the_engine_refuses_names_the_field_and_the_queue_stays_usable(engine):
+    s = many_themes(engine, 25)
+    at = console(s)
+    at.text_input(key="queue-search").input("Tema\x07")
+    at = ok(at.run())
+    assert [e.value for e in at.error] == [sv("input.control_characters", field=sv("field.search"))]
+    assert cards(at) == s.themes[:20]  # shown unsearched
+    at.text_input(key="queue-search").input("Tema 25")
+    at = ok(at.run())
+    assert cards(at) == [s.themes[24]] and not at.error
+
+
 def test_merge_from_a_suggestion_shows_the_preview_then_merges_the_group(engine):
     s = many_themes(engine, 30, extra=FLOOD)
     first, *dups = s.themes[-3:]
