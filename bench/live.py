@@ -106,15 +106,15 @@ class Server:
 
 
 @contextmanager
-def streamlit_server(script: Path, db_url: str, log: Path, extra: list[str] = ()) -> Iterator[Server]:
-    """`streamlit run script` on a free loopback port, with the repository's shipped config
-    (cwd is the repository root) plus `extra` flags; stopped by its own PID afterwards."""
+def streamlit_server(script: Path, db_url: str, log: Path, extra: list[str] = (), cwd: Path = ROOT) -> Iterator[Server]:
+    """`streamlit run script` on a free loopback port, with the shipped config of `cwd` (the
+    repository root unless told) plus `extra` flags; stopped by its own PID afterwards."""
     port = free_port()
     env = dict(os.environ, EDP_DATABASE_URL=db_url, EDP_LANG="sv")
     cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
     cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     with log.open("w") as out:
-        proc = subprocess.Popen([*cmd, *extra], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([*cmd, *extra], cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -147,6 +147,7 @@ class Session:
     url: str
     query: str
     on_element: Callable[[Session, str, Any, float], None] | None = None
+    page: str = ""  # the page's URL path (st.Page url_path) to open; "" for the default page
     ws: Any = None
     page_hash: str = ""
     widgets: dict[str, str] = field(default_factory=dict)  # user key -> widget id
@@ -154,6 +155,7 @@ class Session:
     values: dict[str, dict] = field(default_factory=dict)  # widget id -> its value, sent with every request
     timers: dict[str, tuple[float, float]] = field(default_factory=dict)  # fragment id -> (interval, next due)
     full_runs: int = 0  # full-app runs finished
+    bytes_received: int = 0  # every message the server sent, as sent
     runs: int = 0  # any runs finished (full or fragment)
     exceptions: int = 0
     loaded: asyncio.Event = field(default_factory=asyncio.Event)
@@ -181,6 +183,8 @@ class Session:
         cs = msg.rerun_script
         cs.query_string = self.query
         cs.page_script_hash = self.page_hash
+        if not self.page_hash and self.page:
+            cs.page_name = self.page
         if fragment_id:
             cs.fragment_id = fragment_id
             cs.is_auto_rerun = auto
@@ -204,6 +208,7 @@ class Session:
         try:
             async for raw in self.ws:
                 now = time.monotonic()
+                self.bytes_received += len(raw)
                 m = ForwardMsg()
                 m.ParseFromString(raw)
                 kind = m.WhichOneof("type")
@@ -212,6 +217,9 @@ class Session:
                     if self._full_run:
                         self.timers.clear()  # fragment ids change with the layout: the run re-arms them
                         self.page_hash = m.new_session.page_script_hash or self.page_hash
+                elif kind == "navigation" and self.page:
+                    # The page the router chose (st.navigation): what a browser names in its next request.
+                    self.page_hash = m.navigation.page_script_hash or self.page_hash
                 elif kind == "auto_rerun":
                     a = m.auto_rerun
                     self.timers[a.fragment_id] = (a.interval, now + a.interval)

@@ -4,6 +4,7 @@ Figures, never pass/fail: each is printed next to its target with "met" or "miss
 Usage: python -m edp bench [--participants N] [--out FILE.json] [--database URL]
        [--themes N] [--threads N] [--no-postgres] [--no-charts]
        [--no-live] [--live-step N] [--live-limit N] [--no-live-defaults]
+       [--no-console] [--console-sizes N,N,...] [--console-app PATH] [--no-console-browser]
 
 JSON layout (every key is always present; tests/unit/test_bench.py checks the shape):
 
@@ -43,6 +44,14 @@ JSON layout (every key is always present; tests/unit/test_bench.py checks the sh
             entry per load level, with ack_p50_ms/ack_p95_ms: click -> own page shows the saved
             ballot, join_s, idle_cpu_percent, client_cpu_percent, error_detail), default_settings
             (that level's entry), click_spread_s
+  console   bench/console.py (the facilitator's console with many proposals, signed in through its own
+            form on a real `streamlit run`); {"measured": false, "reason": ...} when not run, else:
+            app (the app.py measured), load_average ([before, after], 1 minute), and at the largest size:
+            proposals, load_ms (one full run of the console over the websocket, median), browser_ms
+            (sign-in -> console shown in Chromium), suggest_ms (edp.duplicates on that many titles);
+            levels: one entry per size (100, 300, 1000) with sign_in_ms, load_ms, kb_per_run,
+            elements, cards, timed_out, browser_ms, browser_cpu_ms, browser_page_ms, browser_skipped, suggest_ms,
+            groups, wrong_groups, copies_found, copies, filter_misses
   charts    gantt_500_ms (median gantt_figure(sample_roadmap(500), "sv")), png_warm_ms
             (median export_figure(fig, "png") of a 30-activity Gantt after a warm-up; null when
             not measured) and png_skipped (why png_warm_ms is null, else null); or
@@ -103,6 +112,9 @@ TARGETS: dict[str, tuple[float, str, str]] = {
     "live.p95_ms": (2000, "max", "ms"),
     "live.max_participants_p95_le_2s": (300, "min", ""),
     "live.rerun_cost_vs_floor": (3, "max", "x"),
+    "console.load_ms": (2000, "max", "ms"),
+    "console.browser_ms": (2000, "max", "ms"),
+    "console.suggest_ms": (500, "max", "ms"),
     "charts.gantt_500_ms": (500, "max", "ms"),
     "charts.png_warm_ms": (1000, "max", "ms"),
 }
@@ -122,6 +134,11 @@ WHY_MISSED: dict[str, str] = {
         "ballot; more participants than the max level below need more replicas behind nginx (docs/deploy.md)"
     ),
     "live.max_participants_p95_le_2s": "see live.p95_ms: one server process is one core; scale out with replicas",
+    "console.browser_ms": (
+        "the sign-in checks the passcode with scrypt (memory-hard on purpose) before the console's own run, "
+        "and Chromium draws the page on the same cores as the server; compare load_ms (the server's run) and "
+        "the machine's load average printed with the console levels"
+    ),
     "live.rerun_cost_vs_floor": (
         "the participant page reads its view from the database (a handful of indexed queries) and draws the "
         "ballot as a card per theme (title as plain text, a widget); the floor draws one element and reads "
@@ -536,6 +553,10 @@ def collect(
     live_step: int = 100,
     live_limit: int = 600,
     live_defaults: bool = True,
+    console: bool = True,
+    console_sizes: tuple[int, ...] = (100, 300, 1000),
+    console_app: Path | None = None,
+    console_browser: bool = True,
     log: Callable[[str], None] = lambda _msg: None,
 ) -> dict[str, Any]:
     """Every measurement, as the JSON document described in the module docstring."""
@@ -565,6 +586,12 @@ def collect(
         result["live"] = bench_live(participants, step=live_step, limit=live_limit, defaults=live_defaults, log=log)
     else:
         result["live"] = {"measured": False, "reason": "not requested"}
+    if console:
+        from bench.console import bench_console
+
+        result["console"] = bench_console(console_sizes, app=console_app, browser=console_browser, log=log)
+    else:
+        result["console"] = {"measured": False, "reason": "not requested"}
     log("charts ...")
     result["charts"] = bench_charts(gantt_activities, png, repeats) if charts else {"skipped": "not requested"}
     result["targets"] = {k: {"target": t, "better": b, "unit": u} for k, (t, b, u) in TARGETS.items()}
@@ -618,7 +645,34 @@ def summary(result: dict[str, Any]) -> str:
         if not met and why:
             lines.append(f"      why: {why}")
     lines.extend(_live_lines(result["live"]))
+    lines.extend(_console_lines(result["console"]))
     return "\n".join(lines)
+
+
+def _console_lines(console: dict[str, Any]) -> list[str]:
+    if not console.get("measured"):
+        return [f"  console: not measured ({console['reason']})"]
+    before, after = console["load_average"]
+    out = [
+        f"  console levels ({console['app']}; load average {before} -> {after}; target: loads in under 2 s "
+        f"with 1,000 proposals, {'met' if (console['load_ms'] or 1e9) <= 2000 else 'missed'} at "
+        f"{console['proposals']}):",
+        "    proposals: full run / sign-in (websocket), sign-in / next page (Chromium; its CPU for the sign-in), "
+        "sent per run, elements, theme cards; suggestions",
+    ]
+    for lv in console["levels"]:
+        browser = (
+            f"{lv['browser_ms']} / {lv['browser_page_ms']} ms (CPU {lv['browser_cpu_ms']} ms)"
+            if lv["browser_ms"]
+            else lv["browser_skipped"]
+        )
+        out.append(
+            f"    {lv['proposals']:>5}: {lv['load_ms']} / {lv['sign_in_ms']} ms, {browser}, {lv['kb_per_run']} KB, "
+            f"{lv['elements']} elements, {lv['cards']} cards; {lv['groups']} groups in {lv['suggest_ms']} ms, "
+            f"{lv['copies_found']}/{lv['copies']} copies found, {lv['wrong_groups']} wrong, "
+            f"{lv['filter_misses']} missed by the filter"
+        )
+    return out
 
 
 def _live_lines(live: dict[str, Any]) -> list[str]:
@@ -679,6 +733,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--no-live-defaults", action="store_true", help="skip the live reference run on Streamlit's default settings"
     )
+    p.add_argument("--no-console", action="store_true", help="skip the console test (bench/console.py)")
+    p.add_argument(
+        "--console-sizes",
+        default="100,300,1000",
+        metavar="N,N,...",
+        help="proposals per console level (default 100,300,1000)",
+    )
+    p.add_argument(
+        "--console-app",
+        type=Path,
+        metavar="PATH",
+        help="the app.py whose console to measure (default: this checkout's)",
+    )
+    p.add_argument("--no-console-browser", action="store_true", help="measure the console without Chromium")
     p.add_argument("--out", metavar="FILE.json", help="write the figures as JSON here")
     args = p.parse_args(argv or [])
     pg_url = None
@@ -696,6 +764,10 @@ def main(argv: list[str] | None = None) -> int:
         live_step=args.live_step,
         live_limit=args.live_limit,
         live_defaults=not args.no_live_defaults,
+        console=not args.no_console,
+        console_sizes=tuple(int(n) for n in args.console_sizes.split(",")),
+        console_app=args.console_app,
+        console_browser=not args.no_console_browser,
         log=lambda msg: print(msg, flush=True),
     )
     if args.out:

@@ -7,6 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from edp.errors import EdpError, PermissionDenied
 from edp.live import facilitator_view
 from edp.ui import facilitator as fac
+from edp.ui import moderation as mod
 from edp.ui.common import engine, lang, t
 from edp.ui.live import follow
 from edp.ui.session import facilitator_token, principal, sign_out_facilitator
@@ -53,7 +54,7 @@ moderation, paper, priorities, more = st.tabs(
     [t("ui.fac.tab_moderation"), t("ui.fac.tab_paper"), t("ui.fac.tab_priorities"), t("ui.fac.tab_more")]
 )
 with moderation, fac.guard():
-    fac.moderation_queue(wv, focus)
+    mod.moderation_queue(wv, focus)
 with paper, fac.guard():
     fac.paper_panel(wv, focus)
 with priorities, fac.guard():

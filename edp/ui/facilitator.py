@@ -1,5 +1,6 @@
 """Widgets for the facilitator's pages (console and set-up): operation calls with their
-messages, the phase driver, moderation, turnout, paper ballots, priorities, round and actor forms.
+messages, the phase driver, turnout, paper ballots, priorities, round and actor forms (the
+moderation tab is edp/ui/moderation.py).
 
 Every operation goes through `call`, which shows a refusal in the user's language where it
 happened; a success is reported by `done` after a rerun, so the screen shows the new state.
@@ -7,6 +8,7 @@ happened; a success is reported by `done` after a rerun, so the screen shows the
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,9 +21,8 @@ from edp import config, demo, i18n
 from edp import workshop as ops
 from edp.ballots import submit_paper_ballot
 from edp.errors import EdpError, RowErrors, ValidationError
-from edp.live import RoundView, WorkshopView, participant_view, projector_key, round_all_themes, round_view
+from edp.live import RoundView, WorkshopView, participant_view, projector_key, round_view
 from edp.models import HELIX_GROUPS, METHODS
-from edp.moderation import merge_preview
 from edp.queries import overview
 from edp.ui.ballot import ballot_form, unsent_ballot
 from edp.ui.common import engine, lang, t
@@ -32,6 +33,7 @@ from edp.ui.text import plain, show_error
 FLASH = "_fac_flash"
 PAPER = "_fac_paper"  # paper participants registered in this browser session: id, name, token
 CONFIRM_CLOSE = "_fac_confirm_close"
+PRIO_EDITING = "_fac_prio_editing"
 S3_CRITERIA = ("innovation", "critical_mass", "market", "fit", "international")
 CRITERIA_COLUMNS = ["name_sv", "name_en", "description", "weight", "scale_min", "scale_max"]
 
@@ -416,150 +418,6 @@ def add_round_form(key: str) -> None:
                 done("ui.fac.round_added", seq=rnd.seq)
 
 
-# ---------------------------------------------------------------- moderation
-
-
-def moderation_queue(wv: WorkshopView, rv: RoundView | None) -> None:
-    if rv is None:
-        st.info(t("ui.fac.no_rounds"))
-        return
-    themes = round_all_themes(engine(), rv.id)
-    locked = rv.phase == "voting"
-    st.caption(
-        t(
-            "ui.fac.queue_summary",
-            seq=rv.seq,
-            active=sum(th.status == "active" for th in themes),
-            merged=sum(th.status == "merged" for th in themes),
-            withdrawn=sum(th.status == "withdrawn" for th in themes),
-        )
-    )
-    if locked:
-        st.info(t("ui.fac.locked_while_voting"), icon=":material/lock:")
-    if not themes:
-        st.info(t("ui.fac.no_themes"))
-    titles = {th.id: th.title for th in themes}
-    active = [th.id for th in themes if th.status == "active"]
-    for th in themes:
-        _theme_card(th, titles, active, locked)
-    if rv.phase in ("draft", "proposing", "reviewing"):
-        _add_theme_form(rv)
-
-
-def _theme_card(th: Any, titles: dict[int, str], active: list[int], locked: bool) -> None:
-    fac = facilitator_token()
-    with st.container(border=True, key=f"theme-{th.id}"):
-        text, actions = st.columns([4, 1])
-        with text:
-            plain(th.title, key=f"theme-{th.id}-title", kind="strong")
-            if th.description:
-                plain(th.description, key=f"theme-{th.id}-description")
-            st.caption(f"{t(f'ui.fac.status.{th.status}')} · {helix_label(th.helix)}")
-            if th.status == "merged":
-                st.caption(t("ui.fac.merged_into"))
-                plain(titles.get(th.merged_into_id, f"#{th.merged_into_id}"), key=f"theme-{th.id}-into")
-        with actions:
-            if (
-                th.status == "active"
-                and st.button(t("ui.fac.withdraw"), key=f"withdraw-{th.id}", disabled=locked)
-                and call(ops.withdraw_theme, fac, th.id)
-            ):
-                done("ui.fac.withdrawn")
-            if (
-                th.status == "withdrawn"
-                and st.button(t("ui.fac.restore"), key=f"restore-{th.id}", disabled=locked)
-                and call(ops.restore_theme, fac, th.id)
-            ):
-                done("ui.fac.restored")
-            if (
-                th.status == "merged"
-                and st.button(t("ui.fac.unmerge"), key=f"unmerge-{th.id}", disabled=locked)
-                and call(ops.unmerge_theme, fac, th.id)
-            ):
-                done("ui.fac.unmerged")
-        if th.status == "active" and not locked:
-            with st.expander(t("ui.fac.edit_or_merge")):
-                _edit_form(th)
-                _merge_picker(th, titles, [i for i in active if i != th.id])
-
-
-def _edit_form(th: Any) -> None:
-    with st.form(f"edit-{th.id}"):
-        title = st.text_input(t("field.title"), th.title, key=f"edit-{th.id}-title")
-        description = st.text_area(t("field.description"), th.description, key=f"edit-{th.id}-description")
-        partners = st.text_area(t("field.partners"), th.partners, key=f"edit-{th.id}-partners")
-        next_steps = st.text_area(t("field.next_steps"), th.next_steps, key=f"edit-{th.id}-next")
-        if st.form_submit_button(t("ui.fac.save_wording")):
-            data = ops.ThemeInput(title, description, th.strength_area_id, partners, next_steps)
-            if call(ops.edit_theme, facilitator_token(), th.id, data):
-                done("ui.fac.edited")
-
-
-def _merge_picker(th: Any, titles: dict[int, str], others: list[int]) -> None:
-    if not others:
-        return
-    into = st.selectbox(
-        t("ui.fac.merge_into"),
-        others,
-        index=None,
-        format_func=titles.__getitem__,
-        placeholder=t("ui.fac.merge_pick"),
-        key=f"merge-into-{th.id}",
-    )
-    if into is None:
-        return
-    preview = call(merge_preview, th.id, into)
-    if preview is None:
-        return
-    show_merge_preview(preview, th.id)
-    if st.button(t("ui.fac.merge_confirm"), type="primary", key=f"merge-confirm-{th.id}-{into}") and call(
-        ops.merge_themes, facilitator_token(), th.id, into
-    ):
-        st.session_state.pop(f"merge-into-{th.id}", None)
-        done("ui.fac.merged")
-
-
-def show_merge_preview(p: dict[str, Any], key: int) -> None:
-    with st.container(border=True, key=f"merge-preview-{key}"):
-        st.caption(t("ui.fac.preview_kept_title"))
-        plain(p["kept_title"], key=f"merge-preview-{key}-title", kind="strong")
-        st.caption(
-            t(
-                "ui.fac.preview_votes",
-                dup_entries=p["duplicate"]["entries"],
-                dup_ballots=p["duplicate"]["ballots"],
-                into_entries=p["into"]["entries"],
-                into_ballots=p["into"]["ballots"],
-            )
-        )
-        if not p["rounds"]:
-            st.caption(t("ui.fac.preview_no_ballots"))
-        for r in p["rounds"]:
-            st.caption(
-                t(
-                    "ui.fac.preview_round",
-                    seq=r["seq"],
-                    before=num(r["before"]),
-                    after=num(r["after"]),
-                    rank_before=r["rank_before"] or "–",
-                    rank_after=r["rank_after"] or "–",
-                )
-            )
-
-
-def _add_theme_form(rv: RoundView) -> None:
-    n = nonce("add-theme")
-    with st.form(f"add-theme-{n}"):
-        st.markdown(f"**{t('ui.fac.add_theme')}**")
-        title = st.text_input(t("field.title"), key=f"add-theme-title-{n}")
-        description = st.text_area(t("field.description"), key=f"add-theme-description-{n}")
-        if st.form_submit_button(t("ui.fac.add_theme_button")) and call(
-            ops.add_theme, facilitator_token(), rv.id, ops.ThemeInput(title, description)
-        ):
-            bump_nonce("add-theme")
-            done("ui.fac.theme_added")
-
-
 # ---------------------------------------------------------------- turnout
 
 
@@ -663,7 +521,11 @@ def priority_candidates(wv: WorkshopView, current: list[dict[str, Any]]) -> dict
         options.setdefault(th.id, th.title)
     for p in current:
         options.setdefault(p["theme_id"], p["title"])
-    return options
+    # Two equal labels would be one option to the multiselect (a flood of copies): tell them apart.
+    seen = Counter(options.values())
+    return {
+        tid: label if seen[label] == 1 else t("ui.mod.option", title=label, id=tid) for tid, label in options.items()
+    }
 
 
 def priorities_panel(wv: WorkshopView) -> None:
@@ -677,6 +539,12 @@ def priorities_panel(wv: WorkshopView) -> None:
                     if p[field]:
                         st.caption(t(f"field.{field}"))
                         plain(p[field], key=f"prio-{p['theme_id']}-{field}")
+    if not st.session_state.get(PRIO_EDITING):
+        # The editor offers every theme of the round, a thousand after a join flood: it is drawn
+        # only when asked for, so the console loads quickly (bench/console.py).
+        label = "ui.console.prio_change" if current else "ui.console.prio_choose"
+        st.button(t(label), key="prio-edit", icon=":material/edit:", on_click=_edit_priorities)
+        return
     options = priority_candidates(wv, current)
     if not options:
         st.info(t("ui.fac.prio_no_themes"))
@@ -704,7 +572,16 @@ def priorities_panel(wv: WorkshopView) -> None:
             st.form_submit_button(t("ui.fac.prio_save"), type="primary")
             and call(ops.set_priorities, facilitator_token(), items) is not None
         ):
+            st.session_state.pop(PRIO_EDITING, None)
             done("ui.fac.prio_saved", n=len(items))
+    if st.button(t("ui.fac.cancel"), key="prio-cancel"):
+        st.session_state.pop(PRIO_EDITING, None)
+        st.rerun()
+
+
+def _edit_priorities() -> None:
+    st.session_state[PRIO_EDITING] = True
+    st.session_state.pop("prio-themes", None)  # the editor starts from the priorities saved
 
 
 # ---------------------------------------------------------------- workshop settings

@@ -292,7 +292,11 @@ def test_merge_shows_a_preview_then_merges_and_unmerges(engine):
     submit_ballot(engine, s.tokens[2], s.round_id, {a: 2, b: 1, c: 2})
     ops.close_round(engine, s.fac, s.round_id)
     at = console(s)
+    assert not [sb for sb in at.selectbox if (sb.key or "").startswith("merge-into-")]  # none until asked for
 
+    at = click(at, f"merge-open-{a}")
+    [picker] = [sb for sb in at.selectbox if (sb.key or "").startswith("merge-into-")]
+    assert picker.key == f"merge-into-{a}" and picker.options == ["Tema 2 · #2", "Tema 3 · #3"]
     at.selectbox(key=f"merge-into-{a}").set_value(b)
     at = ok(at.run())
     assert "Tema 2" in texts(at)
@@ -322,12 +326,14 @@ def test_withdraw_and_restore_a_theme(engine):
 def test_edit_wording_saves_and_an_empty_title_is_refused(engine):
     s = make_setup(engine, participants={"civil": 1}, themes=1, phase="reviewing")
     tid = s.themes[0]
-    at = console(s)
+    at = click(console(s), f"edit-open-{tid}")
     at.text_input(key=f"edit-{tid}-title").input("Mat och **förädling**")
     at = submit(at, sv("ui.fac.save_wording"))
     assert round_all_themes(engine, s.round_id)[0].title == "Mat och **förädling**"
     assert "Mat och **förädling**" in texts(at)  # shown literally
+    assert f"edit-{tid}-title" not in {w.key for w in at.text_input}  # saved: the form is closed
 
+    at = click(at, f"edit-open-{tid}")
     at.text_input(key=f"edit-{tid}-title").input("   ")
     at = submit(at, sv("ui.fac.save_wording"))
     assert [e.value for e in at.error] == [sv("input.required", field="Rubrik")]
@@ -339,7 +345,9 @@ def test_themes_are_locked_while_voting(engine):
     at = console(s)
     assert sv("ui.fac.locked_while_voting") in [i.value for i in at.info]
     assert at.button(key=f"withdraw-{s.themes[0]}").disabled
-    assert not [sb for sb in at.selectbox if (sb.key or "").startswith("merge-into-")]
+    keys = {b.key for b in at.button}
+    assert not {f"edit-open-{s.themes[0]}", f"merge-open-{s.themes[0]}"} & keys
+    assert f"**{sv('ui.mod.dups_heading')}**" not in [m.value for m in at.markdown]  # no merge suggested
 
 
 def test_participants_proposal_appears_in_the_console(engine):
@@ -357,6 +365,174 @@ def test_participants_proposal_appears_in_the_console(engine):
     fac = ok(fac.run())
     assert "Rennäring och besöksnäring" in texts(fac)
     assert sv("ui.fac.proposals_so_far", n=1) in captions(fac)
+
+
+# ------------------------------------------------------------------ moderation with many themes
+
+FLOOD = ["Hållbar turism i fjällen", "HÅLLBAR TURISM I FJÄLLEN", "I fjällen: hållbar tursim"]
+
+
+def many_themes(engine, n: int, extra: list[str] = ()):
+    """A round in review with n distinct proposals (Tema 1 ... Tema n) and `extra` after them, from
+    a dozen participants."""
+    s = make_setup(engine, participants={"business": 3, "academia": 3, "public": 3, "civil": 3})
+    ops.set_phase(engine, s.fac, s.round_id, "proposing")
+    for i, title in enumerate([f"Tema {i + 1}" for i in range(n)] + list(extra)):
+        s.themes.append(ops.propose(engine, s.tokens[i % 12], s.round_id, ops.ThemeInput(title=title)).id)
+    ops.set_phase(engine, s.fac, s.round_id, "reviewing")
+    return s
+
+
+def cards(at: AppTest) -> list[int]:
+    """Theme ids of the cards on the screen, in order (each card has exactly one title)."""
+    return [int(k.split("-")[1]) for k in (b.key for b in at.button) if k.startswith("withdraw-")] + [
+        int(k.split("-")[1]) for k in (b.key for b in at.button) if k.startswith(("restore-", "unmerge-"))
+    ]
+
+
+def test_many_themes_are_shown_a_page_at_a_time_with_no_picker_per_card(engine):
+    s = many_themes(engine, 45)
+    at = console(s)
+    assert cards(at) == s.themes[:20]
+    assert sv("ui.mod.showing", first=1, last=20, n=45) in captions(at)
+    assert sv("ui.mod.page", page=1, pages=3) in captions(at)
+    assert at.button(key="queue-prev").disabled
+    # No merge picker or edit form until one is opened: the page does not grow with the square.
+    assert not [sb for sb in at.selectbox if (sb.key or "").startswith("merge-into-")]
+    assert not [w for w in at.text_input if (w.key or "").startswith("edit-")]
+
+    at = click(at, "queue-next")
+    assert cards(at) == s.themes[20:40]
+    at = click(at, "queue-next")
+    assert cards(at) == s.themes[40:]
+    assert at.button(key="queue-next").disabled
+    at = click(at, "queue-prev")
+    assert cards(at) == s.themes[20:40]
+    assert not at.error
+
+
+def test_search_finds_a_theme_on_a_later_page_and_its_actions_work_there(engine):
+    s = many_themes(engine, 45, extra=["Rennäring och besöksnäring"])
+    rennaring = s.themes[-1]
+    at = click(console(s), "queue-next")
+    at.text_input(key="queue-search").input("RENNARING")  # case and diacritics do not matter
+    at = ok(at.run())
+    assert cards(at) == [rennaring]  # and back on the first page of the results
+    assert sv("ui.mod.showing", first=1, last=1, n=1) in captions(at)
+    at = click(at, f"withdraw-{rennaring}")
+    assert statuses(engine, s.round_id)[rennaring] == "withdrawn"
+    assert cards(at) == [rennaring] and at.button(key=f"restore-{rennaring}")
+
+    at.selectbox(key="queue-status").set_value("active")
+    at = ok(at.run())
+    assert cards(at) == [] and sv("ui.mod.no_match") in [i.value for i in at.info]
+    at.text_input(key="queue-search").input("")
+    at = ok(at.run())
+    assert len(cards(at)) == 20 and rennaring not in cards(at)
+
+
+def test_a_search_the_engine_refuses_names_the_field_and_the_queue_stays_usable(engine):
+    s = many_themes(engine, 25)
+    at = console(s)
+    at.text_input(key="queue-search").input("Tema\x07")
+    at = ok(at.run())
+    assert [e.value for e in at.error] == [sv("input.control_characters", field=sv("field.search"))]
+    assert cards(at) == s.themes[:20]  # shown unsearched
+    at.text_input(key="queue-search").input("Tema 25")
+    at = ok(at.run())
+    assert cards(at) == [s.themes[24]] and not at.error
+
+
+def test_merge_from_a_suggestion_shows_the_preview_then_merges_the_group(engine):
+    s = many_themes(engine, 30, extra=FLOOD)
+    first, *dups = s.themes[-3:]
+    at = console(s)
+    assert "• " + "\n• ".join(FLOOD) in texts(at)  # the group, as plain text
+    assert sv("ui.mod.dups_count", groups=1, themes=3) in captions(at)
+
+    at = click(at, f"dup-open-{first}")
+    assert at.selectbox(key=f"dup-keep-{first}").value == 0  # the wording proposed first
+    assert at.multiselect(key=f"dup-members-{first}-0").value == [1, 2]
+    assert sv("ui.fac.preview_no_ballots") in captions(at)
+    assert "Hållbar turism i fjällen" in texts(at)  # the title kept, in the preview
+    assert set(statuses(engine, s.round_id).values()) == {"active"}  # only a preview so far
+
+    # Keep the second wording instead, and leave the typo out of the merge.
+    at.selectbox(key=f"dup-keep-{first}").set_value(1)
+    at = ok(at.run())
+    at.multiselect(key=f"dup-members-{first}-1").set_value([0])
+    at = ok(at.run())
+    assert at.button(key=f"dup-merge-{first}").label == sv("ui.mod.group_confirm", n=2)
+    at = click(at, f"dup-merge-{first}")
+    after = statuses(engine, s.round_id)
+    assert (after[first], after[dups[0]], after[dups[1]]) == ("merged", "active", "active")
+    assert [th.merged_into_id for th in round_all_themes(engine, s.round_id) if th.id == first] == [dups[0]]
+    assert sv("ui.mod.group_merged", n=2) in [m.value for m in at.success]
+    # The typo is still suggested with the wording kept.
+    assert "• HÅLLBAR TURISM I FJÄLLEN\n• I fjällen: hållbar tursim" in texts(at)
+    assert not at.error
+
+
+def test_a_flood_of_copies_is_one_line_per_wording_and_merges_in_one_step(engine):
+    s = many_themes(engine, 3, extra=["Gratis kaffe", "GRATIS KAFFE"] * 12)
+    copies = s.themes[3:]
+    at = console(s)
+    wording = sv("ui.mod.wording", title="Gratis kaffe", n=12), sv("ui.mod.wording", title="GRATIS KAFFE", n=12)
+    assert f"• {wording[0]}\n• {wording[1]}" in texts(at)
+    at = click(at, f"dup-open-{copies[0]}")
+    assert at.selectbox(key=f"dup-keep-{copies[0]}").options == list(wording)
+    assert at.button(key=f"dup-merge-{copies[0]}").label == sv("ui.mod.group_confirm", n=24)
+    at = click(at, f"dup-merge-{copies[0]}")
+    after = statuses(engine, s.round_id)
+    assert [after[c] for c in copies] == ["active"] + ["merged"] * 23
+    assert sv("ui.mod.dups_none") in captions(at)
+
+
+def test_copies_of_one_wording_merge_without_anything_to_choose(engine):
+    s = many_themes(engine, 2, extra=["Lokal mat"] * 3)
+    first, *copies = s.themes[-3:]
+    at = click(console(s), f"dup-open-{first}")
+    assert f"dup-keep-{first}" not in {w.key for w in at.selectbox}
+    assert not [m for m in at.multiselect if (m.key or "").startswith("dup-members-")]
+    at = click(at, f"dup-merge-{first}")
+    assert [th.merged_into_id for th in round_all_themes(engine, s.round_id) if th.id in copies] == [first, first]
+
+
+def test_unmerge_from_the_queue_and_the_pair_is_not_suggested_again(engine):
+    s = many_themes(engine, 25, extra=FLOOD[:2])
+    a, b = s.themes[-2:]
+    at = click(click(console(s), f"dup-open-{a}"), f"dup-merge-{a}")
+    assert statuses(engine, s.round_id)[b] == "merged"
+    assert sv("ui.mod.dups_none") in captions(at)
+
+    at.selectbox(key="queue-status").set_value("merged")
+    at = ok(at.run())
+    assert cards(at) == [b]
+    assert "Hållbar turism i fjällen" in texts(at)  # what it was merged into
+    at = click(at, f"unmerge-{b}")
+    assert statuses(engine, s.round_id)[b] == "active"
+    assert sv("ui.fac.unmerged") in [m.value for m in at.success]
+    assert sv("ui.mod.dups_none") in captions(at)  # the facilitator said they differ
+
+
+def test_the_merge_picker_tells_equal_titles_apart(engine):
+    s = many_themes(engine, 2, extra=["Lokal mat", "Lokal mat", "Lokal mat"])
+    x, y, z = s.themes[-3:]
+    at = click(console(s), f"merge-open-{x}")
+    options = at.selectbox(key=f"merge-into-{x}").options
+    assert options[-2:] == [f"Lokal mat · #{y}", f"Lokal mat · #{z}"]
+    at.selectbox(key=f"merge-into-{x}").set_value(z)
+    at = click(ok(at.run()), f"merge-confirm-{x}-{z}")
+    assert [th.merged_into_id for th in round_all_themes(engine, s.round_id) if th.id == x] == [z]
+
+
+def test_user_text_in_suggestions_and_the_picker_stays_plain(engine):
+    hostile = ["**Fet** [länk](http://evil.example)", "**fet** [LÄNK](http://evil.example)"]
+    s = many_themes(engine, 1, extra=hostile)
+    at = click(console(s), f"dup-open-{s.themes[1]}")
+    assert "• " + "\n• ".join(hostile) in texts(at)
+    assert not [m for m in at.markdown if "evil.example" in m.value]
+    assert not [c for c in at.caption if "evil.example" in c.value]
 
 
 # ------------------------------------------------------------------ turnout
@@ -436,6 +612,8 @@ def test_priorities_are_saved_in_the_chosen_order_with_their_texts(engine):
     ops.close_round(engine, s.fac, s.round_id)
     ops.reveal_results(engine, s.fac, s.round_id)
     at = console(s)
+    assert not [m for m in at.multiselect if m.key == "prio-themes"]  # the editor opens when asked for
+    at = click(at, "prio-edit")
     ranked = at.multiselect(key="prio-themes").options
     assert ranked[0].startswith("Tema 1 (plats 1")
 
@@ -451,7 +629,21 @@ def test_priorities_are_saved_in_the_chosen_order_with_their_texts(engine):
         (2, a, "", ""),
     ]
     assert "1. Tema 2" in texts(at) and "Finansiera en förstudie 2026" in texts(at)
+    assert not [m for m in at.multiselect if m.key == "prio-themes"]  # saved: the editor is closed
+    at = click(at, "prio-edit")
+    assert at.multiselect(key="prio-themes").value == [b, a]
     assert c not in at.multiselect(key="prio-themes").value
+
+
+def test_the_priority_editor_tells_equal_titles_apart(engine):
+    s = many_themes(engine, 1, extra=["Lokal mat", "Lokal mat"])
+    x, y = s.themes[-2:]
+    at = click(console(s), "prio-edit")
+    assert at.multiselect(key="prio-themes").options[-2:] == [f"Lokal mat · #{x}", f"Lokal mat · #{y}"]
+    at.multiselect(key="prio-themes").set_value([y])
+    at = submit(ok(at.run()), sv("ui.fac.prio_save"))
+    [ws] = overview(engine)[0]["workshops"]
+    assert [p["theme_id"] for p in ws["priorities"]] == [y]
 
 
 def test_login_offers_the_demo_passcode_only_while_it_is_the_public_default(engine, monkeypatch):

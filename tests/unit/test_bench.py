@@ -47,13 +47,14 @@ TINY = {
     "big_themes": 10,
     "repeats": 1,
     "live": False,
+    "console": False,
 }
 
 
 def test_tiny_run_has_the_documented_shape_and_loses_nothing() -> None:
     result = run.collect(**TINY, gantt_activities=6, png=False)
     json.loads(json.dumps(result))  # serialisable as it is written
-    assert set(result) == {"machine", "parameters", "ballots", "tally", "live", "charts", "targets"}
+    assert set(result) == {"machine", "parameters", "ballots", "tally", "live", "console", "charts", "targets"}
     assert set(result["machine"]) == MACHINE_KEYS
     assert set(result["parameters"]) == PARAMETER_KEYS
     assert set(result["ballots"]) == {"sqlite", "postgresql"}
@@ -70,6 +71,7 @@ def test_tiny_run_has_the_documented_shape_and_loses_nothing() -> None:
     assert set(result["tally"]) == TALLY_KEYS
     assert all(v > 0 for v in result["tally"].values())
     assert result["live"] == {"measured": False, "reason": "not requested"}
+    assert result["console"] == {"measured": False, "reason": "not requested"}
     charts = result["charts"]
     assert set(charts) == CHART_KEYS
     assert charts["gantt_500_ms"] > 0
@@ -79,6 +81,8 @@ def test_tiny_run_has_the_documented_shape_and_loses_nothing() -> None:
     text = run.summary(result)
     assert "ballots.sqlite.throughput_per_s" in text
     assert "ballots.postgresql: skipped (not requested)" in text
+    assert "console: not measured (not requested)" in text
+    assert "console.load_ms" in text and "target <= 2000 ms" in text
     assert ("met" in text) or ("missed" in text)
 
 
@@ -98,8 +102,10 @@ def test_skipped_charts_and_main_writes_json(tmp_path, monkeypatch, capsys) -> N
 
     monkeypatch.setattr(run, "collect", fake_collect)
     out = tmp_path / "bench.json"
-    assert run.main(["--participants", "4", "--no-postgres", "--no-charts", "--out", str(out)]) == 0
+    argv = ["--participants", "4", "--no-postgres", "--no-charts", "--console-sizes", "5,50", "--out", str(out)]
+    assert run.main(argv) == 0
     assert calls["participants"] == 4 and calls["pg_url"] is None and calls["charts"] is False
+    assert calls["console"] is True and calls["console_sizes"] == (5, 50) and calls["console_app"] is None
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["charts"] == {"skipped": "not requested"}
     assert data["ballots"]["sqlite"]["lost"] == 0
@@ -113,5 +119,13 @@ def test_bench_help_lists_the_bench_options(capsys) -> None:
         main(["bench", "--help"])
     assert stop.value.code == 0
     out = capsys.readouterr().out
-    for option in ("--participants", "--no-postgres", "--no-live", "--live-limit", "--out"):
+    for option in (
+        "--participants",
+        "--no-postgres",
+        "--no-live",
+        "--live-limit",
+        "--no-console",
+        "--console-app",
+        "--out",
+    ):
         assert option in out

@@ -439,8 +439,16 @@ FAC_CALLS: dict[str, Callable[[Any, World], dict[str, Any]]] = {
     "registrations.reissue_card": lambda e, w: {"participant_id": _registered(e, w)},
     "live.facilitator_view": lambda e, w: {},
     "live.projector_key": lambda e, w: {},
+    "moderation.merge_preview": lambda e, w: {"duplicate_id": w.mine.themes[0], "into_id": w.mine.themes[1]},
+    "moderation.merge_group_preview": lambda e, w: {"duplicate_ids": w.mine.themes[:2], "into_id": w.mine.themes[2]},
+    "moderation.merge_group": lambda e, w: {"duplicate_ids": w.mine.themes[:2], "into_id": w.mine.themes[2]},
+    "moderation.theme_queue": lambda e, w: {"round_id": w.mine.round_id, "search": "tema"},
+    "moderation.duplicate_suggestions": lambda e, w: {"round_id": w.mine.round_id},
 }  # fmt: skip
-READS = {"registrations.registered_participants", "live.facilitator_view", "live.projector_key"}
+READS = {
+    "registrations.registered_participants", "live.facilitator_view", "live.projector_key", "moderation.merge_preview",
+    "moderation.merge_group_preview", "moderation.theme_queue", "moderation.duplicate_suggestions",
+}  # fmt: skip
 SIGN_OUT = "workshop.logout_facilitator"  # with a dead token there is nothing to end: a no-op, not an error
 
 # The other operations (public functions taking the engine) of the workshop modules, and why they
@@ -455,7 +463,7 @@ NOT_FACILITATOR_OPS = {
     # signing in and joining
     "workshop.login_facilitator", "workshop.join", "workshop.open_workshop_for_code",
     # reads that take no token (see docs/security.md)
-    "workshop.revision", "moderation.merge_preview", "funnel.workshop_funnel",
+    "workshop.revision", "funnel.workshop_funnel",
 }  # fmt: skip
 WORKSHOP_MODULES = ("workshop.", "ballots.", "moderation.", "funnel.", "registrations.")
 
@@ -515,7 +523,7 @@ def test_a_facilitator_operation_needs_its_own_workshops_facilitator_session(eng
 
     # Another workshop's facilitator: this workshop's ids are not found; without ids, the
     # operation acts on (or shows) the other workshop only.
-    if any(k.endswith("_id") or k == "items" for k in kwargs):
+    if any(k.endswith(("_id", "_ids")) or k == "items" for k in kwargs):
         before = table_counts(engine)
         with pytest.raises(NotFound) as info:
             fn(engine, w.other_fac, **kwargs)
