@@ -9,13 +9,15 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError, ProgrammingError
 
 from edp import config
-from edp.db import make_engine, upgrade
-from edp.errors import EdpError
+from edp.db import describe_db_error, make_engine, sqlite_path, upgrade
+from edp.errors import EdpError, ValidationError
+from edp.files import BACKUP_MAX_BYTES, MB
 from edp.i18n import error_message
 
 
@@ -23,12 +25,22 @@ class UserError(Exception):
     """A mistake in how the command was called; printed as one line."""
 
 
-def _engine(args: argparse.Namespace) -> Engine:
-    return make_engine(args.database or config.database_url())
+def _engine(args: argparse.Namespace, *, may_create: str = "") -> Engine:
+    """The database of the command. A SQLite file must exist unless may_create is "file" (a
+    command that migrates the database first: demo, restore, room) or "folder" (db upgrade,
+    the only command that may also create the file's folder). A refused command creates nothing."""
+    url = args.database or config.database_url()
+    path = sqlite_path(url)
+    if path is not None and may_create != "folder":
+        if not path.parent.is_dir():
+            raise ValidationError("cli.database_folder_missing", folder=str(path.parent))
+        if not may_create and not path.exists():
+            raise ValidationError("cli.database_missing", path=str(path))
+    return make_engine(url, create_folder=may_create == "folder")
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    upgrade(_engine(args))
+    upgrade(_engine(args, may_create="folder"))
     print("database is up to date")
     return 0
 
@@ -36,7 +48,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from edp import demo
 
-    engine = _engine(args)
+    engine = _engine(args, may_create="file")
     upgrade(engine)
     if demo.is_loaded(engine):
         if not args.reset:
@@ -151,36 +163,34 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_import_roadmap(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from edp import roadmap_io
+    from edp.files import read_capped
     from edp.roadmaps import import_roadmap
 
-    path = Path(args.file)
-    size = path.stat().st_size
-    if size > roadmap_io.MAX_BYTES:
-        raise UserError(f"{path} is {size:,} bytes; the limit is {roadmap_io.MAX_BYTES:,}")
+    # Read at most the cap and a byte, whatever the file is: /dev/zero once grew this to 22.8 GB.
+    data = read_capped(args.file, roadmap_io.MAX_BYTES)
     engine = _engine(args)
-    rid = import_roadmap(engine, args.process, roadmap_io.parse_xlsx(path.read_bytes()), priority_id=args.priority)
+    rid = import_roadmap(engine, args.process, roadmap_io.parse_xlsx(data), priority_id=args.priority)
     print(f"imported roadmap {rid}")
     return 0
 
 
 def cmd_results(args: argparse.Namespace) -> int:
+    from edp.exports import guard_frame
     from edp.tally import round_results
 
     result = round_results(_engine(args), args.round)
     if args.format == "json":
         print(result.to_json())
-    else:
-        result.frame().to_csv(sys.stdout, index=False)
+    else:  # text people typed, guarded as in the app's downloads: no cell a spreadsheet would run
+        guard_frame(result.frame()).to_csv(sys.stdout, index=False)
     return 0
 
 
 def cmd_export_ballots(args: argparse.Namespace) -> int:
-    from edp.exports import ballot_rows
+    from edp.exports import ballot_rows, guard_frame
 
-    rows = ballot_rows(_engine(args), args.round)
+    rows = guard_frame(ballot_rows(_engine(args), args.round))
     if args.output:
         rows.to_csv(args.output, index=False)
     else:
@@ -191,7 +201,7 @@ def cmd_export_ballots(args: argparse.Namespace) -> int:
 def cmd_room(args: argparse.Namespace) -> int:
     from edp import room
 
-    upgrade(_engine(args))
+    upgrade(_engine(args, may_create="file"))
     return room.main(args.port)
 
 
@@ -205,16 +215,28 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from edp import backup
 
     stats = backup.backup(_engine(args), args.out)
-    print(f"backed up {stats.rows:,} rows in {stats.tables} tables to {args.out}")
+    signed = " (signed with EDP_BACKUP_KEY)" if stats.signed else ""
+    print(f"backed up {stats.rows:,} rows in {stats.tables} tables to {args.out}{signed}")
+    if stats.bytes > BACKUP_MAX_BYTES:
+        need = -(-stats.bytes // MB)
+        print(f"note: the file is {need} MB; restore it with --max-mb {need}", file=sys.stderr)
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from edp import backup
 
-    stats = backup.restore_file(_engine(args), args.file, replace=args.replace)
+    if args.max_mb < 1:
+        raise UserError("--max-mb must be at least 1")
+    stats = backup.restore_file(
+        _engine(args, may_create="file"), args.file, replace=args.replace, max_bytes=args.max_mb * MB,
+        allow_unsigned=args.allow_unsigned,
+    )  # fmt: skip
     print(f"restored {stats.rows:,} rows in {stats.tables} tables from {args.file}")
     return 0
+
+
+BACKUP_MAX_MB = BACKUP_MAX_BYTES // MB
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -285,8 +307,25 @@ def build_parser() -> argparse.ArgumentParser:
     rs = sub.add_parser("restore", help="load a backup file into the database (one transaction)")
     rs.add_argument("file", metavar="FILE.json")
     rs.add_argument("--replace", action="store_true", help="delete the database's data first")
+    rs.add_argument(
+        "--max-mb", type=int, default=BACKUP_MAX_MB, metavar="N",
+        help=f"the largest file read in, in MB (default {BACKUP_MAX_MB})",
+    )  # fmt: skip
+    rs.add_argument(
+        "--allow-unsigned", action="store_true",
+        help="restore a file without a signature although EDP_BACKUP_KEY is set (see docs/security.md)",
+    )  # fmt: skip
     rs.set_defaults(func=cmd_restore)
     return p
+
+
+def _where(exc: BaseException) -> str:
+    """file:line of the innermost frame of the program itself (not of a library) that raised `exc`."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "/edp/" in f.filename.replace("\\", "/")] or frames
+    return f"{Path(ours[-1].filename).name}:{ours[-1].lineno}" if ours else "?"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -311,10 +350,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OperationalError, ProgrammingError) as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
         print(f"error: database problem ({reason}); is EDP_DATABASE_URL right and migrated?", file=sys.stderr)
+    except DBAPIError as exc:  # never str(exc): it holds the statement's parameters, i.e. row contents
+        print(f"error: the database refused the change ({describe_db_error(exc)})", file=sys.stderr)
     except OSError as exc:
         print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
     except Exception as exc:  # noqa: BLE001 - a CLI must not dump a traceback on a user
-        print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        # Only the kind and the place: an unexpected error's text may quote data (row contents).
+        print(f"error: unexpected {type(exc).__name__} at {_where(exc)}", file=sys.stderr)
         return 70
     return 2
 
