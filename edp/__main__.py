@@ -226,8 +226,6 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from edp import backup
 
-    if args.max_mb < 1:
-        raise UserError("--max-mb must be at least 1")
     stats = backup.restore_file(
         _engine(args, may_create="file"), args.file, replace=args.replace, max_bytes=args.max_mb * MB,
         allow_unsigned=args.allow_unsigned,
@@ -237,6 +235,13 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 BACKUP_MAX_MB = BACKUP_MAX_BYTES // MB
+
+
+def _megabytes(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -308,7 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     rs.add_argument("file", metavar="FILE.json")
     rs.add_argument("--replace", action="store_true", help="delete the database's data first")
     rs.add_argument(
-        "--max-mb", type=int, default=BACKUP_MAX_MB, metavar="N",
+        "--max-mb", type=_megabytes, default=BACKUP_MAX_MB, metavar="N",
         help=f"the largest file read in, in MB (default {BACKUP_MAX_MB})",
     )  # fmt: skip
     rs.add_argument(

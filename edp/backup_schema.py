@@ -149,9 +149,12 @@ def _int_rule(name: str, lo: int, hi: int) -> Rule:
 
 def _float_rule(name: str) -> Rule:
     def check(v: Any) -> EdpError | None:
-        if not (_is_int(v) or isinstance(v, float)) or not math.isfinite(v):
-            return ValidationError("input.not_number", field=name)
-        return None
+        try:
+            if (_is_int(v) or isinstance(v, float)) and math.isfinite(float(v)):
+                return None
+        except OverflowError:  # an integer too big for a float
+            pass
+        return ValidationError("input.not_number", field=name)
 
     return check
 

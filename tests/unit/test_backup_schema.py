@@ -161,6 +161,7 @@ def test_a_swapped_passcode_hash_is_well_formed_so_only_a_signature_catches_it(l
         ("workshops", "date", "6 december", "input.not_date"),
         ("participants", "joined_at", "2026-12-06T10:00:00", "backup.not_datetime"),
         ("kpi_measurements", "value", "NaN", "input.not_number"),
+        ("kpi_measurements", "value", 10**400, "input.not_number"),
         ("themes", "title", 42, "input.not_text"),
     ],
 )

@@ -210,7 +210,10 @@ def test_red_team_tampered_backups_are_refused_by_the_schema_and_nothing_written
         code, out, err = _restore(capsys, engine, path)
         assert code == 2 and out == "", name
         lines = err.splitlines()
-        assert lines[0] == "error: The backup does not follow the database schema (problems found: 1). Nothing was restored."
+        assert (
+            lines[0]
+            == "error: The backup does not follow the database schema (problems found: 1). Nothing was restored."
+        )
         assert lines[1:] == [expected[name]], name
         assert "\x00" not in err and "\x1b" not in err and not any(s in err for s in secrets)
         assert table_counts(engine) == before
