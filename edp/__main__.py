@@ -9,14 +9,16 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError, ProgrammingError
 
 from edp import config
 from edp.access import SYSTEM
-from edp.db import make_engine, upgrade
-from edp.errors import EdpError
+from edp.db import describe_db_error, make_engine, sqlite_path, upgrade
+from edp.errors import EdpError, ValidationError
+from edp.files import BACKUP_MAX_BYTES, MB
 from edp.i18n import error_message
 
 
@@ -24,12 +26,22 @@ class UserError(Exception):
     """A mistake in how the command was called; printed as one line."""
 
 
-def _engine(args: argparse.Namespace) -> Engine:
-    return make_engine(args.database or config.database_url())
+def _engine(args: argparse.Namespace, *, may_create: str = "") -> Engine:
+    """The database of the command. A SQLite file must exist unless may_create is "file" (a
+    command that migrates the database first: demo, restore, room) or "folder" (db upgrade,
+    the only command that may also create the file's folder). A refused command creates nothing."""
+    url = args.database or config.database_url()
+    path = sqlite_path(url)
+    if path is not None and may_create != "folder":
+        if not path.parent.is_dir():
+            raise ValidationError("cli.database_folder_missing", folder=str(path.parent))
+        if not may_create and not path.exists():
+            raise ValidationError("cli.database_missing", path=str(path))
+    return make_engine(url, create_folder=may_create == "folder")
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    upgrade(_engine(args))
+    upgrade(_engine(args, may_create="folder"))
     print("database is up to date")
     return 0
 
@@ -37,7 +49,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from edp import demo
 
-    engine = _engine(args)
+    engine = _engine(args, may_create="file")
     upgrade(engine)
     if demo.is_loaded(engine):
         if not args.reset:
@@ -155,38 +167,34 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_import_roadmap(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from edp import roadmap_io
+    from edp.files import read_capped
     from edp.roadmaps import import_roadmap
 
-    path = Path(args.file)
-    size = path.stat().st_size
-    if size > roadmap_io.MAX_BYTES:
-        raise UserError(f"{path} is {size:,} bytes; the limit is {roadmap_io.MAX_BYTES:,}")
+    # Read at most the cap and a byte, whatever the file is: /dev/zero once grew this to 22.8 GB.
+    data = read_capped(args.file, roadmap_io.MAX_BYTES)
     engine = _engine(args)
-    rid = import_roadmap(
-        engine, SYSTEM, args.process, roadmap_io.parse_xlsx(path.read_bytes()), priority_id=args.priority
-    )
+    rid = import_roadmap(engine, SYSTEM, args.process, roadmap_io.parse_xlsx(data), priority_id=args.priority)
     print(f"imported roadmap {rid}")
     return 0
 
 
 def cmd_results(args: argparse.Namespace) -> int:
+    from edp.exports import guard_frame
     from edp.tally import round_results
 
     result = round_results(_engine(args), SYSTEM, args.round)
     if args.format == "json":
         print(result.to_json())
-    else:
-        result.frame().to_csv(sys.stdout, index=False)
+    else:  # text people typed, guarded as in the app's downloads: no cell a spreadsheet would run
+        guard_frame(result.frame()).to_csv(sys.stdout, index=False)
     return 0
 
 
 def cmd_export_ballots(args: argparse.Namespace) -> int:
-    from edp.exports import ballot_rows
+    from edp.exports import ballot_rows, guard_frame
 
-    rows = ballot_rows(_engine(args), SYSTEM, args.round)
+    rows = guard_frame(ballot_rows(_engine(args), SYSTEM, args.round))
     if args.output:
         rows.to_csv(args.output, index=False)
     else:
@@ -197,7 +205,7 @@ def cmd_export_ballots(args: argparse.Namespace) -> int:
 def cmd_room(args: argparse.Namespace) -> int:
     from edp import room
 
-    upgrade(_engine(args))
+    upgrade(_engine(args, may_create="file"))
     return room.main(args.port)
 
 
@@ -211,14 +219,21 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from edp import backup
 
     stats = backup.backup(_engine(args), args.out)
-    print(f"backed up {stats.rows:,} rows in {stats.tables} tables to {args.out}")
+    signed = " (signed with EDP_BACKUP_KEY)" if stats.signed else ""
+    print(f"backed up {stats.rows:,} rows in {stats.tables} tables to {args.out}{signed}")
+    if stats.bytes > BACKUP_MAX_BYTES:
+        need = -(-stats.bytes // MB)
+        print(f"note: the file is {need} MB; restore it with --max-mb {need}", file=sys.stderr)
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from edp import backup
 
-    stats = backup.restore_file(_engine(args), args.file, replace=args.replace)
+    stats = backup.restore_file(
+        _engine(args, may_create="file"), args.file, replace=args.replace, max_bytes=args.max_mb * MB,
+        allow_unsigned=args.allow_unsigned,
+    )  # fmt: skip
     print(f"restored {stats.rows:,} rows in {stats.tables} tables from {args.file}")
     return 0
 
@@ -240,6 +255,13 @@ def _password(args: argparse.Namespace, prompt: str = "password: ") -> str | Non
     return first
 
 
+def _setup_engine(args: argparse.Namespace) -> Engine:
+    """A region is set up from nothing: the database may be new (made and migrated, like `demo`)."""
+    engine = _engine(args, may_create="file")
+    upgrade(engine)
+    return engine
+
+
 def _user_id(engine: Engine, username: str) -> int:
     from edp.accounts import list_users, normalise_username
 
@@ -253,7 +275,7 @@ def _user_id(engine: Engine, username: str) -> int:
 def cmd_user_add(args: argparse.Namespace) -> int:
     from edp import accounts
 
-    engine = _engine(args)
+    engine = _setup_engine(args)
     uid = accounts.create_user(
         engine, SYSTEM, args.username, display_name=args.name or "", email=args.email or "",
         password=_password(args), is_admin=args.admin,
@@ -268,7 +290,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 def cmd_user_list(args: argparse.Namespace) -> int:
     from edp.accounts import list_users
 
-    for u in list_users(_engine(args), SYSTEM):
+    for u in list_users(_setup_engine(args), SYSTEM):
         flags = ", ".join(f for f, on in (("admin", u.is_admin), ("disabled", not u.is_active), ("oidc", u.oidc)) if on)
         roles = "; ".join(f"{r} {'process' if p else 'workshop'} {p or w}" for _, r, p, w in u.grants)
         print(
@@ -280,7 +302,7 @@ def cmd_user_list(args: argparse.Namespace) -> int:
 def cmd_user_password(args: argparse.Namespace) -> int:
     from edp import accounts
 
-    engine = _engine(args)
+    engine = _setup_engine(args)
     accounts.set_password(engine, SYSTEM, _user_id(engine, args.username), _password(args, "new password: "))
     print("password changed; the account's sessions have ended")
     return 0
@@ -289,7 +311,7 @@ def cmd_user_password(args: argparse.Namespace) -> int:
 def cmd_user_grant(args: argparse.Namespace) -> int:
     from edp import accounts
 
-    engine = _engine(args)
+    engine = _setup_engine(args)
     gid = accounts.grant_role(
         engine, SYSTEM, _user_id(engine, args.username), args.role, process_id=args.process, workshop_id=args.workshop
     )
@@ -300,7 +322,7 @@ def cmd_user_grant(args: argparse.Namespace) -> int:
 def cmd_region(args: argparse.Namespace) -> int:
     from edp import region
 
-    engine = _engine(args)
+    engine = _setup_engine(args)
     if args.name is None:
         r = region.region(engine)
         print("no region set (python -m edp region --name ...)" if r is None else
@@ -317,16 +339,17 @@ def cmd_region(args: argparse.Namespace) -> int:
 def cmd_area_add(args: argparse.Namespace) -> int:
     from edp import region
 
-    aid = region.create_strength_area(_engine(args), SYSTEM, args.code, args.sv, args.en, args.description or "")
+    aid = region.create_strength_area(_setup_engine(args), SYSTEM, args.code, args.sv, args.en, args.description or "")
     print(f"strength area {aid} ({args.code.upper()}) added")
     return 0
 
 
 def cmd_area_import(args: argparse.Namespace) -> int:
     from edp import region
+    from edp.files import read_capped
 
-    data = _read_capped(args.file, region.MAX_FILE_BYTES)
-    n = region.import_strength_areas(_engine(args), SYSTEM, region.parse_strength_areas(data, args.file))
+    data = read_capped(args.file, region.MAX_FILE_BYTES)
+    n = region.import_strength_areas(_setup_engine(args), SYSTEM, region.parse_strength_areas(data, args.file))
     print(f"{n} strength areas imported")
     return 0
 
@@ -334,7 +357,7 @@ def cmd_area_import(args: argparse.Namespace) -> int:
 def cmd_area_list(args: argparse.Namespace) -> int:
     from edp import region
 
-    for a in region.strength_areas(_engine(args)):
+    for a in region.strength_areas(_setup_engine(args)):
         print(f"{a.id}: {a.code} – {a.name_sv} / {a.name_en}")
     return 0
 
@@ -342,7 +365,7 @@ def cmd_area_list(args: argparse.Namespace) -> int:
 def cmd_process_add(args: argparse.Namespace) -> int:
     from edp import workshop
 
-    engine = _engine(args)
+    engine = _setup_engine(args)
     leader = _user_id(engine, args.leader) if args.leader else None
     proc = workshop.create_process(
         engine, SYSTEM, args.title, description=args.description or "", financier=args.financier or "",
@@ -355,27 +378,29 @@ def cmd_process_add(args: argparse.Namespace) -> int:
 def cmd_actor_add(args: argparse.Namespace) -> int:
     from edp import workshop
 
-    actor = workshop.add_actor(_engine(args), SYSTEM, args.process, args.name, args.helix, args.municipality)
+    actor = workshop.add_actor(_setup_engine(args), SYSTEM, args.process, args.name, args.helix, args.municipality)
     print(f"actor {actor.id} added")
     return 0
 
 
 def cmd_actor_import(args: argparse.Namespace) -> int:
+    from edp.files import CSV_MAX_BYTES, read_capped
     from edp.imports import decode_csv, import_actors
 
-    data = _read_capped(args.file, 2 * 1024 * 1024)
-    n = import_actors(_engine(args), SYSTEM, args.process, decode_csv(data))
+    data = read_capped(args.file, CSV_MAX_BYTES)
+    n = import_actors(_setup_engine(args), SYSTEM, args.process, decode_csv(data))
     print(f"{n} actors imported")
     return 0
 
 
-def _read_capped(path: str, limit: int) -> bytes:
-    """At most `limit` bytes of a file, whatever it claims to be (a pipe, /dev/zero): more is refused."""
-    with open(path, "rb") as f:
-        data = f.read(limit + 1)
-    if len(data) > limit:
-        raise UserError(f"{path} is larger than the limit of {limit:,} bytes")
-    return data
+BACKUP_MAX_MB = BACKUP_MAX_BYTES // MB
+
+
+def _megabytes(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -515,8 +540,25 @@ def build_parser() -> argparse.ArgumentParser:
     rs = sub.add_parser("restore", help="load a backup file into the database (one transaction)")
     rs.add_argument("file", metavar="FILE.json")
     rs.add_argument("--replace", action="store_true", help="delete the database's data first")
+    rs.add_argument(
+        "--max-mb", type=_megabytes, default=BACKUP_MAX_MB, metavar="N",
+        help=f"the largest file read in, in MB (default {BACKUP_MAX_MB})",
+    )  # fmt: skip
+    rs.add_argument(
+        "--allow-unsigned", action="store_true",
+        help="restore a file without a signature although EDP_BACKUP_KEY is set (see docs/security.md)",
+    )  # fmt: skip
     rs.set_defaults(func=cmd_restore)
     return p
+
+
+def _where(exc: BaseException) -> str:
+    """file:line of the innermost frame of the program itself (not of a library) that raised `exc`."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "/edp/" in f.filename.replace("\\", "/")] or frames
+    return f"{Path(ours[-1].filename).name}:{ours[-1].lineno}" if ours else "?"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -541,10 +583,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OperationalError, ProgrammingError) as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
         print(f"error: database problem ({reason}); is EDP_DATABASE_URL right and migrated?", file=sys.stderr)
+    except DBAPIError as exc:  # never str(exc): it holds the statement's parameters, i.e. row contents
+        print(f"error: the database refused the change ({describe_db_error(exc)})", file=sys.stderr)
     except OSError as exc:
         print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
     except Exception as exc:  # noqa: BLE001 - a CLI must not dump a traceback on a user
-        print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        # Only the kind and the place: an unexpected error's text may quote data (row contents).
+        print(f"error: unexpected {type(exc).__name__} at {_where(exc)}", file=sys.stderr)
         return 70
     return 2
 

@@ -6,33 +6,99 @@ edp.models.Base.metadata, rows in primary-key order. Dates and datetimes are ISO
 (datetimes of timezone-aware columns in UTC, so SQLite and PostgreSQL write the same text),
 JSON columns as they are, floats exactly (JSON numbers round-trip a float's repr).
 
-A restore refuses a file that is not a backup, of another format version or of another schema
-revision, and a target that already has data unless replace=True; it runs in one transaction,
-so an error leaves the target as it was.
+With EDP_BACKUP_KEY set, a backup also carries "signature": {"algorithm": "HMAC-SHA256",
+"value": hex}, an HMAC with that key over the document without its signature, serialised
+canonically (canonical_bytes).
+
+A restore reads at most max_bytes of the file, then refuses, before it writes anything (it does
+not even migrate the target): a file that is not a backup, of another format version or schema
+revision; a bad or missing signature when EDP_BACKUP_KEY is set (a missing one is accepted with
+allow_unsigned=True), and a signed file when no key is set to check it; and any value that does
+not follow the schema derived from the models (edp.backup_schema). Then it refuses a target that
+already has data unless replace=True, and loads everything in one transaction, so an error leaves
+the target as it was. No refusal quotes a value of the file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import json
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Date, DateTime, Engine, Table, func, select, text
+from sqlalchemy.exc import DBAPIError
 
-from edp.db import alembic_config, current_revision, upgrade, write
+from edp import backup_schema
+from edp.db import alembic_config, current_revision, describe_db_error, upgrade, write
 from edp.errors import Conflict, ValidationError
+from edp.files import BACKUP_MAX_BYTES, read_capped
 from edp.models import Base
 
 FORMAT = "edp-backup"
 VERSION = 1
+KEY_ENV = "EDP_BACKUP_KEY"
+KEY_MIN_CHARS = 32  # e.g. python -c "import secrets; print(secrets.token_hex(32))" gives 64
+SIGNATURE_ALGORITHM = "HMAC-SHA256"
 
 
 @dataclass(frozen=True)
 class Stats:
     tables: int
     rows: int
+    signed: bool = field(default=False, compare=False)
+    bytes: int = field(default=0, compare=False)  # the file's size, for a backup
+
+
+# ---------------------------------------------------------------- signing
+
+
+def backup_key() -> bytes | None:
+    """EDP_BACKUP_KEY as bytes, None when unset; a key too short to be secret is refused."""
+    key = os.environ.get(KEY_ENV, "")
+    if not key:
+        return None
+    if len(key) < KEY_MIN_CHARS:
+        raise ValidationError("backup.key_too_short", min=KEY_MIN_CHARS)
+    return key.encode("utf-8")
+
+
+def canonical_bytes(data: dict[str, Any]) -> bytes:
+    """The document without its signature, as JSON with sorted keys, no spaces and ASCII only:
+    the same bytes before writing and after reading back (floats keep their repr)."""
+    body = {k: v for k, v in data.items() if k != "signature"}
+    return json.dumps(body, ensure_ascii=True, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+
+
+def sign(data: dict[str, Any], key: bytes) -> dict[str, Any]:
+    mac = hmac.new(key, canonical_bytes(data), hashlib.sha256).hexdigest()
+    return {**data, "signature": {"algorithm": SIGNATURE_ALGORITHM, "value": mac}}
+
+
+def check_signature(data: dict[str, Any], key: bytes | None, *, allow_unsigned: bool = False) -> None:
+    signature = data.get("signature")
+    if signature is None:
+        if key is not None and not allow_unsigned:
+            raise ValidationError("backup.unsigned")
+        return
+    if key is None:
+        raise ValidationError("backup.key_missing")
+    if (
+        not isinstance(signature, dict)
+        or signature.get("algorithm") != SIGNATURE_ALGORITHM
+        or not isinstance(signature.get("value"), str)
+    ):
+        raise ValidationError("backup.signature_invalid")
+    try:
+        expected = hmac.new(key, canonical_bytes(data), hashlib.sha256).hexdigest()
+    except (TypeError, ValueError) as exc:  # e.g. a NaN that json.loads let through
+        raise ValidationError("backup.signature_invalid") from exc
+    if not hmac.compare_digest(expected, signature["value"]):
+        raise ValidationError("backup.signature_invalid")
 
 
 def head_revision(engine: Engine) -> str:
@@ -96,23 +162,36 @@ def dump(engine: Engine) -> dict[str, Any]:
 
 
 def backup(engine: Engine, path: str | Path) -> Stats:
-    """Write the database to `path` as a backup file."""
+    """Write the database to `path` as a backup file, signed when EDP_BACKUP_KEY is set."""
+    key = backup_key()
     data = dump(engine)
+    if key is not None:
+        data = sign(data, key)
     with open(path, "w", encoding="utf-8") as f:
         json.dump(data, f, ensure_ascii=False)
-    return Stats(len(data["tables"]), sum(len(t["rows"]) for t in data["tables"].values()))
+    rows = sum(len(t["rows"]) for t in data["tables"].values())
+    return Stats(len(data["tables"]), rows, signed=key is not None, bytes=Path(path).stat().st_size)
 
 
 # ---------------------------------------------------------------- restore
 
 
-def read_file(path: str | Path) -> dict[str, Any]:
-    """Parse a backup file; refuses anything that is not JSON."""
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def read_file(path: str | Path, max_bytes: int = BACKUP_MAX_BYTES) -> dict[str, Any]:
+    """Parse a backup file, reading at most max_bytes (and one more, to know it is over);
+    refuses anything that is not JSON. The reason given is the parser's position, never the text."""
+    data = read_capped(path, max_bytes)
     try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationError("backup.not_json", file=str(path), reason=str(exc)) from exc
+        return json.loads(data.decode("utf-8"), parse_constant=_no_constant)
+    except UnicodeDecodeError as exc:
+        raise ValidationError("backup.not_json", file=str(path), reason=f"not UTF-8 at byte {exc.start}") from exc
+    except json.JSONDecodeError as exc:
+        raise ValidationError("backup.not_json", file=str(path), reason=f"{exc.msg}, line {exc.lineno}") from exc
+    except (ValueError, RecursionError) as exc:  # NaN/Infinity, a number too long, nesting too deep
+        raise ValidationError("backup.not_json", file=str(path), reason=type(exc).__name__) from exc
 
 
 def check(data: Any, engine: Engine) -> None:
@@ -157,8 +236,8 @@ def _records(table: Table, body: dict[str, Any]) -> list[dict[str, Any]]:
         for name, dec in decoders:
             try:
                 rec[name] = dec(rec[name])
-            except (TypeError, ValueError) as exc:
-                raise ValidationError("backup.malformed", detail=f"{table.name}.{name}: {rec[name]!r}") from exc
+            except (TypeError, ValueError) as exc:  # validate() has refused these already
+                raise ValidationError("backup.malformed", detail=f"{table.name}.{name}") from exc
         records.append(rec)
     return records
 
@@ -192,9 +271,28 @@ def _row_count(conn: Any) -> int:
     return sum(conn.execute(select(func.count()).select_from(t)).scalar_one() for t in _tables())
 
 
-def restore(engine: Engine, data: dict[str, Any], *, replace: bool = False) -> Stats:
-    """Load a backup document into `engine` (migrated to head first), all in one transaction."""
+def validate(data: dict[str, Any]) -> None:
+    """Refuse a document whose rows do not follow the schema derived from the models (touches no
+    database): every value, unique and foreign keys, then the check constraints in a dry run."""
+    tables = _tables()
+    problems = backup_schema.Problems()
+    backup_schema.check_values(tables, data["tables"], problems)
+    problems.raise_any()
+    backup_schema.check_keys(tables, data["tables"], problems)
+    problems.raise_any()
+    present = [t for t in tables if (data["tables"].get(t.name) or {}).get("rows")]
+    backup_schema.dry_run(
+        Base.metadata, present, _referenced_first, lambda t: _records(t, data["tables"][t.name]), problems
+    )
+    problems.raise_any()
+
+
+def restore(engine: Engine, data: dict[str, Any], *, replace: bool = False, allow_unsigned: bool = False) -> Stats:
+    """Load a backup document into `engine` (migrated to head first), all in one transaction.
+    Everything about the document is checked before anything is written, the migration included."""
     check(data, engine)
+    check_signature(data, backup_key(), allow_unsigned=allow_unsigned)
+    validate(data)
     upgrade(engine)
     revision = current_revision(engine)
     if revision != data["schema_revision"]:  # e.g. a database newer than this program
@@ -211,7 +309,12 @@ def restore(engine: Engine, data: dict[str, Any], *, replace: bool = False) -> S
             if not body or not body["rows"]:
                 continue
             for batch in _referenced_first(table, _records(table, body)):
-                conn.execute(table.insert(), batch)
+                try:
+                    conn.execute(table.insert(), batch)
+                except DBAPIError as exc:  # str(exc) would print the rows: names and tokens
+                    raise ValidationError(
+                        "backup.constraint_in_target", table=table.name, reason=describe_db_error(exc)
+                    ) from None
                 total += len(batch)
         if engine.dialect.name == "postgresql":
             for table in _tables():
@@ -226,5 +329,12 @@ def restore(engine: Engine, data: dict[str, Any], *, replace: bool = False) -> S
     return Stats(len(data["tables"]), total)
 
 
-def restore_file(engine: Engine, path: str | Path, *, replace: bool = False) -> Stats:
-    return restore(engine, read_file(path), replace=replace)
+def restore_file(
+    engine: Engine,
+    path: str | Path,
+    *,
+    replace: bool = False,
+    max_bytes: int = BACKUP_MAX_BYTES,
+    allow_unsigned: bool = False,
+) -> Stats:
+    return restore(engine, read_file(path, max_bytes), replace=replace, allow_unsigned=allow_unsigned)

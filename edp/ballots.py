@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, case, delete, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from edp.db import write
-from edp.errors import NotFound, PermissionDenied, PhaseError, ValidationError
+from edp.errors import NotFound, PermissionDenied, PhaseError, Throttled, ValidationError
 from edp.models import Ballot, BallotEntry, Criterion, Participant, Round, RoundTheme, Theme, Workshop, utcnow
 from edp.security import new_pseudonym
 from edp.workshop import (
@@ -22,6 +23,17 @@ from edp.workshop import (
 )
 
 Row = tuple[int, int | None, int]  # theme_id, criterion_id, value
+
+# The rate limit on replacing a ballot: REPLACE_BURST replacements at any speed, then one every
+# REPLACE_INTERVAL_S; time without replacements earns the burst back. A person who changes their
+# mind sends a ballot every few seconds at most and rarely twenty times in a row, so they are
+# never refused; a script (869 replacements in 25 s, each with an audit row) gets about one in
+# 3 s. It is a generic cell rate algorithm kept in one column (Ballot.replaceable_at), updated
+# by the same statement that replaces the ballot: the limit costs the vote path no query.
+# Paper ballots, entered by the facilitator, are not limited.
+REPLACE_BURST = 20
+REPLACE_INTERVAL_S = 3.0
+_REPLACE_WINDOW_S = (REPLACE_BURST - 1) * REPLACE_INTERVAL_S
 
 
 def _int(value: Any, field: str) -> int:
@@ -170,11 +182,20 @@ _ROUND_AND_THEMES = (
 _CRITERIA = (
     select(_C.c.id, _C.c.scale_min, _C.c.scale_max).where(_C.c.round_id == bindparam("b_round")).order_by(_C.c.position)
 )
+# replaceable_at moves on by one interval from itself, or from b_floor (now minus the window)
+# when it lags further behind: idle time earns back at most the burst.
 _REPLACE = (
     update(_B)
     .where(_B.c.round_id == bindparam("b_round"), _B.c.participant_id == bindparam("b_participant"))
-    .values(times_replaced=_B.c.times_replaced + 1, submitted_at=bindparam("b_now"))
-    .returning(_B.c.id, _B.c.pseudonym, _B.c.times_replaced)
+    .values(
+        times_replaced=_B.c.times_replaced + 1,
+        submitted_at=bindparam("b_now"),
+        replaceable_at=case(
+            (_B.c.replaceable_at > bindparam("b_floor"), _B.c.replaceable_at), else_=bindparam("b_floor")
+        )
+        + REPLACE_INTERVAL_S,
+    )
+    .returning(_B.c.id, _B.c.pseudonym, _B.c.times_replaced, _B.c.replaceable_at)
 )
 _NEW = insert(_B).returning(_B.c.id)
 _CLEAR = delete(_E).where(_E.c.ballot_id == bindparam("b_ballot"))
@@ -201,7 +222,7 @@ def _submit(
     rules = RoundRules(rnd.method, rnd.dots_per_participant, rnd.max_dots_per_theme, rnd.rank_count, criteria)
     themes = [(r.id, r.status, r.merged_into_id, r.position) for r in found if r.id is not None]
     rows = normalise(rules, set(active_theme_ids_of(themes)), choices)
-    ballot = _store(conn, round_id, pid, rows)
+    ballot = _store(conn, round_id, pid, rows, limited=role == "participant")
     # The role says who entered it: a paper ballot is logged with role "facilitator".
     detail: dict[str, Any] = {}
     if not anonymous:
@@ -211,10 +232,25 @@ def _submit(
     return ballot
 
 
-def _store(conn: Connection, round_id: int, participant_id: int, rows: list[Row]) -> Ballot:
-    """Insert the ballot, or replace an earlier one whole (same row, new entries)."""
+def _store(conn: Connection, round_id: int, participant_id: int, rows: list[Row], *, limited: bool) -> Ballot:
+    """Insert the ballot, or replace an earlier one whole (same row, new entries).
+
+    `limited`: refuse a replacement over the rate limit with Throttled; the caller's transaction
+    then rolls back, so the refused ballot leaves nothing behind, not even an audit row."""
     now = utcnow()
-    replaced = conn.execute(_REPLACE, {"b_round": round_id, "b_participant": participant_id, "b_now": now}).first()
+    seconds = now.timestamp()
+    params = {
+        "b_round": round_id,
+        "b_participant": participant_id,
+        "b_now": now,
+        "b_floor": seconds - _REPLACE_WINDOW_S,
+    }
+    replaced = conn.execute(_REPLACE, params).first()
+    if replaced is not None and limited:
+        # It was due at replaceable_at before this update, one interval earlier than now stored.
+        wait = replaced[3] - REPLACE_INTERVAL_S - seconds
+        if wait > 0:
+            raise Throttled("ballot.replaced_too_often", seconds=max(1, math.ceil(wait)))
     if replaced is None:
         # The unique constraint on (round, participant) is the final word.
         pseudonym, times_replaced = new_pseudonym(), 0
@@ -226,10 +262,11 @@ def _store(conn: Connection, round_id: int, participant_id: int, rows: list[Row]
                 "pseudonym": pseudonym,
                 "submitted_at": now,
                 "times_replaced": 0,
+                "replaceable_at": params["b_floor"],  # the whole burst is still to come
             },
         ).scalar_one()
     else:
-        ballot_id, pseudonym, times_replaced = replaced
+        ballot_id, pseudonym, times_replaced, _ = replaced
         conn.execute(_CLEAR, {"b_ballot": ballot_id})
     conn.execute(_ENTRIES, [{"ballot_id": ballot_id, "theme_id": t, "criterion_id": c, "value": v} for t, c, v in rows])
     ballot = Ballot(

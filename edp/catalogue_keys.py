@@ -5,7 +5,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-ERROR_CLASSES = {"EdpError", "ValidationError", "NotFound", "PhaseError", "PermissionDenied", "Conflict"}
+ERROR_CLASSES = {
+    "EdpError", "ValidationError", "NotFound", "PhaseError", "PermissionDenied", "Conflict", "Throttled",
+}  # fmt: skip
 PACKAGE = Path(__file__).parent
 
 

@@ -6,12 +6,15 @@ import csv
 import io
 
 from edp.errors import ValidationError
+from edp.files import CSV_MAX_BYTES, check_size
 
 MAX_ROWS = 2000
 
 
 def read_rows(text: str | bytes, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    """(line number, row) pairs with lower-cased, trimmed headers; blank lines skipped."""
+    """(line number, row) pairs with lower-cased, trimmed headers; blank lines skipped.
+    A file over CSV_MAX_BYTES is refused before it is decoded."""
+    check_size(text, CSV_MAX_BYTES)
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")

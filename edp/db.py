@@ -48,13 +48,26 @@ def _prepare_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str | None = None) -> Engine:
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL; None for another database, an in-memory one or a file: URI."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    if parsed.database.startswith("file:"):
+        return None
+    return Path(parsed.database)
+
+
+def make_engine(url: str | None = None, *, create_folder: bool = True) -> Engine:
+    """An engine for `url`. A SQLite file's folder is created unless create_folder=False (the
+    command line creates it only for `db upgrade`)."""
     url = url or database_url()
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         pool: dict[str, int] = {}
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            if create_folder:
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             pool = {"pool_size": POOL_SIZE, "max_overflow": MAX_OVERFLOW}  # a file: a QueuePool
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
         _prepare_sqlite(engine)
@@ -193,6 +206,29 @@ def _migrate(engine: Engine, url: str, target: str, down: bool) -> None:
         finally:
             if sqlite:
                 raw.execute("PRAGMA foreign_keys=ON")
+
+
+def describe_db_error(exc: BaseException) -> str:
+    """What a database error says, without any value from the rows: its kind, and the constraint,
+    table and column it names. Never str(exc): SQLAlchemy appends the statement's parameters, and
+    PostgreSQL's DETAIL quotes the row ("Key (token)=(...) already exists")."""
+    orig = getattr(exc, "orig", None) or exc
+    diag = getattr(orig, "diag", None)
+    if diag is not None:  # psycopg: structured fields, none of which holds a value
+        names = [
+            f"{label} {value}"
+            for label, value in (
+                ("constraint", diag.constraint_name),
+                ("table", diag.table_name),
+                ("column", diag.column_name),
+            )
+            if value
+        ]
+        return ", ".join([type(orig).__name__, *names])
+    # sqlite3 names the constraint or the table.column, never a bound value ("UNIQUE constraint
+    # failed: participants.token"); its first line is enough.
+    text = str(orig).strip().splitlines()
+    return f"{type(orig).__name__}: {text[0]}" if text else type(orig).__name__
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -42,6 +42,10 @@ class PermissionDenied(EdpError):
     """The caller's passcode or token does not allow this."""
 
 
+class Throttled(EdpError):
+    """Too many attempts in a short time; `params["seconds"]` says how long to wait. Nothing was written."""
+
+
 class Conflict(EdpError):
     """The operation clashes with existing data (a duplicate, a cycle)."""
 

@@ -108,14 +108,20 @@ def guard_text(value: Any) -> Any:
     return value
 
 
-def safe_csv(frame: pd.DataFrame) -> bytes:
-    """CSV (UTF-8 with BOM, so Excel reads å, ä, ö) with every text cell guarded against formulas."""
+def guard_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy in which every text cell and header is guarded against formulas (guard_text)."""
     guarded = frame.copy()
     for col in guarded.columns:
         if guarded[col].dtype == object or pd.api.types.is_string_dtype(guarded[col]):
             guarded[col] = guarded[col].map(guard_text)
     guarded.columns = [guard_text(str(c)) for c in guarded.columns]
-    return guarded.to_csv(index=False).encode("utf-8-sig")
+    return guarded
+
+
+def safe_csv(frame: pd.DataFrame) -> bytes:
+    """CSV (UTF-8 with BOM, so Excel reads å, ä, ö) with every text cell guarded against formulas.
+    The command line writes the same guarded frame (guard_frame), without the BOM."""
+    return guard_frame(frame).to_csv(index=False).encode("utf-8-sig")
 
 
 def tally_csv(result: RoundResult | dict[str, Any]) -> bytes:

@@ -19,6 +19,7 @@ from edp import validate
 from edp.access import Credential, acting, require_read
 from edp.db import read, write
 from edp.errors import Conflict, EdpError, NotFound, RowErrors, ValidationError
+from edp.files import CSV_MAX_BYTES, check_size
 from edp.models import HELIX_GROUPS, Actor, Process
 from edp.names import NameIndex, first_difference
 from edp.workshop import audit, led_process, refuse_taken_actor_name
@@ -88,7 +89,9 @@ def helix_code(label: str) -> str | None:
 
 
 def decode_csv(data: bytes) -> str:
-    """Text of an uploaded file: UTF-8 (a BOM is dropped), else Windows-1252 (Excel's "CSV" on Swedish Windows)."""
+    """Text of an uploaded file: UTF-8 (a BOM is dropped), else Windows-1252 (Excel's "CSV" on Swedish Windows).
+    A file over CSV_MAX_BYTES is refused before it is decoded."""
+    check_size(data, CSV_MAX_BYTES, field="csv")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -109,6 +112,7 @@ def parse_actor_csv(text: str) -> list[ActorRow]:
     """
     if not isinstance(text, str):
         raise ValidationError("input.not_text", field="csv")
+    check_size(text, CSV_MAX_BYTES, field="csv")
     text = text.lstrip("\ufeff")
     lines = text.splitlines()
     first = next((ln for ln in lines if ln.strip()), "")

@@ -74,6 +74,7 @@ class RoundView:
     max_dots_per_theme: int | None
     rank_count: int | None
     origin_round_id: int | None
+    proposals_per_participant: int
     criteria: tuple[CriterionView, ...]
     themes: tuple[ThemeView, ...]  # what the ballot offers: active, merges resolved, ballot order
 
@@ -178,6 +179,7 @@ def _theme_views(s: Session, ids: list[int] | None = None, *, where=None) -> lis
 ROUND_COLUMNS = (
     Round.id, Round.seq, Round.method, Round.phase, Round.prompt, Round.revealed, Round.live_results,
     Round.dots_per_participant, Round.max_dots_per_theme, Round.rank_count, Round.origin_round_id,
+    Round.proposals_per_participant,
 )  # fmt: skip
 CRITERION_COLUMNS = (
     Criterion.id, Criterion.name_sv, Criterion.name_en, Criterion.description, Criterion.weight,

@@ -320,6 +320,9 @@ class Round(Base):
     rank_count: Mapped[int | None] = mapped_column(Integer)
     origin_round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The most themes one participant may propose in this round, set when the round is made
+    # (edp.workshop.RoundSpec). Rounds made before it was configurable keep the old fixed cap, 20.
+    proposals_per_participant: Mapped[int] = mapped_column(Integer, server_default="20")
 
     workshop: Mapped[Workshop] = relationship(back_populates="rounds")
     criteria: Mapped[list[Criterion]] = relationship(
@@ -330,6 +333,7 @@ class Round(Base):
         UniqueConstraint("workshop_id", "seq", name="uq_rounds_workshop_seq"),
         CheckConstraint(_in("method", METHODS), name="method"),
         CheckConstraint(_in("phase", PHASES), name="phase"),
+        CheckConstraint("proposals_per_participant >= 1", name="proposals_per_participant"),
     )
 
 
@@ -399,6 +403,9 @@ class Ballot(Base):
     pseudonym: Mapped[str] = mapped_column(String(16), unique=True)
     submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     times_replaced: Mapped[int] = mapped_column(Integer, default=0)
+    # The rate limit on replacing it (edp.ballots): the earliest moment, in Unix seconds, at
+    # which the next replacement is accepted. Each replacement moves it on by REPLACE_INTERVAL_S.
+    replaceable_at: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
 
     entries: Mapped[list[BallotEntry]] = relationship(
         back_populates="ballot", cascade="all, delete-orphan", passive_deletes=True

@@ -22,6 +22,7 @@ from typing import Any
 from edp.config import DEFAULT_LANG
 from edp.errors import ValidationError
 from edp.exports import FORMULA_STARTS, guard_text
+from edp.files import XLSX_MAX_BYTES
 from edp.i18n import t
 from edp.roadmap_views import RoadmapView
 
@@ -60,7 +61,7 @@ SHEETS: dict[str, tuple[str, ...]] = {
 PARTNER_SEPARATOR = "; "
 
 # Import limits. A workbook is a ZIP: the unpacked size is capped too, against zip bombs.
-MAX_BYTES = 5 * 1024 * 1024
+MAX_BYTES = XLSX_MAX_BYTES
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 5000  # data rows per sheet
 MAX_ROW_INDEX = 10 * MAX_ROWS  # no sheet may reach further down than this, even with blank rows between

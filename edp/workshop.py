@@ -70,6 +70,10 @@ NEXT_STEPS_MAX = 1000
 DISPLAY_NAME_MAX = 60
 PASSCODE_MIN = 8
 PASSCODE_MAX = 200
+# Themes one participant may propose per round (RoundSpec.proposals_per_participant). An EDP
+# round asks each organisation for its few most important ideas; a larger cap mostly lets one
+# person (or a script) flood the facilitator's queue.
+PROPOSALS_PER_PARTICIPANT_DEFAULT = 5
 PROPOSALS_PER_PARTICIPANT_MAX = 20
 PRIORITIES_MAX = 20
 
@@ -575,6 +579,7 @@ class RoundSpec:
     max_dots_per_theme: int | None = None
     rank_count: int | None = None
     criteria: Sequence[CriterionSpec] = field(default_factory=tuple)
+    proposals_per_participant: int = PROPOSALS_PER_PARTICIPANT_DEFAULT
 
 
 def _build_round(s: Session, ws: Workshop, spec: RoundSpec, origin_round_id: int | None = None) -> Round:
@@ -587,6 +592,9 @@ def _build_round(s: Session, ws: Workshop, spec: RoundSpec, origin_round_id: int
         prompt=validate.text(spec.prompt, "prompt", max_len=DESCRIPTION_MAX),
         phase="draft",
         origin_round_id=origin_round_id,
+        proposals_per_participant=validate.integer(
+            spec.proposals_per_participant, "proposals_per_participant", lo=1, hi=PROPOSALS_PER_PARTICIPANT_MAX
+        ),
     )
     if method == "dots":
         rnd.dots_per_participant = validate.integer(spec.dots_per_participant, "dots_per_participant", lo=1, hi=100)
@@ -915,8 +923,8 @@ def propose(engine: Engine, participant_token: str, round_id: int, data: ThemeIn
         mine = s.scalar(
             select(func.count(Theme.id)).where(Theme.origin_round_id == rnd.id, Theme.participant_id == p.id)
         )
-        if mine >= PROPOSALS_PER_PARTICIPANT_MAX:
-            raise ValidationError("theme.too_many", field="title", max=PROPOSALS_PER_PARTICIPANT_MAX)
+        if mine >= rnd.proposals_per_participant:
+            raise ValidationError("theme.too_many", field="title", max=rnd.proposals_per_participant)
         theme = _add_theme_to_round(s, ws, rnd, values, participant_id=p.id, actor_id=p.actor_id)
         audit(s, ws, "theme.proposed", "participant", round_id=rnd.id, theme_id=theme.id)
         return theme

@@ -48,6 +48,13 @@ def proposing(token: str, me: ParticipantView, rnd: RoundView) -> None:
     areas = me.workshop.strength_areas
     st.subheader(t("ui.participant.propose_header"))
     st.caption(t("ui.participant.propose_intro"))
+    cap = rnd.proposals_per_participant
+    left = max(0, cap - len(me.proposals))
+    with st.container(key=f"propose-{rnd.id}-left"):
+        if left:
+            st.caption(t("ui.participant.proposals_left", left=left, max=cap))
+        else:
+            st.info(t("ui.participant.proposals_none_left", max=cap), icon=":material/block:")
     # A new form key after each proposal gives an empty form; a refused one keeps what was typed.
     generation = st.session_state.setdefault(f"propose-gen-{rnd.id}", 0)
     with st.form(key=f"propose-{rnd.id}-{generation}"):

@@ -9,6 +9,7 @@ import streamlit as st
 from edp.cards import cards_pdf
 from edp.config import public_url
 from edp.errors import EdpError, RowErrors
+from edp.files import CSV_MAX_BYTES, megabytes, read_capped
 from edp.live import WorkshopView, facilitator_view
 from edp.models import Participant
 from edp.registrations import card_rows, import_registrations, registered_participants, reissue_card
@@ -69,13 +70,17 @@ if allow != ws.allow_unregistered:
         show_error(err)
 
 with st.form("registration_import", clear_on_submit=True):
-    upload = st.file_uploader(t("ui.reg.upload"), type=["csv", "txt"], help=t("ui.reg.upload_help"))
+    limit = megabytes(CSV_MAX_BYTES)
+    upload = st.file_uploader(
+        t("ui.reg.upload"), type=["csv", "txt"], max_upload_size=limit,
+        help=f"{t('ui.reg.upload_help')} {t('file.upload_limit', max=limit)}",
+    )  # fmt: skip
     if st.form_submit_button(t("ui.reg.import"), type="primary"):
         if upload is None:
             st.error(t("ui.reg.no_file"))
         else:
             try:
-                created = import_registrations(engine(), token, upload.getvalue())
+                created = import_registrations(engine(), token, read_capped(upload, CSV_MAX_BYTES))
                 keep_cards(ws, created)
                 st.success(t("ui.reg.imported", n=len(created)))
             except RowErrors as err:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Engine
 
@@ -38,6 +38,8 @@ def make_setup(
 ) -> Setup:
     """participants: helix -> how many join; themes: how many are proposed; phase: where the round ends up."""
     spec = spec or ops.RoundSpec(method="dots", dots_per_participant=5, max_dots_per_theme=3)
+    if themes > spec.proposals_per_participant:  # one participant proposes them all
+        spec = replace(spec, proposals_per_participant=themes)
     proc = ops.create_process(engine, SYSTEM, "Testprocess", period_start=2026, period_end=2027)
     actors = {g: ops.add_actor(engine, SYSTEM, proc.id, f"Aktör {g}", g).id for g in HELIX_GROUPS}
     ws = ops.create_workshop(engine, SYSTEM, proc.id, "Testworkshop", PASSCODE, anonymous=anonymous)

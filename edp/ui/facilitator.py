@@ -394,18 +394,31 @@ def round_spec_inputs(key: str, *, default_method: str = "dots", with_prompt: bo
         key=f"{key}-method",
     )
     prompt = st.text_area(t("field.prompt"), key=f"{key}-prompt") if with_prompt else ""
+    proposals = int(
+        st.number_input(
+            t("field.proposals_per_participant"),
+            1,
+            ops.PROPOSALS_PER_PARTICIPANT_MAX,
+            ops.PROPOSALS_PER_PARTICIPANT_DEFAULT,
+            key=f"{key}-proposals",
+            help=t("ui.fac.proposals_per_participant_help", max=ops.PROPOSALS_PER_PARTICIPANT_MAX),
+        )
+    )
     if method == "dots":
         a, b = st.columns(2)
         dots = a.number_input(t("field.dots_per_participant"), 1, 100, 5, key=f"{key}-dots")
         cap = b.number_input(t("field.max_dots_per_theme"), 1, 100, 3, key=f"{key}-cap")
-        return ops.RoundSpec("dots", prompt, dots_per_participant=int(dots), max_dots_per_theme=int(cap))
+        return ops.RoundSpec(
+            "dots", prompt, dots_per_participant=int(dots), max_dots_per_theme=int(cap),
+            proposals_per_participant=proposals,
+        )  # fmt: skip
     if method == "rank":
         n = st.number_input(t("field.rank_count"), 1, 50, 3, key=f"{key}-rank")
-        return ops.RoundSpec("rank", prompt, rank_count=int(n))
+        return ops.RoundSpec("rank", prompt, rank_count=int(n), proposals_per_participant=proposals)
     if method == "score":
         st.caption(t("ui.setup.criteria_help"))
-        return ops.RoundSpec("score", prompt, criteria=tuple(criteria_editor(key)))
-    return ops.RoundSpec(method, prompt)
+        return ops.RoundSpec("score", prompt, criteria=tuple(criteria_editor(key)), proposals_per_participant=proposals)
+    return ops.RoundSpec(method, prompt, proposals_per_participant=proposals)
 
 
 def add_round_form(key: str) -> None:

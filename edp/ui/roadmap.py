@@ -377,11 +377,17 @@ def import_panel(process_id: int) -> None:
     from edp import roadmap_io
 
     st.caption(t("ui.rm.import_help"))
-    upload = st.file_uploader(t("ui.rm.import_file"), type=["xlsx"], key="rm-import-file")
+    from edp.files import megabytes, read_capped
+
+    limit = megabytes(roadmap_io.MAX_BYTES)
+    upload = st.file_uploader(
+        t("ui.rm.import_file"), type=["xlsx"], key="rm-import-file",
+        max_upload_size=limit, help=t("file.upload_limit", max=limit),
+    )  # fmt: skip
     if not st.button(t("ui.rm.import_button"), key="rm-import-go", icon=":material/upload:", disabled=upload is None):
         return
     try:
-        sheets = roadmap_io.parse_xlsx(upload.getvalue())
+        sheets = roadmap_io.parse_xlsx(read_capped(upload, roadmap_io.MAX_BYTES))
     except EdpError as err:
         refusal(err)
         return

@@ -13,6 +13,7 @@ from edp import validate
 from edp import workshop as ops
 from edp.accounts import open_console
 from edp.errors import EdpError, RowErrors
+from edp.files import CSV_MAX_BYTES, megabytes, read_capped
 from edp.imports import decode_csv, import_actors, list_actors
 from edp.models import HELIX_GROUPS
 from edp.queries import overview
@@ -233,10 +234,18 @@ def actor_edit_form(process_id: int) -> None:
 def actor_import(process_id: int) -> None:
     st.caption(t("ui.setup.import_help"))
     n = nonce("import")
-    upload = st.file_uploader(t("ui.setup.import_file"), type=["csv", "txt"], key=f"import-file-{n}")
+    limit = megabytes(CSV_MAX_BYTES)
+    upload = st.file_uploader(
+        t("ui.setup.import_file"), type=["csv", "txt"], key=f"import-file-{n}",
+        max_upload_size=limit, help=t("file.upload_limit", max=limit),
+    )  # fmt: skip
     pasted = st.text_area(t("ui.setup.import_paste"), key=f"import-paste-{n}", height=120)
     if st.button(t("ui.setup.import_button"), key="import-go", icon=":material/upload:"):
-        text = decode_csv(upload.getvalue()) if upload is not None else pasted
+        try:
+            text = decode_csv(read_capped(upload, CSV_MAX_BYTES, field="csv")) if upload is not None else pasted
+        except EdpError as err:
+            show_error(err)
+            return
         try:
             count = call(import_actors, organiser_token(), process_id, text)
         except RowErrors as err:

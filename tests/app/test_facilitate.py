@@ -272,6 +272,18 @@ def test_add_round_from_scratch_with_dots(engine):
     assert (rv.method, rv.dots_per_participant, rv.max_dots_per_theme) == ("dots", 8, 4)
 
 
+def test_the_facilitator_sets_the_proposal_cap_of_a_new_round(engine):
+    s = make_setup(engine)
+    at = console(s)
+    cap = at.number_input(key="more-round-proposals")
+    assert cap.label == "Förslag per deltagare" and cap.value == ops.PROPOSALS_PER_PARTICIPANT_DEFAULT
+    assert (cap.min, cap.max) == (1, ops.PROPOSALS_PER_PARTICIPANT_MAX)
+    cap.set_value(3)
+    at = click(ok(at.run()), "more-round-add")
+    [_, r2] = workshop_view(engine, s.workshop_id).rounds
+    assert round_view(engine, r2.id).proposals_per_participant == 3
+
+
 def test_close_and_reopen_the_workshop(engine):
     s = make_setup(engine)
     at = click(console(s), "fac-ws-close")

@@ -136,6 +136,36 @@ def test_own_proposal_can_be_edited_while_proposing(engine):
     assert "Ditt förslag är ändrat." in [v.value for v in at.success]
 
 
+def test_the_participant_sees_the_proposals_left_and_a_refusal_at_the_cap_keeps_the_text(engine):
+    s = make_setup(engine, ops.RoundSpec(method="approval", proposals_per_participant=2), participants={"public": 1})
+    ops.set_phase(engine, s.fac, s.round_id, "proposing")
+    at = open_page(s.tokens[0])
+    assert [c.value for c in at.caption if "förslag till" in c.value] == [
+        "Du kan lämna 2 förslag till i den här omgången (högst 2)."
+    ]
+    next(w for w in at.text_input if w.key.endswith("-title")).set_value("Kulturarv")
+    ok(button(at, "Skicka förslaget").click().run())
+    assert any(c.value == "Du kan lämna 1 förslag till i den här omgången (högst 2)." for c in at.caption)
+    ops.propose(engine, s.tokens[0], s.round_id, ops.ThemeInput(title="Besöksnäring"))  # from another tab
+    at = open_page(s.tokens[0])
+    assert [i.value for i in at.info if "2 förslag" in i.value] == [
+        "Du har lämnat 2 förslag, så många som varje deltagare får lämna i den här omgången. "
+        "Du kan fortfarande ändra dina förslag nedan."
+    ]
+
+    next(w for w in at.text_input if w.key.endswith("-title")).set_value("Ett tredje förslag")
+    next(w for w in at.text_area if w.key.endswith("-description")).set_value("Med en beskrivning")
+    ok(button(at, "Skicka förslaget").click().run())
+
+    assert errors(at) == [
+        "Du har redan lämnat 2 förslag i den här omgången, så många som varje deltagare får lämna. "
+        "Din text finns kvar i formuläret."
+    ]
+    assert next(w for w in at.text_input if w.key.endswith("-title")).value == "Ett tredje förslag"
+    assert next(w for w in at.text_area if w.key.endswith("-description")).value == "Med en beskrivning"
+    assert [p.title for p in participant_view(engine, s.tokens[0]).proposals] == ["Kulturarv", "Besöksnäring"]
+
+
 # ---------------------------------------------------------------- reviewing
 
 
@@ -272,6 +302,32 @@ def test_approval_ballot_is_saved_from_the_ticked_boxes(engine):
 
     assert stored(engine, s.tokens[0]) == sorted([(t1, None, 1), (t3, None, 1)])
     assert [v.value for v in at.success] == ["Din röst är sparad"]
+
+
+def test_a_ballot_over_the_rate_limit_shows_the_wait_and_the_form_keeps_the_choices(engine, monkeypatch):
+    import datetime as dt
+
+    from edp import ballots
+
+    now = dt.datetime(2026, 12, 6, 10, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr(ballots, "utcnow", lambda: now)  # the clock stands still: a script's pace
+    s = voting_setup(engine, ops.RoundSpec(method="approval"))
+    t1, t2, t3 = s.themes
+    for n in range(ballots.REPLACE_BURST + 1):
+        submit_ballot(engine, s.tokens[0], s.round_id, [(t1, t2)[n % 2]])
+    before = stored(engine, s.tokens[0])
+    at = open_page(s.tokens[0])
+    key = f"ballot-{s.round_id}"
+    at.checkbox(key=f"{key}-approve-{t3}").check()
+    ok(at.button(key=f"{key}-submit").click().run())
+
+    assert errors(at) == [
+        "Du har ändrat din röst många gånger på kort tid. Vänta 3 sekunder och skicka den igen. "
+        "Dina val finns kvar i formuläret."
+    ]
+    assert stored(engine, s.tokens[0]) == before
+    assert at.checkbox(key=f"{key}-approve-{t3}").value is True  # what the voter ticked is still ticked
+    assert at.checkbox(key=f"{key}-approve-{t1}").value is True
 
 
 def test_ballot_sent_after_the_facilitator_closed_voting_shows_the_refusal(engine):

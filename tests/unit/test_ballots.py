@@ -6,6 +6,7 @@ its message in Swedish and English, and tests.conftest.table_counts before == af
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,10 +16,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from edp import ballots
 from edp import workshop as ops
-from edp.ballots import my_ballot, submit_ballot
+from edp.ballots import my_ballot, submit_ballot, submit_paper_ballot
 from edp.db import read, write
-from edp.errors import EdpError, NotFound, PermissionDenied, PhaseError, ValidationError
+from edp.errors import EdpError, NotFound, PermissionDenied, PhaseError, Throttled, ValidationError
 from edp.i18n import catalogue, field_label
 from edp.models import METHODS, AuditEvent, Ballot, BallotEntry, Participant
 from edp.security import new_pseudonym, token_hash
@@ -796,3 +798,104 @@ def test_ballot_naming_a_theme_of_another_round_or_workshop_is_refused_and_nothi
             "theme",
             {"id": theme_id},
         )
+
+
+# ---------------------------------------------------------------- the rate limit on replacements
+
+
+class Clock:
+    """A stand-in for edp.ballots.utcnow that moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 12, 6, 10, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    c = Clock()
+    monkeypatch.setattr(ballots, "utcnow", c)
+    return c
+
+
+def alternate(s: Setup, n: int) -> Any:
+    """Two different valid approval ballots, taken in turn, so each submission is a real change."""
+    return [s.themes[n % 2]]
+
+
+def test_a_person_changing_their_mind_is_never_refused(engine, clock):
+    s = voting_setup(engine, "approval")
+    token = s.tokens[0]
+    submit_ballot(engine, token, s.round_id, alternate(s, 0))
+    # A burst of changes at once: every one is taken.
+    for n in range(1, ballots.REPLACE_BURST + 1):
+        assert submit_ballot(engine, token, s.round_id, alternate(s, n)).times_replaced == n
+    # Then a change every few seconds, for as long as voting lasts.
+    for n in range(ballots.REPLACE_BURST + 1, ballots.REPLACE_BURST + 61):
+        clock.advance(ballots.REPLACE_INTERVAL_S)
+        submit_ballot(engine, token, s.round_id, alternate(s, n))
+    # A pause earns the whole burst back.
+    clock.advance(ballots.REPLACE_BURST * ballots.REPLACE_INTERVAL_S)
+    for n in range(ballots.REPLACE_BURST):
+        submit_ballot(engine, token, s.round_id, alternate(s, n))
+    assert len(ballot_audit(engine, s.round_id)) == 1 + 2 * ballots.REPLACE_BURST + 60
+
+
+def test_replacing_a_ballot_too_often_is_refused_with_the_wait_and_nothing_written(engine, clock):
+    s = voting_setup(engine, "approval")
+    token = s.tokens[0]
+    for n in range(ballots.REPLACE_BURST + 1):
+        submit_ballot(engine, token, s.round_id, alternate(s, n))
+    clock.advance(1)
+    state = ballot_state(engine, s.round_id)
+    err = assert_refused(
+        engine, lambda: submit_ballot(engine, token, s.round_id, [s.themes[2], s.themes[3]]),
+        Throttled, "ballot.replaced_too_often", None, {"seconds": 2},
+    )  # fmt: skip
+    assert ballot_state(engine, s.round_id) == state  # the stored ballot is the last accepted one
+    assert len(ballot_audit(engine, s.round_id)) == ballots.REPLACE_BURST + 1  # no audit row for the refusal
+    assert "2 sekunder" in err.message("sv") and "2 seconds" in err.message("en")
+    # Other voters are not held back by it.
+    submit_ballot(engine, s.tokens[1], s.round_id, alternate(s, 0))
+    clock.advance(2)
+    again = submit_ballot(engine, token, s.round_id, [s.themes[2], s.themes[3]])
+    assert again.times_replaced == ballots.REPLACE_BURST + 1
+    assert stored(engine, token, s.round_id) == sorted([(s.themes[2], None, 1), (s.themes[3], None, 1)])
+
+
+def test_red_team_replay_869_replacements_in_25_seconds_leave_only_the_allowed_few(engine, clock):
+    s = voting_setup(engine, "dots")
+    token = s.tokens[0]
+    submit_ballot(engine, token, s.round_id, {s.themes[0]: 1})
+    accepted = refused = 0
+    for n in range(869):
+        clock.advance(25 / 869)
+        try:
+            submit_ballot(engine, token, s.round_id, {s.themes[n % 4]: 1 + n % 3})
+            accepted += 1
+        except Throttled as err:
+            assert 1 <= err.params["seconds"] <= ballots.REPLACE_INTERVAL_S
+            refused += 1
+    allowed = ballots.REPLACE_BURST + int(25 // ballots.REPLACE_INTERVAL_S) + 1
+    assert accepted <= allowed and accepted + refused == 869
+    assert len(ballot_audit(engine, s.round_id)) == 1 + accepted
+
+
+def test_paper_ballots_entered_by_the_facilitator_are_not_rate_limited(engine, clock):
+    s = voting_setup(engine, "approval")
+    pid = participant_id(engine, s.tokens[0])
+    for n in range(ballots.REPLACE_BURST + 10):
+        submit_paper_ballot(engine, s.fac, pid, s.round_id, alternate(s, n))
+    assert len(ballot_audit(engine, s.round_id)) == ballots.REPLACE_BURST + 10
+
+
+def test_a_first_ballot_is_never_rate_limited(engine, clock):
+    s = make_setup(engine, SPECS["approval"], participants={"civil": 40}, themes=2, phase="voting")
+    for token in s.tokens:
+        submit_ballot(engine, token, s.round_id, [s.themes[0]])
+    assert len(ballot_audit(engine, s.round_id)) == 40

@@ -485,11 +485,64 @@ def test_title_exactly_at_the_limit_is_accepted(engine):
     assert len(t.title) == 120 and len(t.description) == 2000
 
 
-def test_proposals_per_participant_are_capped(engine):
-    s = make_setup(engine, participants={"business": 1}, phase="proposing")
-    for i in range(ops.PROPOSALS_PER_PARTICIPANT_MAX):
+def test_proposals_per_participant_are_capped_at_the_rounds_default(engine):
+    s = make_setup(engine, participants={"business": 2}, phase="proposing")
+    assert ops.PROPOSALS_PER_PARTICIPANT_DEFAULT == 5
+    for i in range(ops.PROPOSALS_PER_PARTICIPANT_DEFAULT):
         ops.propose(engine, s.tokens[0], s.round_id, ops.ThemeInput(f"T{i}"))
-    refused(engine, ValidationError, "theme.too_many", ops.propose, s.tokens[0], s.round_id, ops.ThemeInput("One more"))
+    err = refused(
+        engine, ValidationError, "theme.too_many", ops.propose, s.tokens[0], s.round_id, ops.ThemeInput("One more"),
+        field="title",
+    )  # fmt: skip
+    assert err.params["max"] == 5
+    assert "5" in err.message("sv") and "5" in err.message("en")
+    ops.propose(engine, s.tokens[1], s.round_id, ops.ThemeInput("Another participant's first"))  # per participant
+
+
+def test_the_facilitator_sets_the_proposal_cap_when_making_the_round(engine):
+    spec = ops.RoundSpec(method="approval", proposals_per_participant=2)
+    s = make_setup(engine, spec, participants={"business": 1}, phase="proposing")
+    with read(engine) as ses:
+        assert ses.get(Round, s.round_id).proposals_per_participant == 2
+    first = ops.propose(engine, s.tokens[0], s.round_id, ops.ThemeInput("Ett"))
+    ops.propose(engine, s.tokens[0], s.round_id, ops.ThemeInput("Två"))
+    err = refused(
+        engine, ValidationError, "theme.too_many", ops.propose, s.tokens[0], s.round_id, ops.ThemeInput("Tre")
+    )
+    assert err.params["max"] == 2
+    # A merged or withdrawn proposal still counts: withdrawing is not a way round the cap.
+    ops.set_phase(engine, s.fac, s.round_id, "reviewing")
+    ops.withdraw_theme(engine, s.fac, first.id)
+    ops.set_phase(engine, s.fac, s.round_id, "proposing")
+    refused(engine, ValidationError, "theme.too_many", ops.propose, s.tokens[0], s.round_id, ops.ThemeInput("Tre"))
+    # The facilitator's own themes (paper notes) are not capped.
+    ops.add_theme(engine, s.fac, s.round_id, ops.ThemeInput("Från en lapp"))
+
+
+@pytest.mark.parametrize("cap", [0, -1, ops.PROPOSALS_PER_PARTICIPANT_MAX + 1, "5", 2.5, True, None])
+def test_a_proposal_cap_out_of_bounds_is_refused_and_nothing_written(engine, cap):
+    s = make_setup(engine)
+    err = refused(
+        engine, ValidationError, err_key(cap), ops.add_round, s.fac,
+        ops.RoundSpec(method="approval", proposals_per_participant=cap), field="proposals_per_participant",
+    )  # fmt: skip
+    if err.key == "input.out_of_range":
+        assert err.params["min"] == 1 and err.params["max"] == ops.PROPOSALS_PER_PARTICIPANT_MAX
+        assert "20" in err.message("sv") and "Förslag per deltagare" in err.message("sv")
+
+
+def err_key(value: object) -> str:
+    return "input.out_of_range" if isinstance(value, int) and not isinstance(value, bool) else "input.not_integer"
+
+
+def test_a_cap_at_the_bounds_is_accepted_and_an_advanced_round_keeps_its_own(engine):
+    s = make_setup(engine, ops.RoundSpec(method="approval", proposals_per_participant=1), themes=1)
+    assert ops.add_round(engine, s.fac, ops.RoundSpec(method="approval", proposals_per_participant=20))
+    ops.set_phase(engine, s.fac, s.round_id, "reviewing")
+    ops.set_phase(engine, s.fac, s.round_id, "voting")
+    ops.close_round(engine, s.fac, s.round_id)
+    new = ops.advance(engine, s.fac, s.round_id, 1, ops.RoundSpec(method="approval", proposals_per_participant=3))
+    assert new.proposals_per_participant == 3
 
 
 def test_edit_withdraw_restore_are_facilitator_only(engine):
