@@ -293,20 +293,23 @@ class Room:
     tokens: list[str]
     participant_ids: list[int]
     theme_ids: list[int]
+    projector_key: str  # the projector's address: ?projector=KEY
 
 
 def make_room(db_url: str, participants: int) -> Room:
     from bench.run import make_workshop, open_round
     from edp import workshop as ops
     from edp.db import make_engine
+    from edp.live import projector_key
 
     engine = make_engine(db_url)
     try:
         st = make_workshop(engine, participants)
         rid, theme_ids, _ = open_round(st, ops.RoundSpec(method="approval"), ROUND_THEMES)
+        key = projector_key(engine, st.fac)
     finally:
         engine.dispose()
-    return Room(db_url, st.workshop_id, rid, st.tokens, st.participant_ids, theme_ids)
+    return Room(db_url, st.workshop_id, rid, st.tokens, st.participant_ids, theme_ids, key)
 
 
 def commit_order(db_url: str, round_id: int) -> list[int]:
@@ -375,7 +378,7 @@ async def run_level(server: Server, room: Room, seed: int = 0, join_budget_s: fl
 
         return seen
 
-    projector = Session(server.ws_url, f"projector={room.workshop_id}", projector_element)
+    projector = Session(server.ws_url, f"projector={room.projector_key}", projector_element)
     people = [Session(server.ws_url, f"p={tok}", participant_element(i)) for i, tok in enumerate(room.tokens)]
     t_join = time.monotonic()
     deadline = t_join + join_budget_s

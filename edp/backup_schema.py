@@ -62,9 +62,14 @@ MAX_PROBLEMS = 50  # listed; the count covers them all
 
 # Secret columns, by column name (in whichever table): what edp.security writes there.
 SECRET_FORMATS: dict[str, str] = {
-    "passcode_hash": "scrypt",  # workshops
-    "token_hash": "sha256_hex",  # facilitator_sessions, actor_links (and any later *token_hash*)
-    "token": "token",  # participants: the personal token, 256 bits URL-safe (secrets.token_urlsafe(32))
+    "passcode_hash": "scrypt_or_none",  # workshops ("" for a workshop without a passcode)
+    "token_hash": "sha256_hex",  # facilitator_sessions, actor_links, user_sessions, participants
+    "token": "token",  # the personal token, 256 bits URL-safe (secrets.token_urlsafe(32))
+    "password_hash": "argon2id",  # users (NULL for an account that signs in through OIDC only)
+    "code_hash": "sha256_hex",  # setup_codes
+    "projector_key": "key",  # workshops: the projector's address (secrets.token_urlsafe(16))
+    "session_key": "sha256_hex_or_none",  # attempts ("" for a failed sign-in from no known browser)
+    "address_key": "sha256_hex",  # attempts
 }
 # A column whose name looks like one of these must have a rule above (a test checks it).
 SECRET_LOOKING = re.compile(r"token|hash|passcode|password|secret|_key$", re.IGNORECASE)
@@ -110,10 +115,26 @@ def _scrypt_ok(v: str) -> bool:
     return 16 <= len(salt) <= 64 and len(digest) == 32
 
 
+_ARGON2ID = re.compile(r"\$argon2id\$v=19\$m=(\d{1,7}),t=(\d{1,3}),p=(\d{1,3})\$[A-Za-z0-9+/]{11,}\$[A-Za-z0-9+/]{16,}")
+ARGON2_MAX_MEMORY_KIB = 256 * 1024  # so a planted hash cannot make a sign-in take gigabytes
+
+
+def _argon2_ok(v: str) -> bool:
+    found = _ARGON2ID.fullmatch(v)
+    if not found:
+        return False
+    m, t, p = (int(x) for x in found.groups())
+    return 8 <= m <= ARGON2_MAX_MEMORY_KIB and 1 <= t <= 10 and 1 <= p <= 16
+_KEY = re.compile(r"[A-Za-z0-9_-]{22}")
+
 SECRET_CHECKS: dict[str, tuple[Callable[[str], bool], str]] = {
     "scrypt": (_scrypt_ok, "backup.not_scrypt"),
+    "scrypt_or_none": (lambda v: v == "" or _scrypt_ok(v), "backup.not_scrypt"),
     "sha256_hex": (lambda v: bool(_SHA256_HEX.fullmatch(v)), "backup.not_sha256"),
+    "sha256_hex_or_none": (lambda v: v == "" or bool(_SHA256_HEX.fullmatch(v)), "backup.not_sha256"),
     "token": (lambda v: bool(_TOKEN.fullmatch(v)), "backup.not_token"),
+    "argon2id": (_argon2_ok, "backup.not_argon2"),
+    "key": (lambda v: bool(_KEY.fullmatch(v)), "backup.not_token"),
 }
 
 

@@ -18,6 +18,7 @@ from bench.titles import proposal_titles
 from edp import workshop as ops
 from edp.access import SYSTEM
 from edp.db import make_engine
+from edp.live import projector_key
 from edp.models import HELIX_GROUPS
 from tests.e2e.screenshot import ROOT, make_empty_database, streamlit_server, wait_for_app, wait_idle
 
@@ -35,8 +36,8 @@ LAPTOP = {"width": 1280, "height": 720}
 
 
 @pytest.fixture(scope="module")
-def flooded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
-    """(base URL, workshop id): a server on a workshop in review with TOTAL proposals."""
+def flooded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, str]]:
+    """(base URL, workshop id, projector key): a server on a workshop in review with TOTAL proposals."""
     tmp = tmp_path_factory.mktemp("e2e-flood")
     db_url = make_empty_database(tmp / "flood.sqlite")
     engine = make_engine(db_url)
@@ -56,11 +57,12 @@ def flooded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int
             token = ops.join(engine, ws.join_code, f"Deltagare {n}", actor_id=actors[n % len(actors)]).token
             ops.propose(engine, token, rnd.id, ops.ThemeInput(title=title.text))
         ops.set_phase(engine, fac, rnd.id, "reviewing")
+        key = projector_key(engine, fac)
         ops.logout_facilitator(engine, fac)
     finally:
         engine.dispose()
     with streamlit_server(db_url, tmp / "streamlit.log") as base_url:
-        yield base_url, ws.id
+        yield base_url, ws.id, key
 
 
 def sign_in(page: Page, base_url: str) -> None:
@@ -79,11 +81,11 @@ def no_live_markup(page: Page) -> None:
 
 
 def test_the_console_loads_after_a_join_flood_and_merges_the_copies_from_a_suggestion(
-    browser: Browser, flooded: tuple[str, int]
+    browser: Browser, flooded: tuple[str, int, str]
 ) -> None:
-    base_url, workshop_id = flooded
+    base_url, workshop_id, key = flooded
     projector = browser.new_context(viewport=LAPTOP).new_page()
-    projector.goto(f"{base_url}/?projector={workshop_id}")
+    projector.goto(f"{base_url}/?projector={key}")
     proposals_shown = projector.get_by_test_id("stMetric").filter(has_text="Förslag").get_by_test_id("stMetricValue")
     expect(proposals_shown).to_have_text(str(TOTAL))
     flood_on_projector = projector.locator(".st-key-proj-themes").get_by_text(f"• {FLOOD[1]}", exact=True)

@@ -28,7 +28,7 @@ from edp.db import make_engine
 from edp.models import HELIX_GROUPS
 from tests.conftest import PG_URL, require_service
 from tests.e2e.screenshot import PUBLIC_HOST, free_port, streamlit_server, wait_idle, websocket_status
-from tests.factory import make_setup
+from tests.factory import make_setup, projector_key
 
 pytestmark = pytest.mark.browser
 
@@ -129,7 +129,7 @@ def test_a_vote_through_nginx_reaches_the_projector_through_nginx(browser: Brows
         )
         proj_ctx, phone_ctx = browser.new_context(), browser.new_context(viewport={"width": 390, "height": 844})
         projector = proj_ctx.new_page()
-        projector.goto(f"{public}/?projector={s.workshop_id}")
+        projector.goto(f"{public}/?projector={projector_key(engine, s.workshop_id)}")
         wait_idle(projector)
         turnout = projector.locator(".st-key-proj-turnout-overall").get_by_test_id("stMetricValue")
         expect(turnout).to_have_text("0 / 2")
@@ -199,7 +199,7 @@ def test_browsers_from_one_address_spread_across_the_replicas_and_each_keeps_wor
         proj_ctx = browser.new_context()
         contexts.append(proj_ctx)
         projector = proj_ctx.new_page()
-        projector.goto(f"{public}/?projector={s.workshop_id}")
+        projector.goto(f"{public}/?projector={projector_key(engine, s.workshop_id)}")
         wait_idle(projector)
         turnout = projector.locator(".st-key-proj-turnout-overall").get_by_test_id("stMetricValue")
         expect(turnout).to_have_text(f"0 / {len(s.tokens)}")

@@ -19,9 +19,11 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 
 from edp import demo
+from edp import workshop as ops
 from edp.db import make_engine, read
-from edp.models import Participant, Workshop
+from edp.models import Actor, Workshop
 from tests.e2e.screenshot import wait_for_app, wait_idle
+from tests.factory import projector_key
 
 pytestmark = pytest.mark.browser
 
@@ -75,11 +77,16 @@ def demo_facts(demo_db_url: str) -> dict[str, object]:
     engine = make_engine(demo_db_url)
     try:
         with read(engine) as s:
-            open_id, code = s.execute(select(Workshop.id, Workshop.join_code).where(Workshop.is_open.is_(True))).one()
-            token = s.scalar(select(Participant.token).where(Participant.workshop_id == open_id).limit(1))
+            open_id, code, process_id = s.execute(
+                select(Workshop.id, Workshop.join_code, Workshop.process_id).where(Workshop.is_open.is_(True))
+            ).one()
+            actor_id = s.scalar(select(Actor.id).where(Actor.process_id == process_id).limit(1))
+        # Tokens are stored only as hashes: a new participant's link is the one way to a participant page.
+        token = ops.join(engine, code, "Besökare", actor_id=actor_id).token
+        key = projector_key(engine, open_id)
     finally:
         engine.dispose()
-    return {"open_workshop": open_id, "join_code": code, "token": token}
+    return {"open_workshop": open_id, "join_code": code, "token": token, "projector_key": key}
 
 
 @pytest.fixture
@@ -134,7 +141,7 @@ def test_the_participant_page_loads_only_from_our_server(recorded, app_url, demo
 
 def test_the_projector_loads_only_from_our_server(recorded, app_url, demo_facts):
     page, recorder = recorded
-    page.goto(f"{app_url}/?projector={demo_facts['open_workshop']}")
+    page.goto(f"{app_url}/?projector={demo_facts['projector_key']}")
     wait_idle(page)
     expect(page.locator(".st-key-proj-qr").get_by_role("img")).to_be_visible()
     assert_nothing_leaves(page, recorder, app_url)

@@ -14,7 +14,7 @@ from edp.db import make_engine
 from edp.live import participant_view
 from tests.conftest import PG_URL, require_service
 from tests.e2e.screenshot import streamlit_server, wait_idle
-from tests.factory import make_setup
+from tests.factory import make_setup, projector_key
 
 pytestmark = pytest.mark.browser
 
@@ -60,7 +60,7 @@ def test_a_vote_on_replica_a_shows_on_the_projector_of_replica_b(browser: Browse
     proj_ctx, phone_ctx = browser.new_context(), browser.new_context(viewport={"width": 390, "height": 844})
     try:
         projector = proj_ctx.new_page()
-        projector.goto(f"{b}/?projector={s.workshop_id}")
+        projector.goto(f"{b}/?projector={projector_key(pg_engine, s.workshop_id)}")
         wait_idle(projector)
         turnout = projector.locator(".st-key-proj-turnout-overall").get_by_test_id("stMetricValue")
         expect(turnout).to_have_text("0 / 3", timeout=CROSS_MS)
