@@ -64,7 +64,6 @@ MAX_PROBLEMS = 50  # listed; the count covers them all
 SECRET_FORMATS: dict[str, str] = {
     "passcode_hash": "scrypt_or_none",  # workshops ("" for a workshop without a passcode)
     "token_hash": "sha256_hex",  # facilitator_sessions, actor_links, user_sessions, participants
-    "token": "token",  # the personal token, 256 bits URL-safe (secrets.token_urlsafe(32))
     "password_hash": "argon2id",  # users (NULL for an account that signs in through OIDC only)
     "code_hash": "sha256_hex",  # setup_codes
     "projector_key": "key",  # workshops: the projector's address (secrets.token_urlsafe(16))
@@ -75,7 +74,6 @@ SECRET_FORMATS: dict[str, str] = {
 SECRET_LOOKING = re.compile(r"token|hash|passcode|password|secret|_key$", re.IGNORECASE)
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 _B64 = re.compile(r"[A-Za-z0-9_-]+={0,2}")
 SCRYPT_MAX_MEMORY = 32 * 1024 * 1024  # hashlib.scrypt's default maxmem: what verify_passcode can compute
 SCRYPT_MAX_P = 16
@@ -125,6 +123,8 @@ def _argon2_ok(v: str) -> bool:
         return False
     m, t, p = (int(x) for x in found.groups())
     return 8 <= m <= ARGON2_MAX_MEMORY_KIB and 1 <= t <= 10 and 1 <= p <= 16
+
+
 _KEY = re.compile(r"[A-Za-z0-9_-]{22}")
 
 SECRET_CHECKS: dict[str, tuple[Callable[[str], bool], str]] = {
@@ -132,9 +132,8 @@ SECRET_CHECKS: dict[str, tuple[Callable[[str], bool], str]] = {
     "scrypt_or_none": (lambda v: v == "" or _scrypt_ok(v), "backup.not_scrypt"),
     "sha256_hex": (lambda v: bool(_SHA256_HEX.fullmatch(v)), "backup.not_sha256"),
     "sha256_hex_or_none": (lambda v: v == "" or bool(_SHA256_HEX.fullmatch(v)), "backup.not_sha256"),
-    "token": (lambda v: bool(_TOKEN.fullmatch(v)), "backup.not_token"),
     "argon2id": (_argon2_ok, "backup.not_argon2"),
-    "key": (lambda v: bool(_KEY.fullmatch(v)), "backup.not_token"),
+    "key": (lambda v: bool(_KEY.fullmatch(v)), "backup.not_key"),
 }
 
 

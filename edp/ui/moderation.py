@@ -166,7 +166,6 @@ def queue(q: moderation.ThemeQueue, locked: bool) -> None:
     search.text_input(
         t("ui.mod.search"),
         key=SEARCH,
-        max_chars=ops.TITLE_MAX,
         placeholder=t("ui.mod.search_placeholder"),
         on_change=_first_page,
     )
@@ -243,7 +242,7 @@ def _open(state: str, theme_id: int) -> None:
 
 def _edit_form(th: ThemeView) -> None:
     with st.form(f"edit-{th.id}"):
-        title = st.text_input(t("field.title"), th.title, max_chars=ops.TITLE_MAX, key=f"edit-{th.id}-title")
+        title = st.text_input(t("field.title"), th.title, key=f"edit-{th.id}-title")
         description = st.text_area(t("field.description"), th.description, key=f"edit-{th.id}-description")
         partners = st.text_area(t("field.partners"), th.partners, key=f"edit-{th.id}-partners")
         next_steps = st.text_area(t("field.next_steps"), th.next_steps, key=f"edit-{th.id}-next")
@@ -326,7 +325,7 @@ def _add_theme_form(rv: RoundView) -> None:
     n = nonce("add-theme")
     with st.form(f"add-theme-{n}"):
         st.markdown(f"**{t('ui.fac.add_theme')}**")
-        title = st.text_input(t("field.title"), max_chars=ops.TITLE_MAX, key=f"add-theme-title-{n}")
+        title = st.text_input(t("field.title"), key=f"add-theme-title-{n}")
         description = st.text_area(t("field.description"), key=f"add-theme-description-{n}")
         if st.form_submit_button(t("ui.fac.add_theme_button")) and call(
             ops.add_theme, facilitator_token(), rv.id, ops.ThemeInput(title, description)

@@ -329,7 +329,7 @@ def test_the_anonymous_ballot_read_gives_the_organiser_no_token_and_no_way_to_th
         "registered_participants": repr(registered_participants(engine, s.fac)),
         "facilitator_view": repr(facilitator_view(engine, s.fac)),
         "workshop_view": repr(workshop_view(engine, s.workshop_id)),
-        "list_actors": repr(list_actors(engine, SYSTEM, s.fac)),
+        "list_actors": repr(list_actors(engine, SYSTEM, s.process_id)),
         "overview": repr(overview(engine)),
         "funnel": repr(workshop_funnel(engine, s.workshop_id)),
     }

@@ -60,7 +60,7 @@ def problems(err: EdpError) -> list[tuple[str, int, str, str | None]]:
 
 def secrets_of(engine: Engine) -> list[str]:
     with read(engine) as s:
-        return [v for row in s.execute(select(Participant.display_name, Participant.token)) for v in row]
+        return [v for row in s.execute(select(Participant.display_name, Participant.token_hash)) for v in row]
 
 
 def assert_quotes_nothing(err: EdpError, *values: str) -> None:
@@ -106,16 +106,19 @@ def test_a_100000_character_title_with_nul_and_esc_is_refused_naming_table_row_a
     title = "A" * 50_000 + "\x00\x1b[31m" + "B" * 49_994
     err = refused(engine, tmp_path, tamper(data, "processes", 0, "title", title))
     assert problems(err) == [("processes", 1, "input.too_long", "title")]
-    assert err.rows[0][2].message("en") == "Title may be at most 200 characters (is 100000)."
+    assert err.rows[0][2].message("en") == "Title may be at most 200 characters but is 100000: 99800 too many."
     nul = refused(engine, tmp_path, tamper(data, "themes", 2, "description", "Kulturarv\x00\x1b[2J"))
     assert problems(nul) == [("themes", 3, "input.control_characters", "description")]
 
 
-def test_a_one_character_token_is_refused(loaded, tmp_path):
+def test_a_one_character_token_hash_or_projector_key_is_refused(loaded, tmp_path):
     engine, data = loaded
-    err = refused(engine, tmp_path, tamper(data, "participants", 4, "token", "x"))
-    assert problems(err) == [("participants", 5, "backup.not_token", "token")]
-    assert "43" in err.rows[0][2].message("sv")
+    err = refused(engine, tmp_path, tamper(data, "participants", 4, "token_hash", "x"))
+    assert problems(err) == [("participants", 5, "backup.not_sha256", "token_hash")]
+    assert "64" in err.rows[0][2].message("sv")
+    err = refused(engine, tmp_path, tamper(data, "workshops", 0, "projector_key", "x"))
+    assert problems(err) == [("workshops", 1, "backup.not_key", "projector_key")]
+    assert "22" in err.rows[0][2].message("sv")
 
 
 def test_text_in_an_integer_column_is_refused(loaded, tmp_path):
@@ -175,9 +178,9 @@ def test_a_value_of_the_wrong_form_is_refused(loaded, tmp_path, table, column, v
 
 def test_a_duplicate_token_is_refused_before_writing_and_names_no_one(loaded, tmp_path):
     engine, data = loaded
-    token = cell(data, "participants", 0, "token")
-    err = refused(engine, tmp_path, tamper(data, "participants", 1, "token", token))
-    assert problems(err) == [("participants", 2, "backup.duplicate", "token")]
+    token = cell(data, "participants", 0, "token_hash")
+    err = refused(engine, tmp_path, tamper(data, "participants", 1, "token_hash", token))
+    assert problems(err) == [("participants", 2, "backup.duplicate", "token_hash")]
     assert_quotes_nothing(err, *secrets_of(engine))
 
 
@@ -261,8 +264,8 @@ def test_an_unsigned_backup_needs_allow_unsigned_while_a_key_is_set_and_is_still
     engine, data = loaded
     monkeypatch.setenv(backup.KEY_ENV, KEY)
     assert refused(engine, tmp_path, data).key == "backup.unsigned"
-    bad = tamper(data, "participants", 0, "token", "x")
-    assert problems(refused(engine, tmp_path, bad, allow_unsigned=True))[0][2] == "backup.not_token"
+    bad = tamper(data, "participants", 0, "token_hash", "x")
+    assert problems(refused(engine, tmp_path, bad, allow_unsigned=True))[0][2] == "backup.not_sha256"
     before = table_counts(engine)
     backup.restore_file(engine, write_json(tmp_path, data), replace=True, allow_unsigned=True)
     assert table_counts(engine) == before

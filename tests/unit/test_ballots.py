@@ -888,7 +888,7 @@ def test_red_team_replay_869_replacements_in_25_seconds_leave_only_the_allowed_f
 
 def test_paper_ballots_entered_by_the_facilitator_are_not_rate_limited(engine, clock):
     s = voting_setup(engine, "approval")
-    pid = participant_id(engine, s.tokens[0])
+    pid = ops.register_paper_participant(engine, s.fac, "Pappers-Per", s.actors["business"]).id
     for n in range(ballots.REPLACE_BURST + 10):
         submit_paper_ballot(engine, s.fac, pid, s.round_id, alternate(s, n))
     assert len(ballot_audit(engine, s.round_id)) == ballots.REPLACE_BURST + 10

@@ -180,14 +180,14 @@ def red_team_tampers(data: dict) -> dict[str, dict]:
         "100,000-character title with NUL and ESC": _tamper(
             data, "workshops", 0, "title", "T" * 49_990 + "\x00\x1b]0;pwned\x07" + "T" * 49_999
         ),
-        "one-character token": _tamper(data, "participants", 0, "token", "x"),
+        "one-character token": _tamper(data, "participants", 0, "token_hash", "x"),
         "text in an integer column": _tamper(data, "ballot_entries", 0, "value", "tio"),
     }
 
 
 def _secrets(engine: Engine) -> list[str]:
     with read(engine) as s:
-        return [v for row in s.execute(select(Participant.display_name, Participant.token)) for v in row]
+        return [v for row in s.execute(select(Participant.display_name, Participant.token_hash)) for v in row]
 
 
 def _restore(capsys, engine: Engine, path: Path, *extra: str) -> tuple[int, str, str]:  # noqa: ANN001
@@ -199,8 +199,8 @@ def test_red_team_tampered_backups_are_refused_by_the_schema_and_nothing_written
     before = table_counts(engine)
     secrets = _secrets(engine)
     expected = {
-        "100,000-character title with NUL and ESC": "  workshops row 1: Title may be at most 200 characters (is 100000).",
-        "one-character token": "  participants row 1: token is not a personal token (43 characters: A–Z, a–z, 0–9, - and _).",
+        "100,000-character title with NUL and ESC": "  workshops row 1: Title may be at most 200 characters but is 100000: 99800 too many.",
+        "one-character token": "  participants row 1: token_hash is not a SHA-256 hash (64 lower-case hexadecimal digits).",
         "text in an integer column": "  ballot_entries row 1: Value must be a whole number.",
     }
     for name, doc in red_team_tampers(data).items():
@@ -241,12 +241,12 @@ def test_red_team_tampered_backups_are_all_refused_when_backups_are_signed(engin
 
 def test_a_restore_refused_on_a_duplicate_key_prints_no_names_or_tokens(demo_backup, tmp_path, capsys):
     engine, data = demo_backup
-    token = data["tables"]["participants"]["rows"][0][data["tables"]["participants"]["columns"].index("token")]
+    token = data["tables"]["participants"]["rows"][0][data["tables"]["participants"]["columns"].index("token_hash")]
     path = tmp_path / "dup.json"
-    path.write_text(json.dumps(_tamper(data, "participants", 1, "token", token)), encoding="utf-8")
+    path.write_text(json.dumps(_tamper(data, "participants", 1, "token_hash", token)), encoding="utf-8")
     before = table_counts(engine)
     code, _, err = _restore(capsys, engine, path)
-    assert code == 2 and "participants row 2: token: the same value as row 1" in err
+    assert code == 2 and "participants row 2: token_hash: the same value as row 1" in err
     assert not any(s in err for s in _secrets(engine))
     assert table_counts(engine) == before
 
@@ -254,9 +254,9 @@ def test_a_restore_refused_on_a_duplicate_key_prints_no_names_or_tokens(demo_bac
 def test_a_restore_the_target_database_refuses_prints_no_row_contents(demo_backup, tmp_path, capsys, monkeypatch):
     """The database's own refusal (here: the schema check is skipped, as if it had missed it)."""
     engine, data = demo_backup
-    token = data["tables"]["participants"]["rows"][0][data["tables"]["participants"]["columns"].index("token")]
+    token = data["tables"]["participants"]["rows"][0][data["tables"]["participants"]["columns"].index("token_hash")]
     path = tmp_path / "dup.json"
-    path.write_text(json.dumps(_tamper(data, "participants", 1, "token", token)), encoding="utf-8")
+    path.write_text(json.dumps(_tamper(data, "participants", 1, "token_hash", token)), encoding="utf-8")
     monkeypatch.setattr(backup, "validate", lambda data: None)
     before = table_counts(engine)
     code, _, err = _restore(capsys, engine, path)

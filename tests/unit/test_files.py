@@ -126,6 +126,8 @@ def test_an_actor_import_over_the_cap_writes_nothing(engine):
     s = make_setup(engine)
     before = table_counts(engine)
     with pytest.raises(ValidationError) as info:
-        imports.import_actors(engine, SYSTEM, s.fac, "name,helix\n" + "Ny AB,business\n" * (files.CSV_MAX_BYTES // 10))
+        imports.import_actors(
+            engine, SYSTEM, s.process_id, "name,helix\n" + "Ny AB,business\n" * (files.CSV_MAX_BYTES // 10)
+        )
     assert info.value.key == "file.text_too_long"
     assert table_counts(engine) == before

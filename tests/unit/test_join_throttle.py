@@ -15,6 +15,7 @@ from edp.db import read, write
 from edp.errors import NotFound, PermissionDenied, ValidationError
 from edp.models import Attempt, Participant, utcnow
 from edp.queries import overview
+from edp.security import token_hash
 from edp.throttle import Client
 from tests.conftest import table_counts
 from tests.factory import make_setup
@@ -241,7 +242,7 @@ def test_joins_per_workshop_are_capped_at_a_rate_no_room_reaches(engine):
             insert(Participant),
             [
                 {"workshop_id": s.workshop_id, "display_name": f"F{i}", "actor_id": s.actors["civil"],
-                 "helix": "civil", "token": f"flood-token-{i:04d}", "joined_at": now}
+                 "helix": "civil", "token_hash": token_hash(f"flood-token-{i:04d}"), "joined_at": now}
                 for i in range(cap.count)
             ],
         )  # fmt: skip

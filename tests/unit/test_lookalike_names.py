@@ -89,24 +89,19 @@ def test_adding_another_spelling_of_an_existing_name_is_refused_naming_the_exist
     assert REAL in err.message("sv") and REAL in err.message("en")
 
 
-def test_the_facilitators_add_form_refuses_a_lookalike_too(engine):
-    s, _ = process_with(engine)
-    refused(engine, Conflict, "actor.lookalike", ops.add_actor_as_facilitator, s.fac, CYRILLIC_A, "civil")
-
-
 def test_renaming_an_actor_into_a_lookalike_of_another_is_refused(engine):
     s, _ = process_with(engine)
     other = s.actors["business"]
     err = refused(
-        engine, Conflict, "actor.lookalike", ops.update_actor, SYSTEM, s.fac, other, name=CYRILLIC_A, helix="business"
+        engine, Conflict, "actor.lookalike", ops.update_actor, SYSTEM, other, name=CYRILLIC_A, helix="business"
     )
     assert err.params["existing"] == REAL
 
 
 def test_an_actor_may_be_renamed_to_another_spelling_of_its_own_name(engine):
     s, actor = process_with(engine)
-    ops.update_actor(engine, SYSTEM, s.fac, actor.id, name="HUSHÅLLNINGSSÄLLSKAPET", helix="civil")
-    assert "HUSHÅLLNINGSSÄLLSKAPET" in {a["name"] for a in list_actors(engine, SYSTEM, s.fac)}
+    ops.update_actor(engine, SYSTEM, actor.id, name="HUSHÅLLNINGSSÄLLSKAPET", helix="civil")
+    assert "HUSHÅLLNINGSSÄLLSKAPET" in {a["name"] for a in list_actors(engine, SYSTEM, s.process_id)}
 
 
 # ---------------------------------------------------------------- imports
@@ -116,7 +111,7 @@ def test_an_actor_csv_with_a_lookalike_of_an_existing_actor_imports_nothing(engi
     s, _ = process_with(engine)
     before = table_counts(engine)
     with pytest.raises(RowErrors) as info:
-        import_actors(engine, SYSTEM, s.fac, f"name,helix\nTorsta AB,business\n{CYRILLIC_A},civil\n")
+        import_actors(engine, SYSTEM, s.process_id, f"name,helix\nTorsta AB,business\n{CYRILLIC_A},civil\n")
     [(line, err)] = info.value.rows
     assert (line, err.key, err.params["existing"]) == (3, "actor.lookalike", REAL)
     assert table_counts(engine) == before
@@ -126,7 +121,9 @@ def test_an_actor_csv_with_two_rows_that_look_alike_names_the_first(engine):
     s = make_setup(engine)
     before = table_counts(engine)
     with pytest.raises(RowErrors) as info:
-        import_actors(engine, SYSTEM, s.fac, f"name,helix\n{REAL},civil\nTorsta AB,business\n{CYRILLIC_A},civil\n")
+        import_actors(
+            engine, SYSTEM, s.process_id, f"name,helix\n{REAL},civil\nTorsta AB,business\n{CYRILLIC_A},civil\n"
+        )
     [(line, err)] = info.value.rows
     assert (line, err.key, err.params["other"], err.params["first"]) == (4, "import.lookalike_in_file", REAL, 2)
     assert REAL in err.message("sv") and "2" in err.message("en")

@@ -131,11 +131,14 @@ def test_preview_is_refused_while_the_round_is_voting(engine):
 
 
 def proposing_round(engine, titles):
-    """A proposing round with these titles, proposed by four participants in turn."""
-    s = make_setup(engine, participants={"business": 2, "civil": 2})
+    """A proposing round with these titles, proposed by eight participants in turn (each within
+    the cap on proposals per participant)."""
+    s = make_setup(engine, participants={"business": 4, "civil": 4})
     ops.set_phase(engine, s.fac, s.round_id, "proposing")
     for i, title in enumerate(titles):
-        theme = ops.propose(engine, s.tokens[i % 4], s.round_id, ops.ThemeInput(title=title, description=f"Nr {i}"))
+        theme = ops.propose(
+            engine, s.tokens[i % len(s.tokens)], s.round_id, ops.ThemeInput(title=title, description=f"Nr {i}")
+        )
         s.themes.append(theme.id)
     return s
 

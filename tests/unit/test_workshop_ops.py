@@ -164,13 +164,17 @@ def test_workshop_gets_unambiguous_unique_join_code_and_hashed_passcode(engine):
     [
         ("AB", "input.too_short", "Join code must be at least 6 characters (is 2)."),
         ("ABCDE", "input.too_short", "Join code must be at least 6 characters (is 5)."),
-        ("ABCDEFGHJKMNP", "input.too_long", "Join code may be at most 12 characters (is 13)."),
+        ("ABCDEFGHJKMNP", "input.too_long", "Join code may be at most 12 characters but is 13: 1 too many."),
         ("+SUM(1,1)", "workshop.join_code_format", None),  # was rewritten to SUM11 without a word
         ("DEMO26", "workshop.join_code_format", None),  # O and 0 look alike on a projector
         ("ABC-DEF", "workshop.join_code_format", None),  # dashes are ignored when typing, not kept in a code
         ("ABC DEF", "workshop.join_code_format", None),
         ("ÅÄÖABC", "workshop.join_code_format", None),
-        ("ABC\nDEF", "workshop.join_code_format", None),
+        (
+            "ABC\nDEF",
+            "input.line_break",
+            "Join code must be a single line, but character 4 is a line break or tab. Replace it with a space.",
+        ),
     ],
 )
 def test_a_custom_join_code_outside_the_rule_is_refused_naming_the_field_and_nothing_written(
