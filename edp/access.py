@@ -43,6 +43,7 @@ class Principal:
     observes: frozenset[int] = field(default_factory=frozenset)  # process ids
     facilitates: frozenset[int] = field(default_factory=frozenset)  # workshop ids
     session_id: int | None = None
+    has_password: bool = False  # False for an account that signs in through the identity provider only
 
     def may_lead(self, process_id: int) -> bool:
         return self.is_admin or process_id in self.leads
@@ -88,6 +89,7 @@ def _user_principal(s: Session, user: User, session_id: int | None) -> Principal
         observes=frozenset(p for r, p, _ in grants if r == "observer"),
         facilitates=frozenset(w for r, _, w in grants if r == "facilitator"),
         session_id=session_id,
+        has_password=user.password_hash is not None,
     )
 
 
@@ -102,11 +104,15 @@ def live_user_session(s: Session, token: str) -> tuple[UserSession, User] | None
     if row is None:
         return None
     us, user = row
-    if not user.is_active or session_expired(us.created_at, us.last_seen_at):
-        return None
-    if user.sessions_valid_after is not None and aware(us.created_at) < aware(user.sessions_valid_after):
-        return None
-    return us, user
+    return (us, user) if user_session_holds(us, user) else None
+
+
+def user_session_holds(us: UserSession, user: User) -> bool:
+    """An organiser session still counts: not signed out, not expired, not ended by 'sign out
+    everywhere', and the account active."""
+    if us.ended_at is not None or not user.is_active or session_expired(us.created_at, us.last_seen_at):
+        return False
+    return user.sessions_valid_after is None or aware(us.created_at) >= aware(user.sessions_valid_after)
 
 
 def acting(s: Session, who: Credential | None) -> Principal:
@@ -142,9 +148,7 @@ def console_workshop(s: Session, token: str) -> int | None:
         if row is None:
             return None
         us, user = row
-        if not user.is_active or session_expired(us.created_at, us.last_seen_at):
-            return None
-        if user.sessions_valid_after is not None and aware(us.created_at) < aware(user.sessions_valid_after):
+        if not user_session_holds(us, user):
             return None
         process_id = s.scalar(select(Workshop.process_id).where(Workshop.id == fs.workshop_id))
         if not _user_principal(s, user, us.id).may_facilitate(fs.workshop_id, process_id):

@@ -18,6 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
 from edp import access, throttle, validate
@@ -286,8 +287,10 @@ def password_sign_in(engine: Engine, username: str, password: str, *, client: th
 
 
 def oidc_sign_in(engine: Engine, claims: Mapping[str, object], key: str) -> str:
-    """Map an OpenID Connect sign-in (the ID token's claims, as st.user gives them) to an account,
-    made on first sign-in without any role. `key` is the browser's signed identity cookie: the
+    """Map an OpenID Connect sign-in (the ID token's claims, as st.user gives them) to an account.
+    The first sign-in takes over an account an admin made for it ahead (no password, not yet signed
+    in, the same e-mail address, which the provider has not marked unverified), roles and all;
+    otherwise it makes one without any role. `key` is the browser's signed identity cookie: the
     session is found by its hash, and the returned token is `key` itself."""
     issuer, subject = str(claims.get("iss") or ""), str(claims.get("sub") or "")
     if not issuer or not subject or not isinstance(key, str) or not key:
@@ -297,6 +300,10 @@ def oidc_sign_in(engine: Engine, claims: Mapping[str, object], key: str) -> str:
     signed_in_at = dt.datetime.fromtimestamp(issued, dt.UTC) if isinstance(issued, int | float) else now
     with write(engine) as s:
         user = s.scalar(select(User).where(User.oidc_issuer == issuer, User.oidc_subject == subject))
+        if user is None:
+            user = _made_ahead(s, claims)
+            if user is not None:
+                user.oidc_issuer, user.oidc_subject = issuer, subject
         if user is None:
             email = str(claims.get("email") or "")[:EMAIL_MAX]
             base = normalise_username(email or f"{subject}@{issuer.split('//')[-1].split('/')[0]}"[:USERNAME_MAX])
@@ -323,6 +330,22 @@ def oidc_sign_in(engine: Engine, claims: Mapping[str, object], key: str) -> str:
         return key
 
 
+def _made_ahead(s: Session, claims: Mapping[str, object]) -> User | None:
+    """The account an admin made ahead for this identity: matched by e-mail address (case ignored),
+    only if it has no password and no identity yet, and only if the provider vouches for the address."""
+    email = claims.get("email")
+    if not isinstance(email, str) or not email.strip() or claims.get("email_verified") is False:
+        return None
+    found = s.scalars(
+        select(User).where(
+            func.lower(User.email) == email.strip().lower(),
+            User.password_hash.is_(None),
+            User.oidc_subject.is_(None),
+        )
+    ).all()
+    return found[0] if len(found) == 1 else None
+
+
 def session_principal(engine: Engine, token: str | None) -> Principal | None:
     """The signed-in organiser behind a session token, or None. Records the use for the idle limit,
     in a write only when the last record is older than access.TOUCH_EVERY."""
@@ -341,9 +364,20 @@ def session_principal(engine: Engine, token: str | None) -> Principal | None:
 
 
 def sign_out(engine: Engine, token: str | None) -> None:
-    """End this session (and the consoles opened from it)."""
+    """End this session and the consoles opened from it. The row is kept, marked ended, until it would
+    have expired anyway: an OIDC session's token is the browser's identity cookie, and a copy of it
+    must not sign in again. Rows past SESSION_MAX are cleared on the way."""
+    now = utcnow()
     with write(engine) as s:
-        s.execute(delete(UserSession).where(UserSession.token_hash == token_hash(token or "")))
+        us = s.scalar(select(UserSession).where(UserSession.token_hash == token_hash(token or "")))
+        if us is not None:
+            us.ended_at = now
+            s.execute(delete(FacilitatorSession).where(FacilitatorSession.user_session_id == us.id))
+        s.execute(
+            delete(UserSession)
+            .where(UserSession.created_at < now - access.SESSION_MAX)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def sign_out_everywhere(engine: Engine, token: str) -> None:

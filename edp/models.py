@@ -221,6 +221,9 @@ class UserSession(Base):
     kind: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set when the organiser signs out. An OIDC session's row is kept until it would have expired
+    # anyway: its token is Streamlit's identity cookie, which a copy could otherwise bring back.
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (CheckConstraint(_in("kind", SESSION_KINDS), name="kind"),)
 

@@ -13,9 +13,8 @@ organiser_page()
 show_flash()
 with guard():
     signin.who_am_i()
-st.subheader(t("ui.account.password_heading"))
 with guard():
-    signin.password_form()
+    signin.password_section()
 st.subheader(t("ui.account.sign_out_heading"))
 with guard():
     signin.sign_out_buttons()

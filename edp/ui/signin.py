@@ -48,7 +48,8 @@ def sign_in_choices() -> None:
     with st.container(key="signin-password"):
         st.html(LINK.format(url=html.escape(url), label=html.escape(label)))
     for provider in oidc_providers():
-        label = t("ui.signin.with_provider", name=(provider or "OpenID Connect").replace("_", " ").title())
+        name = provider.replace("_", " ").title() if provider else "OpenID Connect"
+        label = t("ui.signin.with_provider", name=name)
         if st.button(label, key=f"oidc-{provider or 'default'}", icon=":material/login:"):
             st.login(provider) if provider else st.login()
 
@@ -100,6 +101,17 @@ def who_am_i() -> None:
     plain("\n".join(roles) or t("ui.account.no_roles"), key="account-roles")
 
 
+def password_section() -> None:
+    """A new password, for an account that has one; an identity-provider account is told where its
+    password lives."""
+    st.subheader(t("ui.account.password_heading"))
+    p = principal()
+    if p is not None and not p.has_password:
+        st.caption(t("ui.account.password_at_provider"))
+        return
+    password_form()
+
+
 def password_form() -> None:
     with st.form("account-password"):
         current = st.text_input(t("field.current_password"), type="password", key="account-pw-current")
@@ -121,10 +133,12 @@ def password_form() -> None:
 
 def sign_out_buttons() -> None:
     a, b = st.columns(2)
+    # Signing out of the identity provider takes the browser there and back: no page switch then.
+    signed_out = False
     if a.button(t("ui.account.sign_out"), key="account-signout", icon=":material/logout:", type="primary"):
-        sign_out_organiser()
-        st.switch_page("pages/home.py")
+        signed_out = not sign_out_organiser()
     if b.button(t("ui.account.sign_out_everywhere"), key="account-signout-all", icon=":material/devices:"):
-        sign_out_organiser(everywhere=True)
+        signed_out = not sign_out_organiser(everywhere=True)
+    if signed_out:
         st.switch_page("pages/home.py")
     st.caption(t("ui.account.sign_out_everywhere_help"))

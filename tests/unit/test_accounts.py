@@ -262,6 +262,34 @@ def test_an_oidc_sign_in_makes_an_account_without_roles_once(engine):
         assert s.scalar(select(User.username)) == "alice@region.example"
 
 
+def test_an_oidc_sign_in_takes_over_the_account_an_admin_made_ahead_with_its_roles(engine):
+    s = make_setup(engine)
+    ahead = accounts.create_user(engine, SYSTEM, "lena", display_name="Lena", email="Lena@Region.example")
+    accounts.grant_role(engine, SYSTEM, ahead, "process_leader", process_id=s.process_id)
+    p = accounts.session_principal(engine, accounts.oidc_sign_in(engine, _claims("lena"), "cookie-lena"))
+    assert p.user_id == ahead and p.leads == {s.process_id}
+    # Later sign-ins find it by the identity; the address no longer matters.
+    again = accounts.oidc_sign_in(engine, _claims("lena", email="lena.new@region.example"), "cookie-lena-2")
+    assert accounts.session_principal(engine, again).user_id == ahead
+
+
+def test_an_oidc_sign_in_takes_over_no_account_with_a_password_an_identity_or_an_unverified_address(engine):
+    with_password = make_user(engine, "anna", email="anna@region.example")
+    accounts.create_user(engine, SYSTEM, "bo", email="bo@region.example")
+    accounts.oidc_sign_in(engine, _claims("bo", iss="https://other-idp.example"), "cookie-bo-elsewhere")
+    accounts.create_user(engine, SYSTEM, "cilla", email="cilla@region.example")
+    for claims, key in (
+        (_claims("anna"), "c-anna"),  # the account has a password
+        (_claims("bo"), "c-bo"),  # already taken over by another identity
+        (_claims("cilla", email_verified=False), "c-cilla"),  # the provider does not vouch for the address
+    ):
+        p = accounts.session_principal(engine, accounts.oidc_sign_in(engine, claims, key))
+        assert p.user_id not in {with_password} and not (p.leads or p.observes or p.facilitates or p.is_admin)
+    with read(engine) as s:
+        made = s.scalars(select(User.username).where(User.oidc_subject.in_(["anna", "bo", "cilla"]))).all()
+    assert len(made) == 4  # bo elsewhere, then three new accounts
+
+
 def test_an_oidc_sign_in_older_than_seven_days_or_before_sign_out_everywhere_is_refused(engine):
     old = _claims(iat=int((utcnow() - SESSION_MAX - dt.timedelta(minutes=1)).timestamp()))
     refused(engine, PermissionDenied, "auth.session_expired", accounts.oidc_sign_in, old, "cookie-old")
@@ -270,6 +298,21 @@ def test_an_oidc_sign_in_older_than_seven_days_or_before_sign_out_everywhere_is_
     refused(engine, PermissionDenied, "auth.session_expired", accounts.oidc_sign_in,
             _claims(iat=int((utcnow() - dt.timedelta(minutes=5)).timestamp())), "c1-again")  # fmt: skip
     assert accounts.oidc_sign_in(engine, _claims(iat=int(utcnow().timestamp()) + 1), "c2")
+
+
+def test_a_copy_of_the_identity_cookie_does_not_sign_in_again_after_signing_out(engine):
+    claims = _claims(iat=int((utcnow() - dt.timedelta(minutes=5)).timestamp()))
+    token = accounts.oidc_sign_in(engine, claims, "the-cookie")
+    w = make_setup(engine)
+    accounts.grant_role(engine, SYSTEM, accounts.session_principal(engine, token).user_id, "facilitator",
+                        workshop_id=w.workshop_id)  # fmt: skip
+    console = accounts.open_console(engine, token, w.workshop_id)
+    assert ops.set_live_results(engine, console, w.round_id, True)
+    accounts.sign_out(engine, token)
+    assert accounts.session_principal(engine, token) is None
+    refused(engine, PermissionDenied, "auth.facilitator_required", ops.set_live_results, console, w.round_id, False)
+    refused(engine, PermissionDenied, "auth.session_expired", accounts.oidc_sign_in, claims, "the-cookie")
+    assert accounts.session_principal(engine, accounts.oidc_sign_in(engine, _claims(), "a-new-cookie"))
 
 
 def test_an_oidc_identity_without_issuer_or_subject_is_refused(engine):
