@@ -43,34 +43,30 @@ def main() -> None:
             ),
             st.Page("pages/facilitate.py", url_path="leda", title=t("ui.nav.facilitate"), icon=":material/tune:"),
         ]
-        if who in ("organiser", "facilitator"):
-            pages.append(
-                st.Page("pages/register.py", url_path="anmalan", title=t("ui.nav.register"), icon=":material/badge:")
-            )
+        pages.append(
+            st.Page("pages/register.py", url_path="anmalan", title=t("ui.nav.register"), icon=":material/badge:",
+                    visibility="visible" if who in ("organiser", "facilitator") else "hidden")
+        )  # fmt: skip
         pages.append(
             st.Page("pages/results.py", url_path="resultat", title=t("ui.nav.results"), icon=":material/leaderboard:")
         )
-        if who == "organiser":
-            pages += [
-                st.Page("pages/setup.py", url_path="forbered", title=t("ui.nav.setup"), icon=":material/settings:"),
-                st.Page(
-                    "pages/roadmaps.py", url_path="fardplaner", title=t("ui.nav.roadmaps"), icon=":material/timeline:"
-                ),
-            ]
-            p = principal()
-            if p is not None and p.is_admin:
-                pages.append(
-                    st.Page(
-                        "pages/admin.py",
-                        url_path="administration",
-                        title=t("ui.nav.admin"),
-                        icon=":material/admin_panel_settings:",
-                    )
-                )
-            pages.append(
-                st.Page("pages/account.py", url_path="konto", title=t("ui.nav.account"), icon=":material/person:")
-            )
-        else:
+        # The organiser's pages. Someone else opening one by its address (an expired session, a
+        # bookmark) gets the page's own "sign in" hint rather than Streamlit's "page not found":
+        # the pages are listed, hidden from the menu, and each stops before it reads anything.
+        organiser = who == "organiser"
+        shown = "visible" if organiser else "hidden"
+        p = principal() if organiser else None
+        pages += [
+            st.Page("pages/setup.py", url_path="forbered", title=t("ui.nav.setup"), icon=":material/settings:",
+                    visibility=shown),
+            st.Page("pages/roadmaps.py", url_path="fardplaner", title=t("ui.nav.roadmaps"), icon=":material/timeline:",
+                    visibility=shown),
+            st.Page("pages/admin.py", url_path="administration", title=t("ui.nav.admin"),
+                    icon=":material/admin_panel_settings:", visibility="visible" if p and p.is_admin else "hidden"),
+            st.Page("pages/account.py", url_path="konto", title=t("ui.nav.account"), icon=":material/person:",
+                    visibility=shown),
+        ]  # fmt: skip
+        if not organiser:
             pages.append(
                 st.Page("pages/signin.py", url_path="inloggning", title=t("ui.nav.signin"), icon=":material/key:")
             )

@@ -33,7 +33,7 @@ from edp.queries import overview
 from edp.roadmap_views import KpiView, PriorityChoice, ProcessRoadmaps, RoadmapSummary, RoadmapView, priority_choices
 from edp.ui.common import engine, lang, t
 from edp.ui.facilitator import guard  # noqa: F401 - the pages' section guard, re-exported
-from edp.ui.session import organiser_token, principal
+from edp.ui.session import organiser_token, principal, sign_in_link
 from edp.ui.text import metric, plain, show_error
 
 log = logging.getLogger(__name__)
@@ -160,6 +160,8 @@ def process_context() -> ProcessContext | None:
 
 def sign_in_hint() -> None:
     st.info(t("ui.rm.sign_in_first"), icon=":material/lock:")
+    if principal() is None:
+        sign_in_link()
 
 
 def process_priorities(process_id: int) -> list[PriorityChoice]:

@@ -8,6 +8,8 @@ every operation (edp.access), never by this module, which only chooses what to s
 
 from __future__ import annotations
 
+import contextlib
+
 import streamlit as st
 
 from edp import accounts
@@ -155,8 +157,10 @@ def principal() -> Principal | None:
     return st.session_state.get(PRINCIPAL)
 
 
-def sign_out_organiser(*, everywhere: bool = False) -> None:
-    """End the organiser's session in the database (every session with `everywhere`), and forget it here."""
+def sign_out_organiser(*, everywhere: bool = False) -> bool:
+    """End the organiser's session in the database (every session with `everywhere`), and forget it here.
+    True when the browser is on its way to the identity provider's sign-out (st.logout), which then
+    brings it back to the start page: the caller must not send it anywhere else."""
     token = organiser_token()
     if token:
         if everywhere:
@@ -170,8 +174,10 @@ def sign_out_organiser(*, everywhere: bool = False) -> None:
     try:
         if st.user.is_logged_in:
             st.logout()
+            return True
     except Exception:  # noqa: BLE001 - no identity provider configured
         pass
+    return False
 
 
 def role() -> str:
@@ -200,6 +206,16 @@ def error_text(err: EdpError) -> str:
     return err.message(lang())
 
 
+def sign_in_link() -> None:
+    """A link to the sign-in page, for someone who is not signed in (in whose menu it always is)."""
+    from streamlit.errors import StreamlitAPIException
+
+    from edp.ui.common import t
+
+    with contextlib.suppress(StreamlitAPIException):  # a page run on its own, outside the router (AppTest)
+        st.page_link("pages/signin.py", label=t("ui.nav.signin"), icon=":material/key:")
+
+
 def organiser_page(*, admin: bool = False) -> Principal:
     """The signed-in organiser, or the page stops with a sign-in hint. Only for what to show: the
     engine checks the role on every operation whatever the page shows."""
@@ -208,5 +224,7 @@ def organiser_page(*, admin: bool = False) -> Principal:
     p = principal()
     if p is None or (admin and not p.is_admin):
         st.info(t("ui.admin.only_admins") if p is not None else t("ui.signin.needed"), icon=":material/lock:")
+        if p is None:
+            sign_in_link()
         st.stop()
     return p
