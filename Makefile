@@ -24,7 +24,8 @@ run: demo
 	$(BIN)/python -m streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
 
 # A real workshop: serve the devices in the room on the venue network (QR code uses the LAN address).
-room: demo
+# No demo here: its organiser's password is public. On an empty database the server prints a setup code.
+room: setup
 	$(BIN)/python -m edp room --port $(PORT)
 
 test: setup

@@ -203,9 +203,18 @@ def cmd_export_ballots(args: argparse.Namespace) -> int:
 
 
 def cmd_room(args: argparse.Namespace) -> int:
-    from edp import room
+    from edp import demo, room
 
-    upgrade(_engine(args, may_create="file"))
+    engine = _engine(args, may_create="file")
+    upgrade(engine)
+    if demo.public_admin(engine):
+        print(
+            f"error: an admin account signs in with the demo's published password ({demo.DEMO_PASSWORD_DEFAULT!r});\n"
+            "on the venue network anyone in the room could sign in as that admin. Give it a password of\n"
+            f"your own (python -m edp user password {demo.DEMO_ORGANISER}) or use a database without the demo.",
+            file=sys.stderr,
+        )
+        return 2
     return room.main(args.port)
 
 

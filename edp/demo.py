@@ -36,6 +36,14 @@ def demo_password() -> str:
     return os.environ.get("EDP_DEMO_PASSWORD") or DEMO_PASSWORD_DEFAULT
 
 
+def public_admin(engine: Engine) -> bool:
+    """Whether an active admin still signs in with the demo's published password: fine on this
+    laptop alone, an open door on the venue network (edp room refuses to start then)."""
+    with read(engine) as s:
+        stored = s.scalars(select(User.password_hash).where(User.is_admin.is_(True), User.is_active.is_(True))).all()
+    return any(accounts.verify_password(DEMO_PASSWORD_DEFAULT, h) for h in stored if h)
+
+
 @dataclass
 class DemoSummary:
     process_id: int

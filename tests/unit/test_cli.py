@@ -204,6 +204,22 @@ def test_room_binds_to_the_network_and_uses_the_public_url(monkeypatch):
     assert env["EDP_PUBLIC_URL"] == "https://edp.example.se" and warnings == []
 
 
+def test_room_refuses_to_serve_the_venue_network_while_an_admin_has_the_demos_public_password(
+    demo_db, capsys, monkeypatch
+):
+    from edp import room
+
+    started = []
+    monkeypatch.setattr(room, "main", lambda port: started.append(port) or 0)
+    url, _, _ = demo_db
+    code, _, err = run(capsys, "--database", url, "room", "--port", "8600")
+    assert code == 2 and started == []
+    assert "demo's published password" in err and "python -m edp user password demo" in err
+    monkeypatch.setattr(sys, "stdin", io.StringIO("myrstack-lingon-2026\n"))
+    assert run(capsys, "--database", url, "user", "password", "demo", "--password-stdin")[0] == 0
+    assert run(capsys, "--database", url, "room", "--port", "8600")[0] == 0 and started == [8600]
+
+
 def test_room_warns_when_the_join_address_is_loopback(monkeypatch):
     from edp import config, room
 
