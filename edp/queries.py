@@ -11,6 +11,12 @@ from edp.db import read
 from edp.models import Priority, Process, Workshop
 
 
+def passcode_workshops(engine: Engine) -> set[int]:
+    """The workshops a co-facilitator can open with a passcode (those that have one)."""
+    with read(engine) as s:
+        return set(s.scalars(select(Workshop.id).where(Workshop.passcode_hash != "")))
+
+
 def overview(engine: Engine, *, all_join_codes: bool = False) -> list[dict[str, Any]]:
     """Every process with its strength areas, workshops, rounds and priorities.
 

@@ -25,12 +25,12 @@ with workshops, guard():
     with st.expander(t("ui.setup.new_workshop"), expanded=not proc["workshops"], icon=":material/add:"):
         setup.create_workshop_form(proc["id"])
 with actors, guard():
-    setup.actor_list(proc["id"])
-    with st.expander(t("ui.setup.add_actor")):
+    listed = setup.actor_list(proc["id"])
+    with st.expander(t("ui.setup.add_actor"), expanded=not listed):
         setup.actor_add_form(proc["id"])
     with st.expander(t("ui.setup.edit_actor")):
         setup.actor_edit_form(proc["id"])
-    with st.expander(t("ui.setup.import_heading")):
+    with st.expander(t("ui.setup.import_heading"), expanded=not listed):
         setup.actor_import(proc["id"])
 with details, guard():
     setup.process_form(proc)

@@ -23,7 +23,7 @@ from edp.ballots import submit_paper_ballot
 from edp.errors import EdpError, RowErrors, ValidationError
 from edp.live import RoundView, WorkshopView, participant_view, projector_key, round_view
 from edp.models import HELIX_GROUPS, METHODS
-from edp.queries import overview
+from edp.queries import overview, passcode_workshops
 from edp.ui.ballot import ballot_form, unsent_ballot
 from edp.ui.common import engine, lang, t
 from edp.ui.results import cached_results
@@ -128,7 +128,8 @@ def workshop_choices(*, with_process: bool = False) -> list:
 def login_panel() -> None:
     """A co-facilitator opens one workshop's console with its passcode."""
     st.subheader(t("ui.fac.login_heading"))
-    choices = workshop_choices()
+    with_passcode = passcode_workshops(engine())
+    choices = [(wid, label) for wid, label in workshop_choices() if wid in with_passcode]
     if not choices:
         st.info(t("ui.fac.no_workshops"))
         return

@@ -178,7 +178,8 @@ def _actors(process_id: int) -> list[dict[str, Any]]:
     return call(list_actors, organiser_token(), process_id) or []
 
 
-def actor_list(process_id: int) -> None:
+def actor_list(process_id: int) -> int:
+    """The process's actors, one line each; returns how many there are."""
     rows = _actors(process_id)
     st.caption(t("ui.setup.actor_count", n=len(rows)))
     if rows:
@@ -186,6 +187,7 @@ def actor_list(process_id: int) -> None:
             " · ".join(x for x in (r["name"], t(f"helix.{r['helix']}"), r["municipality"] or "") if x) for r in rows
         ]
         plain("\n".join(lines), key="actor-list")
+    return len(rows)
 
 
 def actor_add_form(process_id: int) -> None:

@@ -9,6 +9,8 @@ Select and multiselect options, dataframes and plotly figures (escaped by edp.ch
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 KINDS = ("title", "strong", "body", "metric")
@@ -51,6 +53,10 @@ FIXED_PARAMS = frozenset(
     | {"char", "example"}
 )
 
+# A value of ASCII letters and digits only (a join code as the engine read it) has no character that
+# Markdown or HTML could act on: the alert shows it as it is.
+INERT = re.compile(r"[A-Za-z0-9]{1,40}")
+
 
 def show_error(err: object, language: str | None = None) -> None:
     """An engine refusal. A message that quotes user text is shown as a fixed alert with the
@@ -59,7 +65,7 @@ def show_error(err: object, language: str | None = None) -> None:
 
     message = err.message(language or lang())  # type: ignore[attr-defined]
     params = getattr(err, "params", {})
-    if not any(isinstance(v, str) for k, v in params.items() if k not in FIXED_PARAMS):
+    if not any(isinstance(v, str) and not INERT.fullmatch(v) for k, v in params.items() if k not in FIXED_PARAMS):
         st.error(message)
         return
     st.error(t("ui.refused_quoting"))

@@ -86,6 +86,16 @@ def test_login_with_the_right_passcode_opens_the_console(engine):
     assert not at.error
 
 
+def test_the_passcode_form_offers_only_workshops_that_have_a_passcode(engine):
+    s = make_setup(engine)
+    ops.create_workshop(engine, SYSTEM, s.process_id, "Utan lösenkod")  # its leader opens it by account
+    at = ok(AppTest.from_file(str(APP), default_timeout=TIMEOUT_S).switch_page("pages/facilitate.py").run())
+    assert [o.split(" – ")[0] for o in at.selectbox(key="fac-login-ws").options] == ["Testworkshop"]
+    ops.set_workshop_passcode(engine, s.fac, "")
+    at = ok(AppTest.from_file(str(APP), default_timeout=TIMEOUT_S).switch_page("pages/facilitate.py").run())
+    assert not at.get("selectbox") and sv("ui.fac.no_workshops") in [i.value for i in at.info]
+
+
 def test_wrong_passcode_shows_the_engines_message_and_signs_nobody_in(engine):
     s = make_setup(engine)
     at = ok(AppTest.from_file(str(APP), default_timeout=TIMEOUT_S).switch_page("pages/facilitate.py").run())
