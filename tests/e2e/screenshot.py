@@ -252,6 +252,17 @@ def capture(page: Page, base_url: str, output: Path) -> Path:
     return full_page_shot(page, output)
 
 
+def sign_in_organiser(page: Page, base_url: str, username: str, password: str) -> None:
+    """An organiser signs in with the password form (/konto/logga-in), which brings them back to
+    the app signed in: the sidebar then offers their own account."""
+    page.goto(f"{base_url}/konto/logga-in?next=/")
+    page.get_by_label("Användarnamn").fill(username)
+    page.get_by_label("Lösenord").fill(password)
+    page.get_by_role("button", name="Logga in").click()
+    wait_for_app(page)
+    expect(page.get_by_test_id("stSidebar").get_by_role("link", name="Mitt konto", exact=True)).to_be_visible()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("base_url", help="where the app runs, e.g. http://127.0.0.1:8501, or 'demo'")

@@ -166,6 +166,20 @@ def test_the_results_page_loads_only_from_our_server(recorded, app_url):
     assert_nothing_leaves(page, recorder, app_url)
 
 
+def test_the_sign_in_form_and_the_organisers_roadmaps_load_only_from_our_server(recorded, app_url):
+    page, recorder = recorded
+    page.goto(f"{app_url}/konto/logga-in?next=/fardplaner")
+    expect(page.get_by_label("Användarnamn")).to_be_visible()
+    assert foreign(recorder.urls, urlsplit(app_url).netloc) == [], "the sign-in form asks another host"
+    assert foreign(page.evaluate(DOCUMENT_URLS) + page.evaluate(STYLE_URLS), urlsplit(app_url).netloc) == []
+    page.get_by_label("Användarnamn").fill(demo.DEMO_ORGANISER)
+    page.get_by_label("Lösenord").fill(demo.DEMO_PASSWORD_DEFAULT)
+    page.get_by_role("button", name="Logga in").click()
+    wait_for_app(page)
+    expect(page.get_by_test_id("stMain").get_by_test_id("stPlotlyChart").first).to_be_visible()
+    assert_nothing_leaves(page, recorder, app_url)
+
+
 def test_a_request_to_another_host_is_caught(browser: Browser, app_url):
     """The check itself: a page that asks another host for an image is reported."""
     context = browser.new_context()

@@ -16,10 +16,10 @@ from pptx import Presentation
 
 from edp.access import SYSTEM
 from edp.db import make_engine
-from edp.demo import DEMO_PASSCODE_DEFAULT
+from edp.demo import DEMO_ORGANISER, DEMO_PASSWORD_DEFAULT
 from edp.queries import overview
 from edp.roadmap_views import priority_choices, roadmap_summaries
-from tests.e2e.screenshot import make_demo_database, scroll_to_top, streamlit_server, wait_for_app
+from tests.e2e.screenshot import make_demo_database, scroll_to_top, sign_in_organiser, streamlit_server, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -46,15 +46,8 @@ def no_exception(page: Page) -> None:
 
 
 def sign_in_and_open_roadmaps(page: Page, base_url: str) -> None:
-    page.goto(base_url)
-    wait_for_app(page)
-    page.get_by_test_id("stSidebar").get_by_role("link", name="Leda workshop", exact=True).click()
-    wait_for_app(page)
-    page.locator(".st-key-fac-login-passcode input").fill(DEMO_PASSCODE_DEFAULT)
-    page.get_by_role("button", name="Logga in", exact=True).click()
-    # Signed in once the login form is gone (right after the click the old page may still be up).
-    expect(page.locator(".st-key-fac-login-passcode")).to_have_count(0)
-    wait_for_app(page)
+    """The demo's organiser (its process's leader) signs in, then opens the roadmaps."""
+    sign_in_organiser(page, base_url, DEMO_ORGANISER, DEMO_PASSWORD_DEFAULT)
     page.get_by_test_id("stSidebar").get_by_role("link", name="Färdplaner", exact=True).click()
     expect(main(page).get_by_role("heading", name="Färdplaner", exact=True)).to_be_visible()
     wait_for_app(page)

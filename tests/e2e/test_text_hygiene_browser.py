@@ -19,8 +19,8 @@ from edp.access import SYSTEM
 from edp.db import make_engine
 from edp.roadmap_views import roadmap_view
 from tests.conftest import table_counts
-from tests.e2e.screenshot import make_empty_database, streamlit_server, wait_for_app
-from tests.hostile_world import ATTACKER, PASSCODE, World, build, tiny
+from tests.e2e.screenshot import make_empty_database, sign_in_organiser, streamlit_server, wait_for_app
+from tests.hostile_world import ATTACKER, ORGANISER_PASSWORD, World, build, tiny
 
 pytestmark = pytest.mark.browser
 
@@ -75,14 +75,7 @@ def test_a_markdown_kpi_unit_on_the_update_link_is_text_no_link_no_image_no_requ
 
 
 def sign_in_and_open_roadmaps(page: Page, base_url: str) -> None:
-    page.goto(base_url)
-    wait_for_app(page)
-    page.get_by_test_id("stSidebar").get_by_role("link", name="Leda workshop", exact=True).click()
-    wait_for_app(page)
-    page.locator(".st-key-fac-login-passcode input").fill(PASSCODE)
-    page.get_by_role("button", name="Logga in", exact=True).click()
-    expect(page.locator(".st-key-fac-login-passcode")).to_have_count(0)
-    wait_for_app(page)
+    sign_in_organiser(page, base_url, "admin", ORGANISER_PASSWORD)
     page.get_by_test_id("stSidebar").get_by_role("link", name="Färdplaner", exact=True).click()
     expect(main(page).get_by_role("heading", name="Färdplaner", exact=True)).to_be_visible()
     wait_for_app(page)
@@ -94,7 +87,7 @@ def test_a_markdown_kpi_unit_on_the_measurements_tab_is_text_no_link_no_image_no
     page = context.new_page()
     sign_in_and_open_roadmaps(page, base_url)
     page.get_by_role("tab", name="Mätningar", exact=True).click()
-    kpis = roadmap_view(make_engine(db_url), world.roadmap_id).kpis
+    kpis = roadmap_view(make_engine(db_url), SYSTEM, world.roadmap_id).kpis
     latest = page.locator(f".st-key-plain-metric-rm-kpi-{kpis[0].id}-latest")
     expect(latest).to_contain_text(tiny("unit"))
     assert_nothing_points_at_the_attacker(page, requests)
@@ -136,23 +129,22 @@ def test_a_comment_pasted_over_its_limit_stays_and_is_refused_saying_by_how_much
     assert table_counts(engine) == before
 
 
-def test_a_process_title_pasted_over_its_limit_stays_and_is_refused_not_called_missing(hostile_server, watched):
+def test_a_workshop_title_pasted_over_its_limit_stays_and_is_refused_not_called_missing(hostile_server, watched):
     base_url, db_url, _ = hostile_server
     context, _ = watched
     engine = make_engine(db_url)
     page = context.new_page()
-    page.goto(base_url)
-    wait_for_app(page)
+    sign_in_organiser(page, base_url, "admin", ORGANISER_PASSWORD)
     page.get_by_test_id("stSidebar").get_by_role("link", name="Förbered", exact=True).click()
     wait_for_app(page)
     before = table_counts(engine)
 
-    paste(page, ".st-key-setup-p-title input", "Besöksnäring " * 20)  # 260 characters, 259 once trimmed
-    page.locator(".st-key-setup-w-title input").fill("Workshop")
-    page.locator(".st-key-setup-w-pass input").fill("ett-långt-lösenord")
-    page.locator(".st-key-setup-w-pass2 input").fill("ett-långt-lösenord")
+    main(page).get_by_text("Ny workshop", exact=True).click()  # the process has workshops: the form is folded
+    paste(page, ".st-key-setup-w-title-0 input", "Besöksnäring " * 20)  # 260 characters, 259 once trimmed
+    page.locator(".st-key-setup-w-pass-0 input").fill("ett-långt-lösenord")
+    page.locator(".st-key-setup-w-pass2-0 input").fill("ett-långt-lösenord")
     page.get_by_role("button", name="Skapa workshoppen", exact=True).click()
     expect(main(page).get_by_text("Rubrik får vara högst 200 tecken men är 259, alltså 59 för många.")).to_be_visible()
     expect(main(page).get_by_text("Rubrik måste fyllas i.")).to_have_count(0)
-    expect(page.locator(".st-key-setup-p-title input")).to_have_value("Besöksnäring " * 20)
+    expect(page.locator(".st-key-setup-w-title-0 input")).to_have_value("Besöksnäring " * 20)
     assert table_counts(engine) == before

@@ -23,14 +23,18 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from sqlalchemy import func, select
 
+from edp import accounts
+from edp import workshop as ops
+from edp.access import SYSTEM
 from edp.db import make_engine
-from edp.models import Ballot, Participant, Round
+from edp.models import Ballot, Participant, Round, Workshop
 from tests.e2e.screenshot import (
     PUBLIC_HOST,
     ROOT,
     full_page_shot,
     make_empty_database,
     scroll_to_top,
+    sign_in_organiser,
     streamlit_server,
     wait_for_app,
     wait_idle,
@@ -54,6 +58,7 @@ PROJECTOR = {"width": 1920, "height": 1080}
 PROCESS = "Upplevelser 2026"
 WORKSHOP = "Aktörsmöte om upplevelser"
 PASSCODE = "fjäll-och-vatten-26"
+LEADER, LEADER_PASSWORD = "lena.ledare", "fjällräv-kanot-2026"
 
 # The actors: one through the form, the rest through the CSV import (Swedish helix names, as from Excel).
 FORM_ACTOR = ("Fjällföretaget AB", "Näringsliv", "Krokom")
@@ -348,12 +353,29 @@ def database_ballots(db_url: str, round_seq: int) -> dict[str, int]:
 # ---------------------------------------------------------------- fixtures
 
 
+def workshop_id_of(db_url: str, title: str) -> int:
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(Workshop.id).where(Workshop.title == title)).scalar_one()
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="module")
 def fresh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """(base URL, database URL) of a server on an empty, migrated SQLite database; the room reaches it as
     PUBLIC_HOST (EDP_PUBLIC_URL), so the join link, QR code and projector link are not loopback addresses."""
     tmp = tmp_path_factory.mktemp("e2e-workshop")
     db_url = make_empty_database(tmp / "workshop.sqlite")
+    # The instance admin has made the process and named its process leader, who runs the workshop
+    # (the admin's own steps in a browser: tests/e2e/test_a_fresh_region_browser.py).
+    engine = make_engine(db_url)
+    try:
+        leader = accounts.create_user(engine, SYSTEM, LEADER, display_name="Lena Ledare", password=LEADER_PASSWORD)
+        ops.create_process(engine, SYSTEM, PROCESS, leader_user_id=leader)
+    finally:
+        engine.dispose()
     with streamlit_server(db_url, tmp / "streamlit.log", public_host=PUBLIC_HOST) as base_url:
         yield base_url, db_url
 
@@ -399,26 +421,26 @@ def test_two_round_workshop_through_the_ui(browser: Browser, room: dict[str, Pag
     shots: dict[str, Path] = {}
     bugs = AppBugs()
 
-    # ------------------------------------------------------------ 0. set-up: process, workshop, actors, round 1
+    # ------------------------------------------------------------ 0. set-up: sign in, workshop, actors, round 1
     fac = open_page(browser, room, "facilitator", viewport={"width": 1280, "height": 900})
-    fac.goto(base_url)
-    wait_for_app(fac)
-    sidebar_to(fac, "Förbered", "Förbered en workshop")
-    key(fac, "setup-p-title").get_by_role("textbox").fill(PROCESS)
-    key(fac, "setup-w-title").get_by_role("textbox").fill(WORKSHOP)
-    key(fac, "setup-w-venue").get_by_role("textbox").fill("Östersund")
+    sign_in_organiser(fac, base_url, LEADER, LEADER_PASSWORD)
+    sidebar_to(fac, "Förbered", "Förbered processer och workshoppar")
+    key(fac, "setup-w-title-0").get_by_role("textbox").fill(WORKSHOP)
+    key(fac, "setup-w-venue-0").get_by_role("textbox").fill("Östersund")
     fac.get_by_label("Lösenkod", exact=True).fill(PASSCODE)
     fac.get_by_label("Lösenkoden igen", exact=True).fill(PASSCODE)
     fac.get_by_role("button", name="Skapa workshoppen").click()
-    flash(fac, "Du är inloggad som processledare.")
-    expect(key(fac, "plain-strong-setup-ws-title")).to_have_text(f"{WORKSHOP} – {PROCESS}")
+    flash(fac, "Dess konsol är öppen under Leda workshop.")
 
+    fac.get_by_role("tab", name="Aktörer").click()
     name, helix, municipality = FORM_ACTOR
     fac.get_by_label("Organisationens namn").fill(name)
     choose(fac, main(fac), "Helixgrupp", helix)
     fac.get_by_label("Kommun").fill(municipality)
     fac.get_by_test_id("stFormSubmitButton").get_by_role("button", name="Lägg till en aktör").click()
     flash(fac, "Aktören är tillagd.")
+    keep_tab(fac, "Aktörer", bugs, "'Lägg till en aktör' (set-up page)")
+    main(fac).get_by_text("Importera aktörer från CSV", exact=True).click()
     key(fac, "import-paste-0").get_by_role("textbox").fill(CSV_ACTORS)
     key(fac, "import-go").get_by_role("button").click()
     flash(fac, "4 aktörer är importerade.")
@@ -427,32 +449,29 @@ def test_two_round_workshop_through_the_ui(browser: Browser, room: dict[str, Pag
     for helix in HELIX_LABELS:  # every helix group has an actor
         expect(listed).to_contain_text(f" · {helix}")
 
-    fac.get_by_role("tab", name="Omgångar").click()
-    expect(main(fac).get_by_text("Workshoppen har ingen omgång än.")).to_be_visible()
-    prompt = key(fac, "setup-round-prompt").get_by_role("textbox")
+    # Round 1 is added in the workshop's console, which the new workshop opened.
+    sidebar_to(fac, "Leda workshop", "Processledarens konsol")
+    fac.get_by_role("tab", name="Mer").click()
+    prompt = key(fac, "more-round-prompt").get_by_role("textbox")
     prompt.fill("Vilka teman ska regionen satsa på?")
-    prompt.press("Control+Enter")  # commits the text: a rerun, which drops the last confirmation above
-    expect(main(fac).get_by_test_id("stAlertContentSuccess")).to_have_count(0)
-    keep_tab(fac, "Omgångar", bugs, "typing the round's question (set-up page)")
-    key(fac, "setup-round-dots").get_by_role("spinbutton").fill(str(DOTS))
-    key(fac, "setup-round-cap").get_by_role("spinbutton").fill(str(CAP))
-    key(fac, "setup-round-cap").get_by_role("spinbutton").press("Enter")
+    prompt.press("Control+Enter")  # commits the text: a rerun
+    keep_tab(fac, "Mer", bugs, "typing the round's question (console)")
+    key(fac, "more-round-dots").get_by_role("spinbutton").fill(str(DOTS))
+    key(fac, "more-round-cap").get_by_role("spinbutton").fill(str(CAP))
+    key(fac, "more-round-cap").get_by_role("spinbutton").press("Enter")
     wait_for_app(fac)
-    keep_tab(fac, "Omgångar", bugs, "setting the dots (set-up page)")
-    key(fac, "setup-round-add").get_by_role("button").click()
+    keep_tab(fac, "Mer", bugs, "setting the dots (console)")
+    key(fac, "more-round-add").get_by_role("button").click()
     flash(fac, "Omgång 1 är tillagd.")
-    keep_tab(fac, "Omgångar", bugs, "'Lägg till omgången' (set-up page)")
-    expect(main(fac).get_by_text("Omgång 1: Prickröstning – Utkast", exact=True)).to_be_visible()
-
-    fac.get_by_role("link", name="Till konsolen").click()
-    expect(main(fac).get_by_role("heading", name="Processledarens konsol")).to_be_visible()
+    keep_tab(fac, "Mer", bugs, "'Lägg till omgången' (console)")
+    fac.get_by_role("tab", name="Moderering").click()
     driver_at(fac, "Omgång 1: Prickröstning – Utkast")
     projector_link = fac.get_by_role("link", name="Öppna projektorvyn")
     href = projector_link.get_attribute("href") or ""
-    found = re.fullmatch(rf"http://{re.escape(PUBLIC_HOST)}:(\d+)/\?projector=(\d+)", href)
-    assert found, f"the projector link {href!r} is not http://{PUBLIC_HOST}:PORT/?projector=ID"
-    workshop_id = int(found.group(2))
+    found = re.fullmatch(rf"http://{re.escape(PUBLIC_HOST)}:(\d+)/\?projector=([A-Za-z0-9_-]{{22}})", href)
+    assert found, f"the projector link {href!r} is not http://{PUBLIC_HOST}:PORT/?projector=KEY"
     assert found.group(1) == base_url.rsplit(":", 1)[1]
+    workshop_id = workshop_id_of(db_url, WORKSHOP)
     # The app knows its public address: no "this link only works on this computer" warning.
     expect(main(fac).get_by_text("Länken pekar på den här datorn", exact=False)).to_have_count(0)
 
