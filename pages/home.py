@@ -26,8 +26,10 @@ except OperationalError:
 if described is not None:
     with st.container(key="home-region"):
         plain(described.name, key="region-name", kind="strong")
-        period = f" {described.period_start or ''}–{described.period_end or ''}" if described.period_start else ""
-        plain(f"{described.strategy_title}{period}".strip(), key="region-strategy")
+        period = f"{described.period_start or ''}–{described.period_end or ''}" if described.period_start else ""
+        # A strategy titled "… 2021–2027" already names its period: it is not printed twice.
+        title = described.strategy_title or ""
+        plain(title if period in title else f"{title} {period}".strip(), key="region-strategy")
 
 st.header(t("ui.processes"))
 if not processes:

@@ -161,3 +161,16 @@ def test_home_has_a_labelled_way_to_join(use_db):
     [link] = [e for e in at.get("page_link") if e.proto.label == "Gå med i en workshop"]
     assert link.proto.page.endswith("anslut"), link.proto
     assert "Har du fått en anslutningskod" in " ".join(values(at.caption))
+
+
+def test_strategy_period_is_printed_once_whether_or_not_the_title_names_it(engine):
+    from edp.region import set_region
+
+    region = "Region Jämtland Härjedalen"
+    set_region(engine, SYSTEM, region, strategy_title="S3-strategi 2021–2027", period_start=2021, period_end=2027)
+    lines = texts(run_app())
+    assert "S3-strategi 2021–2027" in lines
+    assert not any("2021–2027 2021–2027" in v for v in lines), lines
+
+    set_region(engine, SYSTEM, region, strategy_title="S3-strategi", period_start=2021, period_end=2027)
+    assert "S3-strategi 2021–2027" in texts(run_app())
