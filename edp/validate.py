@@ -99,7 +99,13 @@ def join_code(value: object, field: str = "join_code") -> str:
     """A join code the facilitator chose: JOIN_CODE_MIN to JOIN_CODE_MAX characters of the join
     alphabet (no look-alikes such as 0/O or 1/I). Only letter case and surrounding spaces are
     ignored; a code with anything else is refused, never rewritten."""
-    code = text(value, field, min_len=1, max_len=JOIN_CODE_MAX, multiline=False).upper()
+    try:
+        code = text(value, field, min_len=1, max_len=JOIN_CODE_MAX, multiline=False).upper()
+    except ValidationError as refused:
+        if refused.key != "input.line_break":
+            raise
+        # "Replace it with a space" is not what a code needs (a space is refused too): the code's own rule is.
+        raise ValidationError("workshop.join_code_format", field=field) from None
     if len(code) < JOIN_CODE_MIN:
         raise ValidationError("input.too_short", field=field, min=JOIN_CODE_MIN, length=len(code))
     if not is_join_alphabet(code):
