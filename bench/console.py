@@ -318,7 +318,11 @@ def bench_console(
                 seen["browser_skipped"] = "not requested"
                 if browser:
                     second = ids[CARDS_PER_PAGE] if len(ids) > CARDS_PER_PAGE else None
-                    seen = browser_figures(f"http://127.0.0.1:{server.port}", ids[0], second)
+                    # In a thread of its own: Playwright's sync API refuses a thread whose asyncio loop runs,
+                    # as the main thread's does while a pytest-playwright browser is open in the same session.
+                    with ThreadPoolExecutor(1, thread_name_prefix="edp-browser") as pool:
+                        url = f"http://127.0.0.1:{server.port}"
+                        seen = pool.submit(browser_figures, url, ids[0], second).result()
             level = {"proposals": n, **ws, **seen, **suggestion_figures(n)}
             levels.append(level)
             log(
