@@ -7,7 +7,7 @@ import streamlit as st
 from edp.accounts import users_exist
 from edp.ui import signin
 from edp.ui.common import engine, t
-from edp.ui.session import OIDC_REFUSED
+from edp.ui.session import OIDC_REFUSED, SIGN_IN_NEXT
 from edp.ui.text import show_error
 
 st.title(t("ui.signin.title"))
@@ -21,7 +21,7 @@ elif not users_exist(engine()):
     st.stop()
 
 st.caption(t("ui.signin.intro"))
-signin.sign_in_choices()
+signin.sign_in_choices(st.query_params.get(SIGN_IN_NEXT) or "/")
 st.divider()
 st.caption(t("ui.signin.passcode_hint"))
 st.page_link("pages/facilitate.py", label=t("ui.signin.go_passcode"), icon=":material/tune:")

@@ -9,6 +9,7 @@ every operation (edp.access), never by this module, which only chooses what to s
 from __future__ import annotations
 
 import contextlib
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -206,14 +207,21 @@ def error_text(err: EdpError) -> str:
     return err.message(lang())
 
 
+# The sign-in page's query parameter: the page to come back to after a password sign-in.
+SIGN_IN_NEXT = "next"
+
+
 def sign_in_link() -> None:
-    """A link to the sign-in page, for someone who is not signed in (in whose menu it always is)."""
+    """A link to the sign-in page, for someone who is not signed in (in whose menu it always is). It
+    names this page, so that the password sign-in brings the organiser back here, not to Start."""
     from streamlit.errors import StreamlitAPIException
 
     from edp.ui.common import t
 
+    here = urlsplit(st.context.url or "").path
+    back = {SIGN_IN_NEXT: here} if here.strip("/") else None
     with contextlib.suppress(StreamlitAPIException):  # a page run on its own, outside the router (AppTest)
-        st.page_link("pages/signin.py", label=t("ui.nav.signin"), icon=":material/key:")
+        st.page_link("pages/signin.py", label=t("ui.nav.signin"), icon=":material/key:", query_params=back)
 
 
 def organiser_page(*, admin: bool = False) -> Principal:

@@ -42,9 +42,10 @@ LINK = (
 )
 
 
-def sign_in_choices() -> None:
-    """A password sign-in, and one button per configured identity provider."""
-    url, label = sign_in_url(lang(), "/"), t("ui.signin.with_password")
+def sign_in_choices(next_path: str = "/") -> None:
+    """A password sign-in that comes back to `next_path` (a path on this site; anything else means
+    Start), and one button per configured identity provider (st.login comes back to Start)."""
+    url, label = sign_in_url(lang(), next_path), t("ui.signin.with_password")
     with st.container(key="signin-password"):
         st.html(LINK.format(url=html.escape(url), label=html.escape(label)))
     for provider in oidc_providers():

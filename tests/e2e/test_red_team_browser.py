@@ -14,6 +14,7 @@ is tests/unit/test_roles.py; this is what a person in the room sees."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 
@@ -162,6 +163,35 @@ def test_red_team_a_visitor_a_co_facilitator_and_an_observer_cannot_take_over_th
     observer.context.close()
 
     assert snapshot(db_url) == before  # no workshop made, no roadmap deleted, no actor renamed
+
+
+def test_an_organiser_who_signs_in_from_an_organiser_page_comes_back_to_it(browser: Browser, demo_room) -> None:
+    base_url, _ = demo_room
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(base_url)  # a fresh server answers its first deep link with "page not found" (Streamlit #9992)
+    wait_for_app(page)
+    page.goto(f"{base_url}/fardplaner")
+    wait_for_app(page)
+    main(page).get_by_role("link", name="Logga in", exact=True).click()
+    wait_for_app(page)
+    main(page).get_by_role("link", name="Logga in med lösenord", exact=True).click()
+    page.get_by_label("Användarnamn").fill(OBSERVER)
+    page.get_by_label("Lösenord").fill(OBSERVER_PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    wait_for_app(page)
+    expect(page).to_have_url(re.compile(rf"{re.escape(base_url)}/fardplaner(\?roadmap=\d+)?"))
+    expect(main(page).get_by_role("heading", name="Färdplaner", exact=True)).to_be_visible()
+    expect(sidebar(page).get_by_role("link", name="Mitt konto", exact=True)).to_be_visible()
+
+    page.context.close()
+
+    # A next address off this site brings nobody elsewhere: the password link then goes to Start.
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{base_url}/inloggning?next=//evil.example/x")
+    wait_for_app(page)
+    href = main(page).get_by_role("link", name="Logga in med lösenord", exact=True).get_attribute("href") or ""
+    assert "evil" not in href and "next=/&" in href, href
+    page.context.close()
 
 
 def test_red_team_wrong_passcodes_from_a_visitor_do_not_lock_the_facilitator_out(browser: Browser, demo_room) -> None:
