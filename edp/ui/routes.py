@@ -40,7 +40,11 @@ def _lang(request: Request) -> str:
 
 def safe_next(value: str | None) -> str:
     """Where to go after signing in: a path on this site only (never //host or a scheme)."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value or "\n" in value:
+    # Browsers drop tabs and line breaks from an address ("/\t/evil" would be "//evil"): none of those,
+    # nor any other control character or space, is taken.
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in value):
         return "/"
     return value
 

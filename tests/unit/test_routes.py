@@ -80,7 +80,9 @@ def test_the_session_cookie_is_http_only_and_same_site(client):
     assert "Path=/" in header and "Max-Age=604800" in header
 
 
-@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example", "/\\evil", "evil"])
+@pytest.mark.parametrize(
+    "target", ["//evil.example/x", "https://evil.example", "/\\evil", "evil", "/\t/evil.example", "/\r\n/evil", "/ /e"]
+)
 def test_the_next_address_stays_on_this_site(target):
     assert routes.safe_next(target) == "/"
     assert routes.safe_next("/anslut?join=X") == "/anslut?join=X"
