@@ -1,7 +1,7 @@
 """Plotly figures for roadmaps: the Gantt chart, KPI charts, the KPI status rule and the portfolio.
 
 Data in (the frozen views of edp.roadmap_views), figure out; no Streamlit. House style as in
-edp.charts: Okabe–Ito colours, white background, every text a user typed goes through
+edp.charts: colours of at least 3:1 against the white background, every text a user typed goes through
 `escape` before it reaches a figure, and hover text travels as customdata (never spliced
 into a hovertemplate). Bars on a date axis are plotly bars with `base` = start and `x` =
 duration in milliseconds, one trace per colour group, so 500 activities stay cheap.
@@ -22,8 +22,12 @@ from edp import i18n
 from edp.charts import escape, number
 from edp.roadmap_views import ActivityView, KpiView, MilestoneView, ProcessRoadmaps, RoadmapView
 
-# Okabe–Ito, in the order lead actors get them (cycling when there are more actors).
-OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
+# Lead actors' colours, in the order actors get them: each at least 3:1 against the white background
+# (WCAG 1.4.11; Okabe–Ito's yellow, orange and sky blue were 1.3–2.3:1), none black (the milestones and the
+# today line are), and as far apart from each other as 8 such colours go (CIELAB ΔE at least 34).
+LEAD_COLOURS = ("#1F5FA8", "#CC3311", "#1B9E77", "#A6611A", "#7B3294", "#0F7B8A", "#B0306A", "#6A6A00")
+# Past 8 actors a colour comes again only with a hatching of its own: no two actors ever look alike.
+LEAD_PATTERNS = ("", "/", "x", ".", "\\", "+", "-", "|")
 ACTIVITY_STATUSES = ("planned", "ongoing", "done", "delayed", "cancelled")
 STATUS_COLOURS = {
     "planned": "#56B4E9",  # sky blue
@@ -39,7 +43,7 @@ ON_TRACK, AT_RISK = 0.9, 0.6  # progress thresholds of kpi_status (docs/kpi-stat
 
 MILESTONE_COLOUR = "#000000"
 GOAL_BAND = "#EFEFEF"
-GOAL_SPAN = "#BBBBBB"
+GOAL_SPAN = "#707070"  # 4.3:1 on GOAL_BAND (#BBBBBB was 1.7:1)
 TODAY_COLOUR = "#000000"
 PLAN_COLOUR = "#777777"
 MEASURED_COLOUR = "#0072B2"
@@ -227,8 +231,15 @@ def _empty_note(fig: go.Figure, text: str) -> None:
 # ---------------------------------------------------------------- Gantt
 
 
+def lead_style(index: int) -> tuple[str, str]:
+    """(colour, hatching) of the index-th lead actor: LEAD_COLOURS first plain, then each hatched in turn."""
+    colour = LEAD_COLOURS[index % len(LEAD_COLOURS)]
+    return colour, LEAD_PATTERNS[(index // len(LEAD_COLOURS)) % len(LEAD_PATTERNS)]
+
+
 def _groups(acts: Iterable[ActivityView], color_by: str, lang: str) -> list[tuple[str, str, str, list[ActivityView]]]:
-    """(key, legend name, colour, activities) per colour group, in legend order."""
+    """(key, legend name, colour, activities) per colour group, in legend order; a lead actor's key
+    is actor:<id>, and its hatching is lead_style's for its place in that order."""
     acts = list(acts)
     if color_by == "status":
         return [
@@ -241,7 +252,7 @@ def _groups(acts: Iterable[ActivityView], color_by: str, lang: str) -> list[tupl
         ]
     leads = sorted({a.lead for a in acts if a.lead is not None}, key=lambda r: (r.name.casefold(), r.id))
     out = [
-        (f"actor:{r.id}", escape(r.name), OKABE_ITO[i % len(OKABE_ITO)], [a for a in acts if a.lead == r])
+        (f"actor:{r.id}", escape(r.name), lead_style(i)[0], [a for a in acts if a.lead == r])
         for i, r in enumerate(leads)
     ]
     if without := [a for a in acts if a.lead is None]:  # not possible through the app, but never crash
@@ -257,7 +268,7 @@ def _milestone_text(m: MilestoneView, left: bool) -> str:
 def gantt_figure(rm: RoadmapView, lang: str, *, color_by: str = "lead", today: dt.date | None = None) -> go.Figure:
     """One bar per activity under its goal (goal order, then activity order; first row at the top).
 
-    Colour by lead actor (one trace and legend entry per actor, Okabe–Ito cycling) or, with
+    Colour by lead actor (one trace and legend entry per actor, each its own colour and hatching) or, with
     color_by="status", by activity status. Goals are bold header rows on a light band with a thin
     grey bar over their activities' span; milestones are diamonds on their goal's row, or on a
     top row when they belong to no goal. A dashed line marks today when it falls in the period.
@@ -313,7 +324,8 @@ def gantt_figure(rm: RoadmapView, lang: str, *, color_by: str = "lead", today: d
         + _label("roadmap_charts.hover.status", lang)
         + ": %{customdata[5]}<extra></extra>"
     )
-    for key, name, colour, acts in _groups(rm.activities, color_by, lang):
+    for i, (key, name, colour, acts) in enumerate(_groups(rm.activities, color_by, lang)):
+        hatch = lead_style(i)[1] if key.startswith("actor:") and key != "actor:none" else ""
         fig.add_bar(
             y=[act_row[a.id] for a in acts],
             base=[_iso(a.start) for a in acts],
@@ -321,7 +333,11 @@ def gantt_figure(rm: RoadmapView, lang: str, *, color_by: str = "lead", today: d
             orientation="h",
             width=0.7,
             name=name,
-            marker={"color": colour, "line": {"color": "#333333", "width": 0.5}},
+            marker={
+                "color": colour,
+                "line": {"color": "#333333", "width": 0.5},
+                "pattern": {"shape": hatch, "fgcolor": "#FFFFFF", "fillmode": "overlay", "size": 8, "solidity": 0.4},
+            },
             customdata=[
                 [
                     escape(a.title),

@@ -56,32 +56,68 @@ def test_rows_list_goals_with_their_activities_beneath_in_order_first_at_the_top
         assert bars[row][2] == ((a.end - a.start).days + 1) * rc.DAY_MS
 
 
-def test_one_trace_per_lead_actor_in_okabe_ito_colours():
+def _linear(channel: int) -> float:
+    c = channel / 255
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2.1's contrast ratio of two #RRGGBB colours, written out here rather than imported."""
+
+    def lum(h: str) -> float:
+        r, g, b_ = (_linear(int(h[i : i + 2], 16)) for i in (1, 3, 5))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b_
+
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_contrast_is_wcags_ratio():
+    assert contrast("#000000", "#FFFFFF") == pytest.approx(21.0)
+    assert contrast("#777777", "#FFFFFF") == pytest.approx(4.48, abs=0.01)
+    assert contrast("#F0E442", "#FFFFFF") < 1.4  # Okabe–Ito's yellow, the red team's 1.32:1
+
+
+def test_one_trace_per_lead_actor_each_in_its_own_colour():
     rm = sample_roadmap()
     fig = rc.gantt_figure(rm, "sv", today=TODAY)
     traces = role(fig, "activities")
     leads = sorted({a.lead.name for a in rm.activities})
     assert [tr.name for tr in traces] == leads
-    assert [tr.marker.color for tr in traces] == list(rc.OKABE_ITO[: len(leads)])
+    assert [tr.marker.color for tr in traces] == list(rc.LEAD_COLOURS[: len(leads)])
+    assert all(tr.marker.pattern.shape == "" for tr in traces)  # 8 actors or fewer: plain bars
     for tr in traces:
         assert {cd[4] for cd in tr.customdata} == {tr.name}
     assert sum(len(tr.y) for tr in traces) == len(rm.activities)
     assert fig.layout.legend.title.text == "Ansvarig aktör"
 
 
-def test_more_leads_than_colours_cycle_the_palette():
-    rm = sample_roadmap(12)
-    actors = [ActorRef(50 + i, f"Aktör {i:02d}", "business") for i in range(10)]
+def test_every_lead_colour_stands_out_from_white_and_none_is_black_like_the_milestones():
+    for colour in rc.LEAD_COLOURS:
+        assert contrast(colour, "#FFFFFF") >= 3.0, colour  # WCAG 1.4.11, graphical objects
+        assert colour.upper() not in {rc.MILESTONE_COLOUR, rc.TODAY_COLOUR, "#000000", "#666666"}
+    assert len(set(rc.LEAD_COLOURS)) == len(rc.LEAD_COLOURS)
+    assert contrast(rc.GOAL_SPAN, rc.GOAL_BAND) >= 3.0
+
+
+@pytest.mark.parametrize("n", [9, 10, 17, 30])
+def test_more_leads_than_colours_never_look_alike(n):
+    rm = sample_roadmap(40)
+    actors = [ActorRef(50 + i, f"Aktör {i:02d}", "business") for i in range(n)]
     goals = tuple(
         dataclasses.replace(
-            g, activities=tuple(dataclasses.replace(a, lead=actors[a.position % 10]) for a in g.activities)
+            g, activities=tuple(dataclasses.replace(a, lead=actors[a.position % n]) for a in g.activities)
         )
         for g in rm.goals
     )
-    fig = rc.gantt_figure(dataclasses.replace(rm, goals=goals), "sv", today=TODAY)
-    colours = [tr.marker.color for tr in role(fig, "activities")]
-    assert len(colours) == 10
-    assert colours[8:] == list(rc.OKABE_ITO[:2])
+    rm = dataclasses.replace(rm, goals=goals)
+    traces = role(rc.gantt_figure(rm, "sv", today=TODAY), "activities")
+    used = {a.lead.id for a in rm.activities}
+    assert len(traces) == len(used) == n
+    styles = [(tr.marker.color, tr.marker.pattern.shape) for tr in traces]
+    assert len(set(styles)) == len(styles), styles  # colour and hatching together tell every actor apart
+    assert styles[: len(rc.LEAD_COLOURS)] == [(c, "") for c in rc.LEAD_COLOURS][: len(styles)]
+    assert all(tr.marker.pattern.fgcolor == "#FFFFFF" for tr in traces if tr.marker.pattern.shape)
 
 
 def test_colour_by_status_has_one_trace_per_status_with_fixed_colours_and_translated_names():
