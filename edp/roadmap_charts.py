@@ -43,7 +43,7 @@ ON_TRACK, AT_RISK = 0.9, 0.6  # progress thresholds of kpi_status (docs/kpi-stat
 
 MILESTONE_COLOUR = "#000000"
 GOAL_BAND = "#EFEFEF"
-GOAL_SPAN = "#707070"  # 4.3:1 on GOAL_BAND (#BBBBBB was 1.7:1)
+GOAL_SPAN = "#858585"  # 3.2:1 on GOAL_BAND (#BBBBBB was 1.7:1); no darker, a milestone label may cross it
 TODAY_COLOUR = "#000000"
 PLAN_COLOUR = "#777777"
 MEASURED_COLOUR = "#0072B2"
