@@ -29,15 +29,16 @@ LEAD_COLOURS = ("#1F5FA8", "#CC3311", "#1B9E77", "#A6611A", "#7B3294", "#0F7B8A"
 # Past 8 actors a colour comes again only with a hatching of its own: no two actors ever look alike.
 LEAD_PATTERNS = ("", "/", "x", ".", "\\", "+", "-", "|")
 ACTIVITY_STATUSES = ("planned", "ongoing", "done", "delayed", "cancelled")
+# Each at least 3:1 against white (WCAG 1.4.11; sky blue #56B4E9 was 2.3:1, grey #999999 2.8:1).
 STATUS_COLOURS = {
-    "planned": "#56B4E9",  # sky blue
-    "ongoing": "#0072B2",  # blue
-    "done": "#009E73",  # bluish green
-    "delayed": "#D55E00",  # vermillion
-    "cancelled": "#999999",  # grey
+    "planned": "#3A87C8",  # light blue, 3.8:1: not started
+    "ongoing": "#0B4F8A",  # dark blue, 8.4:1
+    "done": "#008060",  # bluish green, 4.9:1
+    "delayed": "#D55E00",  # vermillion, 3.9:1
+    "cancelled": "#767676",  # grey, 4.5:1
 }
 ROADMAP_STATUSES = ("draft", "active", "completed", "archived")
-ROADMAP_STATUS_COLOURS = {"draft": "#56B4E9", "active": "#0072B2", "completed": "#009E73", "archived": "#999999"}
+ROADMAP_STATUS_COLOURS = {"draft": "#3A87C8", "active": "#0B4F8A", "completed": "#008060", "archived": "#767676"}
 KPI_STATUSES = ("on_track", "at_risk", "off_track", "no_data")
 ON_TRACK, AT_RISK = 0.9, 0.6  # progress thresholds of kpi_status (docs/kpi-status.md)
 

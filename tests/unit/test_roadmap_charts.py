@@ -100,6 +100,18 @@ def test_every_lead_colour_stands_out_from_white_and_none_is_black_like_the_mile
     assert contrast(rc.GOAL_SPAN, rc.GOAL_BAND) >= 3.0
 
 
+@pytest.mark.parametrize("palette", ["STATUS_COLOURS", "ROADMAP_STATUS_COLOURS"])
+def test_every_status_colour_stands_out_from_white_and_from_the_others(palette):
+    colours = list(getattr(rc, palette).values())
+    for colour in colours:
+        assert contrast(colour, "#FFFFFF") >= 3.0, colour
+        assert colour.upper() not in {rc.MILESTONE_COLOUR, rc.TODAY_COLOUR}
+    assert len(set(colours)) == len(colours)
+    # planned and ongoing (draft and active) are both blue: one light, one dark, told apart by lightness
+    light, dark = colours[0], colours[1]
+    assert contrast(light, dark) >= 2.0
+
+
 @pytest.mark.parametrize("n", [9, 10, 17, 30])
 def test_more_leads_than_colours_never_look_alike(n):
     rm = sample_roadmap(40)
