@@ -145,16 +145,22 @@ def lock(s: Session, client: Client | None) -> None:
         s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": int(k[:15], 16)})
 
 
+def _client_waits(
+    s: Session, client: Client, kind: str, per_session: Limit, per_address: Limit, now: dt.datetime
+) -> list[dt.timedelta]:
+    """How long this client must wait under each of its limits for `kind` that it is over (none: [])."""
+    rules = [(Attempt.session_key, client.session_key, per_session)]
+    if client.address_key:
+        rules.append((Attempt.address_key, client.address_key, per_address))
+    return [w for column, key, limit in rules if (w := _over(s, column, key, kind, limit, now))]
+
+
 def refuse_guessing(s: Session, client: Client | None, now: dt.datetime | None = None) -> None:
     """Refuse a client that has sent too many wrong codes: every code, the right one too."""
     if client is None:
         return
     now = now or utcnow()
-    rules = [(Attempt.session_key, client.session_key, WRONG_CODES_PER_SESSION)]
-    if client.address_key:
-        rules.append((Attempt.address_key, client.address_key, WRONG_CODES_PER_ADDRESS))
-    waits = [w for column, key, limit in rules if (w := _over(s, column, key, "wrong_code", limit, now))]
-    if waits:
+    if waits := _client_waits(s, client, "wrong_code", WRONG_CODES_PER_SESSION, WRONG_CODES_PER_ADDRESS, now):
         _refuse("codes", max(waits))
 
 
@@ -163,11 +169,7 @@ def refuse_joining(s: Session, client: Client | None, workshop_id: int, now: dt.
     if client is None:
         return
     now = now or utcnow()
-    rules = [(Attempt.session_key, client.session_key, JOINS_PER_SESSION)]
-    if client.address_key:
-        rules.append((Attempt.address_key, client.address_key, JOINS_PER_ADDRESS))
-    waits = [w for column, key, limit in rules if (w := _over(s, column, key, "joined", limit, now))]
-    if waits:
+    if waits := _client_waits(s, client, "joined", JOINS_PER_SESSION, JOINS_PER_ADDRESS, now):
         _refuse("joins", max(waits))
     since = now - JOINS_PER_WORKSHOP.window
     recent = (Participant.workshop_id == workshop_id, Participant.joined_at >= since)

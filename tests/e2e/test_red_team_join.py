@@ -115,13 +115,18 @@ def counts(db_url: str) -> tuple[int, int]:
         engine.dispose()
 
 
-def test_red_team_join_flood_over_one_websocket_is_refused_at_the_throttle(server, tab):
-    db_url, _port = server
+def setup_in(db_url: str):  # noqa: ANN201
+    """The factory's workshop, made in the server's database."""
     engine = make_engine(db_url)
     try:
-        s = make_setup(engine)
+        return make_setup(engine)
     finally:
         engine.dispose()
+
+
+def test_red_team_join_flood_over_one_websocket_is_refused_at_the_throttle(server, tab):
+    db_url, _port = server
+    s = setup_in(db_url)
 
     outcomes = []
     for i in range(15):
@@ -135,11 +140,7 @@ def test_red_team_join_flood_over_one_websocket_is_refused_at_the_throttle(serve
 
 def test_red_team_code_guessing_over_one_websocket_is_refused_at_the_throttle(server, tab):
     db_url, _port = server
-    engine = make_engine(db_url)
-    try:
-        s = make_setup(engine)
-    finally:
-        engine.dispose()
+    s = setup_in(db_url)
 
     answers = []
     for i in range(20):
