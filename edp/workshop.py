@@ -261,6 +261,33 @@ def _refuse_while_voting(s: Session, *theme_ids: int) -> None:
 # ---------------------------------------------------------------- set-up
 
 
+def _process_values(
+    title: str, description: str, financier: str, period_start: int | None, period_end: int | None
+) -> dict[str, Any]:
+    """A process's own fields, checked (create_process and update_process alike)."""
+    values = {
+        "title": validate.text(title, "title", min_len=1, max_len=200, multiline=False),
+        "description": validate.text(description, "description", max_len=DESCRIPTION_MAX),
+        "financier": validate.text(financier, "financier", max_len=200, multiline=False),
+        "period_start": validate.year(period_start, "period_start"),
+        "period_end": validate.year(period_end, "period_end"),
+    }
+    if values["period_start"] and values["period_end"] and values["period_start"] > values["period_end"]:
+        raise ValidationError("process.period_reversed", field="period_end", start=values["period_start"])
+    return values
+
+
+def _strength_areas(s: Session, codes: Sequence[str]) -> list[StrengthArea]:
+    """The strength areas by their codes (any letter case); NotFound naming the first unknown code."""
+    areas = []
+    for code in codes:
+        area = s.scalar(select(StrengthArea).where(StrengthArea.code == str(code).upper()))
+        if area is None:
+            raise NotFound("strength_area.not_found", field="strength_areas", code=code)
+        areas.append(area)
+    return areas
+
+
 def create_process(
     engine: Engine,
     who: Credential,
@@ -277,20 +304,8 @@ def create_process(
     with write(engine) as s:
         p = acting(s, who)
         require_admin(p)
-        proc = Process(
-            title=validate.text(title, "title", min_len=1, max_len=200, multiline=False),
-            description=validate.text(description, "description", max_len=DESCRIPTION_MAX),
-            financier=validate.text(financier, "financier", max_len=200, multiline=False),
-            period_start=validate.year(period_start, "period_start"),
-            period_end=validate.year(period_end, "period_end"),
-        )
-        if proc.period_start and proc.period_end and proc.period_start > proc.period_end:
-            raise ValidationError("process.period_reversed", field="period_end", start=proc.period_start)
-        for code in strength_area_codes:
-            area = s.scalar(select(StrengthArea).where(StrengthArea.code == str(code).upper()))
-            if area is None:
-                raise NotFound("strength_area.not_found", field="strength_areas", code=code)
-            proc.strength_areas.append(area)
+        values = _process_values(title, description, financier, period_start, period_end)
+        proc = Process(**values, strength_areas=_strength_areas(s, strength_area_codes))
         s.add(proc)
         s.flush()
         if leader_user_id is not None:
@@ -320,19 +335,10 @@ def update_process(
         if proc is None:
             raise NotFound("process.not_found", id=process_id)
         require_lead(p, proc.id)
-        proc.title = validate.text(title, "title", min_len=1, max_len=200, multiline=False)
-        proc.description = validate.text(description, "description", max_len=DESCRIPTION_MAX)
-        proc.financier = validate.text(financier, "financier", max_len=200, multiline=False)
-        proc.period_start = validate.year(period_start, "period_start")
-        proc.period_end = validate.year(period_end, "period_end")
-        if proc.period_start and proc.period_end and proc.period_start > proc.period_end:
-            raise ValidationError("process.period_reversed", field="period_end", start=proc.period_start)
-        areas = []
-        for code in strength_area_codes:
-            area = s.scalar(select(StrengthArea).where(StrengthArea.code == str(code).upper()))
-            if area is None:
-                raise NotFound("strength_area.not_found", field="strength_areas", code=code)
-            areas.append(area)
+        values = _process_values(title, description, financier, period_start, period_end)
+        areas = _strength_areas(s, strength_area_codes)
+        for name, value in values.items():
+            setattr(proc, name, value)
         proc.strength_areas = areas
         audit(s, None, "process.updated", p.audit_role, process_id=proc.id)
         return proc.id
