@@ -114,7 +114,7 @@ def voting(token: str, me: ParticipantView, rnd: RoundView) -> None:
     @database_guard
     def ballot() -> None:
         stored = st.session_state.get(f"{key}-stored", me.ballot)
-        choices = ballot_form(rnd, stored, key=key)
+        choices = ballot_form(rnd, stored, key=key, confirm_unused=True)
         if choices is not None:
             try:
                 submit_ballot(engine(), token, rnd.id, choices)

@@ -12,6 +12,8 @@ from typing import Any
 
 import streamlit as st
 
+from edp import i18n
+from edp.charts import number
 from edp.live import RoundView, ScreenState, ThemeView, WorkshopView
 from edp.ui.common import lang, t
 from edp.ui.text import plain
@@ -44,8 +46,12 @@ def theme_labels(themes: Sequence[ThemeView]) -> dict[int, str]:
     return out
 
 
-def format_total(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
+RESULT_DECIMALS = 1  # every screen: chart labels, tables and phones (edp.charts.number)
+
+
+def format_total(value: float | None, language: str = "sv") -> str:
+    """A result figure as every screen writes it: one decimal, the language's decimal mark (19,7 / 19.7)."""
+    return number(value, language, RESULT_DECIMALS)
 
 
 def participant_view_key(ws: WorkshopView | ScreenState | None) -> tuple:
@@ -129,26 +135,33 @@ def theme_fields(
 # ---------------------------------------------------------------- ballots
 
 
-def ballot_form(round_view: RoundView, stored: Sequence[Row], *, key: str) -> object | None:
+def ballot_form(
+    round_view: RoundView, stored: Sequence[Row], *, key: str, confirm_unused: bool = False
+) -> object | None:
     """Render the round's ballot, pre-filled from `stored` (entry rows), and its submit button.
 
     Returns the choices in the shape edp.ballots.submit_ballot expects when the button was
     pressed in this run, else None; the caller submits and shows the outcome. `key` must be
     unique per voter and round (a facilitator entering paper ballots uses one per participant).
-    Must not be called inside an st.form: score, rank and approval bring their own.
+    With `confirm_unused` (a participant's own phone), sending a dot ballot with dots left asks
+    first. Must not be called inside an st.form: score, rank and approval bring their own.
+    A dot ballot reruns its caller on every + and −: call it inside a fragment where that matters.
     """
     method = round_view.method
+    st.html(BALLOT_CSS)
     if method == "dots":
-        _dots(round_view, stored, key)
+        with st.container(key=f"{key}-edpballot"):
+            _dots(round_view, stored, key, confirm_unused)
         return unsent_ballot(key)
-    with st.form(key=f"{key}-form", border=False):
+    with st.container(key=f"{key}-edpballot"), st.form(key=f"{key}-form", border=False):
         if method == "score":
             read = _score(round_view, stored, key)
         elif method == "rank":
             read = _rank(round_view, stored, key)
         else:
             read = _approval(round_view, stored, key)
-        _submit_button(st.form_submit_button, key, read)
+        with _sticky_bar(key):
+            _submit_button(st.form_submit_button, key, read)
     return unsent_ballot(key)
 
 
@@ -159,6 +172,11 @@ def _submit_button(button, key: str, read) -> None:  # noqa: ANN001
         st.session_state[f"{key}-sent"] = read()
 
     button(t("ui.ballot.submit"), key=f"{key}-submit", type="primary", width="stretch", on_click=stash)
+
+
+def _sticky_bar(key: str):  # noqa: ANN202 - a container
+    """The bar under a ballot that stays on screen while the ballot scrolls: what is left, and Send."""
+    return st.container(key=f"{key}-edpbar", gap="small")
 
 
 def unsent_ballot(key: str) -> object | None:
@@ -183,10 +201,13 @@ def _dots_state(rnd: RoundView, stored: Sequence[Row], key: str) -> dict[int, in
     return st.session_state[state_key]
 
 
-def _dots(rnd: RoundView, stored: Sequence[Row], key: str) -> None:
+def _dots(rnd: RoundView, stored: Sequence[Row], key: str, confirm_unused: bool) -> None:
     budget, cap = rnd.dots_per_participant or 0, rnd.max_dots_per_theme or 0
     draft = _dots_state(rnd, stored, key)
-    st.caption(t("ui.ballot.intro_dots", dots=budget))
+    asking = (
+        f"{key}-confirm"  # Send was pressed with dots left: the bar asks until the dots are spent or it is answered
+    )
+    st.markdown(f"{t('ui.ballot.intro_dots', dots=budget)} {t('ui.ballot.dots_cap', cap=cap)}.")
 
     def change(tid: int, step: int) -> None:
         # The same limits as the disabled buttons, so a click that races a rerun cannot pass them.
@@ -195,48 +216,72 @@ def _dots(rnd: RoundView, stored: Sequence[Row], key: str) -> None:
             return
         draft[tid] = now + step
 
-    # A fragment: + and − rerun only the ballot, not the whole page.
-    @st.fragment
-    def allocation() -> None:
-        left = budget - sum(draft.values())
-        with st.container(key=f"{key}-counter"):
-            st.markdown(f"**{t('ui.ballot.dots_left', n=left)}**  \n{t('ui.ballot.dots_cap', cap=cap)}")
-        for th in rnd.themes:
-            n = draft.get(th.id, 0)
-            with st.container(border=True, key=f"{key}-theme-{th.id}"):
-                plain(th.title, key=f"{key}-title-{th.id}", kind="strong")
-                with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
-                    st.button(
-                        "", icon=":material/remove:", key=f"{key}-minus-{th.id}", help=t("ui.ballot.remove_dot"),
-                        disabled=n <= 0, on_click=change, args=(th.id, -1),
-                    )  # fmt: skip
-                    st.markdown(t("ui.ballot.dots_given", n=n))
-                    st.button(
-                        "", icon=":material/add:", key=f"{key}-plus-{th.id}", help=t("ui.ballot.add_dot"),
-                        disabled=n >= cap or left <= 0, on_click=change, args=(th.id, 1),
-                    )  # fmt: skip
+    def choices() -> dict[int, int]:
+        return {tid: n for tid, n in draft.items() if n > 0}
 
-    allocation()
-    _submit_button(st.button, key, lambda: {tid: n for tid, n in draft.items() if n > 0})
+    def send() -> None:
+        # Taken in the click's callback, like every ballot's button (see _submit_button).
+        if confirm_unused and budget - sum(draft.values()) > 0:
+            st.session_state[asking] = True
+            return
+        st.session_state.pop(asking, None)
+        st.session_state[f"{key}-sent"] = choices()
+
+    def send_anyway() -> None:
+        st.session_state.pop(asking, None)
+        st.session_state[f"{key}-sent"] = choices()
+
+    left = budget - sum(draft.values())
+    for pos, th in enumerate(rnd.themes, start=1):
+        n = draft.get(th.id, 0)
+        with st.container(key=f"{key}-theme-{th.id}", gap=None):
+            plain(th.title, key=f"{key}-title-{th.id}", kind="strong")
+            with st.container(key=f"{key}-edpdots-{th.id}", horizontal=True, vertical_alignment="center", gap="small"):
+                st.button(
+                    t("ui.ballot.remove_dot_from", n=pos), icon=":material/remove:", key=f"{key}-minus-{th.id}",
+                    disabled=n <= 0, on_click=change, args=(th.id, -1),
+                )  # fmt: skip
+                st.markdown(t("ui.ballot.dots_given", n=n))
+                st.button(
+                    t("ui.ballot.add_dot_to", n=pos), icon=":material/add:", key=f"{key}-plus-{th.id}",
+                    disabled=n >= cap or left <= 0, on_click=change, args=(th.id, 1),
+                )  # fmt: skip
+
+    with _sticky_bar(key):
+        ask = st.session_state.get(asking) and left > 0
+        if ask:
+            with st.container(key=f"{key}-unused"):
+                st.warning(t("ui.ballot.unused_hint", n=left), icon=":material/info:")
+                with st.container(horizontal=True, gap="small"):
+                    st.button(
+                        t("ui.ballot.send_anyway"), key=f"{key}-send-anyway", type="primary", on_click=send_anyway
+                    )
+                    st.button(t("ui.ballot.keep_giving"), key=f"{key}-keep-giving", on_click=st.session_state.pop,
+                              args=(asking, None))  # fmt: skip
+        with st.container(horizontal=True, vertical_alignment="center", gap="small", key=f"{key}-counter"):
+            st.markdown(f"**{t('ui.ballot.dots_left', n=left)}**")
+            if not ask:
+                st.button(t("ui.ballot.submit"), key=f"{key}-submit", type="primary", on_click=send)
 
 
 def _score(rnd: RoundView, stored: Sequence[Row], key: str):  # noqa: ANN202 - returns a reader
-    st.caption(t("ui.ballot.intro_score"))
+    st.markdown(t("ui.ballot.intro_score"))
     given = {(tid, cid): v for tid, cid, v in stored}
     language = lang()
     for th in rnd.themes:
-        with st.container(border=True, key=f"{key}-theme-{th.id}"):
+        with st.container(key=f"{key}-theme-{th.id}", gap=None):
             plain(th.title, key=f"{key}-title-{th.id}", kind="strong")
-            for c in rnd.criteria:
-                plain(c.name(language), key=f"{key}-criterion-{th.id}-{c.id}")
-                scale = list(range(c.scale_min, c.scale_max + 1))
-                before = given.get((th.id, c.id))
-                ends = [""] * len(scale)
-                ends[0], ends[-1] = t("ui.ballot.scale_low"), t("ui.ballot.scale_high")
-                st.radio(
-                    t("ui.ballot.score_label"), scale, index=scale.index(before) if before in scale else None,
-                    horizontal=True, captions=ends, label_visibility="collapsed", key=f"{key}-score-{th.id}-{c.id}",
-                )  # fmt: skip
+            for j, c in enumerate(rnd.criteria, start=1):
+                with st.container(key=f"{key}-edpscore-{th.id}-{c.id}", gap=None):
+                    plain(c.name(language), key=f"{key}-criterion-{th.id}-{c.id}")
+                    scale = list(range(c.scale_min, c.scale_max + 1))
+                    before = given.get((th.id, c.id))
+                    # A row of boxes (BALLOT_CSS), one tap each; the ends of the scale are in the intro.
+                    st.radio(
+                        t("ui.ballot.score_label_n", n=j, of=len(rnd.criteria), low=c.scale_min, high=c.scale_max),
+                        scale, index=scale.index(before) if before in scale else None, horizontal=True,
+                        label_visibility="collapsed", key=f"{key}-score-{th.id}-{c.id}",
+                    )  # fmt: skip
 
     def read() -> dict[int, dict[int, int]]:
         out: dict[int, dict[int, int]] = {}
@@ -252,7 +297,7 @@ def _score(rnd: RoundView, stored: Sequence[Row], key: str):  # noqa: ANN202 - r
 
 def _rank(rnd: RoundView, stored: Sequence[Row], key: str):  # noqa: ANN202 - returns a reader
     places = min(rnd.rank_count or 0, len(rnd.themes))
-    st.caption(t("ui.ballot.intro_rank", n=places))
+    st.markdown(t("ui.ballot.intro_rank", n=places))
     labels = theme_labels(rnd.themes)
     options = list(labels)
     before = {pos: tid for tid, _c, pos in stored}
@@ -273,7 +318,7 @@ def _rank(rnd: RoundView, stored: Sequence[Row], key: str):  # noqa: ANN202 - re
 
 
 def _approval(rnd: RoundView, stored: Sequence[Row], key: str):  # noqa: ANN202 - returns a reader
-    st.caption(t("ui.ballot.intro_approval"))
+    st.markdown(t("ui.ballot.intro_approval"))
     before = {tid for tid, _c, _v in stored}
     for th in rnd.themes:
         with st.container(border=True, key=f"{key}-theme-{th.id}"):
@@ -297,12 +342,71 @@ def show_stored_ballot(rnd: RoundView, stored: Sequence[Row], *, key: str) -> No
     st.caption(t("ui.ballot.can_change"))
 
 
-def result_lines(results: dict[str, Any]) -> list[tuple[int, str]]:
-    """(theme id, line) per ranked theme of cached_results(); lines contain user text (use plain())."""
-    return [
-        (
-            row["theme_id"],
-            t("ui.participant.result_line", rank=row["rank"], title=row["title"], total=format_total(row["total"])),
+def result_unit(method: str, value: float | None, language: str | None = None) -> str:
+    """The word after a result figure: prickar / dots, poäng / points, Borda-poäng / Borda points,
+    godkännanden / approvals (singular for exactly 1)."""
+    key = f"ui.participant.result_unit.{method}" + (".one" if value == 1 else "")
+    return i18n.t(key, language or lang())
+
+
+def result_lines(results: dict[str, Any], language: str | None = None) -> list[tuple[int, str]]:
+    """(theme id, line) per ranked theme of cached_results(), with the method's unit ("1. Titel –
+    19,7 poäng", a tie "2= Titel – 7 prickar"); lines contain user text (use plain())."""
+    language = language or lang()
+    method = results.get("method", "dots")
+    lines = []
+    for row in results.get("themes", []):
+        line = t(
+            "ui.participant.result_line",
+            rank=f"{row['rank']}{'=' if row.get('tied') else '.'}",
+            title=row["title"],
+            total=format_total(row["total"], language),
+            unit=result_unit(method, row["total"], language),
         )
-        for row in results.get("themes", [])
-    ]
+        lines.append((row["theme_id"], line))
+    return lines
+
+
+# ---------------------------------------------------------------- the ballot's CSS (our own, fixed text)
+
+# Scoped to the ballot's keyed containers (st.container(key=...) gives the class st-key-<key>):
+# tap targets of at least 44 px, a visible focus ring, compact rows, the bar that stays on screen.
+BALLOT_CSS = """
+<style>
+[class*="-edpballot"] button { min-height: 44px; min-width: 44px; }
+[class*="-edpballot"] button:focus-visible, [class*="-edpbar"] button:focus-visible {
+  outline: 3px solid #0B5CAD; outline-offset: 2px;
+}
+[class*="-edpballot"] { gap: 0.25rem; }
+[class*="-edpballot"] [class*="-theme-"] { padding: 0.25rem 0 0.5rem; border-bottom: 1px solid #D0D3DA; gap: 0.25rem; }
+[class*="-edpdots-"] [data-testid="stMarkdownContainer"], [class*="-edpbar"] [data-testid="stMarkdownContainer"] {
+  margin-bottom: 0 !important;
+}
+[class*="-edpdots-"] { gap: 0.5rem; }
+[class*="-edpdots-"] [data-testid="stMarkdownContainer"] p { margin: 0; min-width: 5.5rem; text-align: center; }
+[class*="-edpdots-"] [data-testid="stMarkdown"] { display: flex; align-items: center; }
+[class*="-edpdots-"] button [data-testid="stMarkdownContainer"] {
+  position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap;
+}
+[class*="-edpdots-"] button { padding: 0 0.6rem; }
+[data-testid="stLayoutWrapper"]:has(> [class*="-edpbar"]) { position: sticky; bottom: 0; z-index: 50; }
+[class*="-edpbar"] {
+  background: #FFFFFF; border-top: 2px solid #31333F; padding: 0.5rem 0 calc(0.5rem + env(safe-area-inset-bottom));
+}
+[class*="-edpbar"] button { min-height: 44px; }
+[class*="-edpbar"] [data-testid="stMarkdownContainer"] p { margin: 0; font-size: 1.1rem; }
+[class*="-edpbar"] [class*="-counter"] { justify-content: space-between; flex-wrap: nowrap; }
+[class*="-edpscore-"] { padding-top: 0.25rem; }
+[class*="-edpscore-"] [role="radiogroup"] { gap: 0.375rem; flex-wrap: wrap; }
+[class*="-edpscore-"] label[data-baseweb="radio"] {
+  min-width: 44px; min-height: 44px; margin: 0; padding: 0 0.5rem; justify-content: center;
+  border: 1px solid #6B6F7B; border-radius: 0.5rem; box-sizing: border-box;
+}
+[class*="-edpscore-"] label[data-baseweb="radio"] > div:first-of-type { display: none; }
+[class*="-edpscore-"] label[data-baseweb="radio"] [data-testid="stMarkdownContainer"] p { font-size: 1rem; }
+[class*="-edpscore-"] label[data-baseweb="radio"]:has(input:checked) {
+  background: #0B5CAD; border-color: #0B5CAD; color: #FFFFFF;
+}
+[class*="-edpscore-"] label[data-baseweb="radio"]:has(input:focus-visible) { outline: 3px solid #0B5CAD; outline-offset: 2px; }
+</style>
+"""

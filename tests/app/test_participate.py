@@ -219,11 +219,50 @@ def test_dots_ballot_is_built_with_plus_and_minus_and_saved(engine):
         ok(at.button(key=f"{key}-{b}").click().run())
     assert any("Prickar kvar: 2" in m.value for m in at.markdown)
     ok(at.button(key=f"{key}-submit").click().run())
+    # Two dots unused: the bar asks first, and nothing is written yet.
+    assert [w.value for w in at.warning] == ["Du har 2 prickar kvar. Vill du fördela dem, eller skicka ändå?"]
+    assert stored(engine, s.tokens[0]) == []
+    ok(at.button(key=f"{key}-send-anyway").click().run())
 
     assert stored(engine, s.tokens[0]) == sorted([(t1, None, 2), (t2, None, 1)])
+    assert not at.warning
     assert [v.value for v in at.success] == ["Din röst är sparad"]
     assert "Tema 1 – prickar: 2\nTema 2 – prickar: 1" in texts(at)
     assert any("ändra din röst tills röstningen stängs" in c.value for c in at.caption)
+
+
+def test_the_unused_dots_hint_follows_the_dots_left_and_can_be_dismissed(engine):
+    s = voting_setup(engine)
+    t1, t2, _ = s.themes
+    at = open_page(s.tokens[0])
+    key = f"ballot-{s.round_id}"
+    ok(at.button(key=f"{key}-plus-{t1}").click().run())
+    ok(at.button(key=f"{key}-submit").click().run())
+    assert [w.value for w in at.warning] == ["Du har 4 prickar kvar. Vill du fördela dem, eller skicka ändå?"]
+    ok(at.button(key=f"{key}-plus-{t2}").click().run())  # drawn from the dots left, not a one-off message
+    assert [w.value for w in at.warning] == ["Du har 3 prickar kvar. Vill du fördela dem, eller skicka ändå?"]
+    ok(at.button(key=f"{key}-keep-giving").click().run())
+    assert not at.warning
+    assert stored(engine, s.tokens[0]) == []
+    for _ in range(2):
+        ok(at.button(key=f"{key}-plus-{t1}").click().run())
+    ok(at.button(key=f"{key}-plus-{t2}").click().run())
+    ok(at.button(key=f"{key}-submit").click().run())  # every dot given: sent at once, no question
+    assert not at.warning
+    assert stored(engine, s.tokens[0]) == sorted([(t1, None, 3), (t2, None, 2)])
+
+
+def test_dots_buttons_are_named_by_the_theme_they_change_in_both_languages(engine):
+    s = voting_setup(engine)
+    t1, _t2, t3 = s.themes
+    at = open_page(s.tokens[0])
+    key = f"ballot-{s.round_id}"
+    assert at.button(key=f"{key}-plus-{t1}").label == "Fler prickar till tema 1"
+    assert at.button(key=f"{key}-minus-{t3}").label == "Färre prickar på tema 3"
+    at.session_state["lang"] = "en"
+    ok(at.run())
+    assert at.button(key=f"{key}-plus-{t1}").label == "More dots to theme 1"
+    assert at.button(key=f"{key}-submit").label == "Submit my vote"
 
 
 def test_dots_plus_is_disabled_at_the_cap_and_when_none_are_left(engine):
@@ -346,9 +385,23 @@ def test_dots_sent_after_close_show_the_refusal_though_the_ballot_is_gone(engine
     s = voting_setup(engine)
     at = open_page(s.tokens[0])
     key = f"ballot-{s.round_id}"
-    ok(at.button(key=f"{key}-plus-{s.themes[0]}").click().run())
+    for t in (*s.themes[:2], *s.themes[:2], s.themes[2]):  # every dot given: Send sends at once
+        ok(at.button(key=f"{key}-plus-{t}").click().run())
     ops.close_round(engine, s.fac, s.round_id)
     ok(at.button(key=f"{key}-submit").click().run())
+
+    assert len(errors(at)) == 1 and "Din röst har inte sparats" in errors(at)[0]
+    assert stored(engine, s.tokens[0]) == []
+
+
+def test_send_anyway_after_close_shows_the_refusal_though_the_ballot_is_gone(engine):
+    s = voting_setup(engine)
+    at = open_page(s.tokens[0])
+    key = f"ballot-{s.round_id}"
+    ok(at.button(key=f"{key}-plus-{s.themes[0]}").click().run())
+    ok(at.button(key=f"{key}-submit").click().run())
+    ops.close_round(engine, s.fac, s.round_id)
+    ok(at.button(key=f"{key}-send-anyway").click().run())
 
     assert len(errors(at)) == 1 and "Din röst har inte sparats" in errors(at)[0]
     assert stored(engine, s.tokens[0]) == []
@@ -414,7 +467,8 @@ def test_closed_and_revealed_round_shows_the_ranking(engine):
     at = open_page(s.tokens[0])
 
     ranking = [v for v in texts(at) if v[:2] in ("1.", "2.", "3.")]
-    assert ranking == ["1. Tema 2 – 5 poäng", "2. Tema 1 – 2 poäng", "3. Tema 3 – 1 poäng"]
+    # Dots are counted in dots ("prickar"), one dot in the singular.
+    assert ranking == ["1. Tema 2 – 5 prickar", "2. Tema 1 – 2 prickar", "3. Tema 3 – 1 prick"]
     assert not at.button
 
 
@@ -479,3 +533,30 @@ def test_the_one_query_screen_state_gives_the_same_key_as_the_full_view(engine):
         full = participant_view_key(workshop_view(engine, s.workshop_id))
         assert participant_view_key(screen_state(engine, s.workshop_id)) == full
     assert screen_state(engine, 99999) is None
+
+
+# ---------------------------------------------------------------- words and numbers
+
+
+def _result(method: str, *totals: float) -> dict:
+    themes = [
+        {"theme_id": i, "rank": i, "tied": False, "title": f"T{i}", "total": total}
+        for i, total in enumerate(totals, start=1)
+    ]
+    return {"method": method, "themes": themes}
+
+
+def test_result_lines_write_one_decimal_with_the_languages_mark_and_the_methods_unit():
+    from edp.ui.ballot import result_lines
+
+    score = _result("score", 21.875, 19.7272)
+    score["themes"][1]["tied"] = True
+    assert [line for _, line in result_lines(score, "sv")] == ["1. T1 – 21,9 poäng", "2= T2 – 19,7 poäng"]
+    assert [line for _, line in result_lines(score, "en")] == ["1. T1 – 21.9 points", "2= T2 – 19.7 points"]
+    assert [line for _, line in result_lines(_result("dots", 7, 1), "en")] == ["1. T1 – 7 dots", "2. T2 – 1 dot"]
+    assert [line for _, line in result_lines(_result("approval", 3, 1), "sv")] == [
+        "1. T1 – 3 godkännanden",
+        "2. T2 – 1 godkännande",
+    ]
+    assert [line for _, line in result_lines(_result("rank", 12), "sv")] == ["1. T1 – 12 Borda-poäng"]
+    assert [line for _, line in result_lines(_result("rank", 12), "en")] == ["1. T1 – 12 Borda points"]
