@@ -378,6 +378,8 @@ BALLOT_CSS = """
   outline: 3px solid #0B5CAD; outline-offset: 2px;
 }
 [class*="-edpballot"] { gap: 0.25rem; }
+[class*="-edpballot"] [data-baseweb="select"] > div { min-height: 44px; }
+[class*="-edpballot"] [data-testid="stCheckbox"] label { min-height: 44px; align-items: center; }
 [class*="-edpballot"] [class*="-theme-"] { padding: 0.25rem 0 0.5rem; border-bottom: 1px solid #D0D3DA; gap: 0.25rem; }
 [class*="-edpdots-"] [data-testid="stMarkdownContainer"], [class*="-edpbar"] [data-testid="stMarkdownContainer"] {
   margin-bottom: 0 !important;
@@ -398,15 +400,14 @@ BALLOT_CSS = """
 [class*="-edpbar"] [class*="-counter"] { justify-content: space-between; flex-wrap: nowrap; }
 [class*="-edpscore-"] { padding-top: 0.25rem; }
 [class*="-edpscore-"] [role="radiogroup"] { gap: 0.375rem; flex-wrap: wrap; }
-[class*="-edpscore-"] label[data-baseweb="radio"] {
-  min-width: 44px; min-height: 44px; margin: 0; padding: 0 0.5rem; justify-content: center;
-  border: 1px solid #6B6F7B; border-radius: 0.5rem; box-sizing: border-box;
+[class*="-edpscore-"] label[data-testid="stRadioOption"] {
+  min-width: 44px; min-height: 44px; margin: 0; padding: 0 0.75rem; display: flex; align-items: center;
+  justify-content: center; border: 1px solid #6B6F7B; border-radius: 0.5rem; box-sizing: border-box; cursor: pointer;
 }
-[class*="-edpscore-"] label[data-baseweb="radio"] > div:first-of-type { display: none; }
-[class*="-edpscore-"] label[data-baseweb="radio"] [data-testid="stMarkdownContainer"] p { font-size: 1rem; }
-[class*="-edpscore-"] label[data-baseweb="radio"]:has(input:checked) {
-  background: #0B5CAD; border-color: #0B5CAD; color: #FFFFFF;
-}
-[class*="-edpscore-"] label[data-baseweb="radio"]:has(input:focus-visible) { outline: 3px solid #0B5CAD; outline-offset: 2px; }
+[class*="-edpscore-"] label[data-testid="stRadioOption"] > div > div:not([data-testid]) { display: none; }
+[class*="-edpscore-"] label[data-testid="stRadioOption"] p { font-size: 1rem; margin: 0; }
+[class*="-edpscore-"] label[data-testid="stRadioOption"]:has(input:checked) { background: #0B5CAD; border-color: #0B5CAD; }
+[class*="-edpscore-"] label[data-testid="stRadioOption"]:has(input:checked) p { color: #FFFFFF; font-weight: 700; }
+[class*="-edpscore-"] label[data-testid="stRadioOption"]:has(input:focus-visible) { outline: 3px solid #0B5CAD; outline-offset: 2px; }
 </style>
 """
