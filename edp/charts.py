@@ -12,6 +12,8 @@ spliced into a hovertemplate.
 from __future__ import annotations
 
 import html
+import math
+import textwrap
 from typing import Any
 
 import plotly.graph_objects as go
@@ -32,9 +34,14 @@ HELIX_COLOURS = {
 HELIX_SYMBOLS = {"business": "circle", "academia": "diamond", "public": "square", "civil": "triangle-up", OTHER: "x"}
 TOTAL_COLOUR = "#0072B2"  # blue: all voters together
 TIE_COLOUR = "#D55E00"  # vermillion: tie marks
+TIE_TEXT_LIGHT = "#A84300"  # the tie colour darkened for text on white: 6.1:1 (vermillion itself is 3.9:1)
 LABEL_MAX = 60
-LABEL_MAX_PROJECTOR = 42
 TIE_MARK = "="
+# The projector is designed for 1920×1080 and scales with the screen's height: 28 px text at 1080p.
+PROJECTOR_WIDTH, PROJECTOR_HEIGHT, PROJECTOR_FONT = 1840, 860, 28
+PROJECTOR_LABEL_SHARE = 0.42  # of the chart's width, at most, for the theme names
+PROJECTOR_LABEL_LINES = 3  # a name longer than this many lines is shortened (120 characters fit on 1280×720)
+GLYPH_EM = 0.55  # a character's mean width in em in the app's sans-serif, on the safe side
 
 
 def escape(text: str) -> str:
@@ -81,12 +88,27 @@ def _short(title: str, max_len: int) -> str:
     return title if len(title) <= max_len else title[: max_len - 1].rstrip() + "…"
 
 
-def theme_labels(themes: list[dict[str, Any]], max_len: int = LABEL_MAX) -> list[str]:
-    """Axis labels in ranking order: `1. Title`, ties as `8= Title`; escaped and unique."""
+def wrap_label(text: str, width: int, lines: int) -> str:
+    """`text` escaped and broken at spaces into lines of at most `width` characters (plotly's `<br>`,
+    the only markup in it); shortened with "…" only if it needs more than `lines` lines."""
+    parts = textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [text]
+    if len(parts) > lines:
+        parts = [*parts[: lines - 1], _short(" ".join(parts[lines - 1 :]), width)]
+    return "<br>".join(escape(p) for p in parts)
+
+
+def theme_labels(
+    themes: list[dict[str, Any]], max_len: int = LABEL_MAX, *, wrap: int | None = None, lines: int = 1
+) -> list[str]:
+    """Axis labels in ranking order: `1. Title`, ties as `8= Title`; escaped and unique. With `wrap`,
+    a title is whole, broken into lines of `wrap` characters (at most `lines` of them), not shortened."""
     labels: list[str] = []
     for t in themes:
         mark = TIE_MARK if t.get("tied") else "."
-        label = escape(f"{t['rank']}{mark} {_short(t['title'], max_len)}")
+        if wrap:
+            label = wrap_label(f"{t['rank']}{mark} {t['title']}", wrap, lines)
+        else:
+            label = escape(f"{t['rank']}{mark} {_short(t['title'], max_len)}")
         if label in labels:  # identical titles at one rank would merge into one bar
             label = f"{label} (#{t['theme_id']})"
         labels.append(label)
@@ -97,19 +119,35 @@ def value_title(method: str, lang: str) -> str:
     return _tr(f"ui.res.chart.value.{method}", lang)
 
 
-def _style(fig: go.Figure, *, projector: bool, dark: bool, height: int | None = None) -> go.Figure:
-    base = 20 if projector else 14
+def _style(
+    fig: go.Figure, *, projector: bool, dark: bool, height: int | None = None, font: int | None = None
+) -> go.Figure:
+    base = font or (PROJECTOR_FONT if projector else 14)
     fg, bg = ("#FFFFFF", "#000000") if dark else ("#000000", "#FFFFFF")
+    # The projector's legend sits on one line above the plot: the top margin holds exactly that line.
+    margin = {"l": 10, "r": 30, "t": round(base * 2.2), "b": round(base * 2.4)} if projector else {
+        "l": 10, "r": 30, "t": 60, "b": 40,
+    }  # fmt: skip
     fig.update_layout(
         template="plotly_dark" if dark else "plotly_white",
         font={"size": base, "color": fg},
         paper_bgcolor=bg if projector else None,
         plot_bgcolor=bg if projector else None,
-        margin={"l": 10, "r": 30, "t": 60, "b": 40},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "font": {"size": base}},
+        margin=margin,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "font": {"size": base}},
         height=height,
     )
     return fig
+
+
+def projector_font(screen_height: int) -> int:
+    """The projector's text size for a screen `screen_height` px tall: 28 px at 1080p, the same share of any screen."""
+    return max(12, math.ceil(PROJECTOR_FONT * screen_height / 1080))
+
+
+def label_chars(width: int, font: int) -> int:
+    """How many characters of a theme name fit on one line of the ranking's labels on a chart `width` px wide."""
+    return max(16, int(width * PROJECTOR_LABEL_SHARE / (font * GLYPH_EM)))
 
 
 def _height(rows: int, projector: bool) -> int:
@@ -133,7 +171,15 @@ def top_themes(themes: list[dict[str, Any]], top: int | None) -> list[dict[str, 
 
 
 def ranking_figure(
-    result: dict[str, Any], lang: str, *, projector: bool = False, dark: bool = False, top: int | None = None
+    result: dict[str, Any],
+    lang: str,
+    *,
+    projector: bool = False,
+    dark: bool = False,
+    top: int | None = None,
+    width: int | None = None,
+    height: int | None = None,
+    font: int | None = None,
 ) -> go.Figure:
     """The method's main figure: horizontal bars in ranking order (first at the top).
 
@@ -141,10 +187,17 @@ def ranking_figure(
     all voters as a bar and each group's mean as a marker. Totals are written at the bar end,
     ties are marked there and in the axis label. A group that cast no ballot stays in the legend.
     `top` keeps the first themes only (ties at the cut included), for a screen that must not scroll.
+    On the projector the figure is sized for a chart `width` × `height` px with `font` px text (a
+    1080p screen's by default): theme names wrap onto up to three lines instead of being cut.
     """
     themes = top_themes(result["themes"], top)
     method = result["method"]
-    labels = theme_labels(themes, LABEL_MAX_PROJECTOR if projector else LABEL_MAX)
+    font = font or PROJECTOR_FONT
+    if projector:
+        wrap = label_chars(width or PROJECTOR_WIDTH, font)
+        labels = theme_labels(themes, wrap=wrap, lines=PROJECTOR_LABEL_LINES)
+    else:
+        labels = theme_labels(themes, LABEL_MAX)
     titles = [escape(t["title"]) for t in themes]
     fig = go.Figure()
     no_ballots = _tr("ui.res.chart.no_ballots", lang)
@@ -222,7 +275,12 @@ def ranking_figure(
         mode="text",
         text=[f"  {number(t['total'], lang)}" + (f" ({tied})" if t.get("tied") else "") for t in themes],
         textposition="middle right",
-        textfont={"color": [TIE_COLOUR if t.get("tied") else ("#FFFFFF" if dark else "#000000") for t in themes]},
+        textfont={
+            "color": [
+                (TIE_COLOUR if dark else TIE_TEXT_LIGHT) if t.get("tied") else ("#FFFFFF" if dark else "#000000")
+                for t in themes
+            ]
+        },
         showlegend=False,
         hoverinfo="skip",
         cliponaxis=False,
@@ -234,7 +292,14 @@ def ranking_figure(
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", automargin=True)
     room = 1.55 if any(t.get("tied") for t in themes) else 1.25  # for "(tied)" after the total
     fig.update_xaxes(title_text=value_title(method, lang), range=[0, highest * room or 1], automargin=True)
-    return _style(fig, projector=projector, dark=dark, height=_height(len(themes), projector))
+    if not projector:
+        return _style(fig, projector=False, dark=dark, height=_height(len(themes), False))
+    # Every name is drawn (plotly would skip category labels it thinks crowded); the totals at the
+    # bar ends say the values, so the x axis shows its title only.
+    fig.update_yaxes(tickmode="array", tickvals=labels, ticktext=labels, ticks="", ticklabelstandoff=font // 2)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_layout(bargap=0.25)
+    return _style(fig, projector=True, dark=dark, height=height or _height(len(themes), True), font=font)
 
 
 def helix_breakdown_figure(result: dict[str, Any], lang: str) -> go.Figure:
@@ -327,17 +392,35 @@ def funnel_stage_label(stage: Any, lang: str) -> str:  # noqa: ANN401 - a Funnel
     return _tr(f"ui.res.funnel.{stage.kind}", lang)
 
 
-def funnel_figure(funnel: Funnel, lang: str, *, projector: bool = False, dark: bool = False) -> go.Figure:
-    """From every proposal to the priorities, one bar per stage."""
+def funnel_figure(
+    funnel: Funnel,
+    lang: str,
+    *,
+    projector: bool = False,
+    dark: bool = False,
+    height: int | None = None,
+    font: int | None = None,
+) -> go.Figure:
+    """From every proposal to the priorities, one bar per stage (on the projector `height` px tall, `font` px text)."""
     fig = go.Figure(
         go.Funnel(
             y=[funnel_stage_label(s, lang) for s in funnel.stages],
             x=funnel.counts(),
             textinfo="value",
+            # White on the blue bars is 5.1:1; a count too wide for its bar stands beside it in the text colour.
+            textfont={"color": "#FFFFFF"},
+            outsidetextfont={"color": "#FFFFFF" if dark else "#000000"},
             marker={"color": TOTAL_COLOUR},
             connector={"fillcolor": "#56B4E9"},
             hoverinfo="skip",
         )
     )
     fig.update_yaxes(automargin=True)
-    return _style(fig, projector=projector, dark=dark, height=140 + len(funnel.stages) * (80 if projector else 50))
+    if projector:
+        fig.update_yaxes(ticklabelstandoff=(font or PROJECTOR_FONT) // 2)
+        fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    default = 140 + len(funnel.stages) * (80 if projector else 50)
+    fig = _style(fig, projector=projector, dark=dark, height=height or default, font=font)
+    if projector:
+        fig.update_layout(margin={"t": 10, "b": 10})
+    return fig

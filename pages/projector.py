@@ -1,7 +1,9 @@
-"""The projector: what the room sees, read-only, no controls. ?projector=KEY[&theme=dark][&lang=en]
+"""The projector: what the room sees, read-only, no controls. ?projector=KEY[&theme=dark][&lang=en][&view=funnel]
 
-Before voting: how to join and the incoming proposals. While voting: turnout only (results only
-if the facilitator turned on live results). After the reveal: the ranking and the funnel.
+Before voting: a big QR code to join, then the incoming proposals (paged when they fill the screen)
+with the code in a corner. While voting: turnout per helix group (results only if the facilitator
+turned on live results). After the reveal: the ranking over the whole screen, then the funnel.
+Laid out for 1280×720 and 1920×1080 alike (edp.ui.projector.Screen).
 """
 
 import streamlit as st
@@ -12,6 +14,7 @@ from edp.errors import EdpError
 from edp.live import workshop_view
 from edp.ui.common import LANG_KEY, engine, lang, t
 from edp.ui.live import follow
+from edp.ui.projector import PAGE_SECONDS, proposal_pages, report_viewport, reveal_view, rotating, screen
 from edp.ui.qr import show_qr
 from edp.ui.results import cached_funnel, cached_results, helix_notice, projector_style, turnout_metrics
 from edp.ui.session import projector_workshop
@@ -25,7 +28,9 @@ PROJECTOR_POLL = "1s"
 if st.query_params.get("lang") in LANGUAGES:
     st.session_state[LANG_KEY] = st.query_params["lang"]
 dark = st.query_params.get("theme") == "dark"
+report_viewport()
 projector_style(dark)
+scr = screen()
 
 workshop_id = projector_workshop()
 try:
@@ -43,74 +48,114 @@ plain(wv.title, key="proj-ws", kind="title")
 rnd = wv.current
 if rnd is not None:
     st.caption(t("ui.proj.round_status", seq=rnd.seq, method=t(f"method.{rnd.method}"), phase=t(f"phase.{rnd.phase}")))
+join_url = f"{public_url(st.get_option('server.port'))}/?join={wv.join_code}"
 
 
-def show_join() -> None:
-    if not wv.is_open:
-        st.info(t("ui.proj.workshop_closed"))
-        return
-    base = public_url(st.get_option("server.port"))
-    url = f"{base}/?join={wv.join_code}"
-    qr_col, info_col = st.columns([2, 3], vertical_alignment="center")
-    with qr_col, st.container(key="proj-qr"):
-        show_qr(url, width=380)
+def join_details(qr_size: str) -> None:
+    """The QR code, the address and the code in big type, and how many have joined and proposed."""
+    with st.container(key="proj-qr"):
+        show_qr(join_url, alt=t("ui.proj.qr_alt", url=join_url), size=qr_size)
+    st.markdown(t("ui.proj.join_at"))
+    plain(join_url, key="proj-url")
+    if is_loopback(join_url.rsplit("/?", 1)[0]):
+        st.caption(t("ui.proj.loopback_hint"))
+    st.markdown(t("ui.proj.join_code"))
+    plain(wv.join_code, key="proj-code")
+    with st.container(key="proj-counts", horizontal=True, gap="large"):
+        st.metric(t("ui.proj.participants"), wv.counts.total_participants)
+        st.metric(t("ui.proj.proposals"), len(rnd.themes) if rnd else 0)
+
+
+def show_joining() -> None:
+    """Before the proposals come in: the QR code as big as the screen allows (quiet zone included)."""
+    qr_col, info_col = st.columns([3, 2], vertical_alignment="center", gap="large")
+    with qr_col, st.container(key="proj-qr-big"):
+        show_qr(join_url, alt=t("ui.proj.qr_alt", url=join_url), size="min(64vh, 54vw)")
     with info_col:
         st.markdown(t("ui.proj.join_at"))
-        plain(url, key="proj-url")
-        if is_loopback(base):
+        plain(join_url, key="proj-url")
+        if is_loopback(join_url.rsplit("/?", 1)[0]):
             st.caption(t("ui.proj.loopback_hint"))
         st.markdown(t("ui.proj.join_code"))
         plain(wv.join_code, key="proj-code")
-        with st.container(key="proj-counts", horizontal=True):
+        with st.container(key="proj-counts", horizontal=True, gap="large"):
             st.metric(t("ui.proj.participants"), wv.counts.total_participants)
             st.metric(t("ui.proj.proposals"), len(rnd.themes) if rnd else 0)
+        if rnd is not None and rnd.phase == "proposing":
+            st.markdown(t("ui.proj.no_proposals_yet"))
 
 
+@st.fragment(run_every=f"{PAGE_SECONDS}s")
 def show_proposals() -> None:
-    if rnd is None or not rnd.themes:
-        st.markdown(t("ui.proj.no_proposals_yet"))
-        return
-    st.subheader(t("ui.proj.proposals_heading"))
-    # Newest first: the room looks for the proposal it just sent.
+    """Newest first (the room looks for the proposal it just sent), as many as fit; the rest on
+    further pages that follow each other every PAGE_SECONDS."""
     themes = list(reversed(rnd.themes))
+    pages = proposal_pages([th.title for th in themes], scr)
+    page = rotating(len(pages), PAGE_SECONDS, f"_proj_pages_{rnd.id}")
+    heading = t("ui.proj.proposals_heading")
+    if len(pages) > 1:
+        heading += " · " + t("ui.proj.page_of", page=page + 1, pages=len(pages))
+    st.subheader(heading)
     with st.container(key="proj-themes"):
-        cols = st.columns(3)
-        for i, theme in enumerate(themes):
-            with cols[i % 3]:
-                plain(f"• {theme.title}", key=f"proj-theme-{theme.id}")
+        for col, indices in zip(st.columns(2, gap="large"), pages[page], strict=False):
+            with col:
+                for i in indices:
+                    plain(f"• {themes[i].title}", key=f"proj-theme-{themes[i].id}")
 
 
+def show_proposing() -> None:
+    """Proposals fill the screen; the code to join stays in a corner for latecomers."""
+    list_col, corner_col = st.columns([7, 3], gap="large")
+    with list_col:
+        show_proposals()
+    with corner_col, st.container(key="proj-corner"):
+        join_details("min(26vh, 22vw)")
+
+
+def show_ranking(result: dict) -> None:
+    shown, total = len(top_themes(result["themes"], TOP)), len(result["themes"])
+    if shown < total:
+        st.caption(t("ui.proj.top_shown", shown=shown, total=total))
+    width, height = scr.ranking_size
+    st.plotly_chart(
+        ranking_figure(result, lang(), projector=True, dark=dark, top=TOP, width=width, height=height, font=scr.font),
+        theme=None, config=CHART_CONFIG, key="proj-ranking",
+    )  # fmt: skip
+
+
+def show_funnel(result: dict) -> None:
+    try:
+        funnel = cached_funnel(wv.id, wv.revision)
+    except EdpError as err:
+        show_error(err)
+        return
+    st.subheader(t("ui.proj.funnel_heading"))
+    st.plotly_chart(
+        funnel_figure(funnel, lang(), projector=True, dark=dark, height=scr.funnel_height, font=scr.font),
+        theme=None, config=CHART_CONFIG, key="proj-funnel",
+    )  # fmt: skip
+    helix_notice(result, key="proj-helix-note")
+
+
+@st.fragment(run_every="2s")
 def show_results() -> None:
+    """The ranking alone on the screen, then the funnel and the helix details (edp.ui.projector.reveal_view)."""
     try:
         result = cached_results(rnd.id, wv.revision)
-        funnel = cached_funnel(wv.id, wv.revision)
     except EdpError as err:
         show_error(err)
         return
     if not result["themes"]:
         st.info(t("ui.proj.no_results"))
         return
-    chart_col, funnel_col = st.columns([2, 1])
-    with chart_col:
-        shown, total = len(top_themes(result["themes"], TOP)), len(result["themes"])
-        if shown < total:
-            st.caption(t("ui.proj.top_shown", shown=shown, total=total))
-        st.plotly_chart(
-            ranking_figure(result, lang(), projector=True, dark=dark, top=TOP), theme=None, config=CHART_CONFIG,
-            key="proj-ranking",
-        )  # fmt: skip
-        helix_notice(result, key="proj-helix-note")
-    with funnel_col:
-        st.subheader(t("ui.proj.funnel_heading"))
-        st.plotly_chart(
-            funnel_figure(funnel, lang(), projector=True, dark=dark), theme=None, config=CHART_CONFIG,
-            key="proj-funnel",
-        )  # fmt: skip
+    view = reveal_view(f"_proj_reveal_{rnd.id}")
+    (show_ranking if view == "ranking" else show_funnel)(result)
 
 
-if rnd is None or rnd.phase in BEFORE_VOTING:
-    show_join()
-    show_proposals()
+if rnd is None or rnd.phase == "draft" or (rnd.phase == "proposing" and not rnd.themes):
+    show_joining()
+elif rnd.phase in BEFORE_VOTING:
+    show_proposing()
 elif rnd.results_visible:
     if rnd.phase == "voting":
         st.subheader(t("ui.proj.live_results"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import html
 import io
 
 import segno
@@ -18,5 +20,16 @@ def qr_svg(data: str, *, scale: int = 10) -> str:
     return buf.getvalue().decode()
 
 
-def show_qr(data: str, *, width: int = 320) -> None:
-    st.image(qr_svg(data), width=width)
+def qr_img(data: str, *, alt: str, size: str) -> str:
+    """An <img> of the code (quiet zone included) `size` wide and high (a CSS length), with `alt` as
+    its text alternative. Both attributes are escaped: `data` and `alt` may hold an address from config."""
+    src = "data:image/svg+xml;base64," + base64.b64encode(qr_svg(data).encode()).decode()
+    return (
+        f'<img src="{src}" alt="{html.escape(alt, quote=True)}" role="img" '
+        f'style="width:{html.escape(size, quote=True)};height:auto;display:block;image-rendering:pixelated">'
+    )
+
+
+def show_qr(data: str, *, alt: str, size: str = "320px") -> None:
+    """The code as an image with a text alternative (st.image has none), `size` a CSS length such as min(60vh, 45vw)."""
+    st.html(qr_img(data, alt=alt, size=size))

@@ -139,14 +139,17 @@ def balanced_label(lang: str) -> str:
 
 
 def turnout_metrics(participants: dict[str, int], ballots: dict[str, int], *, key: str) -> None:
-    """Ballots against participants, overall and per helix group, as big numbers."""
+    """Ballots against participants, overall and per helix group, as big numbers each over its own bar."""
     total_p, total_b = sum(participants.values()), sum(ballots.values())
     with st.container(key=f"{key}-overall"):
         st.metric(t("ui.res.turnout_overall"), f"{total_b} / {total_p}")
         st.progress(min(1.0, total_b / total_p) if total_p else 0.0)
-    with st.container(key=f"{key}-helix", horizontal=True):
+    with st.container(key=f"{key}-helix", horizontal=True, gap="large"):
         for g in HELIX_GROUPS:
-            st.metric(t(f"helix.{g}"), f"{ballots.get(g, 0)} / {participants.get(g, 0)}")
+            cast, present = ballots.get(g, 0), participants.get(g, 0)
+            with st.container(key=f"{key}-helix-{g}"):
+                st.metric(t(f"helix.{g}"), f"{cast} / {present}")
+                st.progress(min(1.0, cast / present) if present else 0.0)
 
 
 def downloads(result: dict[str, Any], round_id: int, lang: str, who: str | None = None) -> None:
@@ -191,36 +194,64 @@ def turnout_caption(result: dict[str, Any], lang: str) -> str:
 
 # ---------------------------------------------------------------- projector CSS (our own, fixed text)
 
+# The projector is laid out for 1920×1080 and scales with the screen's height: --pf is its smallest
+# text, 28 px at 1080p and the same share of a smaller screen (19 px at 720p); all else is a multiple.
+# Text is black on white or white on black (21:1); captions too, so nothing is faint.
 PROJECTOR_CSS = """
 <style>
+:root { --pf: max(19px, 2.6vh); }
 [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
 [data-testid="stStatusWidget"], [data-testid="stElementToolbar"], [data-testid="stSidebar"],
 [data-testid="stSidebarCollapsedControl"], [data-testid="stHeaderActionElements"] { display: none !important; }
-[data-testid="stMainBlockContainer"] { padding: 1rem 2.5rem; max-width: 100%; }
-[data-testid="stText"] span { font-size: clamp(1.3rem, 2vw, 2.6rem); line-height: 1.25; }
-[data-testid="stMarkdownContainer"] p { font-size: clamp(1.3rem, 2vw, 2.6rem); }
-[data-testid="stCaptionContainer"] p { font-size: clamp(1.1rem, 1.6vw, 2rem); }
-[data-testid="stHeading"] h3 { font-size: clamp(1.6rem, 2.6vw, 3.4rem); padding: 0.4rem 0; }
-.st-key-plain-title-proj-ws [data-testid="stText"] span { font-size: clamp(2rem, 3.4vw, 4.4rem); font-weight: 700; }
-.st-key-plain-body-proj-code [data-testid="stText"] span {
-  font-size: clamp(4rem, min(9vw, 17vh), 12rem); font-weight: 800; letter-spacing: 0.12em;
+[data-testid="stMainBlockContainer"] { padding: 2vh 2.5vw 0 2.5vw !important; max-width: 100%; }
+.stApp, [data-testid="stMain"] { color: #000000; }
+[data-testid="stText"], [data-testid="stText"] * { font-size: var(--pf); line-height: 1.3; }
+[data-testid="stMarkdownContainer"] p { font-size: var(--pf); }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {
+  font-size: var(--pf) !important; line-height: 1.35; color: #1A1A1A !important;
+}
+[data-testid="stHeading"] h3 { font-size: calc(var(--pf) * 1.5); padding: 0; line-height: 1.4; }
+.st-key-plain-title-proj-ws [data-testid="stText"], .st-key-plain-title-proj-ws [data-testid="stText"] * {
+  font-size: calc(var(--pf) * 1.5); font-weight: 700; line-height: 1.25;
+}
+.st-key-plain-body-proj-code [data-testid="stText"], .st-key-plain-body-proj-code [data-testid="stText"] * {
+  font-size: min(calc(var(--pf) * 4.5), 9vw); font-weight: 800; letter-spacing: 0.12em;
   font-family: ui-monospace, "DejaVu Sans Mono", monospace; line-height: 1.05;
 }
-.st-key-plain-body-proj-url [data-testid="stText"] span { font-size: clamp(1.4rem, 2.3vw, 3rem); word-break: break-all; }
-.st-key-proj-qr img { width: min(30vw, 52vh) !important; height: auto !important; }
-.st-key-proj-themes [data-testid="stText"] span { font-size: clamp(1.2rem, 1.8vw, 2.3rem); }
-[data-testid="stMetricValue"] p { font-size: clamp(2.6rem, min(5.5vw, 10vh), 7rem) !important; line-height: 1.1; font-weight: 700; }
-[data-testid="stMetricLabel"] p { font-size: clamp(1.2rem, 1.9vw, 2.4rem) !important; }
-[data-testid="stProgress"] > div > div { height: 1.4rem; }
-[data-testid="stAlert"] p { font-size: clamp(1.4rem, 2.2vw, 2.8rem); }
+.st-key-plain-body-proj-url [data-testid="stText"], .st-key-plain-body-proj-url [data-testid="stText"] * {
+  font-size: calc(var(--pf) * 1.3); word-break: break-all;
+}
+.st-key-proj-corner .st-key-plain-body-proj-code [data-testid="stText"],
+.st-key-proj-corner .st-key-plain-body-proj-code [data-testid="stText"] * { font-size: calc(var(--pf) * 2.4); }
+.st-key-proj-corner .st-key-plain-body-proj-url [data-testid="stText"],
+.st-key-proj-corner .st-key-plain-body-proj-url [data-testid="stText"] * { font-size: var(--pf); }
+.st-key-proj-themes [data-testid="stVerticalBlock"] { gap: 12px; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {
+  font-size: calc(var(--pf) * 2.6) !important; line-height: 1.1; font-weight: 700;
+}
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] p { font-size: calc(var(--pf) * 1.1) !important; }
+.st-key-proj-corner [data-testid="stMetricValue"], .st-key-proj-corner [data-testid="stMetricValue"] * {
+  font-size: calc(var(--pf) * 1.8) !important;
+}
+.st-key-proj-turnout-overall [data-testid="stMetricValue"], .st-key-proj-turnout-overall [data-testid="stMetricValue"] * {
+  font-size: calc(var(--pf) * 4) !important;
+}
+.st-key-proj-turnout-helix { margin-top: 5vh; }
+[class*="st-key-proj-turnout-helix-"] { flex: 1 1 0; min-width: 0; }
+[class*="st-key-proj-turnout-helix-"] [data-testid="stMetricValue"], [class*="st-key-proj-turnout-helix-"] [data-testid="stMetricValue"] * {
+  font-size: calc(var(--pf) * 3.4) !important;
+}
+[data-testid="stProgress"] > div > div { height: calc(var(--pf) * 0.9); background-color: #DDDDDD; outline: 1px solid #767676; }
+[data-testid="stAlert"] p { font-size: calc(var(--pf) * 1.2); }
 </style>
 """
 
 PROJECTOR_DARK_CSS = """
 <style>
 .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] { background-color: #000000 !important; }
-.stApp, [data-testid="stText"] span, [data-testid="stMarkdownContainer"] p, [data-testid="stHeading"] h3,
-[data-testid="stCaptionContainer"] p, [data-testid="stMetricLabel"] p, [data-testid="stMetricValue"] p {
+.stApp, [data-testid="stText"], [data-testid="stText"] *, [data-testid="stMarkdownContainer"] p, [data-testid="stHeading"] h3,
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p, [data-testid="stMetricLabel"] p,
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {
   color: #FFFFFF !important;
 }
 [data-testid="stAlert"] { background-color: #1A1A1A !important; border: 2px solid #FFFFFF; }

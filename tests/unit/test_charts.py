@@ -111,7 +111,7 @@ def test_ties_are_marked_in_the_axis_label_and_at_the_bar_end():
     text = list(totals_trace(fig).text)
     assert [("delad plats" in s) for s in text] == [False, False, True, True, False]
     assert text[2].strip() == "4 (delad plats)"
-    assert totals_trace(fig).textfont.color[2] == charts.TIE_COLOUR
+    assert totals_trace(fig).textfont.color[2] == charts.TIE_TEXT_LIGHT  # vermillion darkened for text on white
     assert totals_trace(fig).textfont.color[0] != charts.TIE_COLOUR
     assert "tied" in " ".join(totals_trace(ranking_figure(RESULT, "en")).text)
 
@@ -150,11 +150,70 @@ def test_identical_titles_at_one_rank_keep_separate_bars():
 
 def test_long_titles_are_shortened_on_the_axis_but_whole_in_hover():
     long = "Kulturarv " * 12
-    fig = ranking_figure(dots_result([theme(1, 1, 2.0, long)]), "sv", projector=True)
+    fig = ranking_figure(dots_result([theme(1, 1, 2.0, long)]), "sv")
     business = helix_traces(fig)["business"]
     assert business.y[0].endswith("…")
-    assert len(business.y[0]) <= charts.LABEL_MAX_PROJECTOR + 3
+    assert len(business.y[0]) <= charts.LABEL_MAX + 3
     assert business.customdata[0][0] == long
+
+
+LONG = "Kompetensförsörjning i vården genom distansutbildning och praktik på hemorten för unga vuxna i glesbygd"
+
+
+@pytest.mark.parametrize(("width", "font"), [(1216, 19), (1824, 28)])
+def test_on_the_projector_long_titles_wrap_whole_and_every_label_is_drawn(width, font):
+    result = dots_result([theme(1, 1, 5.0, LONG), theme(2, 2, 3.0, "Kort <b>x</b> & y"), theme(3, 3, 1.0, "C" * 30)])
+    fig = ranking_figure(result, "sv", projector=True, width=width, height=600, font=font)
+    labels = list(helix_traces(fig)["business"].y)
+    first = labels[0].split("<br>")
+    assert len(first) in (2, 3)  # wrapped, not cut
+    assert " ".join(first) == f"1. {LONG}"
+    assert all(len(line) <= charts.label_chars(width, font) for line in first)
+    assert labels[1] == "2. Kort &lt;b&gt;x&lt;/b&gt; &amp; y"  # escaped; the only markup is our <br>
+    assert labels[2] == "3. " + "C" * 30  # a long word is never broken
+    assert list(fig.layout.yaxis.tickvals) == labels and fig.layout.yaxis.tickmode == "array"
+    assert fig.layout.font.size == font and fig.layout.legend.font.size == font
+    assert fig.layout.height == 600
+    assert not [t for t in fig.data if t.textfont and t.textfont.size and t.textfont.size < font]
+
+
+def test_on_the_projector_a_title_longer_than_three_lines_is_shortened_at_the_third():
+    label = charts.wrap_label("ord " * 40, 20, 3)
+    lines = label.split("<br>")
+    assert len(lines) == 3 and lines[-1].endswith("…") and all(len(line) <= 20 for line in lines)
+    assert charts.wrap_label("a <b> " * 8, 10, 3).count("<b>") == 0  # each line escaped
+
+
+def test_markup_split_across_wrapped_lines_stays_escaped():
+    title = "Ett två tre fyra fem sex sju <script>alert(1)</script> åtta nio tio elva tolv"
+    fig = ranking_figure(dots_result([theme(1, 1, 1.0, title)]), "sv", projector=True, width=800, font=28)
+    found = figure_strings(fig)
+    assert not [s for s in found if "<script" in s or "</script" in s]
+    assert any("&lt;script&gt;" in s for s in found)
+
+
+def contrast(a: str, b: str) -> float:
+    def lum(hexa: str) -> float:
+        c = [int(hexa[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        c = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_projector_chart_text_has_at_least_4_5_to_1_contrast(dark):
+    bg = "#000000" if dark else "#FFFFFF"
+    result = dots_result([theme(1, 1, 3.0, tied=True), theme(2, 1, 3.0, tied=True), theme(3, 3, 1.0)])
+    fig = ranking_figure(result, "sv", projector=True, dark=dark)
+    assert fig.layout.paper_bgcolor == bg == fig.layout.plot_bgcolor
+    assert contrast(fig.layout.font.color, bg) >= 4.5
+    for colour in totals_trace(fig).textfont.color:
+        assert contrast(colour, bg) >= 4.5, colour
+    funnel = charts.funnel_figure(Funnel(workshop_id=1, stages=()), "sv", projector=True, dark=dark)
+    assert contrast(funnel.data[0].textfont.color, charts.TOTAL_COLOUR) >= 4.5  # the count inside a bar
+    assert contrast(funnel.data[0].outsidetextfont.color, bg) >= 4.5
 
 
 def test_a_group_without_ballots_stays_in_the_legend_and_is_marked():
