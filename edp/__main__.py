@@ -121,21 +121,24 @@ def _progress(fraction: float, text: str) -> None:
 
 def cmd_export_roadmap(args: argparse.Namespace) -> int:
     """A roadmap's (or a whole process's) chart, data, calendar or steering-group deck."""
+    from edp.imaging import page_size_of
     from edp.roadmap_views import process_roadmaps, roadmap_view
 
+    page_size = page_size_of(args.page_size)  # a bad page size is refused before anything is read or written
     engine, fmt = _engine(args), args.format
     one = roadmap_view(engine, SYSTEM, args.roadmap) if args.roadmap is not None else None
     pr = process_roadmaps(engine, SYSTEM, one.process_id if one else args.process)
     if fmt in IMAGE_FORMATS:
         from edp import imaging, roadmap_charts
 
+        width = imaging.layout_width(fmt, page_size)  # labels placed for the medium's width
         if one is None:
-            fig = roadmap_charts.portfolio_figure(pr, args.lang)
+            fig = roadmap_charts.portfolio_figure(pr, args.lang, width=width)
         elif args.chart == "kpis":
-            fig = roadmap_charts.kpis_figure(one, args.lang)
+            fig = roadmap_charts.kpis_figure(one, args.lang, width=width)
         else:
-            fig = roadmap_charts.gantt_figure(one, args.lang, color_by=args.color_by)
-        _write(args.out, imaging.export_figure(fig, fmt))
+            fig = roadmap_charts.gantt_figure(one, args.lang, color_by=args.color_by, width=width)
+        _write(args.out, imaging.export_chart(fig, fmt, page_size=page_size))
     elif fmt in ("xlsx", "csv"):
         from edp import roadmap_io
 
@@ -458,6 +461,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", required=True, metavar="PATH")
     r.add_argument("--chart", choices=("gantt", "kpis"), default="gantt", help="which chart of a roadmap")
     r.add_argument("--color-by", choices=("lead", "status"), default="lead", help="Gantt colours")
+    r.add_argument(
+        "--page-size", default="A4", metavar="A4|A3", help="PDF page, landscape: A4 (default) or A3 for a wall chart"
+    )
     r.set_defaults(func=cmd_export_roadmap)
 
     rep = sub.add_parser("report", help="a process's follow-up report (uppföljningsrapport)")

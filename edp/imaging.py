@@ -20,13 +20,21 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from edp.errors import EdpError
+from edp.errors import EdpError, ValidationError
 
 FORMATS = ("png", "svg", "pdf", "html")
 IMAGE_FORMATS = ("png", "svg", "pdf")
 DEFAULT_HEIGHT = 1080
 START_TIMEOUT_S = 60
 RENDER_TIMEOUT_S = 120
+# Each export drawn for where it is used (charts' smallest text is 14 CSS px):
+PAGE_SIZES_MM = {"A4": (297.0, 210.0), "A3": (420.0, 297.0)}  # a chart's PDF page, landscape
+PX_PER_MM = 96 / 25.4  # CSS pixels; kaleido's PDF page is the layout's size at 96 px an inch
+PT_PER_PX = 0.75
+# A PNG or SVG for a projector: laid out 1100 px wide, a 14 px label shown slide-wide (960 pt) is 12.2 pt;
+# drawn at twice the pixels, so it stays sharp.
+PROJECTOR_WIDTH_PX = 1100
+PROJECTOR_SCALE = 2
 
 Progress = Callable[[float, str], None]
 
@@ -175,6 +183,71 @@ def export_figure(
     if progress:
         progress(1.0, fmt)
     return out
+
+
+def page_size_of(value: object) -> str:
+    """ "A4" or "A3" (any case); anything else is refused with a message naming the field and the choices."""
+    size = str(value if value is not None else "").strip().upper()
+    if size not in PAGE_SIZES_MM:
+        raise ValidationError(
+            "export.page_size_unknown", field="paper_size", value=str(value), options=", ".join(PAGE_SIZES_MM)
+        )
+    return size
+
+
+def layout_width(fmt: str, page_size: str = "A4") -> int:
+    """The width a chart is laid out at for a format's medium (its labels are placed for it)."""
+    if fmt == "pdf":
+        return round(PAGE_SIZES_MM[page_size_of(page_size)][0] * PX_PER_MM)
+    return PROJECTOR_WIDTH_PX if fmt in ("png", "svg") else 1000
+
+
+def pdf_scale(fig: go.Figure, page_size: str = "A4") -> tuple[float, float, float]:
+    """(layout width, layout height, shrink) of a figure on a landscape page: laid out at the page's own
+    size in CSS pixels (14 px text = 10.5 pt), or, when the figure is taller than the page, that much larger
+    and then shrunk (`shrink` < 1) to fit the page."""
+    w_mm, h_mm = PAGE_SIZES_MM[page_size_of(page_size)]
+    page_w, page_h = w_mm * PX_PER_MM, h_mm * PX_PER_MM
+    k = max(1.0, _height(fig, None) / page_h)
+    return page_w * k, page_h * k, 1 / k
+
+
+def pdf_page(fig: go.Figure, page_size: str = "A4") -> bytes:
+    """`fig` as a one-page PDF of exactly `page_size` (A4 or A3, landscape), filled by the chart."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    width, height, _ = pdf_scale(fig, page_size)
+    data = _RENDERER.render(fig, {"format": "pdf", "width": round(width), "height": round(height), "scale": 1})
+    w_mm, h_mm = PAGE_SIZES_MM[page_size_of(page_size)]
+    writer = PdfWriter()
+    page = writer.add_page(PdfReader(io.BytesIO(data)).pages[0])
+    page.scale_to(w_mm * PX_PER_MM * PT_PER_PX, h_mm * PX_PER_MM * PT_PER_PX)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def export_chart(fig: go.Figure, fmt: str, *, page_size: str = "A4", progress: Progress | None = None) -> bytes:
+    """A roadmap chart drawn for its medium: PNG (twice the pixels) and SVG laid out for a projector
+    (PROJECTOR_WIDTH_PX), PDF on an A4 or A3 landscape page (`page_size`), HTML interactive.
+    A bad format or page size is refused before anything is drawn."""
+    fmt = str(fmt).lower().strip()
+    if fmt not in FORMATS:
+        raise EdpError("export.format_unknown", field="format", value=fmt, options=", ".join(FORMATS))
+    size = page_size_of(page_size)
+    if fmt == "pdf":
+        if progress:
+            progress(0.0, fmt)
+        out = pdf_page(fig, size)
+        if progress:
+            progress(1.0, fmt)
+        return out
+    if fmt == "html":
+        return export_figure(fig, fmt, progress=progress)
+    scale = PROJECTOR_SCALE if fmt == "png" else 1
+    return export_figure(fig, fmt, width=PROJECTOR_WIDTH_PX, scale=scale, progress=progress)
 
 
 def export_many(

@@ -25,6 +25,11 @@ def rows(fig) -> list[str]:  # noqa: ANN001
     return list(fig.layout.yaxis.ticktext)
 
 
+def row_y(fig, label: str) -> float:  # noqa: ANN001
+    """The y of the row labelled `label` (rows sit at their centres; milestone label levels take room)."""
+    return list(fig.layout.yaxis.tickvals)[rows(fig).index(label)]
+
+
 def bars_by_activity(fig) -> dict[int, tuple]:  # noqa: ANN001
     """row -> (trace name, base, length in ms, colour, customdata) for every activity bar."""
     out = {}
@@ -45,12 +50,15 @@ def test_rows_list_goals_with_their_activities_beneath_in_order_first_at_the_top
         expected.append(f"<b>{g.title}</b>")
         expected += [rc.escape(rc.shorten(a.title)) for a in g.activities]
     assert rows(fig) == expected
-    assert list(fig.layout.yaxis.tickvals) == list(range(len(expected)))
-    assert list(fig.layout.yaxis.range) == [len(expected) - 0.5, -0.5]  # row 0 at the top
+    ys = list(fig.layout.yaxis.tickvals)
+    assert ys == sorted(ys) and ys[0] == 0.5  # first row at the top, each below the last
+    assert all(b - a >= 1 for a, b in zip(ys, ys[1:], strict=False))  # a full row each, or more (labels)
+    bottom, top = fig.layout.yaxis.range
+    assert top == 0 and bottom >= ys[-1] + 0.5
     # each bar sits on its own activity's row
     bars = bars_by_activity(fig)
     for a in rm.activities:
-        row = expected.index(rc.escape(rc.shorten(a.title)))
+        row = row_y(fig, rc.escape(rc.shorten(a.title)))
         assert bars[row][4][0] == rc.escape(a.title)
         assert bars[row][1] == a.start.isoformat()
         assert bars[row][2] == ((a.end - a.start).days + 1) * rc.DAY_MS
@@ -160,7 +168,7 @@ def test_milestones_are_diamonds_on_their_goal_row_or_the_top_row():
     assert list(ms.x) == ["2026-11-15", "2027-06-30"]
     labels = rows(fig)
     assert labels[0] == "<b>Milestones</b>"
-    assert list(ms.y) == [labels.index("<b>Mål 1: Ökad förädling</b>"), 0]
+    assert list(ms.y) == [row_y(fig, "<b>Mål 1: Ökad förädling</b>"), row_y(fig, "<b>Milestones</b>")]
     assert [cd[0] for cd in ms.customdata] == ["Pilot klar", "Halvtidsutvärdering"]
     assert rc.gantt_figure(rm, "sv", today=TODAY).data[-1].name == "Milstolpe"
 
@@ -170,7 +178,7 @@ def test_no_top_row_when_every_milestone_has_a_goal():
     rm = dataclasses.replace(rm, milestones=(MilestoneView(201, 10, "Pilot klar", D(2026, 11, 15)),))
     fig = rc.gantt_figure(rm, "sv", today=TODAY)
     assert rows(fig)[0] == "<b>Mål 1: Ökad förädling</b>"
-    assert list(role(fig, "milestones")[0].y) == [0]
+    assert list(role(fig, "milestones")[0].y) == [0.5]
 
 
 def today_shapes(fig) -> list:  # noqa: ANN001
@@ -203,14 +211,51 @@ def test_no_today_line_outside_the_period_and_today_is_the_default():
     assert line.x0 == dt.date.today().isoformat()
 
 
-def test_x_range_is_the_period_on_a_date_axis_with_year_and_quarter_gridlines():
+def grid(fig) -> list[tuple[str, str]]:  # noqa: ANN001
+    return [(g.x0, g.line.color) for g in fig.layout.shapes if g.name == "grid"]
+
+
+def test_x_range_is_the_period_with_labelled_quarters_and_year_and_quarter_gridlines():
     fig = rc.gantt_figure(sample_roadmap(), "sv", today=TODAY)
     ax = fig.layout.xaxis
     assert ax.type == "date"
-    assert list(ax.range) == [START.isoformat(), END.isoformat()]
-    assert (ax.dtick, ax.showgrid, ax.minor.dtick, ax.minor.showgrid) == ("M12", True, "M3", True)
-    short = dataclasses.replace(sample_roadmap(), period_end=D(2026, 12, 31))
-    assert rc.gantt_figure(short, "sv", today=TODAY).layout.xaxis.dtick == "M3"
+    assert list(ax.range) == [START.isoformat(), (END + dt.timedelta(days=1)).isoformat()]
+    assert len(ax.ticktext) == 12  # 2026-2028 by quarter
+    assert [t.split("<br>")[0] for t in ax.ticktext[:5]] == ["K1", "K2", "K3", "K4", "K1"]
+    assert "2026" in ax.ticktext[0] and "2027" in ax.ticktext[4]
+    en = rc.gantt_figure(sample_roadmap(), "en", today=TODAY).layout.xaxis
+    assert en.ticktext[1].startswith("Q2")
+    lines = grid(fig)
+    assert [x for x, c in lines if c == rc.YEAR_GRID] == ["2027-01-01", "2028-01-01"]
+    assert len([x for x, c in lines if c == rc.PERIOD_GRID]) == 9
+    wide = rc.time_ticks(rc.Frame(START, END, 300, 2000), "sv")[2]  # room for a whole label
+    assert wide[0] == "K1 2026" and wide[-1] == "K4 2028"
+    assert rc.time_ticks(rc.Frame(START, END, 300, 2000), "en")[2][0] == "Q1 2026"
+
+
+def test_a_short_roadmap_is_labelled_by_month():
+    short = dataclasses.replace(sample_roadmap(), period_start=D(2026, 3, 1), period_end=D(2026, 10, 31))
+    ax = rc.gantt_figure(short, "sv", today=TODAY).layout.xaxis
+    assert [t.split("<br>")[0].split()[0] for t in ax.ticktext] == [
+        "mar",
+        "apr",
+        "maj",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "okt",
+    ]
+    en = rc.gantt_figure(short, "en", today=TODAY).layout.xaxis
+    assert en.ticktext[2].split()[0].split("<br>")[0] == "May"
+
+
+def test_gridlines_and_axis_text_stand_out_from_white():
+    assert contrast(rc.PERIOD_GRID, "#FFFFFF") >= 1.5 * 1.4  # at least 2.1:1, was 1.30:1
+    assert contrast(rc.PERIOD_GRID, rc.GOAL_BAND) >= 1.5  # still seen on a goal's band
+    assert contrast(rc.YEAR_GRID, "#FFFFFF") >= 4.5
+    fig = rc.gantt_figure(sample_roadmap(), "sv", today=TODAY)
+    assert fig.layout.xaxis.tickfont.color == fig.layout.yaxis.tickfont.color == "#000000"
 
 
 def test_readable_layout_white_background_and_large_enough_font():
@@ -246,7 +291,7 @@ def test_long_titles_are_shortened_on_the_axis_but_whole_in_the_hover():
     assert label.endswith("…")
     assert len(rc.shorten(LONG)) == rc.LABEL_MAX
     assert label == rc.escape(rc.shorten(LONG))
-    row = rows(fig).index(label)
+    row = row_y(fig, label)
     name, _, _, _, cd = bars_by_activity(fig)[row]
     assert cd == [
         "Förstudie om &lt;b&gt;förädling&lt;/b&gt; &amp; lokala livsmedelskedjor i hela Jämtland och Härjedalen, med fokus på småskaliga producenter",
@@ -436,21 +481,48 @@ def test_kpi_figure_has_baseline_measurements_target_and_dashed_plan():
     assert rc.kpi_figure(kpi(0, 1), "en").layout.title.text == "K – No data"
 
 
-def test_kpis_figure_is_small_multiples_two_wide_titled_with_name_and_status():
+def test_kpis_figure_is_small_multiples_two_wide_titled_with_name_and_status_in_colour_and_word():
     rm = sample_roadmap()
     fig = rc.kpis_figure(rm, "sv")
     titles = [a.text for a in fig.layout.annotations]
-    assert titles == [
-        "Företag som får stöd – I fas",
-        "Deltagare i EDP – Efter plan",
-        "Förädlingsvärde – Inga mätningar",
-    ]
+    assert [t.split("<br>")[0] for t in titles] == ["Företag som får stöd", "Deltagare i EDP", "Förädlingsvärde"]
+    words = {"I fas": "on_track", "Efter plan": "off_track", "Inga mätningar": "no_data"}
+    for t, word in zip(titles, words, strict=True):
+        assert f"<span style='color:{rc.KPI_STATUS_COLOURS[words[word]]}'><b>■ {word}</b></span>" in t
     assert len(role(fig, "measurements")) == 3 and len(role(fig, "plan")) == 3
     # three KPIs in two columns: x, x2 on the first row, x3 on the second
     assert [tr.xaxis for tr in role(fig, "target")] == ["x", "x2", "x3"]
     assert [fig.layout[ax].title.text for ax in ("yaxis", "yaxis2", "yaxis3")] == ["antal", "antal", "MSEK"]
     assert sum(bool(tr.showlegend) for tr in fig.data) == 4  # one legend entry per role
-    assert rc.kpis_figure(rm, "en").layout.annotations[0].text == "Företag som får stöd – On track"
+    assert "On track" in rc.kpis_figure(rm, "en").layout.annotations[0].text
+
+
+def test_kpi_status_words_are_readable_text_colours():
+    for colour in rc.KPI_STATUS_COLOURS.values():
+        assert contrast(colour, "#FFFFFF") >= 4.5
+    assert len(set(rc.KPI_STATUS_COLOURS.values())) == len(rc.KPI_STATUSES)
+
+
+def test_every_kpi_panel_shares_one_date_range():
+    rm = sample_roadmap()
+    k0 = rm.kpis[0]
+    early = dataclasses.replace(k0, id=99, baseline_date=D(2024, 1, 1), target_date=D(2025, 6, 30), measurements=())
+    fig = rc.kpis_figure(dataclasses.replace(rm, kpis=(*rm.kpis, early)), "sv")
+    axes = [k for k in fig.layout.to_plotly_json() if k.startswith("xaxis")]
+    assert len(axes) == 4
+    ranges = {tuple(fig.layout[k].range) for k in axes}
+    assert len(ranges) == 1
+    ((lo, hi),) = ranges
+    assert lo < "2024-01-01" and hi > max(k.target_date for k in rm.kpis).isoformat()
+
+
+def test_long_kpi_names_wrap_instead_of_being_cut():
+    rm = sample_roadmap()
+    name = "Andel små och medelstora livsmedelsföretag i länet som deltar i minst en gemensam satsning"
+    fig = rc.kpis_figure(dataclasses.replace(rm, kpis=(dataclasses.replace(rm.kpis[0], name=name),)), "sv")
+    lines = fig.layout.annotations[0].text.split("<br>")[:-1]
+    assert " ".join(lines) == name
+    assert all(len(line) <= rc.KPI_TITLE_WRAP for line in lines)
 
 
 def test_kpis_figure_without_kpis_says_so():
@@ -473,24 +545,46 @@ def test_portfolio_has_one_bar_per_roadmap_over_its_period_coloured_by_status():
     fig = rc.portfolio_figure(pr, "sv", today=TODAY)
     bars = role(fig, "roadmaps")
     assert sum(len(tr.y) for tr in bars) == 3
-    assert [tr.name for tr in bars] == ["Utkast", "Aktiv"]
-    assert {tr.meta["status"]: tr.marker.color for tr in bars} == {
+    assert [tr.meta["status"] for tr in bars] == ["draft", "active"]
+    assert {tr.meta["status"]: tr.marker.line.color for tr in bars} == {
         s: rc.ROADMAP_STATUS_COLOURS[s] for s in ("draft", "active")
     }
-    assert rows(fig) == ["Hållbar livsmedelsproduktion", "Besöksnäring &amp; kulturarv", "Utkast"]
+    assert [r.split("<br>")[0] for r in rows(fig)] == [
+        "Hållbar livsmedelsproduktion", "Besöksnäring &amp; kulturarv", "Utkast"
+    ]  # fmt: skip
     (d,) = [tr for tr in bars if tr.meta["status"] == "draft"]
     assert (list(d.y), list(d.base), list(d.x)) == (
-        [2],
+        [row_y(fig, rows(fig)[2])],
         ["2027-01-01"],
         [(D(2030, 12, 31) - D(2027, 1, 1)).days * rc.DAY_MS + rc.DAY_MS],
     )
     (ms,) = role(fig, "milestones")
     assert len(ms.x) == sum(len(r.milestones) for r in pr.roadmaps)
-    assert sorted(ms.y) == [0, 0, 1, 1, 2, 2]
-    assert list(fig.layout.xaxis.range) == ["2026-01-01", "2030-12-31"]
+    ys = list(fig.layout.yaxis.tickvals)
+    assert sorted(ms.y) == [ys[0], ys[0], ys[1], ys[1], ys[2], ys[2]]
+    assert list(fig.layout.xaxis.range) == ["2026-01-01", "2031-01-01"]
     assert [s.x0 for s in today_shapes(fig)] == ["2027-03-01"]
     assert fig.layout.title.text == "Färdplaner – S3 Jämtland Härjedalen"
     assert rc.portfolio_figure(pr, "en", today=TODAY).layout.title.text == "Roadmaps – S3 Jämtland Härjedalen"
+
+
+def test_portfolio_shows_each_roadmaps_progress_as_a_filled_part_and_a_percentage():
+    pr = sample_process()
+    rm = pr.roadmaps[0]
+    acts = [a for a in rm.activities if a.status != "cancelled"]
+    share = sum(a.status == "done" for a in acts) / len(acts)
+    assert 0 < share < 1
+    fig = rc.portfolio_figure(pr, "sv", today=TODAY)
+    filled = {y: (base, x) for tr in role(fig, "progress") for y, base, x in zip(tr.y, tr.base, tr.x, strict=True)}
+    y0 = row_y(fig, rows(fig)[0])
+    assert filled[y0][0] == rm.period_start.isoformat()
+    assert filled[y0][1] == pytest.approx(share * ((rm.period_end - rm.period_start).days + 1) * rc.DAY_MS)
+    assert rows(fig)[0].endswith(f"<br>{round(100 * share)} % klart")
+    assert rc.portfolio_figure(pr, "en", today=TODAY).layout.yaxis.ticktext[0].endswith(f"{round(100 * share)} % done")
+    (trace,) = [tr for tr in role(fig, "progress") if tr.meta["status"] == "active"]
+    assert trace.marker.color == rc.ROADMAP_STATUS_COLOURS["active"] and trace.showlegend is not False
+    empty = dataclasses.replace(pr, roadmaps=(dataclasses.replace(rm, goals=()),))
+    assert rc.portfolio_figure(empty, "en", today=TODAY).layout.yaxis.ticktext[0].endswith("no activities yet")
 
 
 def test_portfolio_of_a_process_without_roadmaps():
@@ -498,13 +592,52 @@ def test_portfolio_of_a_process_without_roadmaps():
     assert [a.text for a in fig.layout.annotations] == ["The process has no roadmaps yet"]
 
 
+def labels(fig) -> list:  # noqa: ANN001
+    return [a for a in fig.layout.annotations if a.name == "milestone_label"]
+
+
 def test_milestone_labels_near_the_end_of_the_period_sit_left_of_their_marker():
     rm = sample_roadmap()
     late = MilestoneView(299, None, "Slutrapport", END - dt.timedelta(days=10))
     fig = rc.gantt_figure(dataclasses.replace(rm, milestones=(*rm.milestones, late)), "sv", today=START)
-    (trace,) = role(fig, "milestones")
-    placed = dict(zip([t.strip() for t in trace.text], trace.textposition, strict=True))
-    assert placed["Slutrapport"] == "middle left" and placed["Halvtidsutvärdering"] == "middle right"
+    placed = {a.text: a.xanchor for a in labels(fig)}
+    assert placed["Slutrapport"] == "right" and placed["Halvtidsutvärdering"] == "left"
+
+
+def test_milestone_labels_are_whole_wrapped_not_cut():
+    rm = sample_roadmap()
+    title = "Halvtidsuppföljning av minimissionen med styrgruppen och länets näringslivsråd"
+    fig = rc.gantt_figure(
+        dataclasses.replace(rm, milestones=(dataclasses.replace(rm.milestones[0], title=title),)), "sv"
+    )
+    (label,) = labels(fig)
+    lines = label.text.split("<br>")
+    assert " ".join(lines) == title and len(lines) > 1
+    assert all(len(line) <= rc.MILESTONE_WRAP for line in lines)
+
+
+def test_labels_on_one_level_never_share_room_and_crowded_ones_go_down_a_level():
+    frame = rc.Frame(START, END, 300, 700)
+    days = [D(2027, 3, 1), D(2027, 3, 20), D(2027, 4, 10), D(2026, 1, 10), D(2028, 12, 20)]
+    texts = [
+        "Förstudie klar",
+        "Pilot startar i Östersund",
+        "Beslut i styrgruppen",
+        "Start",
+        "Slutrapport till S3-gruppen",
+    ]
+    placed = rc.place_labels([frame.x(d) for d in days], texts, frame)
+    assert len({p.level for p in placed[:3]}) == 3  # three milestones within six weeks: three levels
+    assert placed[3].level == 0 and not placed[3].left
+    assert placed[4].left  # the last one would run off the chart to the right
+    boxes = []
+    for d, p in zip(days, placed, strict=True):
+        w = max(rc.text_px(line) for line in p.lines)
+        x = frame.x(d)
+        boxes.append((p.level, x - w if p.left else x, x if p.left else x + w))
+    for i, (lv, a0, a1) in enumerate(boxes):
+        for lv2, b0, b1 in boxes[i + 1 :]:
+            assert lv != lv2 or a1 <= b0 or b1 <= a0
 
 
 def test_the_legend_sits_below_the_plot_in_a_margin_that_grows_with_its_entries():
@@ -512,6 +645,28 @@ def test_the_legend_sits_below_the_plot_in_a_margin_that_grows_with_its_entries(
     many = rc.gantt_figure(sample_roadmap(60), "sv", today=START)  # same 5 lead actors, more rows
     for fig in (few, many):
         assert (fig.layout.legend.yref, fig.layout.legend.yanchor, fig.layout.legend.y) == ("container", "bottom", 0)
-    wide = rc.portfolio_figure(sample_process(), "sv", today=START)
-    assert few.layout.margin.b >= 60 + 26 * 3  # 5 actors + milestones: 3 rows of two
-    assert wide.layout.margin.b < few.layout.margin.b  # fewer legend entries, smaller margin
+    base = sample_roadmap(3)
+    goals = tuple(
+        dataclasses.replace(
+            g,
+            activities=tuple(
+                dataclasses.replace(a, lead=ActorRef(a.id, f"Aktör nummer {a.id} med ett långt namn", "public"))
+                for a in g.activities
+            ),
+        )
+        for g in base.goals
+    )
+    long_names = dataclasses.replace(base, goals=goals)
+    assert len({a.lead for a in long_names.activities}) == 3
+    assert rc.legend_rows(few) == 1
+    assert rc.legend_rows(rc.gantt_figure(long_names, "sv", today=START)) > 1
+    tall = rc.gantt_figure(long_names, "sv", today=START)
+    assert tall.layout.margin.b > few.layout.margin.b  # more legend rows, a larger margin, no more
+
+
+def test_title_and_row_labels_keep_clear_of_the_left_edge_and_untitled_drops_the_band():
+    fig = rc.gantt_figure(sample_roadmap(), "sv", today=TODAY)
+    assert fig.layout.title.pad.l >= 12 and fig.layout.margin.l >= 12 and fig.layout.title.xanchor == "left"
+    h, t = fig.layout.height, fig.layout.margin.t
+    rc.untitled(fig)
+    assert fig.layout.title.text == "" and h - fig.layout.height == t - fig.layout.margin.t > 0
