@@ -412,8 +412,8 @@ def place_labels(xs: list[float], texts: list[str], frame: Frame) -> list[Placed
         right = (x, x + w)
         left = (x - w, x)
         fits_right = right[1] <= frame.plot + MARGIN_R
-        fits_left = left[0] >= -frame.left + MARGIN_L
-        sides = [s for s, ok in ((False, fits_right), (True, fits_left)) if ok] or [not fits_right]
+        fits_left = left[0] >= 0  # never over the row labels
+        sides = [s for s, ok in ((False, fits_right), (True, fits_left)) if ok] or [x > frame.plot / 2]
         for k in range(len(levels) + 1):
             if k == len(levels):
                 levels.append([])
@@ -826,7 +826,12 @@ def kpis_figure(rm: RoadmapView, lang: str, *, width: int = LAYOUT_WIDTH) -> go.
         type="date", range=[_iso(lo), _iso(hi)], tickformat="%Y-%m", gridcolor=PERIOD_GRID, showline=True,
         linecolor="#000000", automargin=True, tickfont={"color": AXIS_TEXT}, matches="x",
     )  # fmt: skip
-    fig.update_yaxes(gridcolor=PERIOD_GRID, zeroline=False, automargin=True, tickfont={"color": AXIS_TEXT})
+    # Ticks outside both axes keep a panel's first date clear of its lowest value in the corner.
+    fig.update_xaxes(ticks="outside", ticklen=6, tickcolor="#000000")
+    fig.update_yaxes(
+        gridcolor=PERIOD_GRID, zeroline=False, automargin=True, tickfont={"color": AXIS_TEXT}, ticks="outside",
+        ticklen=6, tickcolor="#000000",
+    )  # fmt: skip
     fig.update_annotations(font_size=FONT_SIZE + 1, yanchor="bottom")  # the panel titles
     return _style(fig, escape(rm.title), plot_px, width=width, axis_px=LINE_PX + 16, top_px=title_px)
 

@@ -7,8 +7,10 @@ import datetime as dt
 
 import pytest
 
+from edp import imaging
 from edp import roadmap_charts as rc
 from edp.roadmap_views import ActorRef, KpiView, MeasurementView, MilestoneView
+from tests.conftest import require_service
 from tests.roadmap_sample import END, START, sample_process, sample_roadmap
 from tests.unit.test_charts import figure_strings
 
@@ -670,3 +672,87 @@ def test_title_and_row_labels_keep_clear_of_the_left_edge_and_untitled_drops_the
     h, t = fig.layout.height, fig.layout.margin.t
     rc.untitled(fig)
     assert fig.layout.title.text == "" and h - fig.layout.height == t - fig.layout.margin.t > 0
+
+
+# ---------------------------------------------------------------- as drawn (Chromium measures the text)
+
+
+@pytest.fixture(scope="module")
+def page():  # noqa: ANN201
+    """A Chromium page (Debian's, as kaleido uses) to measure the text of an exported SVG."""
+    require_service(imaging.browser_path() is not None, "chromium (kaleido, for image export)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=imaging.browser_path(), args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        yield browser.new_page()
+        browser.close()
+
+
+def text_boxes(page, fig, width: int) -> list[tuple[str, float, float, float, float]]:  # noqa: ANN001
+    """(text, left, top, right, bottom) of every visible text of `fig` exported as SVG `width` px wide."""
+    svg = imaging.export_figure(fig, "svg", width=width)
+    page.set_content(f"<body style='margin:0'>{svg.decode()}</body>")
+    return page.evaluate(
+        """() => [...document.querySelectorAll('text')]
+            .filter(t => t.textContent.trim() && getComputedStyle(t).opacity !== '0')
+            .map(t => { const r = t.getBoundingClientRect(); return [t.textContent, r.left, r.top, r.right, r.bottom]; })"""
+    )
+
+
+def overlaps(boxes: list) -> list[tuple[str, str, float]]:  # noqa: ANN001
+    """Pairs of texts whose boxes overlap by more than 1 px each way, with the overlap's width."""
+    out = []
+    for i, (t1, l1, u1, r1, d1) in enumerate(boxes):
+        for t2, l2, u2, r2, d2 in boxes[i + 1 :]:
+            w, h = min(r1, r2) - max(l1, l2), min(d1, d2) - max(u1, u2)
+            if w > 1 and h > 1:
+                out.append((t1, t2, round(w)))
+    return out
+
+
+def crowded(rm):  # noqa: ANN001, ANN201
+    """Three milestones within six weeks on one goal, long titles, and one at the very end of the period."""
+    goal = rm.goals[0].id
+    ms = (
+        MilestoneView(301, goal, "Förstudien om krisberedskap och lokal livsmedelsförsörjning klar", D(2027, 3, 1)),
+        MilestoneView(302, goal, "Pilotanläggningen i Östersund invigs", D(2027, 3, 20)),
+        MilestoneView(303, goal, "Beslut i styrgruppen om fortsättning", D(2027, 4, 10)),
+        MilestoneView(304, None, "Halvtidsuppföljning av minimissionen", D(2027, 6, 30)),
+        MilestoneView(305, None, "Slutrapport till S3-gruppen", D(2028, 12, 20)),
+    )
+    return dataclasses.replace(rm, milestones=ms)
+
+
+@pytest.mark.parametrize("width", [1000, 1366])
+def test_no_two_texts_of_a_gantt_overlap_as_drawn(page, width):
+    rm = crowded(sample_roadmap(12))
+    fig = rc.gantt_figure(rm, "sv", today=TODAY, width=width)
+    boxes = text_boxes(page, fig, width)
+    assert overlaps(boxes) == []
+    drawn = " ".join(b[0] for b in boxes)
+    for m in rm.milestones:  # every label whole (wrapped lines run together in the SVG's text)
+        assert all(word in drawn for word in m.title.split())
+    assert all(b[1] >= 0 and b[3] <= width for b in boxes)  # nothing off the edges
+
+
+def test_no_two_texts_of_the_portfolio_overlap_as_drawn(page):
+    pr = sample_process()
+    pr = dataclasses.replace(pr, roadmaps=(crowded(pr.roadmaps[0]), *pr.roadmaps[1:]))
+    for width in (1000, 1366):
+        boxes = text_boxes(page, rc.portfolio_figure(pr, "sv", today=TODAY, width=width), width)
+        assert overlaps(boxes) == []
+        assert any("% klart" in b[0] for b in boxes)
+
+
+def test_kpi_titles_and_status_words_are_whole_and_on_the_image_at_1366(page):
+    rm = sample_roadmap()
+    name = "Andel små och medelstora livsmedelsföretag i länet som deltar i minst en gemensam satsning"
+    rm = dataclasses.replace(rm, kpis=(dataclasses.replace(rm.kpis[0], name=name), *rm.kpis[1:]))
+    boxes = text_boxes(page, rc.kpis_figure(rm, "sv", width=1366), 1366)
+    assert overlaps(boxes) == []
+    assert all(b[1] >= 0 and b[3] <= 1366 for b in boxes)
+    drawn = " ".join(b[0] for b in boxes)
+    assert all(word in drawn for word in name.split())
+    assert "I fas" in drawn and "Efter plan" in drawn
