@@ -10,7 +10,8 @@ Definitions (all documented in docs/tally.md):
   K - rank + 1 (0 when unranked, K = the round's rank count); score = the weighted total
   sum_c w_c * s(b,t,c), over the voters who scored t.
 * total: dots, approval and rank sum v over ballots; score is the mean of v over its scorers
-  (= sum_c w_c * mean_c).
+  (= sum_c w_c * mean_c): a weighted score *sum* between sum_c w_c * min_c and sum_c w_c * max_c,
+  not a mean on the criteria's scale (the screens call it "Viktad poängsumma" / "Weighted score sum").
 * small groups: a helix group with fewer than MIN_GROUP_BALLOTS ballots in the round is not
   shown on its own but folded into "other"; when "other" itself has fewer, no group is shown
   (the breakdown is withheld). Every figure by group below uses these reported groups.

@@ -11,6 +11,7 @@ from edp.live import workshop_view
 from edp.queries import overview
 from edp.ui.common import engine, lang, t
 from edp.ui.results import (
+    CHART_CONFIG,
     balanced_label,
     balanced_tables,
     cached_funnel,
@@ -18,7 +19,9 @@ from edp.ui.results import (
     downloads,
     helix_notice,
     ranking_table,
+    results_style,
     round_label,
+    score_help,
     turnout_caption,
     viewer,
     visible_round_ids,
@@ -26,7 +29,8 @@ from edp.ui.results import (
 from edp.ui.session import facilitator_workshop
 from edp.ui.text import show_error
 
-st.title(t("ui.res.title"))
+st.title(t("ui.res.title"), anchor=False)
+results_style()
 
 try:
     processes = overview(engine())
@@ -54,6 +58,7 @@ workshop_id = st.selectbox(
     ids,
     index=ids.index(default) if default in ids else 0,
     format_func=lambda wid: f"{workshops[wid][1]['title']} ({workshops[wid][0]})",
+    placeholder=t("ui.res.pick_workshop"),
     key="res_workshop",
 )
 
@@ -76,6 +81,7 @@ round_id = st.selectbox(
     visible,
     index=visible.index(requested) if requested in visible else len(visible) - 1,
     format_func=lambda rid: round_label(wv, rid),
+    placeholder=t("ui.res.pick_round"),
     key=f"res_round_{workshop_id}",
 )
 
@@ -93,36 +99,40 @@ if not result["themes"]:
     st.stop()
 helix_notice(result, key="res-helix-note")
 
-tabs = st.tabs(
+view = st.container(key="res-view")
+tabs = view.tabs(
     [t("ui.res.tab.ranking"), t("ui.res.tab.helix"), t("ui.res.tab.balanced"), t("ui.res.tab.turnout")]
     + ([t("ui.res.tab.criteria")] if result["method"] == "score" else [])
 )
 with tabs[0]:
-    st.plotly_chart(ranking_figure(result, L), key="res-ranking")
-    st.dataframe(ranking_table(result), hide_index=True, key="res-table")
+    st.plotly_chart(ranking_figure(result, L), key="res-ranking", config=CHART_CONFIG)
+    st.dataframe(ranking_table(result, L), hide_index=True, key="res-table")
+    if explained := score_help(result, L):
+        st.caption(explained)
     st.caption(t("ui.res.consensus_help"))
 with tabs[1]:
-    st.plotly_chart(helix_breakdown_figure(result, L), key="res-helix")
+    st.plotly_chart(helix_breakdown_figure(result, L), key="res-helix", config=CHART_CONFIG)
 with tabs[2]:
     st.markdown(f"**{balanced_label(L)}**")
     st.caption(t("ui.res.balanced_help"))
-    raw, balanced = balanced_tables(result)
+    raw, balanced = balanced_tables(result, L)
     left, right = st.columns(2)
     with left:
-        st.subheader(t("ui.res.raw_heading"))
+        st.subheader(t("ui.res.raw_heading"), anchor=False)
         st.dataframe(raw, hide_index=True, key="res-raw")
     with right:
-        st.subheader(t("ui.res.balanced_heading"))
+        st.subheader(t("ui.res.balanced_heading"), anchor=False)
         st.dataframe(balanced, hide_index=True, key="res-balanced")
 with tabs[3]:
-    st.plotly_chart(turnout_figure(result["turnout"], L), key="res-turnout")
+    st.plotly_chart(turnout_figure(result["turnout"], L), key="res-turnout", config=CHART_CONFIG)
 if result["method"] == "score":
     with tabs[4]:
-        st.plotly_chart(criteria_heatmap(result, L), key="res-criteria")
+        st.plotly_chart(criteria_heatmap(result, L), key="res-criteria", config=CHART_CONFIG)
 
-st.subheader(t("ui.res.downloads_heading"))
+st.subheader(t("ui.res.downloads_heading"), anchor=False)
 downloads(result, round_id, L, who)
 
-st.subheader(t("ui.res.funnel_heading"))
+st.subheader(t("ui.res.funnel_heading"), anchor=False)
 st.caption(t("ui.res.funnel_help"))
-st.plotly_chart(funnel_figure(funnel, L), key="res-funnel")
+with st.container(key="res-view-funnel"):
+    st.plotly_chart(funnel_figure(funnel, L), key="res-funnel", config=CHART_CONFIG)

@@ -11,18 +11,23 @@ import pandas as pd
 import streamlit as st
 
 from edp import exports
-from edp.charts import chart_groups, group_label, number
+from edp.charts import chart_groups, group_label, number, value_title
 from edp.funnel import Funnel, workshop_funnel
 from edp.live import WorkshopView
 from edp.models import HELIX_GROUPS
 from edp.tally import BALANCED_LABEL, helix_note, round_results
 from edp.ui.common import engine, lang, t
 
-DECIMALS = 2  # on screen; the downloads keep the tally's full precision
+# On screen every result figure has one decimal and the language's decimal mark, as the charts and
+# the phones write it (edp.charts.number: 19,7 in Swedish, 19.7 in English); consensus, a 0–1
+# figure, keeps two. The downloads keep the tally's full precision.
+DECIMALS = 1
+CONSENSUS_DECIMALS = 2
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, DECIMALS)
+def _figure(value: float | None, language: str, decimals: int = DECIMALS) -> str:
+    """A figure for a table cell, written as the chart and the phone write it ("–" for none)."""
+    return number(value, language, decimals)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -82,22 +87,41 @@ def _rank_text(row: dict[str, Any]) -> str:
     return f"{row['rank']}=" if row.get("tied") else str(row["rank"])
 
 
-def ranking_table(result: dict[str, Any]) -> pd.DataFrame:
-    """The ranking as shown on screen: cells are data (st.dataframe never renders markup)."""
+def ranking_table(result: dict[str, Any], language: str | None = None) -> pd.DataFrame:
+    """The ranking as shown on screen: cells are data (st.dataframe never renders markup), figures
+    are text written as the chart writes them (19,7), the rows already in ranking order."""
+    language = language or lang()
     rows = []
     for r in result["themes"]:
         row = {
             t("ui.res.col.rank"): _rank_text(r),
             t("ui.res.col.title"): r["title"],
-            t(f"ui.res.chart.value.{result['method']}"): _round(r["total"]),
+            value_title(result["method"], language): _figure(r["total"], language),
             t("ui.res.col.voters"): r["voters"],
-            t("ui.res.col.balanced"): _round(r["balanced"]),
-            t("ui.res.col.consensus"): _round(r["consensus"]),
+            t("ui.res.col.balanced"): _figure(r["balanced"], language),
+            t("ui.res.col.consensus"): _figure(r["consensus"], language, CONSENSUS_DECIMALS),
         }
         # The reported groups only: a folded group has no column, and nothing broken out has none.
-        row.update({group_label(g, result, lang()): _round(r["by_helix"].get(g)) for g in chart_groups(result) or ()})
+        row.update(
+            {
+                group_label(g, result, language): _figure(r["by_helix"].get(g), language)
+                for g in chart_groups(result) or ()
+            }
+        )
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def score_help(result: dict[str, Any], language: str | None = None) -> str | None:
+    """What a score round's figure is (a weighted sum over the criteria, averaged over the scorers)
+    and the range it lies in; None for the other methods, whose unit says it all."""
+    if result.get("method") != "score" or not result.get("criteria"):
+        return None
+    language = language or lang()
+    crit = result["criteria"]
+    low = sum(c["weight"] * c["scale_min"] for c in crit)
+    high = sum(c["weight"] * c["scale_max"] for c in crit)
+    return t("ui.res.score_help", low=number(low, language), high=number(high, language))
 
 
 def helix_notice(result: dict[str, Any], *, key: str) -> None:
@@ -107,14 +131,15 @@ def helix_notice(result: dict[str, Any], *, key: str) -> None:
             st.caption(note)
 
 
-def balanced_tables(result: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def balanced_tables(result: dict[str, Any], language: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The raw ranking and the helix-balanced one (competition ranks on the balanced figure)."""
+    language = language or lang()
     rank_col, title_col = t("ui.res.col.rank"), t("ui.res.col.title")
     raw = pd.DataFrame(
         {
             rank_col: [_rank_text(r) for r in result["themes"]],
             title_col: [r["title"] for r in result["themes"]],
-            t("ui.res.col.total"): [_round(r["total"]) for r in result["themes"]],
+            value_title(result["method"], language): [_figure(r["total"], language) for r in result["themes"]],
         }
     )
     order = sorted(result["themes"], key=lambda r: -r["balanced"])  # stable: ties keep the raw order
@@ -125,7 +150,7 @@ def balanced_tables(result: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]
         {
             rank_col: [f"{k}=" if tie else str(k) for k, tie in zip(ranks, tied, strict=True)],
             title_col: [r["title"] for r in order],
-            t("ui.res.col.balanced"): [_round(r["balanced"]) for r in order],
+            t("ui.res.col.balanced"): [_figure(r["balanced"], language) for r in order],
         }
     )
     return raw, balanced
@@ -184,6 +209,21 @@ def downloads(result: dict[str, Any], round_id: int, lang: str, who: str | None 
             on_click="ignore",
             icon=":material/download:",
         )
+
+
+# The results page's charts and tables without Streamlit's and plotly's own toolbars: their
+# buttons and tooltips are in English only ("Download as CSV", "Zoom in"); the page has its own downloads.
+CHART_CONFIG = {"displayModeBar": False}
+RESULTS_CSS = """
+<style>
+[class*="st-key-res-view"] [data-testid="stElementToolbar"] { display: none !important; }
+</style>
+"""
+
+
+def results_style() -> None:
+    """The results page's CSS (our own, fixed text)."""
+    st.html(RESULTS_CSS)
 
 
 def turnout_caption(result: dict[str, Any], lang: str) -> str:

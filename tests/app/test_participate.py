@@ -558,5 +558,5 @@ def test_result_lines_write_one_decimal_with_the_languages_mark_and_the_methods_
         "1. T1 – 3 godkännanden",
         "2. T2 – 1 godkännande",
     ]
-    assert [line for _, line in result_lines(_result("rank", 12), "sv")] == ["1. T1 – 12 Borda-poäng"]
+    assert [line for _, line in result_lines(_result("rank", 12), "sv")] == ["1. T1 – 12 Bordapoäng"]
     assert [line for _, line in result_lines(_result("rank", 12), "en")] == ["1. T1 – 12 Borda points"]

@@ -63,7 +63,7 @@ def test_demo_rounds_are_listed_and_the_dots_tally_is_shown(use_db, demo_templat
     assert not at.exception
 
     ranking = table(at, "Prickar")
-    assert list(ranking["Prickar"])[:6] == [16, 15, 12, 11, 10, 9]
+    assert list(ranking["Prickar"])[:6] == ["16", "15", "12", "11", "10", "9"]
     assert list(ranking["Tema"])[0] == "Kulturarv som drivkraft för platsbaserad innovation"
     assert list(ranking["Plats"])[7:9] == ["8=", "8="]
     assert "24 av 26 deltagare röstade (92 %)." in [c.value for c in at.caption]
@@ -83,10 +83,10 @@ def test_balanced_and_raw_rankings_are_side_by_side_and_labelled(use_db, demo_te
     at = results_page(round_id=str(summary["dots_round_id"]))
 
     assert "**Helixbalanserat: varje redovisad helixgrupp som röstat väger lika**" in [m.value for m in at.markdown]
-    raw, balanced = table(at, "Resultat", columns=3), table(at, "Helixbalanserat", columns=3)
-    assert list(raw["Resultat"])[:3] == [16, 15, 12]
+    raw, balanced = table(at, "Prickar", columns=3), table(at, "Helixbalanserat", columns=3)
+    assert list(raw["Prickar"])[:3] == ["16", "15", "12"]
     # Balanced: civil society's 7 dots on the first theme weigh more, and two themes tie at 13.2.
-    assert list(balanced["Helixbalanserat"])[:3] == [18.67, 13.2, 13.2]
+    assert list(balanced["Helixbalanserat"])[:3] == ["18,7", "13,2", "13,2"]
     assert list(balanced["Plats"])[:3] == ["1", "2=", "2="]
 
 
@@ -195,4 +195,39 @@ def test_a_round_with_small_helix_groups_shows_other_and_says_so(use_db):
     ranking = table(at, "Prickar")
     assert {"Näringsliv", "Övriga (Akademi, Civilsamhälle)"} <= set(ranking.columns)
     assert not {"Akademi", "Civilsamhälle"} & set(ranking.columns)  # the small groups have no column
-    assert list(ranking["Övriga (Akademi, Civilsamhälle)"]) == [6, 3]  # academia 2 + civil 1 ballots
+    assert list(ranking["Övriga (Akademi, Civilsamhälle)"]) == ["6", "3"]  # academia 2 + civil 1 ballots
+
+
+def test_score_figures_are_a_named_weighted_sum_written_as_the_chart_writes_them(use_db, demo_template):
+    use_db(demo_template)
+    summary = summary_of(demo_template)
+    at = results_page(round_id=str(summary["score_round_id"]))
+
+    ranking = table(at, "Viktad poängsumma")
+    first = list(ranking["Viktad poängsumma"])[0]
+    assert first == "19,7"  # one decimal and a comma, as on the chart's bar ("19,7") and the phones
+    bars = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if "Viktad" in c.proto.spec)
+    assert bars["layout"]["xaxis"]["title"]["text"] == "Viktad poängsumma"
+    assert any("19,7" in "".join(map(str, trace.get("text") or [])) for trace in bars["data"])
+    assert any(c.value.startswith("Viktad poängsumma: för varje röstande") and "mellan" in c.value for c in at.caption)
+    assert not [c.value for c in at.caption if "medelpoäng" in c.value]
+
+
+def test_english_results_use_a_decimal_point_and_name_the_unit(use_db, demo_template):
+    use_db(demo_template)
+    summary = summary_of(demo_template)
+    at = AppTest.from_file(str(PAGE), default_timeout=TIMEOUT_S)
+    at.session_state["lang"] = "en"
+    at.query_params["round"] = str(summary["score_round_id"])
+    at.run()
+    assert not at.exception
+    assert list(table(at, "Weighted score sum")["Weighted score sum"])[0] == "19.7"
+
+
+def test_charts_have_no_english_only_toolbar(use_db, demo_template):
+    use_db(demo_template)
+    at = results_page()
+    charts = at.get("plotly_chart")
+    assert charts
+    assert all(json.loads(c.proto.config or "{}").get("displayModeBar") is False for c in charts)
+    assert any("stElementToolbar" in h.proto.body and "display: none" in h.proto.body for h in at.get("html"))
