@@ -7,12 +7,27 @@ from sqlalchemy.exc import OperationalError
 
 from edp.queries import overview
 from edp.region import region
+from edp.security import typed_join_code
 from edp.ui.common import engine, lang, t
 from edp.ui.text import plain
 
-st.title(t("ui.app_title"))
+# Our own, fixed CSS: the ways to join are buttons of at least 44 px, not small text links.
+HOME_CSS = """
+<style>
+.st-key-home-join [data-testid="stPageLink"] a { min-height: 44px; display: inline-flex; align-items: center; }
+[class*="st-key-home-join-"] [data-testid="stPageLink"] a {
+  padding: 0 0.9rem; border: 1px solid #31333F; border-radius: 0.5rem;
+}
+.st-key-home-join [data-testid="stPageLink"] a:focus-visible { outline: 3px solid #0B5CAD; outline-offset: 2px; }
+.st-key-home-join button, .st-key-home-join input { min-height: 44px; }
+[class*="st-key-home-join-"] { justify-content: space-between; flex-wrap: wrap; }
+</style>
+"""
+
+st.title(t("ui.app_title"), anchor=False)
 st.caption(t("ui.home_intro"))
-with st.container(border=True, key="home-join"):
+join_box = st.container(border=True, key="home-join")
+with join_box:
     st.page_link("pages/join.py", label=t("ui.home.join"), icon=":material/login:")
     st.caption(t("ui.home.join_help"))
 
@@ -23,6 +38,27 @@ except OperationalError:
     st.error(t("ui.database_error"))
     st.stop()
 
+with join_box:
+    # One tap from the plain address: a Join button per open workshop whose code the facilitator
+    # shows, and a code field for the others (the join page checks the code and counts wrong ones).
+    for proc in processes:
+        for ws in proc["workshops"]:
+            if ws["status"] == "open" and ws["join_code"]:
+                with st.container(key=f"home-join-{ws['id']}", horizontal=True, vertical_alignment="center"):
+                    plain(ws["title"], key=f"home-join-title-{ws['id']}", kind="strong")
+                    st.page_link(
+                        "pages/join.py", label=t("ui.home.join_open"), icon=":material/login:",
+                        query_params={"join": ws["join_code"]},
+                    )  # fmt: skip
+    with st.form("home-join-code", border=False, enter_to_submit=True):
+        code = st.text_input(t("ui.join.code"), key="home-code", placeholder=t("ui.home.code_placeholder"))
+        go = st.form_submit_button(t("ui.home.join_open"), type="primary", icon=":material/login:")
+    if go:
+        if typed_join_code(code):
+            st.switch_page("pages/join.py", query_params={"join": typed_join_code(code)})
+        st.error(t("ui.home.code_missing"))
+st.html(HOME_CSS)
+
 if described is not None:
     with st.container(key="home-region"):
         plain(described.name, key="region-name", kind="strong")
@@ -31,7 +67,7 @@ if described is not None:
         title = described.strategy_title or ""
         plain(title if period in title else f"{title} {period}".strip(), key="region-strategy")
 
-st.header(t("ui.processes"))
+st.header(t("ui.processes"), anchor=False)
 if not processes:
     st.info(t("ui.no_processes"))
 

@@ -34,7 +34,7 @@ def verdict(code: str) -> tuple[int | None, EdpError | None]:
         return None, err
 
 
-st.title(t("ui.join.title"))
+st.title(t("ui.join.title"), anchor=False)
 
 code = join_code_param()
 workshop_id, refusal = verdict(code) if code else (None, None)

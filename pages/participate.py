@@ -46,7 +46,7 @@ def live_key(workshop_id: int, drawn_at: float) -> tuple:
 
 def proposing(token: str, me: ParticipantView, rnd: RoundView) -> None:
     areas = me.workshop.strength_areas
-    st.subheader(t("ui.participant.propose_header"))
+    st.subheader(t("ui.participant.propose_header"), anchor=False)
     st.caption(t("ui.participant.propose_intro"))
     cap = rnd.proposals_per_participant
     left = max(0, cap - len(me.proposals))
@@ -74,7 +74,7 @@ def proposing(token: str, me: ParticipantView, rnd: RoundView) -> None:
 
     if not me.proposals:
         return
-    st.subheader(t("ui.participant.own_proposals"))
+    st.subheader(t("ui.participant.own_proposals"), anchor=False)
     st.caption(t("ui.participant.own_proposals_editable"))
     for th in me.proposals:
         with st.container(border=True, key=f"own-{th.id}"):
@@ -144,7 +144,7 @@ def closed(me: ParticipantView, rnd: RoundView) -> None:
     if not rnd.results_visible:
         st.info(t("ui.participant.waiting_results"))
         return
-    st.subheader(t("ui.participant.results_header"))
+    st.subheader(t("ui.participant.results_header"), anchor=False)
     try:
         results = cached_results(rnd.id, me.workshop.revision)
     except EdpError as err:

@@ -174,3 +174,60 @@ def test_strategy_period_is_printed_once_whether_or_not_the_title_names_it(engin
 
     set_region(engine, SYSTEM, region, strategy_title="S3-strategi", period_start=2021, period_end=2027)
     assert "S3-strategi 2021–2027" in texts(run_app())
+
+
+# --- One tap from the plain address to joining ----------------------------------------------------------------
+
+
+def show_code(s) -> None:  # noqa: ANN001
+    """The facilitator shows the join code on the public home page (the console's toggle)."""
+    fac = console(s)
+    fac.toggle(key="fac-showcode-False").set_value(True).run()
+    assert not fac.exception
+
+
+def test_an_open_workshop_whose_code_is_shown_has_a_join_button_in_the_join_box(use_db):
+    engine = use_db()
+    s = make_setup(engine)
+    show_code(s)
+    at = run_app()
+    joins = [e for e in at.get("page_link") if e.proto.label == "Gå med"]
+    assert len(joins) == 1
+    assert joins[0].proto.page.endswith("anslut")
+    assert f"join={s.join_code}" in str(joins[0].proto), joins[0].proto
+    assert "Testworkshop" in texts(at)  # the workshop it joins, as plain text beside it
+
+
+def test_a_workshop_whose_code_is_not_shown_has_no_join_button_but_the_code_field(use_db):
+    engine = use_db()
+    s = make_setup(engine)
+    at = run_app()
+    assert not [e for e in at.get("page_link") if e.proto.label == "Gå med"]
+    assert s.join_code not in shown_anywhere(at)
+    assert at.text_input(key="home-code").label == "Anslutningskod"
+    assert [b.label for b in at.button if b.key and "home-join-code" in b.key] == ["Gå med"]
+
+
+def test_the_code_field_without_a_code_names_the_field_and_goes_nowhere(use_db):
+    use_db()
+    at = run_app()
+    at.text_input(key="home-code").input("  ")
+    [go] = [b for b in at.button if b.key and "home-join-code" in b.key]
+    go.click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Anslutningskod: skriv koden som visas på skärmen i rummet (bokstäver och siffror)."
+    ]
+    assert "Processer" in values(at.header)  # still the home page
+
+
+def test_the_code_field_takes_a_typed_code_to_the_join_page(use_db):
+    engine = use_db()
+    s = make_setup(engine)
+    at = run_app()
+    at.text_input(key="home-code").input(f" {s.join_code.lower()[:3]}-{s.join_code.lower()[3:]} ")
+    [go] = [b for b in at.button if b.key and "home-join-code" in b.key]
+    go.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.query_params.get("join") in (s.join_code, [s.join_code])
+    assert "Gå med i workshopen" in values(at.title)
