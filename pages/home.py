@@ -19,7 +19,7 @@ HOME_CSS = """
   padding: 0 0.9rem; border: 1px solid #31333F; border-radius: 0.5rem;
 }
 .st-key-home-join [data-testid="stPageLink"] a:focus-visible { outline: 3px solid #0B5CAD; outline-offset: 2px; }
-.st-key-home-join button, .st-key-home-join input { min-height: 44px; }
+.st-key-home-join button, .st-key-home-join [data-baseweb="input"] { min-height: 44px; }
 [class*="st-key-home-join-"] { justify-content: space-between; flex-wrap: wrap; }
 </style>
 """
