@@ -413,3 +413,17 @@ def test_turnout_counts_each_ballot_once(case):
     assert sum(g["ballots"] for g in res.turnout["by_helix"].values()) == n
     assert res.turnout["overall"]["rate"] == pytest.approx(n / sum(inp.participants.values()), abs=1e-6)
     assert not math.isnan(res.turnout["overall"]["rate"])
+
+
+@SETTINGS
+@given(rounds(methods=("score",), min_ballots=1))
+def test_a_scored_themes_total_is_a_weighted_sum_within_the_range_the_results_page_prints(case):
+    # docs/tally.md: the score figure is a weighted score sum between sum(w * min) and sum(w * max),
+    # not a mean on the criteria's scale; edp.ui.results.score_help prints that range.
+    inp, merges = case
+    res = tally(with_themes(inp, merged_frame(inp.themes, merges)))
+    low = sum(c["weight"] * c["scale_min"] for c in inp.criteria)
+    high = sum(c["weight"] * c["scale_max"] for c in inp.criteria)
+    for t in res.themes:
+        if t["n"]:
+            assert low - 1e-6 <= t["total"] <= high + 1e-6, (t, low, high)
