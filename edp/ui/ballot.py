@@ -251,7 +251,7 @@ def _dots(rnd: RoundView, stored: Sequence[Row], key: str, confirm_unused: bool)
         ask = st.session_state.get(asking) and left > 0
         if ask:
             with st.container(key=f"{key}-unused"):
-                st.warning(t("ui.ballot.unused_hint", n=left), icon=":material/info:")
+                st.warning(t("ui.ballot.unused_hint" + (".one" if left == 1 else ""), n=left), icon=":material/info:")
                 with st.container(horizontal=True, gap="small"):
                     st.button(
                         t("ui.ballot.send_anyway"), key=f"{key}-send-anyway", type="primary", on_click=send_anyway

@@ -241,6 +241,11 @@ def test_the_unused_dots_hint_follows_the_dots_left_and_can_be_dismissed(engine)
     assert [w.value for w in at.warning] == ["Du har 4 prickar kvar. Vill du fördela dem, eller skicka ändå?"]
     ok(at.button(key=f"{key}-plus-{t2}").click().run())  # drawn from the dots left, not a one-off message
     assert [w.value for w in at.warning] == ["Du har 3 prickar kvar. Vill du fördela dem, eller skicka ändå?"]
+    for _ in range(2):
+        ok(at.button(key=f"{key}-plus-{t2}").click().run())
+    assert [w.value for w in at.warning] == ["Du har 1 prick kvar. Vill du fördela den, eller skicka ändå?"]
+    ok(at.button(key=f"{key}-minus-{t2}").click().run())
+    ok(at.button(key=f"{key}-minus-{t2}").click().run())
     ok(at.button(key=f"{key}-keep-giving").click().run())
     assert not at.warning
     assert stored(engine, s.tokens[0]) == []
@@ -477,7 +482,7 @@ def test_closed_but_hidden_round_says_wait_and_shows_no_ranking(engine):
     at = open_page(s.tokens[0])
 
     assert any("Resultatet visas här" in i.value for i in at.info)
-    assert not [v for v in texts(at) if "poäng" in v]
+    assert not [v for v in texts(at) if "prickar" in v or "poäng" in v]
     assert not at.subheader
 
 
