@@ -51,10 +51,12 @@ if rnd is not None:
 join_url = f"{public_url(st.get_option('server.port'))}/?join={wv.join_code}"
 
 
-def join_details(qr_size: str) -> None:
-    """The QR code, the address and the code in big type, and how many have joined and proposed."""
-    with st.container(key="proj-qr"):
-        show_qr(join_url, alt=t("ui.proj.qr_alt", url=join_url), size=qr_size)
+def join_qr(size: str) -> None:
+    show_qr(join_url, alt=t("ui.proj.qr_alt", url=join_url), size=size)
+
+
+def join_text() -> None:
+    """The address and the code in big type, and how many have joined and proposed."""
     st.markdown(t("ui.proj.join_at"))
     plain(join_url, key="proj-url")
     if is_loopback(join_url.rsplit("/?", 1)[0]):
@@ -67,22 +69,16 @@ def join_details(qr_size: str) -> None:
 
 
 def show_joining() -> None:
-    """Before the proposals come in: the QR code as big as the screen allows (quiet zone included)."""
+    """Before the proposals come in: the QR code as big as the screen allows (691 px at 1080p, quiet zone included)."""
+    if not wv.is_open:
+        st.info(t("ui.proj.workshop_closed"))
+        return
     qr_col, info_col = st.columns([3, 2], vertical_alignment="center", gap="large")
     with qr_col, st.container(key="proj-qr-big"):
-        show_qr(join_url, alt=t("ui.proj.qr_alt", url=join_url), size="min(64vh, 54vw)")
+        join_qr("min(64vh, 54vw)")
     with info_col:
-        st.markdown(t("ui.proj.join_at"))
-        plain(join_url, key="proj-url")
-        if is_loopback(join_url.rsplit("/?", 1)[0]):
-            st.caption(t("ui.proj.loopback_hint"))
-        st.markdown(t("ui.proj.join_code"))
-        plain(wv.join_code, key="proj-code")
-        with st.container(key="proj-counts", horizontal=True, gap="large"):
-            st.metric(t("ui.proj.participants"), wv.counts.total_participants)
-            st.metric(t("ui.proj.proposals"), len(rnd.themes) if rnd else 0)
-        if rnd is not None and rnd.phase == "proposing":
-            st.markdown(t("ui.proj.no_proposals_yet"))
+        join_text()
+        st.markdown(t("ui.proj.no_proposals_yet"))
 
 
 @st.fragment(run_every=f"{PAGE_SECONDS}s")
@@ -109,7 +105,12 @@ def show_proposing() -> None:
     with list_col:
         show_proposals()
     with corner_col, st.container(key="proj-corner"):
-        join_details("min(26vh, 22vw)")
+        if wv.is_open:
+            with st.container(key="proj-qr"):
+                join_qr("min(26vh, 22vw)")
+            join_text()
+        else:
+            st.info(t("ui.proj.workshop_closed"))
 
 
 def show_ranking(result: dict) -> None:
@@ -130,8 +131,9 @@ def show_funnel(result: dict) -> None:
         show_error(err)
         return
     st.subheader(t("ui.proj.funnel_heading"))
+    height = scr.funnel_height_for(len(funnel.stages))
     st.plotly_chart(
-        funnel_figure(funnel, lang(), projector=True, dark=dark, height=scr.funnel_height, font=scr.font),
+        funnel_figure(funnel, lang(), projector=True, dark=dark, height=height, font=scr.font),
         theme=None, config=CHART_CONFIG, key="proj-funnel",
     )  # fmt: skip
     helix_notice(result, key="proj-helix-note")

@@ -76,9 +76,10 @@ class Screen:
         width = self.width - 2 * self.vw(2.5)
         return int(width), int(self.height - self.header - self.font * 1.4 - 16 - self.vh(3))
 
-    @property
-    def funnel_height(self) -> int:
-        return int(self.height - self.header - self.font * 2.6 - 2 * 16 - self.font * 3 - self.vh(4))
+    def funnel_height_for(self, stages: int) -> int:
+        """The funnel's height: bars about four lines of text high, within the screen below its heading and note."""
+        room = self.height - self.header - self.font * 2.6 - 2 * 16 - self.font * 3 - self.vh(4)
+        return int(min(room, 40 + stages * self.font * 4))
 
 
 def screen() -> Screen:
