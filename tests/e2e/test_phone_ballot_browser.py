@@ -274,3 +274,4 @@ def test_the_home_page_has_a_join_button_on_its_first_screen(phone: Page, room: 
     join.click()
     expect(phone.get_by_test_id("stMain").get_by_role("heading", name="Gå med i workshopen")).to_be_visible()
     expect(phone.get_by_label("Ditt namn")).to_be_visible()  # the code went with the tap: no code to type
+    expect(phone.get_by_test_id("stDialog")).to_have_count(0)  # not Streamlit's English "Page not found"
