@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import itertools
 import logging
 import struct
 from collections import Counter
@@ -47,11 +48,17 @@ _log = logging.getLogger(__name__)
 RANKING_TOP = 10  # ranking lines per workshop (ties at the cut kept whole, as on the results page)
 KPI_STATUSES = ("on_track", "at_risk", "off_track", "no_data")
 OFF_TRACK_MAX = 10  # lines in the summary's "needs attention" list before "and N more"
-# Charts are laid out this many pixels wide (kaleido scale 1). Their fonts are 14 px, so at 1920 px
-# in a 16 cm column they would shrink to about 3 pt; at 1000 px labels stay near 6-7 pt on A4 and
-# 12 pt on a full-width slide, and the report and the deck can share every image.
-IMAGE_WIDTH_PX = 1000
-IMAGE_SCALE = 2  # 2000 px wide: sharp on a projector and in print, with the 1000 px layout's text size
+# Each chart is laid out for where it is shown, its smallest text 14 CSS px (roadmap_charts.FONT_SIZE):
+# in the report's 16-17 cm column (DOCX 16 cm = 454 pt, PDF 17 cm = 482 pt) a 780 px layout prints 14 px
+# at 8.1-8.7 pt; on a slide's 12.33 x 5.4 in body (888 x 389 pt) a 1000 px layout shows it at 12.4 pt, as
+# long as the chart is no taller than DECK_MAX_H_PX (a taller Gantt goes over several slides).
+REPORT_WIDTH_PX = 780
+REPORT_MAX_H_PX = 1040  # a chart of at most this height fits a portrait A4 page under the header at full width
+DECK_WIDTH_PX = 1000
+DECK_MAX_H_PX = 438  # 1000 px x 389/888: the slide body's shape
+DECK_RANKING_WIDTH_PX = 600  # the ranking beside its table on 64 % of the body: 14 px at 12 pt
+DECK_KPIS_PER_SLIDE = 2  # one row of two KPI panels fills a slide at 12 pt
+IMAGE_SCALE = 2  # twice the pixels: sharp on a projector and in print, with the layout's text size
 CHART_SHARE = 0.85  # of the progress bar: rendering charts; the rest is writing the file
 
 
@@ -547,20 +554,98 @@ def report_blocks(data: ReportData, lang: str, *, today: dt.date | None = None) 
 # ---------------------------------------------------------------- charts, rendered once
 
 
-def _figures(data: ReportData, lang: str, today: dt.date, *, deck: bool) -> dict[str, Callable[[], go.Figure]]:
-    """key -> figure factory, for the images a document shows (in the order they appear)."""
-    figs: dict[str, Callable[[], go.Figure]] = {}
+def gantt_parts(rm: RoadmapView, lang: str, today: dt.date, *, width: int, max_h: int) -> list[go.Figure]:
+    """The Gantt as one figure, or, when it would be taller than `max_h` at `width`, as several: whole goals
+    each (in order), as many as fit; a roadmap's milestones without a goal go with the first part."""
+    goal_ids = {g.id for g in rm.goals}
+
+    def part(goals: list[Any], first: bool) -> go.Figure:
+        ids = {g.id for g in goals}
+        ms = tuple(m for m in rm.milestones if m.goal_id in ids or (first and m.goal_id not in goal_ids))
+        sub = dataclasses.replace(rm, goals=tuple(goals), milestones=ms)
+        return roadmap_charts.untitled(roadmap_charts.gantt_figure(sub, lang, today=today, width=width))
+
+    goals = list(rm.goals)
+    made: dict[tuple[int, int], go.Figure] = {}
+
+    def group(i: int, j: int) -> go.Figure:  # goals i..j-1, drawn once
+        if (i, j) not in made:
+            made[i, j] = part(goals[i:j], i == 0)
+        return made[i, j]
+
+    # As few parts as whole goals allow (greedy), then the cuts that make the tallest part least tall,
+    # so the slides look alike rather than a full one and a near-empty one.
+    cuts, i = [0], 0
+    while i < len(goals):
+        j = i + 1
+        while j < len(goals) and group(i, j + 1).layout.height <= max_h:
+            j += 1
+        cuts.append(j)
+        i = j
+    n = len(cuts) - 1
+    if n > 1 and len(goals) <= BALANCE_GOALS_MAX:
+        best = min(
+            itertools.combinations(range(1, len(goals)), n - 1),
+            key=lambda c: max(group(a, b).layout.height for a, b in itertools.pairwise((0, *c, len(goals)))),
+        )
+        cuts = [0, *best, len(goals)]
+    return [group(a, b) for a, b in itertools.pairwise(cuts)] if goals else [part([], True)]
+
+
+BALANCE_GOALS_MAX = 10  # up to this many goals the parts are balanced (at most 126 trial figures)
+
+
+def _kpi_parts(rm: RoadmapView, lang: str, *, width: int, per: int) -> list[go.Figure]:
+    """The KPI panels `per` a figure, every panel on the roadmap's one date range and of one size."""
+    kpis, span = rm.kpis, roadmap_charts.kpi_range(rm.kpis)
+    cols = 2 if len(kpis) > 1 else 1
+    return [
+        roadmap_charts.untitled(
+            roadmap_charts.kpis_figure(
+                dataclasses.replace(rm, kpis=kpis[i : i + per]), lang, width=width, x_range=span, cols=cols
+            )
+        )
+        for i in range(0, len(kpis), per)
+    ]
+
+
+def part_keys(images: Mapping[str, bytes], key: str) -> list[str]:
+    """A chart's image keys in order: `key`, then `key#2`, `key#3` … for a chart drawn in parts."""
+    keys = [key] if key in images else []
+    while f"{key}#{len(keys) + 1}" in images:
+        keys.append(f"{key}#{len(keys) + 1}")
+    return keys
+
+
+def _figures(
+    data: ReportData, lang: str, today: dt.date, *, deck: bool
+) -> dict[str, tuple[int, Callable[[], list[go.Figure]]]]:
+    """key -> (layout width, factory of the figure's parts), for the images a document shows, in order.
+    The report's charts are laid out for a page's column, the deck's ("deck:" keys) for a slide."""
+    figs: dict[str, tuple[int, Callable[[], list[go.Figure]]]] = {}
+    rw, dw = REPORT_WIDTH_PX, DECK_WIDTH_PX
     if deck:
         for ws in data.workshops:
             if ws.ranking:
-                figs[f"ranking:{ws.workshop_id}"] = lambda ws=ws: charts.ranking_figure(ws.result_dict(), lang)
+                figs[f"ranking:{ws.workshop_id}"] = (
+                    DECK_RANKING_WIDTH_PX,
+                    lambda ws=ws: [charts.ranking_figure(ws.result_dict(), lang)],
+                )
     for rm in data.roadmaps.roadmaps:
         if rm.activities:
-            figs[f"gantt:{rm.id}"] = lambda rm=rm: roadmap_charts.gantt_figure(rm, lang, today=today)
+            figs[f"gantt:{rm.id}"] = (rw, lambda rm=rm: gantt_parts(rm, lang, today, width=rw, max_h=REPORT_MAX_H_PX))
+            if deck:
+                figs[f"deck:gantt:{rm.id}"] = (
+                    dw, lambda rm=rm: gantt_parts(rm, lang, today, width=dw, max_h=DECK_MAX_H_PX)
+                )  # fmt: skip
         if rm.kpis:
-            figs[f"kpis:{rm.id}"] = lambda rm=rm: roadmap_charts.kpis_figure(rm, lang)
+            figs[f"kpis:{rm.id}"] = (rw, lambda rm=rm: _kpi_parts(rm, lang, width=rw, per=len(rm.kpis)))
+            if deck:
+                figs[f"deck:kpis:{rm.id}"] = (dw, lambda rm=rm: _kpi_parts(rm, lang, width=dw, per=DECK_KPIS_PER_SLIDE))
     if deck and data.roadmaps.roadmaps:
-        figs["portfolio"] = lambda: roadmap_charts.portfolio_figure(data.roadmaps, lang, today=today)
+        figs["portfolio"] = (
+            dw, lambda: [roadmap_charts.untitled(roadmap_charts.portfolio_figure(data.roadmaps, lang, today, width=dw))]
+        )  # fmt: skip
     return figs
 
 
@@ -585,14 +670,15 @@ def report_images(
     A chart the server cannot draw (no Chromium, a crashed browser) is left out and logged, so the
     documents still come out, with a note where the chart would be."""
     images = dict(have or {})
-    todo = [(k, f) for k, f in _figures(data, lang, _today(today), deck=deck).items() if k not in images]
-    for i, (key, make) in enumerate(todo):
+    todo = [(k, w, f) for k, (w, f) in _figures(data, lang, _today(today), deck=deck).items() if k not in images]
+    for i, (key, width, make) in enumerate(todo):
         _step(progress, share * i / len(todo), t("report.progress.chart", lang, n=i + 1, total=len(todo)))
         try:
-            fig = make()
-            # The heading or slide title above names the chart; its own title would collide with a wrapped legend.
-            fig.update_layout(title_text="")
-            images[key] = imaging.export_figure(fig, "png", width=IMAGE_WIDTH_PX, scale=IMAGE_SCALE)
+            for n, fig in enumerate(make(), start=1):
+                # The heading or slide title above names the chart (the roadmap charts are already untitled).
+                fig.update_layout(title_text="")
+                png = imaging.export_figure(fig, "png", width=width, scale=IMAGE_SCALE)
+                images[key if n == 1 else f"{key}#{n}"] = png
         except EdpError as e:
             _log.warning("chart %s left out of the report: %s", key, e)
             if e.key == "export.chromium_missing":
@@ -662,6 +748,19 @@ def _docx_table(doc: Any, block: Table) -> None:  # noqa: ANN401 - a docx Docume
     doc.add_paragraph()
 
 
+def caption(block: Image, number: int, part: int, parts: int, lang: str) -> str:
+    """ "Figur 2. Tidsplan (Gantt-schema) för …", with "(1/2)" on a chart drawn in parts."""
+    text = block.alt + (f" ({part}/{parts})" if parts > 1 else "")
+    return t("report.caption", lang, n=number, text=text)
+
+
+def _docx_caption(doc: Any, text: str) -> None:  # noqa: ANN401 - a docx Document
+    try:
+        doc.add_paragraph(text, style="Caption")
+    except KeyError:  # a template without the built-in Caption style
+        doc.add_paragraph().add_run(text).italic = True
+
+
 def followup_docx(
     data: ReportData,
     lang: str,
@@ -684,9 +783,10 @@ def followup_docx(
     doc.core_properties.title = t("report.title", lang, process=data.process_title)
     doc.core_properties.language = "sv-SE" if lang == "sv" else "en-GB"
 
+    figure_no = 0
     for block in report_blocks(data, lang, today=today):
         if isinstance(block, Heading):
-            doc.add_heading(block.text, block.level)
+            doc.add_heading(block.text, block.level)  # Word's heading styles keep with the next paragraph
         elif isinstance(block, Para):
             p = doc.add_paragraph()
             if block.label:
@@ -698,13 +798,17 @@ def followup_docx(
         elif isinstance(block, Table):
             _docx_table(doc, block)
         elif isinstance(block, Image):
-            png = imgs.get(block.key)
-            if png is None:
+            keys = part_keys(imgs, block.key)
+            if not keys:
                 doc.add_paragraph(t("report.chart_missing", lang)).runs[0].italic = True
                 continue
-            w, h = fit(png, 16.0, 22.0)
-            doc.add_picture(io.BytesIO(png), width=Cm(w), height=Cm(h))
-            doc.inline_shapes[-1]._inline.docPr.set("descr", block.alt)
+            figure_no += 1
+            for i, key in enumerate(keys, start=1):
+                w, h = fit(imgs[key], 16.0, 22.0)
+                doc.add_picture(io.BytesIO(imgs[key]), width=Cm(w), height=Cm(h))
+                doc.paragraphs[-1].paragraph_format.keep_with_next = True  # the caption stays with its chart
+                doc.inline_shapes[-1]._inline.docPr.set("descr", block.alt)
+                _docx_caption(doc, caption(block, figure_no, i, len(keys), lang))
         elif isinstance(block, PageBreak):
             doc.add_page_break()
     out = io.BytesIO()
@@ -762,12 +866,24 @@ def followup_pdf(
     pdf.add_page()
     width = pdf.epw
     sizes = {0: 22, 1: 16, 2: 12.5}
-    for block in report_blocks(data, lang, today=today):
+    max_img_h = pdf.h - pdf.t_margin - 40  # room for the running header and the caption
+
+    def needs(block: Block | None) -> float:
+        """Height (mm) the start of a block needs on the page: a heading or label never stands alone."""
+        if isinstance(block, Image):
+            keys = part_keys(imgs, block.key)
+            return fit(imgs[keys[0]], width, max_img_h)[1] + 10 if keys else 12
+        return 25 if isinstance(block, Table) else 14
+
+    blocks = report_blocks(data, lang, today=today)
+    figure_no = 0
+    for at, block in enumerate(blocks):
+        after = blocks[at + 1] if at + 1 < len(blocks) else None
         if isinstance(block, Heading):
             if block.level == 0:
                 pdf.ln(60)
-            elif pdf.get_y() > pdf.h - 60:  # a heading never stands alone at the foot of a page
-                pdf.add_page()
+            elif pdf.get_y() + 14 + min(needs(after), max_img_h) > pdf.page_break_trigger:
+                pdf.add_page()  # a heading never stands alone at the foot of a page
             else:
                 pdf.ln(4 if block.level == 1 else 2)
             if block.level >= 1:
@@ -778,6 +894,8 @@ def followup_pdf(
             )
             pdf.ln(2)
         elif isinstance(block, Para):
+            if block.label and not block.text and pdf.get_y() + 8 + min(needs(after), 40) > pdf.page_break_trigger:
+                pdf.add_page()  # a label above a list, like a heading, goes with what it names
             if block.label:
                 pdf.set_font(family, "B", 10)
                 pdf.write(5, txt(f"{block.label}: " if block.text else block.label))
@@ -806,17 +924,25 @@ def followup_pdf(
                         row.cell(txt(value))
             pdf.ln(4)
         elif isinstance(block, Image):
-            png = imgs.get(block.key)
-            if png is None:
+            keys = part_keys(imgs, block.key)
+            if not keys:
                 pdf.set_font(family, "", 9)
                 pdf.multi_cell(0, 5, txt(t("report.chart_missing", lang)), align="L", new_x="LMARGIN", new_y="NEXT")
                 pdf.ln(2)
                 continue
-            w, h = fit(png, width, pdf.h - pdf.t_margin - 30)
-            if pdf.get_y() + h > pdf.page_break_trigger:
-                pdf.add_page()
-            pdf.image(io.BytesIO(png), x=pdf.l_margin + (width - w) / 2, w=w, h=h, alt_text=txt(block.alt))
-            pdf.ln(4)
+            figure_no += 1
+            for i, key in enumerate(keys, start=1):
+                w, h = fit(imgs[key], width, max_img_h)
+                if pdf.get_y() + h + 10 > pdf.page_break_trigger:
+                    pdf.add_page()
+                pdf.image(io.BytesIO(imgs[key]), x=pdf.l_margin + (width - w) / 2, w=w, h=h, alt_text=txt(block.alt))
+                pdf.ln(1.5)
+                pdf.set_font(family, "I" if family != "DejaVu" else "", 9)
+                pdf.multi_cell(
+                    0, 4.5, txt(caption(block, figure_no, i, len(keys), lang)), align="L", new_x="LMARGIN",
+                    new_y="NEXT",
+                )  # fmt: skip
+                pdf.ln(4)
         elif isinstance(block, PageBreak):
             pdf.add_page()
     out = bytes(pdf.output())
@@ -947,24 +1073,24 @@ def steering_deck(
         )
 
     for rm, statuses in ((rm, summ.statuses[rm.id]) for rm in rms):
-        s = slide(rm.title)
-        png = imgs.get(f"gantt:{rm.id}")
-        if png is not None:
-            _pptx_picture(s, png, body, t("report.alt.gantt", lang, roadmap=rm.title))
-        else:
+        keys = part_keys(imgs, f"deck:gantt:{rm.id}")
+        for i, key in enumerate(keys, start=1):  # a tall Gantt goes over several slides, whole goals each
+            s = slide(rm.title + (f" ({i}/{len(keys)})" if len(keys) > 1 else ""))
+            _pptx_picture(s, imgs[key], body, t("report.alt.gantt", lang, roadmap=rm.title))
+        if not keys:
+            s = slide(rm.title)
             box = s.shapes.add_textbox(*body)
             _pptx_text(
                 box.text_frame, t("report.chart_missing" if rm.activities else "report.activities.none", lang), 18
             )
         if rm.kpis:
-            s = slide(t("report.deck.kpis", lang, roadmap=rm.title))
-            left, top, width, height = body
-            png = imgs.get(f"kpis:{rm.id}")
-            table_w = int(width * 0.38)
-            if png is not None:  # the chart as large as the height allows, the table in the rest
-                pic_w = fit(png, width * 0.62, height)[0]
-                table_w = int(width - pic_w - Inches(0.2))
-                _pptx_picture(s, png, (left, top, int(pic_w), height), t("report.alt.kpis", lang, roadmap=rm.title))
+            keys = part_keys(imgs, f"deck:kpis:{rm.id}")
+            for i, key in enumerate(keys, start=1):  # the panels slide-wide, two a slide
+                s = slide(
+                    t("report.deck.kpis", lang, roadmap=rm.title) + (f" ({i}/{len(keys)})" if len(keys) > 1 else "")
+                )
+                _pptx_picture(s, imgs[key], body, t("report.alt.kpis", lang, roadmap=rm.title))
+            s = slide(t("report.deck.kpi_table", lang, roadmap=rm.title))
             _pptx_table(
                 s,
                 (t("report.col.kpi", lang), t("report.col.latest_target", lang), t("report.col.status", lang)),
@@ -976,9 +1102,9 @@ def steering_deck(
                     )
                     for k, st in zip(rm.kpis, statuses, strict=True)
                 ],
-                (left + width - table_w, top, table_w, height),
-                (4, 2.6, 2.2),
-                11,
+                body,
+                (5, 2.6, 2.2),
+                14,
             )
 
     png = imgs.get("portfolio")

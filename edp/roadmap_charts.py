@@ -229,9 +229,9 @@ def _date_axis(fig: go.Figure, frame: Frame, lang: str) -> int:
         showgrid=False,
         showline=True,
         linecolor="#000000",
-        automargin=True,
+        automargin=False,  # the date labels' room is kept below the plot (the returned height), no more
     )
-    return LINE_PX * (2 if any("<br>" in t for t in texts) else 1) + 12
+    return LINE_PX * (2 if any("<br>" in t for t in texts) else 1) + 6
 
 
 TOP_AXIS_ROWS = 30  # taller charts repeat the dates above the rows
@@ -300,7 +300,7 @@ def _today_line(fig: go.Figure, today: dt.date, start: dt.date, end: dt.date, la
     )
 
 
-LEGEND_ROW_PX = 24
+LEGEND_ROW_PX = 22
 
 
 def legend_rows(fig: go.Figure, width: int = LAYOUT_WIDTH) -> int:
@@ -327,9 +327,9 @@ def _style(
     `top_px` for what stands above the plot (today's label), the plot `plot_px` tall, the date labels,
     and the legend below them in as many rows as it needs at `width`."""
     n_legend = legend_rows(fig, width)
-    legend_px = LEGEND_ROW_PX * n_legend + (LINE_PX + 6 if legend_title and n_legend else 0) + (8 if n_legend else 0)
-    top = (TITLE_PX if title else 8) + top_px
-    bottom = axis_px + legend_px + 8
+    legend_px = LEGEND_ROW_PX * n_legend + (LINE_PX + 4 if legend_title and n_legend else 0) + (6 if n_legend else 0)
+    top = (TITLE_PX if title else 2) + top_px
+    bottom = axis_px + legend_px + 4
     fig.update_layout(
         template="plotly_white",
         paper_bgcolor="#FFFFFF",
@@ -372,7 +372,7 @@ def untitled(fig: go.Figure) -> go.Figure:
     """The figure without its title and the band kept for it: for a report or slide whose heading names it."""
     if fig.layout.title.text:
         fig.update_layout(
-            title_text="", margin_t=max(fig.layout.margin.t - TITLE_PX + 8, 8), height=fig.layout.height - TITLE_PX + 8
+            title_text="", margin_t=max(fig.layout.margin.t - TITLE_PX + 2, 2), height=fig.layout.height - TITLE_PX + 2
         )
     return fig
 
@@ -793,9 +793,17 @@ def kpi_figure(kpi: KpiView, lang: str) -> go.Figure:
 KPI_PANEL_PX = 240
 
 
-def kpis_figure(rm: RoadmapView, lang: str, *, width: int = LAYOUT_WIDTH) -> go.Figure:
-    """Every KPI of a roadmap as small multiples, two per row, on one shared date range; each panel titled
-    with the KPI's name (wrapped, never cut) and its status as a coloured word."""
+def kpis_figure(
+    rm: RoadmapView,
+    lang: str,
+    *,
+    width: int = LAYOUT_WIDTH,
+    x_range: tuple[dt.date, dt.date] | None = None,
+    cols: int | None = None,
+) -> go.Figure:
+    """Every KPI of a roadmap as small multiples, two per row, on one shared date range (`x_range`, by
+    default kpi_range of these KPIs); each panel titled with the KPI's name (wrapped, never cut) and its
+    status as a coloured word. `cols` fixes the columns (a slide with one KPI of several keeps half width)."""
     kpis = rm.kpis
     if not kpis:
         fig = go.Figure()
@@ -803,7 +811,7 @@ def kpis_figure(rm: RoadmapView, lang: str, *, width: int = LAYOUT_WIDTH) -> go.
         fig.update_yaxes(visible=False)
         _empty_note(fig, _label("roadmap_charts.kpis.none", lang))
         return _style(fig, escape(rm.title), 160)
-    cols = 2 if len(kpis) > 1 else 1
+    cols = cols or (2 if len(kpis) > 1 else 1)
     rows = math.ceil(len(kpis) / cols)
     titles = [kpi_panel_title(k, lang) for k in kpis]
     title_px = max(t.count("<br>") + 1 for t in titles) * (LINE_PX + 1) + 8
@@ -821,7 +829,7 @@ def kpis_figure(rm: RoadmapView, lang: str, *, width: int = LAYOUT_WIDTH) -> go.
         for trace in _kpi_traces(kpi, lang, legend=i == 0):
             fig.add_trace(trace, row=row, col=col)
         fig.update_yaxes(title_text=escape(kpi.unit), row=row, col=col)
-    lo, hi = kpi_range(kpis)
+    lo, hi = x_range or kpi_range(kpis)
     fig.update_xaxes(
         type="date", range=[_iso(lo), _iso(hi)], tickformat="%Y-%m", gridcolor=PERIOD_GRID, showline=True,
         linecolor="#000000", automargin=True, tickfont={"color": AXIS_TEXT}, matches="x",

@@ -16,7 +16,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from edp import demo, imaging, reports
+from edp import charts, demo, imaging, reports
 from edp.access import SYSTEM
 from edp.db import make_engine, upgrade, write
 from edp.errors import EdpError, NotFound
@@ -186,7 +186,7 @@ def test_docx_keeps_user_text_verbatim(docx_en):
 
 def test_docx_ranking_marks_the_themes_that_became_priorities(docx_en):
     doc = Document(io.BytesIO(docx_en[0]))
-    (ranking,) = table_with_header(doc, ["Rank", "Theme", "Weighted mean score", "Priority"])
+    (ranking,) = table_with_header(doc, ["Rank", "Theme", charts.value_title("score", "en"), "Priority"])
     got = rows(ranking)
     assert len(got) == 10
     assert got[1] == ["2", "=SUM(A1)", "4.25", "1"] and got[2][3] == "2" and got[0][3] == ""
@@ -271,6 +271,68 @@ def test_pdf_has_pages_headings_roadmaps_and_page_numbers(pdf_en):
     ]
 
 
+def test_docx_charts_print_at_8_pt_or_more_each_with_a_numbered_caption(docx_en):
+    doc = Document(io.BytesIO(docx_en[0]))
+    sizes: list[float] = []
+    rels = doc.part.related_parts
+    for shape in doc.inline_shapes:
+        png = rels[shape._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
+        sizes.append(text_pt(shape.width, png))
+    assert len(sizes) == 4 and min(sizes) >= 8, sizes
+    captions = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
+    assert captions == [
+        "Figure 1. Timeline (Gantt chart) of Hållbar livsmedelsproduktion",
+        "Figure 2. KPIs of Hållbar livsmedelsproduktion: baseline, measurements and target",
+        "Figure 3. Timeline (Gantt chart) of Besöksnäring & kulturarv",
+        "Figure 4. KPIs of Besöksnäring & kulturarv: baseline, measurements and target",
+    ]
+
+
+def test_swedish_captions(docx_sv):
+    doc = Document(io.BytesIO(docx_sv))
+    captions = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
+    assert captions[0] == "Figur 1. Tidsplan (Gantt-schema) för Hållbar livsmedelsproduktion"
+
+
+def longest_blank_band(png: bytes) -> float:
+    """The tallest run of all-white pixel rows, as a share of the image's height."""
+    im = PILImage.open(io.BytesIO(png)).convert("L")
+    w, h = im.size
+    px = im.load()
+    longest = run = 0
+    for y in range(h):
+        blank = all(px[x, y] > 250 for x in range(0, w, 2))
+        run = run + 1 if blank else 0
+        longest = max(longest, run)
+    return longest / h
+
+
+def test_report_and_deck_charts_have_no_blank_bands(images):
+    roadmap_keys = [k for k in images if not k.startswith("ranking")]
+    assert len(roadmap_keys) >= 9
+    bands = {k: round(longest_blank_band(images[k]), 3) for k in roadmap_keys}
+    assert max(bands.values()) < 0.08, bands  # was 18 % between axis and legend
+
+
+def test_pdf_charts_print_at_8_pt_or_more_with_captions_and_no_heading_alone_at_a_page_foot(pdf_en):
+    pdf = PdfReader(io.BytesIO(pdf_en))
+    page_w_pt = float(pdf.pages[0].mediabox.width)
+    for page in pdf.pages:
+        for img in page.images:
+            png = io.BytesIO()
+            img.image.save(png, "PNG")
+            # each chart is drawn the text column's width (A4 less 2 x 20 mm)
+            assert text_pt((page_w_pt - 2 * 20 / 25.4 * 72) * 12700, png.getvalue()) >= 8
+    text = "\n".join(p.extract_text() for p in pdf.pages)
+    for n in (1, 2, 3, 4):
+        assert f"Figure {n}. " in text
+    heads = {"Goals", "Activities", "KPIs", "Milestones", "Summary"}
+    for page in pdf.pages:
+        lines = [ln.strip() for ln in page.extract_text().splitlines() if ln.strip()]
+        body = [ln for ln in lines if not ln.startswith("Page ")]
+        assert body and body[-1] not in heads, body[-3:]
+
+
 def test_pdf_is_a4_with_the_charts_as_images(pdf_en):
     pdf = PdfReader(io.BytesIO(pdf_en))
     box = pdf.pages[0].mediabox
@@ -289,18 +351,52 @@ def test_deck_slides_are_titled_in_order_with_pictures_on_gantt_slides(deck_en):
         "Smart specialisation – S3 Jämtland Härjedalen",
         "Summary",
         "Results: EDP-workshop 2026 (2026-03-12)",
-        "Hållbar livsmedelsproduktion",
-        "KPIs: Hållbar livsmedelsproduktion",
+        "Hållbar livsmedelsproduktion (1/2)",  # too tall for one slide at 12 pt: whole goals on each
+        "Hållbar livsmedelsproduktion (2/2)",
+        "KPIs: Hållbar livsmedelsproduktion (1/2)",  # two panels a slide
+        "KPIs: Hållbar livsmedelsproduktion (2/2)",
+        "KPIs in figures: Hållbar livsmedelsproduktion",
         "Besöksnäring & kulturarv",
-        "KPIs: Besöksnäring & kulturarv",
+        "KPIs: Besöksnäring & kulturarv (1/2)",
+        "KPIs: Besöksnäring & kulturarv (2/2)",
+        "KPIs in figures: Besöksnäring & kulturarv",
         "All roadmaps",
     ]
-    for i in (2, 3, 4, 5, 6, 7):
+    for i, title in enumerate(titles):
         pictures = [sh for sh in prs.slides[i].shapes if sh.shape_type == MSO_SHAPE_TYPE.PICTURE]
-        assert len(pictures) == 1, titles[i]
-        pic = pictures[0]
-        assert pic.left >= 0 and pic.top >= 0
-        assert pic.left + pic.width <= prs.slide_width and pic.top + pic.height <= prs.slide_height
+        assert len(pictures) == (0 if i < 2 or "in figures" in title else 1), title
+        for pic in pictures:
+            assert pic.left >= 0 and pic.top >= 0
+            assert pic.left + pic.width <= prs.slide_width and pic.top + pic.height <= prs.slide_height
+
+
+def text_pt(width_emu: int, png: bytes) -> float:
+    """Points a chart's 14 px text takes when its PNG (drawn at IMAGE_SCALE) is shown `width_emu` wide."""
+    layout_px = reports.png_size(png)[0] / reports.IMAGE_SCALE
+    return 14 * (width_emu / 12700) / layout_px
+
+
+def test_deck_roadmap_charts_show_their_smallest_text_at_12_pt_or_more(deck_en):
+    prs = Presentation(io.BytesIO(deck_en))
+    sizes = {}
+    for slide in prs.slides:
+        for pic in (sh for sh in slide.shapes if sh.shape_type == MSO_SHAPE_TYPE.PICTURE):
+            sizes[slide.shapes.title.text] = text_pt(pic.width, pic.image.blob)
+    roadmap_slides = {t: pt for t, pt in sizes.items() if not t.startswith("Results")}
+    assert len(roadmap_slides) == 8
+    assert min(roadmap_slides.values()) >= 12, roadmap_slides
+
+
+def test_deck_gantt_parts_are_balanced_and_each_fits_a_slide_at_12_pt():
+    rm = sample_process().roadmaps[0]
+    parts = reports.gantt_parts(rm, "en", TODAY, width=reports.DECK_WIDTH_PX, max_h=reports.DECK_MAX_H_PX)
+    assert len(parts) == 2
+    heights = [p.layout.height for p in parts]
+    assert max(heights) <= reports.DECK_MAX_H_PX and min(heights) >= 0.6 * max(heights)
+    shown = [t for p in parts for t in p.layout.yaxis.ticktext]
+    assert sum("<b>Mål" in t for t in shown) == len(rm.goals)  # every goal once, whole
+    one = reports.gantt_parts(rm, "en", TODAY, width=reports.REPORT_WIDTH_PX, max_h=reports.REPORT_MAX_H_PX)
+    assert len(one) == 1 and not one[0].layout.title.text
 
 
 def test_deck_results_and_kpi_slides_carry_tables(deck_en):
@@ -308,7 +404,7 @@ def test_deck_results_and_kpi_slides_carry_tables(deck_en):
     results = next(s for s in prs.slides if s.shapes.title.text.startswith("Results"))
     (table,) = [sh.table for sh in results.shapes if sh.has_table]
     assert [table.cell(r, 1).text for r in range(1, 3)] == ["=SUM(A1)", "Tema 3"]
-    kpis = next(s for s in prs.slides if s.shapes.title.text.startswith("KPIs"))
+    kpis = next(s for s in prs.slides if s.shapes.title.text.startswith("KPIs in figures"))
     (table,) = [sh.table for sh in kpis.shapes if sh.has_table]
     assert table.cell(1, 0).text == "Företag som får stöd"
     assert table.cell(1, 2).text in {"On track", "At risk", "Off track", "No data"}
