@@ -204,9 +204,8 @@ def _dots_state(rnd: RoundView, stored: Sequence[Row], key: str) -> dict[int, in
 def _dots(rnd: RoundView, stored: Sequence[Row], key: str, confirm_unused: bool) -> None:
     budget, cap = rnd.dots_per_participant or 0, rnd.max_dots_per_theme or 0
     draft = _dots_state(rnd, stored, key)
-    asking = (
-        f"{key}-confirm"  # Send was pressed with dots left: the bar asks until the dots are spent or it is answered
-    )
+    # Send was pressed with dots left: the bar asks until it is answered or every dot is given.
+    asking = f"{key}-confirm"
     st.markdown(f"{t('ui.ballot.intro_dots', dots=budget)} {t('ui.ballot.dots_cap', cap=cap)}.")
 
     def change(tid: int, step: int) -> None:
@@ -247,8 +246,10 @@ def _dots(rnd: RoundView, stored: Sequence[Row], key: str, confirm_unused: bool)
                     disabled=n >= cap or left <= 0, on_click=change, args=(th.id, 1),
                 )  # fmt: skip
 
+    if left <= 0:
+        st.session_state.pop(asking, None)
     with _sticky_bar(key):
-        ask = st.session_state.get(asking) and left > 0
+        ask = bool(st.session_state.get(asking))
         if ask:
             with st.container(key=f"{key}-unused"):
                 st.warning(t("ui.ballot.unused_hint" + (".one" if left == 1 else ""), n=left), icon=":material/info:")

@@ -565,3 +565,18 @@ def test_result_lines_write_one_decimal_with_the_languages_mark_and_the_methods_
     ]
     assert [line for _, line in result_lines(_result("rank", 12), "sv")] == ["1. T1 – 12 Bordapoäng"]
     assert [line for _, line in result_lines(_result("rank", 12), "en")] == ["1. T1 – 12 Borda points"]
+
+
+def test_the_unused_dots_question_ends_once_every_dot_is_given(engine):
+    s = voting_setup(engine)
+    t1, t2, _ = s.themes
+    at = open_page(s.tokens[0])
+    key = f"ballot-{s.round_id}"
+    ok(at.button(key=f"{key}-submit").click().run())
+    assert len(at.warning) == 1
+    for t in (t1, t1, t1, t2, t2):
+        ok(at.button(key=f"{key}-plus-{t}").click().run())
+    assert not at.warning
+    ok(at.button(key=f"{key}-minus-{t2}").click().run())
+    assert not at.warning  # answered by giving every dot: taking one back does not ask again unprompted
+    assert stored(engine, s.tokens[0]) == []
