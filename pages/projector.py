@@ -118,6 +118,8 @@ def show_ranking(result: dict) -> None:
     if shown < total:
         st.caption(t("ui.proj.top_shown", shown=shown, total=total))
     width, height = scr.ranking_size
+    if rnd.phase == "voting":  # live results: the turnout row above takes its share of the screen
+        height -= int(scr.live_turnout)
     st.plotly_chart(
         ranking_figure(result, lang(), projector=True, dark=dark, top=TOP, width=width, height=height, font=scr.font),
         theme=None, config=CHART_CONFIG, key="proj-ranking",
@@ -161,7 +163,7 @@ elif rnd.phase in BEFORE_VOTING:
 elif rnd.results_visible:
     if rnd.phase == "voting":
         st.subheader(t("ui.proj.live_results"))
-        turnout_metrics(wv.counts.participants, wv.counts.ballots, key="proj-turnout")
+        turnout_metrics(wv.counts.participants, wv.counts.ballots, key="proj-live", compact=True)
     show_results()
 elif rnd.phase == "voting":
     st.subheader(t("ui.proj.voting_open"))

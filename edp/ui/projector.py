@@ -76,6 +76,11 @@ class Screen:
         width = self.width - 2 * self.vw(2.5)
         return int(width), int(self.height - self.header - self.font * 1.4 - 16 - self.vh(3))
 
+    @property
+    def live_turnout(self) -> float:
+        """The heading and the row of turnout figures above live results."""
+        return self.font * 1.5 * 1.4 + self.font * 1.1 * 1.5 + self.font * 1.5 * 1.1 + 3 * 16
+
     def funnel_height_for(self, stages: int) -> int:
         """The funnel's height: bars about four lines of text high, within the screen below its heading and note."""
         room = self.height - self.header - self.font * 2.6 - 2 * 16 - self.font * 3 - self.vh(4)

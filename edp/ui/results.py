@@ -163,9 +163,16 @@ def balanced_label(lang: str) -> str:
 # ---------------------------------------------------------------- widgets
 
 
-def turnout_metrics(participants: dict[str, int], ballots: dict[str, int], *, key: str) -> None:
-    """Ballots against participants, overall and per helix group, as big numbers each over its own bar."""
+def turnout_metrics(participants: dict[str, int], ballots: dict[str, int], *, key: str, compact: bool = False) -> None:
+    """Ballots against participants, overall and per helix group, as big numbers each over its own bar;
+    `compact`: all on one row without bars (above live results, which need the screen)."""
     total_p, total_b = sum(participants.values()), sum(ballots.values())
+    if compact:
+        with st.container(key=f"{key}-overall", horizontal=True, gap="large"):
+            st.metric(t("ui.res.turnout_overall"), f"{total_b} / {total_p}")
+            for g in HELIX_GROUPS:
+                st.metric(t(f"helix.{g}"), f"{ballots.get(g, 0)} / {participants.get(g, 0)}")
+        return
     with st.container(key=f"{key}-overall"):
         st.metric(t("ui.res.turnout_overall"), f"{total_b} / {total_p}")
         st.progress(min(1.0, total_b / total_p) if total_p else 0.0)
@@ -280,6 +287,9 @@ PROJECTOR_CSS = """
 [class*="st-key-proj-turnout-helix-"] { flex: 1 1 0; min-width: 0; }
 [class*="st-key-proj-turnout-helix-"] [data-testid="stMetricValue"], [class*="st-key-proj-turnout-helix-"] [data-testid="stMetricValue"] * {
   font-size: calc(var(--pf) * 3.4) !important;
+}
+.st-key-proj-live-overall [data-testid="stMetricValue"], .st-key-proj-live-overall [data-testid="stMetricValue"] * {
+  font-size: calc(var(--pf) * 1.5) !important;
 }
 [data-testid="stProgress"] > div > div { height: calc(var(--pf) * 0.9); background-color: #DDDDDD; outline: 1px solid #767676; }
 [data-testid="stAlert"] p { font-size: calc(var(--pf) * 1.2); }

@@ -130,6 +130,9 @@ def test_during_voting_with_live_results_on_shows_the_ranking(use_db):
 
     assert metrics(at)["Har röstat"] == "2 / 4"
     assert len(charts(at)) == 1  # the ranking; the funnel has a view of its own
+    # The turnout is one compact row above the ranking, which is shorter by that row: nothing below the fold.
+    scr = screen_layout.Screen()
+    assert charts(at)[0]["layout"]["height"] == scr.ranking_size[1] - int(scr.live_turnout)
 
 
 def test_closed_but_not_revealed_shows_no_results(use_db):

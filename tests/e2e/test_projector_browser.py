@@ -93,6 +93,12 @@ def build_rooms(db_url: str) -> dict[str, str]:
             submit_ballot(engine, token, voting.round_id, {voting.themes[0]: 3, voting.themes[1]: 2})
         rooms["voting"] = projector_key(engine, voting.workshop_id)
 
+        live = make_setup(engine, participants={"business": 3, "academia": 3}, themes=6, phase="voting")
+        for n, token in enumerate(live.tokens):
+            submit_ballot(engine, token, live.round_id, {live.themes[n % 6]: 3, live.themes[(n + 1) % 6]: 2})
+        ops.set_live_results(engine, live.fac, live.round_id, True)
+        rooms["live"] = projector_key(engine, live.workshop_id)
+
         # Business and academia three voters each; public and civil fold into "other" (the longest legend).
         spec = ops.RoundSpec(method="dots", dots_per_participant=5, max_dots_per_theme=3, proposals_per_participant=6)
         reveal = make_setup(engine, spec, participants={"business": 3, "academia": 3, "public": 2, "civil": 1})
@@ -201,6 +207,7 @@ READY = {
     "reviewing": ".st-key-proj-themes [data-testid='stText']",
     "voting": ".st-key-proj-turnout-helix",
     "reveal": ".st-key-proj-ranking .ytick text",
+    "live": ".st-key-proj-ranking .ytick text",
 }
 
 
@@ -224,12 +231,21 @@ def measure(page: Page) -> dict:
     return page.evaluate(MEASURE)
 
 
+# The shots the README and the facilitator guide show: artifact name -> file in docs/screenshots/.
+DOC_SHOTS = {
+    "reveal-1080p-light": "projector.png",
+    "joining-1080p-light": "projector-joining.png",
+    "reviewing-720p-page-2": "projector-proposals-720p.png",
+    "voting-1080p-dark": "projector-voting-dark.png",
+}
+
+
 def shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"projector-{name}.png"
     page.screenshot(path=str(path), animations="disabled", caret="hide")
-    if os.environ.get("EDP_UPDATE_SCREENSHOTS"):
-        shutil.copyfile(path, DOCS_SCREENSHOTS / path.name)
+    if os.environ.get("EDP_UPDATE_SCREENSHOTS") and name in DOC_SHOTS:
+        shutil.copyfile(path, DOCS_SCREENSHOTS / DOC_SHOTS[name])
 
 
 def assert_legible_and_on_screen(m: dict, size: str) -> None:
@@ -249,7 +265,7 @@ def assert_legible_and_on_screen(m: dict, size: str) -> None:
 
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
 @pytest.mark.parametrize("size", list(SIZES))
-@pytest.mark.parametrize("phase", ["joining", "proposing", "reviewing", "voting", "reveal"])
+@pytest.mark.parametrize("phase", ["joining", "proposing", "reviewing", "voting", "live", "reveal"])
 def test_every_phase_is_legible_with_contrast_and_fits_the_screen(browser: Browser, room, phase, size, dark):
     page = open_projector(browser, room, phase, size, dark=dark)
     m = measure(page)
