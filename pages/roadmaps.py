@@ -15,6 +15,7 @@ from edp.ui.session import organiser_token
 from edp.ui.text import plain
 
 st.title(t("ui.rm.title"))
+ui.roadmap_style()
 
 wv = ui.process_context()
 if wv is None:
@@ -73,7 +74,7 @@ with overview, ui.guard():
 for tab, table in zip((goals, activities, milestones, kpis), ui.TABLES, strict=True):
     with tab, ui.guard():
         if wv.can_edit:
-            ui.table_editor(rm, table, actors)
+            ui.table_panel(rm, table, actors)
         else:
             ui.table_view(rm, table)
 with measurements, ui.guard():

@@ -2,7 +2,8 @@
 update page (pages/update.py). Operations go through `attempt`, which shows a refusal where it
 happened (row by row for a table or a workbook); a success is reported by `flash` in the same
 section after a rerun, so the screen shows the new state. User text is shown with `plain`,
-in tables (st.dataframe / st.data_editor, which never interpret it) or in charts (escaped there).
+in tables (st.dataframe / st.data_editor, which never interpret it), as select options or in
+charts (escaped there). The four tables are edited one row at a time in forms (`table_panel`).
 """
 
 from __future__ import annotations
@@ -53,6 +54,14 @@ SAVE = {
     "kpis": ops.save_kpis,
 }
 DATE_COLUMNS = ("start", "end", "date", "baseline_date", "target_date")
+# Streamlit's and plotly's own toolbars speak English only ("Download as CSV", "Search", "Zoom in")
+# and the page has its own downloads: hidden, except on the advanced table editor, which needs its toolbar.
+CHART_CONFIG = {"displayModeBar": False}
+ROADMAP_CSS = """
+<style>
+[data-testid="stMain"] [data-testid="stElementToolbar"]:not([class*="st-key-rm-gridbox-"] *) { display: none !important; }
+</style>
+"""
 MIME = {
     "png": "image/png",
     "svg": "image/svg+xml",
@@ -68,6 +77,11 @@ MIME = {
 
 
 # ---------------------------------------------------------------- calling operations
+
+
+def roadmap_style() -> None:
+    """The page's CSS (our own, fixed text)."""
+    st.html(ROADMAP_CSS)
 
 
 def refusal(err: EdpError) -> None:
@@ -235,7 +249,13 @@ def overview_table(summaries: Sequence[RoadmapSummary]) -> None:
 
 def portfolio_chart(pr: ProcessRoadmaps) -> None:
     if pr.roadmaps:
-        st.plotly_chart(roadmap_charts.portfolio_figure(pr, lang()), key="rm-portfolio", width="stretch", theme=None)
+        st.plotly_chart(
+            roadmap_charts.portfolio_figure(pr, lang()),
+            key="rm-portfolio",
+            width="stretch",
+            theme=None,
+            config=CHART_CONFIG,
+        )
 
 
 # ---------------------------------------------------------------- choosing a roadmap
@@ -642,9 +662,8 @@ def table_editor(rm: RoadmapView, table: str, actors: Mapping[int, str]) -> None
     The editor keeps the table as it was when the user started (its "pin"), so their edits
     survive every rerun. If someone else changes the table meanwhile (a lead actor's status
     update, another leader), saving is refused with a clear message instead of undoing that
-    change; the user can then load the latest table."""
-    flash_slot(table)
-    st.caption(t(f"ui.rm.help.{table}"))
+    change; the user can then load the latest table. It is the advanced way (behind a toggle in
+    `table_panel`): the grid's own buttons and menus are Streamlit's, in English, and need a mouse."""
     goals = [g.title for g in rm.goals]
     names = list(actors.values())
     fresh = table_frame(rm, table)
@@ -683,11 +702,347 @@ def table_editor(rm: RoadmapView, table: str, actors: Mapping[int, str]) -> None
 
 
 def table_view(rm: RoadmapView, table: str) -> None:
-    """A table for an observer: read only (st.dataframe never interprets what users typed)."""
+    """A table for an observer: read only."""
     st.caption(t(f"ui.rm.help.{table}"))
+    rows_list(rm, table)
+
+
+# ---------------------------------------------------------------- tabs: the four tables, one row at a time
+
+# The forms are the main way to change a table: native, labelled widgets that work with the keyboard
+# and speak the page's language. A save sends the whole table, as the engine takes it: the stored rows
+# in their order, with the one row changed, added or removed.
+NEW = 0  # the "new row" choice in a table's row picker (row ids are positive)
+FIELDS = {
+    "goals": ("title", "description"),
+    "activities": (
+        "goal", "title", "description", "start", "end", "status", "lead_actor", "partners", "budget_sek",
+        "funding_source",
+    ),
+    "milestones": ("goal", "title", "date"),
+    "kpis": (
+        "goal", "name", "unit", "kind", "baseline_value", "baseline_date", "target_value", "target_date",
+        "lead_actor", "source", "eu_code",
+    ),
+}  # fmt: skip
+NUMBERS = ("budget_sek", "baseline_value", "target_value")  # typed as text: "250 000", "12,5"
+TEXT_LIMITS = {
+    "title": ops.TITLE_MAX,
+    "name": ops.TITLE_MAX,
+    "description": ops.TEXT_MAX,
+    "unit": ops.UNIT_MAX,
+    "source": ops.SOURCE_MAX,
+    "funding_source": ops.SOURCE_MAX,
+    "eu_code": ops.EU_CODE_MAX,
+}
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)  # the engine's range for a date
+
+
+def stored_rows(rm: RoadmapView, table: str) -> list[dict[str, Any]]:
+    """A table as the engine's save takes it, in the stored order; goals and actors by id."""
+    if table == "goals":
+        return [{"id": g.id, "title": g.title, "description": g.description} for g in rm.goals]
+    if table == "activities":
+        return [
+            {
+                "id": a.id,
+                "goal": a.goal_id,
+                "title": a.title,
+                "description": a.description,
+                "start": a.start,
+                "end": a.end,
+                "status": a.status,
+                "lead_actor": a.lead.id,
+                "partners": [p.id for p in a.partners],
+                "budget_sek": a.budget_sek,
+                "funding_source": a.funding_source,
+            }
+            for a in rm.activities
+        ]
+    if table == "milestones":
+        return [{"id": m.id, "goal": m.goal_id, "title": m.title, "date": m.date} for m in rm.milestones]
+    return [
+        {
+            "id": k.id,
+            "goal": k.goal_id,
+            "name": k.name,
+            "unit": k.unit,
+            "kind": k.kind,
+            "baseline_value": k.baseline_value,
+            "baseline_date": k.baseline_date,
+            "target_value": k.target_value,
+            "target_date": k.target_date,
+            "lead_actor": k.lead.id,
+            "source": k.source,
+            "eu_code": k.eu_code,
+        }
+        for k in rm.kpis
+    ]
+
+
+def row_title(row: Mapping[str, Any]) -> str:
+    return row.get("title", row.get("name", "")) or ""
+
+
+def _number_text(value: float | None) -> str:
+    """A stored figure as the user would type it: no ".0", the language's decimal mark."""
+    if value is None:
+        return ""
+    if float(value).is_integer():
+        return str(int(value))
+    text = repr(float(value))
+    return text.replace(".", ",") if lang() == "sv" else text
+
+
+def _widget_value(field: str, value: Any) -> Any:
+    if field in NUMBERS:
+        return _number_text(value)
+    if field == "partners":
+        return list(value or [])
+    return "" if value is None and field in TEXT_LIMITS else value
+
+
+def _new_row(rm: RoadmapView, table: str) -> dict[str, Any]:
+    """What a new row's form starts with: the first day inside the period from today, its end, no choices made."""
+    start = min(max(dt.date.today(), rm.period_start), rm.period_end)
+    one_goal = rm.goals[0].id if len(rm.goals) == 1 else None
+    if table == "goals":
+        return {"title": "", "description": ""}
+    if table == "activities":
+        return {"goal": one_goal, "title": "", "description": "", "start": start, "end": rm.period_end,
+                "status": "planned", "lead_actor": None, "partners": [], "budget_sek": None, "funding_source": ""}  # fmt: skip
+    if table == "milestones":
+        return {"goal": None, "title": "", "date": start}
+    return {"goal": None, "name": "", "unit": "", "kind": "output", "baseline_value": None, "baseline_date": start,
+            "target_value": None, "target_date": rm.period_end, "lead_actor": None, "source": "", "eu_code": ""}  # fmt: skip
+
+
+def rows_list(rm: RoadmapView, table: str) -> None:
+    """The table, read only, numbered as in the row picker (st.dataframe never interprets user text)."""
     frame = table_frame(rm, table).drop(columns=["id"])
-    st.dataframe(frame, hide_index=True, key=f"rm-view-{rm.id}-{table}", width="stretch",
-                 column_config={c: t(f"field.{c}") for c in frame.columns})  # fmt: skip
+    if frame.empty:
+        st.caption(t("ui.rm.empty_table"))
+        return
+    for col in DATE_COLUMNS:
+        if col in frame:
+            frame[col] = [d.date().isoformat() if not pd.isna(d) else "" for d in frame[col]]
+    if "status" in frame:
+        frame["status"] = frame["status"].map(activity_status_label)
+    if "kind" in frame:
+        frame["kind"] = frame["kind"].map(kpi_kind_label)
+    if "partners" in frame:
+        frame["partners"] = frame["partners"].map(", ".join)
+    frame.insert(0, "nr", range(1, len(frame) + 1))
+    labels = {c: t("ui.rm.col.nr") if c == "nr" else t(f"field.{c}") for c in frame.columns}
+    st.dataframe(frame.rename(columns=labels), hide_index=True, key=f"rm-list-{rm.id}-{table}", width="stretch")
+
+
+def _pick_row(rm: RoadmapView, table: str, rows: Sequence[Mapping[str, Any]]) -> int:
+    """The row to change, or NEW. Its options are plain text (a selectbox never interprets them)."""
+    key = f"rm-row-{rm.id}-{table}"
+    ids = [NEW, *(r["id"] for r in rows)]
+    if st.session_state.get(key) not in ids:
+        st.session_state[key] = NEW
+    names = {r["id"]: f"{n}. {row_title(r)}" for n, r in enumerate(rows, start=1)}
+    return st.selectbox(
+        t(f"ui.rm.pick_row.{table}"),
+        ids,
+        format_func=lambda i: t(f"ui.rm.new_row.{table}") if i == NEW else names[i],
+        key=key,
+        placeholder=t("ui.rm.ph.row"),
+    )
+
+
+def _gen_key(rm_id: int, table: str) -> str:
+    return f"_rm_form_gen_{rm_id}_{table}"
+
+
+def _next_form(rm_id: int, table: str) -> None:
+    """Show the stored values in a new form on the next run (after a save or on request)."""
+    st.session_state[_gen_key(rm_id, table)] = st.session_state.get(_gen_key(rm_id, table), 0) + 1
+
+
+def _row_fields(prefix: str, table: str, rm: RoadmapView, actors: Mapping[int, str]) -> dict[str, Any]:
+    """The form's widgets (their values live in session_state under `prefix`-field); returns the row."""
+    goals = {g.id: g.title for g in rm.goals}
+    k = lambda f: f"{prefix}-{f}"  # noqa: E731
+    label = lambda f: t(f"field.{f}")  # noqa: E731
+
+    def text(f: str, column: Any = st, **kw: Any) -> str:  # noqa: ANN401
+        return column.text_input(label(f), max_chars=TEXT_LIMITS[f], key=k(f), **kw)
+
+    def date(f: str, column: Any = st) -> dt.date:  # noqa: ANN401
+        return column.date_input(label(f), min_value=EARLIEST, max_value=LATEST, format="YYYY-MM-DD", key=k(f))
+
+    def actor(f: str, column: Any = st) -> int | None:  # noqa: ANN401
+        return column.selectbox(label(f), list(actors), format_func=actors.__getitem__, key=k(f),
+                                placeholder=t("ui.rm.ph.lead"), help=t("ui.rm.help.lead"))  # fmt: skip
+
+    def goal(*, required: bool) -> int | None:
+        options = list(goals) if required else [None, *goals]
+        return st.selectbox(label("goal"), options, key=k("goal"), help=t("ui.rm.help.goal"),
+                            format_func=lambda i: t("ui.rm.no_goal") if i is None else goals[i],
+                            placeholder=t("ui.rm.ph.goal"))  # fmt: skip
+
+    def number(f: str, column: Any, help_key: str) -> str:  # noqa: ANN401
+        return column.text_input(label(f), key=k(f), help=t(help_key), placeholder=t(f"{help_key}_ph"))
+
+    row: dict[str, Any] = {}
+    if table == "goals":
+        row["title"] = text("title")
+        row["description"] = st.text_area(label("description"), max_chars=ops.TEXT_MAX, key=k("description"))
+    elif table == "activities":
+        row["goal"] = goal(required=True)
+        row["title"] = text("title")
+        row["description"] = st.text_area(label("description"), max_chars=ops.TEXT_MAX, key=k("description"))
+        a, b, c = st.columns(3)
+        row["start"], row["end"] = date("start", a), date("end", b)
+        row["status"] = c.selectbox(label("status"), ACTIVITY_STATUSES, format_func=activity_status_label,
+                                    key=k("status"), placeholder=t("ui.rm.ph.status"))  # fmt: skip
+        a, b = st.columns(2)
+        row["lead_actor"] = actor("lead_actor", a)
+        row["partners"] = b.multiselect(label("partners"), list(actors), format_func=actors.__getitem__,
+                                        key=k("partners"), placeholder=t("ui.rm.ph.partners"),
+                                        help=t("ui.rm.help.partners"), select_all=False)  # fmt: skip
+        a, b = st.columns(2)
+        row["budget_sek"] = number("budget_sek", a, "ui.rm.help.budget")
+        row["funding_source"] = text("funding_source", b)
+    elif table == "milestones":
+        row["goal"] = goal(required=False)
+        row["title"] = text("title")
+        row["date"] = date("date")
+    else:
+        row["goal"] = goal(required=False)
+        a, b, c = st.columns([3, 1, 1])
+        row["name"] = text("name", a)
+        row["unit"] = text("unit", b)
+        row["kind"] = c.selectbox(label("kind"), KPI_KINDS, format_func=kpi_kind_label, key=k("kind"),
+                                  placeholder=t("ui.rm.ph.kind"), help=t("ui.rm.help.kind"))  # fmt: skip
+        a, b = st.columns(2)
+        row["baseline_value"] = number("baseline_value", a, "ui.rm.help.number")
+        row["baseline_date"] = date("baseline_date", b)
+        a, b = st.columns(2)
+        row["target_value"] = number("target_value", a, "ui.rm.help.number")
+        row["target_date"] = date("target_date", b)
+        a, b, c = st.columns([2, 2, 1])
+        row["lead_actor"] = actor("lead_actor", a)
+        row["source"] = text("source", b)
+        row["eu_code"] = text("eu_code", c, help=t("ui.rm.help.eu_code"))
+    return row
+
+
+def _save_table(
+    rm: RoadmapView,
+    table: str,
+    rows: Sequence[Mapping[str, Any]],
+    at: int | None,
+    slot: Any,  # noqa: ANN401
+) -> tuple[bool, Any]:
+    """Save the whole table; a refusal of row `at` (0-based; the form's row) is shown in `slot`, next
+    to the form, naming the field; refusals of other rows are listed by row. Nothing is written then."""
+    try:
+        return True, SAVE[table](engine(), organiser_token(), rm.id, rows, expected_version=rm.version)
+    except RowErrors as err:
+        own = [e for n, e in err.rows if at is not None and n == at + 1]
+        others = [(n, e) for n, e in err.rows if at is None or n != at + 1]
+        with slot:
+            for e in own:
+                show_error(e)
+            if others:
+                refusal(RowErrors(others))
+    except EdpError as err:
+        with slot:
+            refusal(err)
+    except SQLAlchemyError:
+        with slot:
+            st.error(t("ui.database_error"))
+    return False, None
+
+
+def row_form(rm: RoadmapView, table: str, actors: Mapping[int, str]) -> None:
+    """Pick a row (or a new one), change it in a form, save it; or remove it after a confirmation.
+
+    A form's values are loaded once into session_state, so a refused save keeps what was typed.
+    If someone else changes the row meanwhile, an untouched form simply shows the change; an edited
+    one is not saved over it (the user can load the latest values)."""
+    rows = stored_rows(rm, table)
+    rid = _pick_row(rm, table, rows)
+    index = next((n for n, r in enumerate(rows) if r["id"] == rid), None)
+    stored = rows[index] if index is not None else None
+    gen = st.session_state.get(_gen_key(rm.id, table), 0)
+    prefix = f"rm-f-{rm.id}-{table}-{rid or 'new'}-{gen}"
+    pin_key = f"_rm_pin_{prefix}"
+    fields = FIELDS[table]
+    keys = {f: f"{prefix}-{f}" for f in fields}
+    loaded = pin_key in st.session_state and all(key in st.session_state for key in keys.values())
+    pin = st.session_state.get(pin_key)
+    untouched = (
+        loaded and pin is not None and all(st.session_state[keys[f]] == _widget_value(f, pin.get(f)) for f in fields)
+    )
+    if not loaded or (stored is not None and stored != pin and untouched):
+        shown = stored if stored is not None else _new_row(rm, table)
+        for f in fields:
+            st.session_state[keys[f]] = _widget_value(f, shown.get(f))
+        st.session_state[pin_key] = pin = stored
+    stale = stored is not None and stored != pin
+    if stale:
+        st.warning(t("ui.rm.row_changed"), icon=":material/sync_problem:")
+        if st.button(t("ui.rm.row_reload"), key=f"rm-row-reload-{rm.id}-{table}", icon=":material/refresh:"):
+            _next_form(rm.id, table)
+            st.rerun()
+
+    with st.form(prefix, border=True):
+        row = _row_fields(prefix, table, rm, actors)
+        slot = st.container(key=f"{prefix}-errors")
+        label = t("ui.rm.save_row") if stored is not None else t(f"ui.rm.add_row.{table}")
+        submitted = st.form_submit_button(label, type="primary", icon=":material/save:")
+    if submitted:
+        if stale:
+            with slot:
+                show_error(Conflict("roadmap.changed_meanwhile"))
+        else:
+            row = {"id": rid or None, **row}
+            new_rows = [row if r["id"] == rid else r for r in rows] if stored is not None else [*rows, row]
+            if table == "activities":  # shown goal by goal: a new or moved activity goes last in its goal
+                goal_order = {g.id: n for n, g in enumerate(rm.goals)}
+                new_rows.sort(key=lambda r: goal_order.get(r["goal"], len(goal_order)))
+            at = next(n for n, r in enumerate(new_rows) if r is row)
+            ok, notices = _save_table(rm, table, new_rows, at, slot)
+            if ok:
+                _next_form(rm.id, table)
+                done = "ui.rm.row_saved" if stored is not None else f"ui.rm.row_added.{table}"
+                flash(table, t(done), notices or ())
+    if stored is not None:
+        _remove_row(rm, table, rows, index)
+
+
+def _remove_row(rm: RoadmapView, table: str, rows: Sequence[Mapping[str, Any]], index: int) -> None:
+    """Remove the picked row: a confirmation, then the whole table without it."""
+    rid = rows[index]["id"]
+    with st.container(key=f"rm-remove-{rm.id}-{table}"):
+        sure = st.checkbox(t(f"ui.rm.remove_sure.{table}"), key=f"rm-remove-sure-{rm.id}-{table}-{rid}")
+        if st.button(t("ui.rm.remove_row"), key=f"rm-remove-{rm.id}-{table}-{rid}", icon=":material/delete:",
+                     disabled=not sure):  # fmt: skip
+            slot = st.container()
+            ok, notices = _save_table(rm, table, [r for r in rows if r["id"] != rid], None, slot)
+            if ok:
+                st.session_state.pop(f"rm-row-{rm.id}-{table}", None)
+                _next_form(rm.id, table)
+                flash(table, t(f"ui.rm.row_removed.{table}"), notices or ())
+
+
+def table_panel(rm: RoadmapView, table: str, actors: Mapping[int, str]) -> None:
+    """One of the four tables for its leader: the rows, and a form for one row; or, behind a
+    toggle, the whole table in the grid editor."""
+    flash_slot(table)
+    st.caption(t(f"ui.rm.help.{table}"))
+    grid = st.toggle(t("ui.rm.grid_toggle"), key=f"rm-grid-{rm.id}-{table}", help=t("ui.rm.grid_help"))
+    if grid:
+        with st.container(key=f"rm-gridbox-{rm.id}-{table}"):
+            table_editor(rm, table, actors)
+        return
+    rows_list(rm, table)
+    row_form(rm, table, actors)
 
 
 # ---------------------------------------------------------------- tab: measurements
@@ -735,7 +1090,13 @@ def measurements_panel(rm: RoadmapView, *, can_edit: bool = True) -> None:
     kpi = kpis[kid]
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(roadmap_charts.kpi_figure(kpi, lang()), key=f"rm-kpi-chart-{kid}", width="stretch", theme=None)
+        st.plotly_chart(
+            roadmap_charts.kpi_figure(kpi, lang()),
+            key=f"rm-kpi-chart-{kid}",
+            width="stretch",
+            theme=None,
+            config=CHART_CONFIG,
+        )
     with right:
         kpi_status_badge(kpi)
         st.caption(t("ui.rm.kpi_rule"))
@@ -788,7 +1149,7 @@ def gantt_panel(rm: RoadmapView) -> None:
     if not rm.activities:
         st.info(t("ui.rm.no_activities"))
     fig = roadmap_charts.gantt_figure(rm, lang(), color_by="status" if by_status else "lead")
-    st.plotly_chart(fig, key=f"rm-gantt-{rm.id}", width="stretch", theme=None)  # as exported
+    st.plotly_chart(fig, key=f"rm-gantt-{rm.id}", width="stretch", theme=None, config=CHART_CONFIG)  # as exported
 
 
 # ---------------------------------------------------------------- tab: follow-up

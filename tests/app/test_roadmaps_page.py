@@ -1,14 +1,17 @@
 """The process leader's roadmap page through AppTest, on a copy of the demo: sign-in, creating a
-roadmap from a priority, a refused update, the table editors' save path, Gantt, follow-up links,
-English labels, and user text shown literally.
+roadmap from a priority, a refused update, the four tables changed row by row in forms (and whole in
+the grid behind its toggle), Gantt, follow-up links, English labels, and user text shown literally.
 
 Every test checks the database too, not only the screen.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import io
 import json
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -16,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from edp import accounts, demo, i18n
 from edp import workshop as ops
 from edp.access import SYSTEM
-from edp.errors import ValidationError
+from edp.errors import Conflict, ValidationError
 from edp.queries import overview
 from edp.roadmap_views import roadmap_summaries, roadmap_view
 from edp.roadmaps import create_roadmap, linked_actors
@@ -213,13 +216,327 @@ def test_a_good_update_is_saved_and_confirmed(use_db, demo_template):
     assert (rm.title, rm.status) == ("Kulturarv 2.0", "completed")
 
 
-# ------------------------------------------------------------------ table editors
+# ------------------------------------------------------------------ the tables, one row at a time in forms
+
+
+def form_prefix(at: AppTest, rid: int, table: str, row: int | str = "new") -> str:
+    """The key prefix of the row form that is shown (it carries a generation number)."""
+    pattern = re.compile(rf"^(rm-f-{rid}-{table}-{row}-\d+)-")
+    found = {
+        m.group(1) for w in [*at.text_input, *at.selectbox, *at.date_input] if w.key and (m := pattern.match(w.key))
+    }
+    assert len(found) == 1, found
+    return found.pop()
+
+
+def pick_row(at: AppTest, rid: int, table: str, row_id: int) -> AppTest:
+    return ok(at.selectbox(key=f"rm-row-{rid}-{table}").set_value(row_id).run())
+
+
+def remove_row(at: AppTest, rid: int, table: str, row_id: int) -> AppTest:
+    assert at.button(key=f"rm-remove-{rid}-{table}-{row_id}").disabled  # not before the confirmation
+    at = ok(at.checkbox(key=f"rm-remove-sure-{rid}-{table}-{row_id}").check().run())
+    return ok(at.button(key=f"rm-remove-{rid}-{table}-{row_id}").click().run())
+
+
+def unplaced(rows) -> list:  # noqa: ANN001
+    """Rows without their position numbers (a row added in the middle renumbers those after it), in order."""
+    return [dataclasses.replace(r, position=0) for r in rows]
+
+
+def successes(at: AppTest) -> list[str]:
+    return [s.value for s in at.success]
+
+
+def test_an_activity_is_added_changed_and_removed_through_the_form(use_db, demo_template):
+    engine, summary, at = demo_page(use_db, demo_template)
+    rid = at.selectbox(key="rm-pick").value
+    rm = roadmap_view(engine, SYSTEM, rid)
+    lead, partner = rm.activities[0].lead, rm.activities[1].lead
+    picker = at.selectbox(key=f"rm-row-{rid}-activities")
+    assert picker.label == sv("ui.rm.pick_row.activities")
+    assert picker.options[0] == sv("ui.rm.new_row.activities") and picker.value == 0
+    assert picker.options[1:] == [f"{n}. {a.title}" for n, a in enumerate(rm.activities, start=1)]
+    key = form_prefix(at, rid, "activities")
+    assert at.selectbox(key=f"{key}-lead_actor").placeholder == sv("ui.rm.ph.lead")
+    assert at.multiselect(key=f"{key}-partners").placeholder == sv("ui.rm.ph.partners")
+
+    # Add: after the roadmap's period, so the save also warns about the dates.
+    at.selectbox(key=f"{key}-goal").set_value(rm.goals[0].id)
+    at.text_input(key=f"{key}-title").input("Efter perioden")
+    at.date_input(key=f"{key}-start").set_value(dt.date(2035, 1, 1))
+    at.date_input(key=f"{key}-end").set_value(dt.date(2035, 6, 30))
+    at.selectbox(key=f"{key}-lead_actor").set_value(lead.id)
+    at.multiselect(key=f"{key}-partners").set_value([partner.id])
+    at.text_input(key=f"{key}-budget_sek").input("125 000")
+    at = submit(at, key)
+
+    assert sv("ui.rm.row_added.activities") in successes(at)
+    assert any(sv("roadmap.warn_activity_outside", title="Efter perioden") in x for x in texts(at))
+    after = roadmap_view(engine, SYSTEM, rid)
+    [added] = [a for a in after.activities if a.id not in {b.id for b in rm.activities}]
+    assert unplaced(a for a in after.activities if a.id != added.id) == unplaced(rm.activities)  # the others kept
+    assert added == [a for a in after.activities if a.goal_id == rm.goals[0].id][-1]  # last of its goal
+    assert (added.title, added.goal_id, added.lead.id, added.budget_sek, added.status) == (
+        "Efter perioden", rm.goals[0].id, lead.id, 125000, "planned",
+    )  # fmt: skip
+    assert [p.id for p in added.partners] == [partner.id]
+    new_key = form_prefix(at, rid, "activities")
+    assert new_key != key and at.text_input(key=f"{new_key}-title").value == ""  # a fresh form for the next one
+
+    # Change: pick it, the form shows it; a new title and status.
+    at = pick_row(at, rid, "activities", added.id)
+    key = form_prefix(at, rid, "activities", added.id)
+    assert at.text_input(key=f"{key}-title").value == "Efter perioden"
+    assert at.text_input(key=f"{key}-budget_sek").value == "125000"
+    at.text_input(key=f"{key}-title").input("Inom perioden")
+    at.date_input(key=f"{key}-start").set_value(rm.period_start)
+    at.date_input(key=f"{key}-end").set_value(rm.period_start + dt.timedelta(days=30))
+    at.selectbox(key=f"{key}-status").set_value("ongoing")
+    at = submit(at, key)
+
+    assert sv("ui.rm.row_saved") in successes(at)
+    changed = roadmap_view(engine, SYSTEM, rid)
+    assert unplaced(a for a in changed.activities if a.id != added.id) == unplaced(rm.activities)
+    [again] = [a for a in changed.activities if a.id == added.id]
+    assert (again.title, again.status, again.end) == (
+        "Inom perioden",
+        "ongoing",
+        rm.period_start + dt.timedelta(days=30),
+    )
+    assert at.selectbox(key=f"rm-row-{rid}-activities").value == added.id  # still on the row just saved
+
+    # Remove, after the confirmation.
+    at = remove_row(at, rid, "activities", added.id)
+    assert sv("ui.rm.row_removed.activities") in successes(at)
+    assert unplaced(roadmap_view(engine, SYSTEM, rid).activities) == unplaced(rm.activities)
+    assert at.selectbox(key=f"rm-row-{rid}-activities").value == 0
+
+
+def test_end_before_start_in_the_activity_form_names_the_field_writes_nothing_and_keeps_the_typing(
+    use_db, demo_template
+):
+    engine, summary, at = demo_page(use_db, demo_template)
+    rid = at.selectbox(key="rm-pick").value
+    rm = roadmap_view(engine, SYSTEM, rid)
+    first = rm.activities[0]
+    at = pick_row(at, rid, "activities", first.id)
+    key = form_prefix(at, rid, "activities", first.id)
+    at.text_input(key=f"{key}-title").input("Ny rubrik")
+    at.date_input(key=f"{key}-end").set_value(first.start - dt.timedelta(days=1))
+    at = submit(at, key)
+
+    expected = ValidationError("roadmap.end_before_start", field="end", start=first.start.isoformat()).message("sv")
+    assert [e.value for e in at.error] == [expected]
+    assert i18n.field_label("end", "sv") in expected
+    assert roadmap_view(engine, SYSTEM, rid).activities == rm.activities and not successes(at)
+    assert form_prefix(at, rid, "activities", first.id) == key  # the same form, with what was typed
+    assert at.text_input(key=f"{key}-title").value == "Ny rubrik"
+    assert at.date_input(key=f"{key}-end").value == first.start - dt.timedelta(days=1)
+
+
+def test_the_form_holds_each_text_to_the_engines_limit(use_db, demo_template):
+    from edp import roadmaps as limits
+
+    engine, summary, at = demo_page(use_db, demo_template)
+    rid = at.selectbox(key="rm-pick").value
+    goals = form_prefix(at, rid, "goals")
+    kpis = form_prefix(at, rid, "kpis")
+    assert at.text_input(key=f"{goals}-title").max_chars == limits.TITLE_MAX  # the browser stops typing there
+    assert at.text_area(key=f"{goals}-description").max_chars == limits.TEXT_MAX
+    assert at.text_input(key=f"{kpis}-unit").max_chars == limits.UNIT_MAX
+    assert at.text_input(key=f"{kpis}-eu_code").max_chars == limits.EU_CODE_MAX
+    at.text_input(key=f"{goals}-title").set_value("x" * (limits.TITLE_MAX + 5))  # a paste past the browser
+    at = submit(at, goals)
+    assert max(len(g.title) for g in roadmap_view(engine, SYSTEM, rid).goals) == limits.TITLE_MAX
+
+
+def test_a_bad_budget_and_a_target_before_the_baseline_are_refused_naming_the_field(use_db, demo_template):
+    engine, summary, at = demo_page(use_db, demo_template)
+    rid = at.selectbox(key="rm-pick").value
+    rm = roadmap_view(engine, SYSTEM, rid)
+    first = rm.activities[0]
+    at = pick_row(at, rid, "activities", first.id)
+    key = form_prefix(at, rid, "activities", first.id)
+    at.text_input(key=f"{key}-budget_sek").input("mycket")
+    at = submit(at, key)
+    expected = ValidationError("input.not_integer", field="budget_sek").message("sv")
+    assert [e.value for e in at.error] == [expected] and i18n.field_label("budget_sek", "sv") in expected
+    assert at.text_input(key=f"{key}-budget_sek").value == "mycket"
+
+    kpi = rm.kpis[0]
+    at = pick_row(at, rid, "kpis", kpi.id)
+    key = form_prefix(at, rid, "kpis", kpi.id)
+    at.date_input(key=f"{key}-target_date").set_value(kpi.baseline_date)
+    at = submit(at, key)
+    expected = ValidationError(
+        "roadmap.target_not_after_baseline", field="target_date", baseline=kpi.baseline_date.isoformat()
+    ).message("sv")
+    assert expected in [e.value for e in at.error]
+    after = roadmap_view(engine, SYSTEM, rid)
+    assert (after.activities, after.kpis, after.version) == (rm.activities, rm.kpis, rm.version)  # nothing written
+
+
+def test_a_goal_is_added_renamed_and_removed_and_one_with_activities_is_kept(use_db, demo_template):
+    engine, summary, at = demo_page(use_db, demo_template)
+    rid = at.selectbox(key="rm-pick").value
+    rm = roadmap_view(engine, SYSTEM, rid)
+    key = form_prefix(at, rid, "goals")
+    at.text_input(key=f"{key}-title").input("Fler besökare")
+    at.text_area(key=f"{key}-description").input("Året runt")
+    at = submit(at, key)
+    assert sv("ui.rm.row_added.goals") in successes(at)
+    goals = roadmap_view(engine, SYSTEM, rid).goals
+    assert [g.id for g in goals[:-1]] == [g.id for g in rm.goals]
+    assert (goals[-1].title, goals[-1].description) == ("Fler besökare", "Året runt")
+
+    at = pick_row(at, rid, "goals", goals[-1].id)
+    key = form_prefix(at, rid, "goals", goals[-1].id)
+    at.text_input(key=f"{key}-title").input("Fler besökare året runt")
+    at = submit(at, key)
+    assert roadmap_view(engine, SYSTEM, rid).goals[-1].title == "Fler besökare året runt"
+
+    at = remove_row(at, rid, "goals", goals[-1].id)
+    assert [g.id for g in roadmap_view(engine, SYSTEM, rid).goals] == [g.id for g in rm.goals]
+
+    busy = next(g for g in rm.goals if g.activities)
+    at = pick_row(at, rid, "goals", busy.id)
+    at = remove_row(at, rid, "goals", busy.id)
+    refused = Conflict("roadmap.goal_has_activities", field="goal", title=busy.title, count=len(busy.activities))
+    assert refused.message("sv") in texts(at)  # it quotes the goal's title: plain text, below a fixed alert
+    assert sv("ui.rm.row_removed.goals") not in successes(at)
+    assert roadmap_view(engine, SYSTEM, rid).goals == rm.goals
+
+
+def test_a_milestone_is_added_changed_and_removed(use_db, demo_template):
+    engine, summary, at = demo_page(use_db, demo_template)
+    rid = at.selectbox(key="rm-pick").value
+    rm = roadmap_view(engine, SYSTEM, rid)
+    key = form_prefix(at, rid, "milestones")
+    assert at.selectbox(key=f"{key}-goal").options[0] == sv("ui.rm.no_goal")
+    at.text_input(key=f"{key}-title").input("Halvtid")
+    at.date_input(key=f"{key}-date").set_value(rm.period_start + dt.timedelta(days=100))
+    at = submit(at, key)
+    assert sv("ui.rm.row_added.milestones") in successes(at)
+    [added] = [m for m in roadmap_view(engine, SYSTEM, rid).milestones if m.title == "Halvtid"]
+    assert added.goal_id is None
+
+    at = pick_row(at, rid, "milestones", added.id)
+    key = form_prefix(at, rid, "milestones", added.id)
+    at.selectbox(key=f"{key}-goal").set_value(rm.goals[0].id)
+    at = submit(at, key)
+    [changed] = [m for m in roadmap_view(engine, SYSTEM, rid).milestones if m.id == added.id]
+    assert (changed.title, changed.goal_id) == ("Halvtid", rm.goals[0].id)
+
+    at = remove_row(at, rid, "milestones", added.id)
+    assert sv("ui.rm.row_removed.milestones") in successes(at)
+    assert roadmap_view(engine, SYSTEM, rid).milestones == rm.milestones
+
+
+def test_a_kpi_is_added_with_a_decimal_comma_changed_and_removed(use_db, demo_template):
+    engine, summary, at = demo_page(use_db, demo_template)
+    rid = at.selectbox(key="rm-pick").value
+    rm = roadmap_view(engine, SYSTEM, rid)
+    lead = rm.kpis[0].lead
+    key = form_prefix(at, rid, "kpis")
+    at.text_input(key=f"{key}-name").input("Besökare per år")
+    at.text_input(key=f"{key}-unit").input("tusental")
+    at.text_input(key=f"{key}-baseline_value").input("12,5")
+    at.date_input(key=f"{key}-baseline_date").set_value(dt.date(2025, 1, 1))
+    at.text_input(key=f"{key}-target_value").input("20")
+    at.date_input(key=f"{key}-target_date").set_value(dt.date(2027, 12, 31))
+    at.selectbox(key=f"{key}-lead_actor").set_value(lead.id)
+    at.selectbox(key=f"{key}-kind").set_value("result")
+    at.text_input(key=f"{key}-eu_code").input("rcr03")
+    at = submit(at, key)
+    assert sv("ui.rm.row_added.kpis") in successes(at)
+    kpis = roadmap_view(engine, SYSTEM, rid).kpis
+    assert [k.id for k in kpis[:-1]] == [k.id for k in rm.kpis]
+    k = kpis[-1]
+    assert (k.name, k.unit, k.baseline_value, k.target_value, k.kind, k.eu_code, k.lead.id) == (
+        "Besökare per år", "tusental", 12.5, 20.0, "result", "RCR03", lead.id,
+    )  # fmt: skip
+
+    at = pick_row(at, rid, "kpis", k.id)
+    key = form_prefix(at, rid, "kpis", k.id)
+    assert at.text_input(key=f"{key}-baseline_value").value == "12,5"  # as a Swede types it
+    at.text_input(key=f"{key}-target_value").input("22,75")
+    at = submit(at, key)
+    assert roadmap_view(engine, SYSTEM, rid).kpis[-1].target_value == 22.75
+
+    at = remove_row(at, rid, "kpis", k.id)
+    assert sv("ui.rm.row_removed.kpis") in successes(at)
+    assert roadmap_view(engine, SYSTEM, rid).kpis == rm.kpis
+
+
+def test_a_form_save_over_someone_elses_change_is_refused_and_keeps_both(use_db, demo_template):
+    """A leader edits an activity while its lead actor sets the status through their link: saving the
+    stale row would undo that status, so it is refused; the leader's typing stays until they reload."""
+    from edp import roadmaps as rmo
+
+    engine, summary, at = demo_page(use_db, demo_template)
+    rid = at.selectbox(key="rm-pick").value
+    first = roadmap_view(engine, SYSTEM, rid).activities[0]
+    at = pick_row(at, rid, "activities", first.id)
+    key = form_prefix(at, rid, "activities", first.id)
+    at.text_input(key=f"{key}-title").input("Ny rubrik")
+    token = rmo.issue_links(engine, SYSTEM, summary["process_id"], [first.lead.id])[first.lead.id]
+    new_status = "delayed" if first.status != "delayed" else "ongoing"
+    rmo.actor_set_status(engine, token, first.id, new_status, "Försenad leverans")
+    at = submit(at, key)
+
+    assert sv("roadmap.changed_meanwhile") in [e.value for e in at.error]
+    assert sv("ui.rm.row_changed") in [w.value for w in at.warning]
+    after = roadmap_view(engine, SYSTEM, rid).activities[0]
+    assert (after.title, after.status) == (first.title, new_status)  # nothing overwritten
+    assert at.text_input(key=f"{key}-title").value == "Ny rubrik"  # the leader's typing is kept
+
+    at = ok(at.button(key=f"rm-row-reload-{rid}-activities").click().run())
+    key = form_prefix(at, rid, "activities", first.id)
+    assert sv("ui.rm.row_changed") not in [w.value for w in at.warning]
+    assert at.text_input(key=f"{key}-title").value == first.title
+    assert at.selectbox(key=f"{key}-status").value == new_status
+
+
+def test_an_untouched_form_simply_follows_other_peoples_changes(use_db, demo_template):
+    from edp import roadmaps as rmo
+
+    engine, summary, at = demo_page(use_db, demo_template)
+    rid = at.selectbox(key="rm-pick").value
+    first = roadmap_view(engine, SYSTEM, rid).activities[0]
+    at = pick_row(at, rid, "activities", first.id)
+    key = form_prefix(at, rid, "activities", first.id)
+    token = rmo.issue_links(engine, SYSTEM, summary["process_id"], [first.lead.id])[first.lead.id]
+    new_status = "cancelled" if first.status != "cancelled" else "done"
+    rmo.actor_set_status(engine, token, first.id, new_status)
+    at = ok(at.run())
+    assert sv("ui.rm.row_changed") not in [w.value for w in at.warning]
+    assert at.selectbox(key=f"{key}-status").value == new_status
+
+
+def test_the_forms_english_labels(use_db, demo_template):
+    engine, summary, at = demo_page(use_db, demo_template, lang="en")
+    rid = at.selectbox(key="rm-pick").value
+    picker = at.selectbox(key=f"rm-row-{rid}-activities")
+    assert (picker.label, picker.options[0]) == ("Choose an activity to change", "New activity")
+    key = form_prefix(at, rid, "activities")
+    assert at.selectbox(key=f"{key}-lead_actor").placeholder == "Choose the lead actor"
+    assert at.toggle(key=f"rm-grid-{rid}-activities").label == "Edit as a table (advanced)"
+
+
+# ------------------------------------------------------------------ the grid, behind its toggle
+
+
+def open_grid(at: AppTest, rid: int, table: str) -> AppTest:
+    assert not [d for d in at.data_editor if d.key and f"-{table}-" in d.key]  # forms by default
+    return ok(at.toggle(key=f"rm-grid-{rid}-{table}").set_value(True).run())
 
 
 def test_a_refused_table_save_lists_each_bad_row_and_keeps_the_edits(use_db, demo_template):
     engine, summary, at = demo_page(use_db, demo_template)
     rid = at.selectbox(key="rm-pick").value
     before = roadmap_view(engine, SYSTEM, rid)
+    at = open_grid(at, rid, "activities")
     key = editor_key(at, "activities")
     at.session_state[key] = {
         "edited_rows": {0: {"end": "2001-01-01"}},
@@ -242,6 +559,7 @@ def test_a_good_table_save_writes_the_rows_and_shows_period_warnings(use_db, dem
     rid = at.selectbox(key="rm-pick").value
     rm = roadmap_view(engine, SYSTEM, rid)
     lead = rm.activities[0].lead.name
+    at = open_grid(at, rid, "activities")
     at.session_state[editor_key(at, "activities")] = {
         "edited_rows": {},
         "added_rows": [
@@ -435,6 +753,7 @@ def test_a_save_over_someone_elses_change_is_refused_and_keeps_both(use_db, demo
     rid = at.selectbox(key="rm-pick").value
     rm = roadmap_view(engine, SYSTEM, rid)
     first = rm.activities[0]
+    at = open_grid(at, rid, "activities")
     key = editor_key(at, "activities")
     at.session_state[key] = {"edited_rows": {0: {"title": "Ny rubrik"}}, "added_rows": [], "deleted_rows": []}
     token = rmo.issue_links(engine, SYSTEM, rm.process_id, [first.lead.id])[first.lead.id]
@@ -461,6 +780,7 @@ def test_without_edits_the_table_simply_follows_other_peoples_changes(use_db, de
     rid = at.selectbox(key="rm-pick").value
     rm = roadmap_view(engine, SYSTEM, rid)
     first = rm.activities[0]
+    at = open_grid(at, rid, "activities")
     token = rmo.issue_links(engine, SYSTEM, rm.process_id, [first.lead.id])[first.lead.id]
     rmo.actor_set_status(engine, token, first.id, "cancelled" if first.status != "cancelled" else "done")
     at = ok(at.run())
