@@ -135,7 +135,8 @@ def cmd_export_roadmap(args: argparse.Namespace) -> int:
         if one is None:
             fig = roadmap_charts.portfolio_figure(pr, args.lang, width=width)
         elif args.chart == "kpis":
-            fig = roadmap_charts.kpis_figure(one, args.lang, width=width)
+            cols = 3 if fmt == "pdf" and len(one.kpis) > 4 else None  # a landscape page: wider than tall
+            fig = roadmap_charts.kpis_figure(one, args.lang, width=width, cols=cols)
         else:
             fig = roadmap_charts.gantt_figure(one, args.lang, color_by=args.color_by, width=width)
         _write(args.out, imaging.export_chart(fig, fmt, page_size=page_size))

@@ -203,27 +203,34 @@ def layout_width(fmt: str, page_size: str = "A4") -> int:
 
 
 def pdf_scale(fig: go.Figure, page_size: str = "A4") -> tuple[float, float, float]:
-    """(layout width, layout height, shrink) of a figure on a landscape page: laid out at the page's own
-    size in CSS pixels (14 px text = 10.5 pt), or, when the figure is taller than the page, that much larger
-    and then shrunk (`shrink` < 1) to fit the page."""
+    """(layout width, layout height, shrink) of a figure on a landscape page: laid out as wide as the page
+    in CSS pixels (14 px text = 10.5 pt) and as tall as the figure, or, when the figure is taller than the
+    page, that much larger and then shrunk (`shrink` < 1) to fit the page."""
     w_mm, h_mm = PAGE_SIZES_MM[page_size_of(page_size)]
     page_w, page_h = w_mm * PX_PER_MM, h_mm * PX_PER_MM
-    k = max(1.0, _height(fig, None) / page_h)
-    return page_w * k, page_h * k, 1 / k
+    fig_h = _height(fig, None)
+    k = max(1.0, fig_h / page_h)
+    return page_w * k, fig_h, 1 / k
 
 
 def pdf_page(fig: go.Figure, page_size: str = "A4") -> bytes:
-    """`fig` as a one-page PDF of exactly `page_size` (A4 or A3, landscape), filled by the chart."""
+    """`fig` as a one-page PDF of exactly `page_size` (A4 or A3, landscape): the chart across the page's
+    width at the top, its own height (a short chart is not stretched), shrunk only when taller than the page."""
     import io
 
-    from pypdf import PdfReader, PdfWriter
+    from pypdf import PdfReader, PdfWriter, Transformation
+    from pypdf.generic import RectangleObject
 
-    width, height, _ = pdf_scale(fig, page_size)
+    width, height, shrink = pdf_scale(fig, page_size)
     data = _RENDERER.render(fig, {"format": "pdf", "width": round(width), "height": round(height), "scale": 1})
     w_mm, h_mm = PAGE_SIZES_MM[page_size_of(page_size)]
+    page_w, page_h = w_mm * PX_PER_MM * PT_PER_PX, h_mm * PX_PER_MM * PT_PER_PX
     writer = PdfWriter()
     page = writer.add_page(PdfReader(io.BytesIO(data)).pages[0])
-    page.scale_to(w_mm * PX_PER_MM * PT_PER_PX, h_mm * PX_PER_MM * PT_PER_PX)
+    drawn_h = float(page.mediabox.height) * shrink
+    page.add_transformation(Transformation().scale(shrink, shrink).translate(0, page_h - drawn_h))
+    for box in ("mediabox", "cropbox", "trimbox", "artbox", "bleedbox"):
+        setattr(page, box, RectangleObject((0, 0, page_w, page_h)))
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -74,6 +74,66 @@ def test_gantt_png_svg_pdf_html(capsys, demo_url, tmp_path, chromium):
     assert portfolio[:4] == b"\x89PNG"
 
 
+PT_PER_BOX = 1.105  # pdftotext's word box is the font size x (ascent + descent) of Liberation Sans
+
+
+def smallest_text_pt(pdf: bytes, tmp_path: Path) -> float:
+    """The smallest text on a PDF page in points, measured by poppler's pdftotext -bbox."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    path = tmp_path / "measure.pdf"
+    path.write_bytes(pdf)
+    xml = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    words = ElementTree.fromstring(xml.split("<!DOCTYPE")[0] + xml[xml.index("<html") :]).iter()
+    heights = [float(w.get("yMax")) - float(w.get("yMin")) for w in words if w.tag.endswith("word")]
+    assert len(heights) > 20
+    return min(heights) / PT_PER_BOX
+
+
+@pytest.mark.parametrize(("size", "mm"), [("A4", (297, 210)), ("a3", (420, 297))])
+def test_chart_pdf_is_one_landscape_page_of_the_size_asked_with_text_of_8_pt_or_more(
+    capsys, demo_url, tmp_path, chromium, size, mm
+):
+    _, (_, second) = ids(capsys, demo_url)  # the demo's bigger roadmap: 20 activities, 4 milestones
+    for chart in ("gantt", "kpis"):
+        args = ("--roadmap", str(second), "--format", "pdf", "--chart", chart, "--page-size", size)
+        pdf = export(capsys, demo_url, tmp_path / f"{chart}.pdf", *args)
+        (page,) = PdfReader(io.BytesIO(pdf)).pages
+        got = (round(float(page.mediabox.width) / 72 * 25.4), round(float(page.mediabox.height) / 72 * 25.4))
+        assert got == mm
+        assert smallest_text_pt(pdf, tmp_path) >= 8, chart
+    default = export(capsys, demo_url, tmp_path / "d.pdf", "--process", "1", "--format", "pdf")
+    assert round(float(PdfReader(io.BytesIO(default)).pages[0].mediabox.width)) == 842  # A4 unless asked
+
+
+def test_chart_png_is_drawn_for_a_projector(capsys, demo_url, tmp_path, chromium):
+    from edp import imaging
+
+    _, (first, *_) = ids(capsys, demo_url)
+    png = export(capsys, demo_url, tmp_path / "g.png", "--roadmap", str(first), "--format", "png")
+    width = int.from_bytes(png[16:20], "big")
+    assert width == imaging.PROJECTOR_WIDTH_PX * imaging.PROJECTOR_SCALE
+    # shown across a 16:9 slide (13.33 in = 960 pt), the chart's 14 px text
+    assert 14 * 960 / imaging.PROJECTOR_WIDTH_PX >= 12
+
+
+@pytest.mark.parametrize("lang", ["en", "sv"])
+def test_an_unknown_page_size_is_refused_by_name_with_the_choices_and_nothing_is_written(
+    capsys, demo_url, tmp_path, lang
+):
+    out = tmp_path / "g.pdf"
+    code, stdout, err = run(
+        capsys, "--database", demo_url, "--lang", lang, "export", "roadmap", "--roadmap", "1", "--format", "pdf",
+        "--page-size", "A5", "--out", str(out),
+    )  # fmt: skip
+    assert code == 2 and stdout == "" and not out.exists()
+    field = {"en": "Page size", "sv": "Sidstorlek"}[lang]
+    assert err.startswith(f"error: {field}: ") and "A5" in err and "A4, A3" in err and err.count("\n") == 1
+
+
 def test_roadmap_data_calendar_and_deck(capsys, demo_url, tmp_path, chromium):
     process, (first, mission, *_) = ids(capsys, demo_url)
     xlsx = export(capsys, demo_url, tmp_path / "r.xlsx", "--roadmap", str(mission), "--format", "xlsx")
