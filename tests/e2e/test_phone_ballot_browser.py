@@ -275,3 +275,27 @@ def test_the_home_page_has_a_join_button_on_its_first_screen(phone: Page, room: 
     expect(phone.get_by_test_id("stMain").get_by_role("heading", name="Gå med i workshopen")).to_be_visible()
     expect(phone.get_by_label("Ditt namn")).to_be_visible()  # the code went with the tap: no code to type
     expect(phone.get_by_test_id("stDialog")).to_have_count(0)  # not Streamlit's English "Page not found"
+
+
+def test_a_score_ballot_is_tapped_box_by_box_and_stored(phone: Page, room: Room):
+    token = room.score[1]
+    open_ballot(phone, room, token)
+    first = ballot(phone).locator("[class*='-theme-']").first
+    groups = first.locator("[class*='-edpscore-']")
+    expect(groups).to_have_count(len(CRITERIA))
+    for g in range(len(CRITERIA)):
+        groups.nth(g).get_by_test_id("stRadioOption").nth(g % 5).click()  # the boxes for 1, 2, 3, 4, 5
+    for g in range(len(CRITERIA)):
+        expect(groups.nth(g).get_by_role("radio").nth(g % 5)).to_be_checked()
+    phone.get_by_role("button", name="Skicka min röst").click()
+    expect(phone.get_by_text("Din röst är sparad")).to_be_visible()
+    me = participant_view(room.engine, token)
+    assert sorted(v for _t, _c, v in me.ballot) == [1, 2, 3, 4, 5]
+    # A chosen box is told apart by more than its colour alone: its figure is bold as well.
+    weight = (
+        groups.first.get_by_test_id("stRadioOption").first.locator("p").evaluate("p => getComputedStyle(p).fontWeight")
+    )
+    assert int(weight) >= 700
+    phone.reload()
+    wait_idle(phone)
+    expect(ballot(phone).locator("[class*='-edpscore-']").first.get_by_role("radio").first).to_be_checked()
