@@ -291,7 +291,7 @@ PROJECTOR_CSS = """
 .st-key-proj-live-overall [data-testid="stMetricValue"], .st-key-proj-live-overall [data-testid="stMetricValue"] * {
   font-size: calc(var(--pf) * 1.5) !important;
 }
-[data-testid="stProgress"] > div > div { height: calc(var(--pf) * 0.9); background-color: #DDDDDD; outline: 1px solid #767676; }
+[data-testid="stProgressBarTrack"] { height: calc(var(--pf) * 0.9); background-color: #DDDDDD; outline: 1px solid #767676; }
 [data-testid="stAlert"] p { font-size: calc(var(--pf) * 1.2); }
 </style>
 """
@@ -305,8 +305,8 @@ PROJECTOR_DARK_CSS = """
   color: #FFFFFF !important;
 }
 [data-testid="stAlert"] { background-color: #1A1A1A !important; border: 2px solid #FFFFFF; }
-[data-testid="stProgress"] > div > div { background-color: #444444 !important; }
-[data-testid="stProgress"] > div > div > div { background-color: #56B4E9 !important; }
+[data-testid="stProgressBarTrack"] { background-color: #444444 !important; outline-color: #AAAAAA; }
+[data-testid="stProgressBarTrack"] > div { background-color: #56B4E9 !important; }
 </style>
 """
 
