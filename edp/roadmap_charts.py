@@ -305,7 +305,7 @@ LEGEND_ROW_PX = 22
 
 def legend_rows(fig: go.Figure, width: int = LAYOUT_WIDTH) -> int:
     """Rows a horizontal legend takes at `width`: its entries packed left to right as plotly does."""
-    widths = [46 + text_px(_plain(tr.name)) for tr in fig.data if tr.showlegend is not False and tr.name]
+    widths = [80 + text_px(_plain(tr.name)) for tr in fig.data if tr.showlegend is not False and tr.name]
     room = width - 2 * MARGIN_L - MARGIN_R
     if not widths or sum(widths) <= room:
         return 1 if widths else 0
@@ -327,7 +327,7 @@ def _style(
     `top_px` for what stands above the plot (today's label), the plot `plot_px` tall, the date labels,
     and the legend below them in as many rows as it needs at `width`."""
     n_legend = legend_rows(fig, width)
-    legend_px = LEGEND_ROW_PX * n_legend + (LINE_PX + 4 if legend_title and n_legend else 0) + (6 if n_legend else 0)
+    legend_px = LEGEND_ROW_PX * n_legend + (LINE_PX + 6 if legend_title and n_legend else 0) + (6 if n_legend else 0)
     top = (TITLE_PX if title else 2) + top_px
     bottom = axis_px + legend_px + 4
     fig.update_layout(

@@ -737,6 +737,31 @@ def test_no_two_texts_of_a_gantt_overlap_as_drawn(page, width):
     assert all(b[1] >= 0 and b[3] <= width for b in boxes)  # nothing off the edges
 
 
+@pytest.mark.parametrize("width", [940, 1366])
+def test_a_long_legend_never_covers_the_date_labels(page, width):
+    """Ten lead actors with long names wrap the legend into several rows below the dates (the app's 940 px)."""
+    rm = sample_roadmap(10)
+    names = [  # the demo's lead actors
+        "Coompanion", "Hushållningssällskapet", "Mittuniversitetet", "Peak Innovation", "Region Jämtland Härjedalen",
+        "RISE", "Storsjöbygdens Mathantverk AB", "Torsta", "Östersunds kommun",
+    ]  # fmt: skip
+    goals = tuple(
+        dataclasses.replace(
+            g,
+            activities=tuple(
+                dataclasses.replace(a, lead=ActorRef(a.id, names[a.id % 9], "public")) for a in g.activities
+            ),
+        )
+        for g in rm.goals
+    )
+    fig = rc.gantt_figure(dataclasses.replace(rm, goals=goals), "sv", today=TODAY, width=width)
+    boxes = text_boxes(page, fig, width)
+    assert overlaps(boxes) == []
+    years = [b for b in boxes if b[0] in {"2026", "2027", "2028"} or b[0].endswith(("2026", "2027", "2028"))]
+    legend_top = min(b[2] for b in boxes if b[0] == "Ansvarig aktör")
+    assert years and all(b[4] <= legend_top for b in years)  # every date label above the legend, seen
+
+
 def test_no_two_texts_of_the_portfolio_overlap_as_drawn(page):
     pr = sample_process()
     pr = dataclasses.replace(pr, roadmaps=(crowded(pr.roadmaps[0]), *pr.roadmaps[1:]))
