@@ -463,9 +463,10 @@ def _milestone_block(
     fig: go.Figure, ms: list[MilestoneView], frame: Frame, row_y: float, below: float, bg: str
 ) -> float:
     """Labels of a row's milestones in levels from `below` down; returns the levels' height in row units."""
-    if not ms:
+    # A milestone dated outside the period (saved with a warning) has no place on the axis: no label either.
+    items = [(m.date, m.title) for m in ms if frame.start <= m.date <= frame.end]
+    if not items:
         return 0.0
-    items = [(m.date, m.title) for m in ms]
     placed = place_labels([frame.x(d) for d, _ in items], [t for _, t in items], frame)
     heights = _level_heights(placed)
     _draw_labels(fig, items, placed, row_y, below, heights, bg)

@@ -252,6 +252,14 @@ def test_a_short_roadmap_is_labelled_by_month():
     assert en.ticktext[2].split()[0].split("<br>")[0] == "May"
 
 
+def test_milestones_outside_the_period_take_no_label_room():
+    short = dataclasses.replace(sample_roadmap(), period_start=D(2026, 3, 1), period_end=D(2026, 10, 31))
+    fig = rc.gantt_figure(short, "sv", today=TODAY)  # both sample milestones fall after October 2026
+    assert labels(fig) == []
+    ys = list(fig.layout.yaxis.tickvals)
+    assert all(b - a == 1 for a, b in zip(ys, ys[1:], strict=False))
+
+
 def test_gridlines_and_axis_text_stand_out_from_white():
     assert contrast(rc.PERIOD_GRID, "#FFFFFF") >= 1.5 * 1.4  # at least 2.1:1, was 1.30:1
     assert contrast(rc.PERIOD_GRID, rc.GOAL_BAND) >= 1.5  # still seen on a goal's band
@@ -781,3 +789,31 @@ def test_kpi_titles_and_status_words_are_whole_and_on_the_image_at_1366(page):
     drawn = " ".join(b[0] for b in boxes)
     assert all(word in drawn for word in name.split())
     assert "I fas" in drawn and "Efter plan" in drawn
+
+
+def font_sizes(node) -> list[float]:  # noqa: ANN001
+    """Every font size set anywhere in a figure's JSON (layout, traces, annotations, axes)."""
+    out: list[float] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("font", "tickfont", "textfont") and isinstance(value, dict) and "size" in value:
+                out.append(value["size"])
+            out += font_sizes(value)
+    elif isinstance(node, list):
+        for item in node:
+            out += font_sizes(item)
+    return out
+
+
+def test_no_text_in_any_roadmap_chart_is_smaller_than_the_font_the_media_are_sized_for():
+    """The report, deck and PDF sizes (edp.reports, edp.imaging) are worked out from 14 px text."""
+    rm = crowded(sample_roadmap(12))
+    figs = [
+        rc.gantt_figure(rm, "sv", today=TODAY),
+        rc.kpis_figure(rm, "sv"),
+        rc.kpi_figure(rm.kpis[0], "sv"),
+        rc.portfolio_figure(sample_process(), "sv", today=TODAY),
+    ]
+    for fig in figs:
+        sizes = font_sizes(fig.to_plotly_json())
+        assert sizes and min(sizes) >= rc.FONT_SIZE == 14
