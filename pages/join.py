@@ -34,6 +34,12 @@ def verdict(code: str) -> tuple[int | None, EdpError | None]:
         return None, err
 
 
+# Our own, fixed CSS: the join page's buttons and fields are tap targets of at least 44 px on a phone.
+st.html(
+    "<style>.st-key-join-continue button, .st-key-join-submit button, "
+    '[class*="st-key-join-"] [data-baseweb="input"], [class*="st-key-join-"] [data-baseweb="select"] > div '
+    "{ min-height: 44px; }</style>"
+)
 st.title(t("ui.join.title"), anchor=False)
 
 code = join_code_param()
