@@ -780,7 +780,8 @@ def kpi_range(kpis: Iterable[KpiView]) -> tuple[dt.date, dt.date]:
 
 
 def kpi_figure(kpi: KpiView, lang: str) -> go.Figure:
-    """One KPI: baseline, measurements, target and the dashed plan line; status in the title."""
+    """One KPI: baseline, measurements, target and the dashed plan line; its status in the title as a word
+    in the status's colour."""
     fig = go.Figure(_kpi_traces(kpi, lang))
     fig.update_yaxes(title_text=escape(kpi.unit), automargin=True, gridcolor=PERIOD_GRID, zeroline=False)
     lo, hi = kpi_range([kpi])
@@ -788,7 +789,10 @@ def kpi_figure(kpi: KpiView, lang: str) -> go.Figure:
         type="date", range=[_iso(lo), _iso(hi)], tickformat="%Y-%m", automargin=True, gridcolor=PERIOD_GRID,
         showline=True, linecolor="#000000", tickfont={"color": AXIS_TEXT},
     )  # fmt: skip
-    return _style(fig, kpi_title(kpi, lang), 300, axis_px=LINE_PX + 16)
+    status = kpi_status(kpi)
+    word = f"<span style='color:{KPI_STATUS_COLOURS[status]}'><b>■ {escape(kpi_status_name(status, lang))}</b></span>"
+    title = _tr("roadmap_charts.kpi.title", lang, name=escape(kpi.name), status=word)
+    return _style(fig, title, 300, axis_px=LINE_PX + 16)
 
 
 KPI_PANEL_PX = 240

@@ -484,11 +484,12 @@ def test_kpi_figure_has_baseline_measurements_target_and_dashed_plan():
     assert (list(meas.x), list(meas.y), meas.mode) == (["2026-01-01", "2027-01-01"], [95, 88], "lines+markers")
     assert (list(target.x), list(target.y)) == (["2030-01-01"], [60])
     assert target.marker.symbol != base.marker.symbol and target.marker.symbol != meas.marker.symbol
-    assert fig.layout.title.text == "K – Risk att halka efter"
+    risk = rc.KPI_STATUS_COLOURS["at_risk"]
+    assert fig.layout.title.text == f"K – <span style='color:{risk}'><b>■ Risk att halka efter</b></span>"
     assert fig.layout.yaxis.title.text == "st"
     assert [tr.name for tr in fig.data] == ["Plan (rak linje)", "Utgångsvärde", "Uppmätt", "Målvärde"]
-    assert rc.kpi_figure(k, "en").layout.title.text == "K – At risk"
-    assert rc.kpi_figure(kpi(0, 1), "en").layout.title.text == "K – No data"
+    assert "<b>■ At risk</b>" in rc.kpi_figure(k, "en").layout.title.text
+    assert "<b>■ No data</b>" in rc.kpi_figure(kpi(0, 1), "en").layout.title.text
 
 
 def test_kpis_figure_is_small_multiples_two_wide_titled_with_name_and_status_in_colour_and_word():
