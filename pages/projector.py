@@ -45,6 +45,7 @@ except EdpError as err:
 # The screen the whole room watches polls every second (one session: its cost is negligible).
 follow(wv.id, seen_revision=wv.revision, interval=PROJECTOR_POLL)
 plain(wv.title, key="proj-ws", kind="title")
+scr = scr.with_title(wv.title)
 rnd = wv.current
 if rnd is not None:
     st.caption(t("ui.proj.round_status", seq=rnd.seq, method=t(f"method.{rnd.method}"), phase=t(f"phase.{rnd.phase}")))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import textwrap
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import streamlit as st
 
@@ -21,6 +21,7 @@ DESIGN_WIDTH, DESIGN_HEIGHT = 1920, 1080
 PAGE_SECONDS = 8  # each page of proposals stays this long
 RANKING_SECONDS, FUNNEL_SECONDS = 12, 6  # after a reveal the ranking comes first, then the funnel, in turn
 VIEWS = ("ranking", "funnel")
+TEXT_EM = 0.5  # a character's mean width in em in the app's font (Source Sans), on the safe side
 
 # Our own fixed script: nothing in it comes from a user.
 VIEWPORT_SCRIPT = """
@@ -53,6 +54,7 @@ class Screen:
 
     width: int = DESIGN_WIDTH
     height: int = DESIGN_HEIGHT
+    title_lines: int = 1  # the workshop's title may wrap: each further line is taken from the views below it
 
     @property
     def font(self) -> int:
@@ -68,7 +70,13 @@ class Screen:
     @property
     def header(self) -> float:
         """The workshop's title and the round's line above every view (padding included), as drawn."""
-        return self.vh(2) + self.font * 1.5 * 1.25 + self.font * 1.35 + 2 * 16
+        return self.vh(2) + self.title_lines * self.font * 1.5 * 1.25 + self.font * 1.35 + 2 * 16
+
+    def with_title(self, title: str) -> Screen:
+        """This screen with room for `title` on as many lines as it takes at the title's size."""
+        per_line = (self.width - 2 * self.vw(2.5)) / (self.font * 1.5 * TEXT_EM)
+        lines = len(textwrap.wrap(title, max(8, int(per_line)), break_long_words=True)) or 1
+        return replace(self, title_lines=lines)
 
     @property
     def ranking_size(self) -> tuple[int, int]:
@@ -102,7 +110,6 @@ def report_viewport() -> None:
 
 
 PROPOSAL_COLUMNS = 2
-TEXT_EM = 0.5  # a character's mean width in em in the app's font (Source Sans), on the safe side
 PROPOSALS_SHARE = 0.70  # of the screen's width; the join code and a small QR code stand at the right
 
 

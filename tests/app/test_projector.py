@@ -404,3 +404,13 @@ def test_proposal_pages_never_split_a_proposal_and_fit_the_screen():
         assert flat == list(range(len(titles)))
         assert all(1 <= len(page) <= screen_layout.PROPOSAL_COLUMNS for page in pages)
     assert screen_layout.proposal_pages(["a"], screen_layout.Screen()) == [[[0]]]
+
+
+def test_a_long_workshop_title_takes_its_lines_from_the_views_below_it():
+    scr = screen_layout.Screen(1280, 720)
+    short, long = scr.with_title("Testworkshop"), scr.with_title("Aktörsmöte om upplevelser och besöksnäring " * 3)
+    assert short.title_lines == 1 and long.title_lines == 2
+    assert long.ranking_size[1] <= short.ranking_size[1] - scr.font * 1.5  # one more line of the title's size
+    assert len(screen_layout.proposal_pages(["Tema"] * 40, long)) >= len(
+        screen_layout.proposal_pages(["Tema"] * 40, short)
+    )
