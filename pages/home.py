@@ -16,9 +16,9 @@ HOME_CSS = """
 <style>
 .st-key-home-join [data-testid="stPageLink"] a { min-height: 44px; display: inline-flex; align-items: center; }
 [class*="st-key-home-join-"] [data-testid="stPageLink"] a {
-  padding: 0 0.9rem; border: 1px solid #31333F; border-radius: 0.5rem;
+  padding: 0 0.9rem; border: 1px solid currentColor; border-radius: 0.5rem;
 }
-.st-key-home-join [data-testid="stPageLink"] a:focus-visible { outline: 3px solid #0B5CAD; outline-offset: 2px; }
+.st-key-home-join [data-testid="stPageLink"] a:focus-visible { outline: 3px solid #1F78D1; outline-offset: 2px; }
 .st-key-home-join button, .st-key-home-join [data-baseweb="input"] { min-height: 44px; }
 [class*="st-key-home-join-"] { justify-content: space-between; flex-wrap: wrap; }
 </style>

@@ -372,16 +372,18 @@ def result_lines(results: dict[str, Any], language: str | None = None) -> list[t
 
 # Scoped to the ballot's keyed containers (st.container(key=...) gives the class st-key-<key>):
 # tap targets of at least 44 px, a visible focus ring, compact rows, the bar that stays on screen.
+# Colours follow the theme: Streamlit sets color-scheme on the app, so Canvas is the light or dark
+# page colour and currentColor the text's; the focus blue is 4.5:1 on white and 4:1 on the dark page.
 BALLOT_CSS = """
 <style>
 [class*="-edpballot"] button { min-height: 44px; min-width: 44px; }
 [class*="-edpballot"] button:focus-visible, [class*="-edpbar"] button:focus-visible {
-  outline: 3px solid #0B5CAD; outline-offset: 2px;
+  outline: 3px solid #1F78D1; outline-offset: 2px;
 }
 [class*="-edpballot"] { gap: 0.25rem; }
 [class*="-edpballot"] [data-baseweb="select"] > div { min-height: 44px; }
 [class*="-edpballot"] [data-testid="stCheckbox"] label { min-height: 44px; align-items: center; }
-[class*="-edpballot"] [class*="-theme-"] { padding: 0.25rem 0 0.5rem; border-bottom: 1px solid #D0D3DA; gap: 0.25rem; }
+[class*="-edpballot"] [class*="-theme-"] { padding: 0.25rem 0 0.5rem; border-bottom: 1px solid color-mix(in srgb, currentColor 25%, transparent); gap: 0.25rem; }
 [class*="-edpdots-"] [data-testid="stMarkdownContainer"], [class*="-edpbar"] [data-testid="stMarkdownContainer"] {
   margin-bottom: 0 !important;
 }
@@ -394,7 +396,7 @@ BALLOT_CSS = """
 [class*="-edpdots-"] button { padding: 0 0.6rem; }
 [data-testid="stLayoutWrapper"]:has(> [class*="-edpbar"]) { position: sticky; bottom: 0; z-index: 50; }
 [class*="-edpbar"] {
-  background: #FFFFFF; border-top: 2px solid #31333F; padding: 0.5rem 0 calc(0.5rem + env(safe-area-inset-bottom));
+  background-color: Canvas; border-top: 2px solid currentColor; padding: 0.5rem 0 calc(0.5rem + env(safe-area-inset-bottom));
 }
 [class*="-edpbar"] button { min-height: 44px; }
 [class*="-edpbar"] [data-testid="stMarkdownContainer"] p { margin: 0; font-size: 1.1rem; }
@@ -403,12 +405,12 @@ BALLOT_CSS = """
 [class*="-edpscore-"] [role="radiogroup"] { gap: 0.375rem; flex-wrap: wrap; }
 [class*="-edpscore-"] label[data-testid="stRadioOption"] {
   min-width: 44px; min-height: 44px; margin: 0; padding: 0 0.75rem; display: flex; align-items: center;
-  justify-content: center; border: 1px solid #6B6F7B; border-radius: 0.5rem; box-sizing: border-box; cursor: pointer;
+  justify-content: center; border: 1px solid color-mix(in srgb, currentColor 60%, transparent); border-radius: 0.5rem; box-sizing: border-box; cursor: pointer;
 }
 [class*="-edpscore-"] label[data-testid="stRadioOption"] > div > div:not([data-testid]) { display: none; }
 [class*="-edpscore-"] label[data-testid="stRadioOption"] p { font-size: 1rem; margin: 0; }
 [class*="-edpscore-"] label[data-testid="stRadioOption"]:has(input:checked) { background: #0B5CAD; border-color: #0B5CAD; }
 [class*="-edpscore-"] label[data-testid="stRadioOption"]:has(input:checked) p { color: #FFFFFF; font-weight: 700; }
-[class*="-edpscore-"] label[data-testid="stRadioOption"]:has(input:focus-visible) { outline: 3px solid #0B5CAD; outline-offset: 2px; }
+[class*="-edpscore-"] label[data-testid="stRadioOption"]:has(input:focus-visible) { outline: 3px solid #1F78D1; outline-offset: 2px; }
 </style>
 """
