@@ -106,7 +106,14 @@ st.subheader(t("ui.reg.lost_card"))
 st.caption(t("ui.reg.lost_card_help_anonymous" if ws.anonymous else "ui.reg.lost_card_help"))
 names = {pid: f"{n} ({o})" for pid, n, o, _ in people}
 with st.form("reissue_card"):
-    who = st.selectbox(t("field.participant"), list(names), index=None, format_func=names.get, key="reissue_who")
+    who = st.selectbox(
+        t("field.participant"),
+        list(names),
+        index=None,
+        format_func=names.get,
+        key="reissue_who",
+        placeholder=t("ui.choose"),
+    )
     if st.form_submit_button(t("ui.reg.reissue")):
         if who is None:
             st.error(t("ui.reg.pick_someone"))

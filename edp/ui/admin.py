@@ -77,7 +77,11 @@ def areas_panel() -> None:
         with st.expander(t("ui.admin.edit_area"), icon=":material/edit:"):
             by_id = {a.id: a for a in areas}
             aid = st.selectbox(
-                t("ui.admin.pick_area"), list(by_id), format_func=lambda i: by_id[i].name(lang()), key="admin-area-pick"
+                t("ui.admin.pick_area"),
+                list(by_id),
+                format_func=lambda i: by_id[i].name(lang()),
+                key="admin-area-pick",
+                placeholder=t("ui.choose"),
             )
             a = by_id[aid]
             with st.form(f"admin-area-edit-{aid}"):
@@ -150,12 +154,13 @@ def processes_panel() -> None:
             start = a.number_input(t("field.period_start"), 2000, 2100, None, key=f"admin-p-start-{n}")
             end = b.number_input(t("field.period_end"), 2000, 2100, None, key=f"admin-p-end-{n}")
             codes = st.multiselect(t("field.strength_areas"), list(areas), format_func=areas.__getitem__,
-                                   key=f"admin-p-areas-{n}")  # fmt: skip
+                                   key=f"admin-p-areas-{n}", placeholder=t("ui.choose_many"))  # fmt: skip
             leader = st.selectbox(
                 t("field.leader"),
                 [None, *by_id],
                 format_func=lambda i: t("ui.admin.no_leader") if i is None else by_id[i].display_name,
                 key=f"admin-p-leader-{n}",
+                placeholder=t("ui.choose"),
             )
             if not st.form_submit_button(t("ui.admin.create_process"), type="primary"):
                 return
@@ -235,14 +240,26 @@ def _new_user_form() -> None:
 
 def _grant_form(users: list[accounts.UserRow], names: dict[str, str]) -> None:
     by_id = {u.id: u for u in users}
-    uid = st.selectbox(t("field.user"), list(by_id), format_func=lambda i: by_id[i].display_name, key="admin-g-user")
+    uid = st.selectbox(
+        t("field.user"),
+        list(by_id),
+        format_func=lambda i: by_id[i].display_name,
+        key="admin-g-user",
+        placeholder=t("ui.choose"),
+    )
     user = by_id[uid]
     for gid, role, pid, wid in user.grants:
         left, right = st.columns([4, 1])
         left.text(_scope_label(role, pid, wid, names))
         if right.button(t("ui.admin.revoke"), key=f"admin-revoke-{gid}"):
             act("ui.admin.revoked", accounts.revoke_role, gid)
-    role = st.selectbox(t("field.role"), ORG_ROLES, format_func=lambda r: t(f"ui.role.{r}"), key="admin-g-role")
+    role = st.selectbox(
+        t("field.role"),
+        ORG_ROLES,
+        format_func=lambda r: t(f"ui.role.{r}"),
+        key="admin-g-role",
+        placeholder=t("ui.choose"),
+    )
     prefix = "w" if role == "facilitator" else "p"
     scopes = {k: v for k, v in names.items() if k.startswith(prefix)}
     if not scopes:
@@ -253,6 +270,7 @@ def _grant_form(users: list[accounts.UserRow], names: dict[str, str]) -> None:
         list(scopes),
         format_func=scopes.__getitem__,
         key=f"admin-g-scope-{prefix}",
+        placeholder=t("ui.choose"),
     )
     if st.button(t("ui.admin.grant"), type="primary", key="admin-grant"):
         target = int(scope[1:])
@@ -266,7 +284,13 @@ def _grant_form(users: list[accounts.UserRow], names: dict[str, str]) -> None:
 
 def _account_form(users: list[accounts.UserRow]) -> None:
     by_id = {u.id: u for u in users}
-    uid = st.selectbox(t("field.user"), list(by_id), format_func=lambda i: by_id[i].display_name, key="admin-acct-user")
+    uid = st.selectbox(
+        t("field.user"),
+        list(by_id),
+        format_func=lambda i: by_id[i].display_name,
+        key="admin-acct-user",
+        placeholder=t("ui.choose"),
+    )
     u = by_id[uid]
     a, b = st.columns(2)
     if a.button(t("ui.admin.revoke_admin") if u.is_admin else t("ui.admin.make_admin"), key=f"admin-adm-{uid}"):

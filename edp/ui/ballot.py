@@ -122,6 +122,7 @@ def theme_fields(
         index=options.index(start),
         format_func=lambda a: t("ui.participant.no_strength_area") if a is None else names[a],
         key=f"{key}-area",
+        placeholder=t("ui.choose"),
     )
     partners = st.text_input(
         t("ui.participant.partners"), value=initial.partners if initial else "", key=f"{key}-partners"

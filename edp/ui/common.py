@@ -58,4 +58,5 @@ def language_switch() -> None:
         key=LANG_WIDGET,
         on_change=_chosen_language,
         format_func=lambda code: LANG_NAMES.get(code, code),
+        placeholder=i18n.t("ui.choose", current),
     )

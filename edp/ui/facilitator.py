@@ -135,7 +135,13 @@ def login_panel() -> None:
         return
     labels = dict(choices)
     with st.form("fac-login"):
-        wid = st.selectbox(t("ui.fac.workshop"), list(labels), format_func=labels.__getitem__, key="fac-login-ws")
+        wid = st.selectbox(
+            t("ui.fac.workshop"),
+            list(labels),
+            format_func=labels.__getitem__,
+            key="fac-login-ws",
+            placeholder=t("ui.choose"),
+        )
         passcode = st.text_input(t("field.passcode"), type="password", key="fac-login-passcode")
         if st.form_submit_button(t("ui.fac.login"), type="primary"):
             token = call(ops.login_facilitator, wid, passcode, client=client())
@@ -393,6 +399,7 @@ def round_spec_inputs(key: str, *, default_method: str = "dots", with_prompt: bo
         index=METHODS.index(default_method),
         format_func=lambda m: t(f"method.{m}"),
         key=f"{key}-method",
+        placeholder=t("ui.choose"),
     )
     prompt = st.text_area(t("field.prompt"), key=f"{key}-prompt") if with_prompt else ""
     proposals = int(
@@ -472,7 +479,12 @@ def paper_panel(wv: WorkshopView, rv: RoundView | None) -> None:
     with st.form(f"paper-register-{n}"):
         name = st.text_input(t("field.display_name"), key=f"paper-name-{n}")
         actor = st.selectbox(
-            t("field.actor"), list(actors), index=None, format_func=actors.__getitem__, key=f"paper-actor-{n}"
+            t("field.actor"),
+            list(actors),
+            index=None,
+            format_func=actors.__getitem__,
+            key=f"paper-actor-{n}",
+            placeholder=t("ui.choose"),
         )
         if st.form_submit_button(t("ui.fac.paper_register")):
             if actor is None:
@@ -490,7 +502,13 @@ def paper_panel(wv: WorkshopView, rv: RoundView | None) -> None:
     if not people:
         st.caption(t("ui.fac.paper_nobody"))
         return
-    pid = st.selectbox(t("field.participant"), list(people), format_func=lambda i: people[i]["name"], key="paper-who")
+    pid = st.selectbox(
+        t("field.participant"),
+        list(people),
+        format_func=lambda i: people[i]["name"],
+        key="paper-who",
+        placeholder=t("ui.choose"),
+    )
     try:
         stored = participant_view(engine(), people[pid]["token"]).ballot
     except EdpError as err:
@@ -567,7 +585,13 @@ def priorities_panel(wv: WorkshopView) -> None:
         st.session_state["prio-themes"] = [p["theme_id"] for p in current]
     # A theme merged or withdrawn since it was picked is no longer an option.
     st.session_state["prio-themes"] = [tid for tid in st.session_state["prio-themes"] if tid in options]
-    chosen = st.multiselect(t("ui.fac.prio_choose"), list(options), format_func=options.__getitem__, key="prio-themes")
+    chosen = st.multiselect(
+        t("ui.fac.prio_choose"),
+        list(options),
+        format_func=options.__getitem__,
+        key="prio-themes",
+        placeholder=t("ui.choose_many"),
+    )
     st.caption(t("ui.fac.prio_order_help"))
     before = {p["theme_id"]: p for p in current}
     with st.form("prio-form"):

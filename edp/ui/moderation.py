@@ -128,10 +128,17 @@ def _group_merge(gid: int, typed: dict[str, list[int]]) -> None:
 
     keep, merged = 0, []
     if len(order) > 1:  # copies of one wording alone: nothing to choose
-        keep = st.selectbox(t("ui.mod.keep"), range(len(order)), format_func=label, key=f"dup-keep-{gid}")
+        keep = st.selectbox(
+            t("ui.mod.keep"), range(len(order)), format_func=label, key=f"dup-keep-{gid}", placeholder=t("ui.choose")
+        )
         others = [i for i in range(len(order)) if i != keep]
         merged = st.multiselect(
-            t("ui.mod.group_members"), others, default=others, format_func=label, key=f"dup-members-{gid}-{keep}"
+            t("ui.mod.group_members"),
+            others,
+            default=others,
+            format_func=label,
+            key=f"dup-members-{gid}-{keep}",
+            placeholder=t("ui.choose_many"),
         )
     into, *copies = typed[order[keep]]
     chosen = copies + [tid for i in merged for tid in typed[order[i]]]
@@ -170,7 +177,12 @@ def queue(q: moderation.ThemeQueue, locked: bool) -> None:
         on_change=_first_page,
     )
     status.selectbox(
-        t("ui.mod.show"), STATUS_CHOICES, format_func=lambda s: t(f"ui.mod.show_{s}"), key=STATUS, on_change=_first_page
+        t("ui.mod.show"),
+        STATUS_CHOICES,
+        format_func=lambda s: t(f"ui.mod.show_{s}"),
+        key=STATUS,
+        on_change=_first_page,
+        placeholder=t("ui.choose"),
     )
     if not q.matching:
         st.info(t("ui.mod.no_match") if q.counts != dict.fromkeys(q.counts, 0) else t("ui.fac.no_themes"))

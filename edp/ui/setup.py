@@ -42,7 +42,9 @@ def pick_process(processes: list[dict[str, Any]]) -> dict[str, Any]:
     titles = {proc["id"]: proc["title"] for proc in processes}
     if st.session_state.get(PROCESS) not in titles:
         st.session_state.pop(PROCESS, None)
-    pid = st.selectbox(t("ui.setup.process"), list(titles), format_func=titles.__getitem__, key=PROCESS)
+    pid = st.selectbox(
+        t("ui.setup.process"), list(titles), format_func=titles.__getitem__, key=PROCESS, placeholder=t("ui.choose")
+    )
     return next(proc for proc in processes if proc["id"] == pid)
 
 
@@ -153,6 +155,7 @@ def process_form(proc: dict[str, Any]) -> None:
             [c for c in chosen if c in areas],
             format_func=areas.__getitem__,
             key=f"setup-p-areas-{proc['id']}",
+            placeholder=t("ui.choose_many"),
         )
         if not st.form_submit_button(t("ui.setup.save_process"), type="primary"):
             return
@@ -194,7 +197,13 @@ def actor_add_form(process_id: int) -> None:
     n = nonce("actor-add")
     with st.form(f"actor-add-{n}"):
         name = st.text_input(t("field.actor_name"), key=f"actor-add-name-{n}")
-        helix = st.selectbox(t("field.helix"), HELIX_GROUPS, format_func=helix_label, key=f"actor-add-helix-{n}")
+        helix = st.selectbox(
+            t("field.helix"),
+            HELIX_GROUPS,
+            format_func=helix_label,
+            key=f"actor-add-helix-{n}",
+            placeholder=t("ui.choose"),
+        )
         municipality = st.text_input(t("field.municipality"), key=f"actor-add-mun-{n}")
         if st.form_submit_button(t("ui.setup.add_actor")) and call(
             ops.add_actor, organiser_token(), process_id, name, helix, municipality
@@ -213,6 +222,7 @@ def actor_edit_form(process_id: int) -> None:
         index=None,
         format_func=lambda i: rows[i]["name"],
         key="actor-edit-id",
+        placeholder=t("ui.choose"),
     )
     if aid is None:
         return
@@ -225,6 +235,7 @@ def actor_edit_form(process_id: int) -> None:
             HELIX_GROUPS.index(a["helix"]),
             format_func=helix_label,
             key=f"actor-edit-helix-{aid}",
+            placeholder=t("ui.choose"),
         )
         municipality = st.text_input(t("field.municipality"), a["municipality"] or "", key=f"actor-edit-mun-{aid}")
         if st.form_submit_button(t("ui.setup.save_actor")) and call(
