@@ -650,11 +650,14 @@ def test_two_round_workshop_through_the_ui(browser: Browser, room: dict[str, Pag
     expect(proj.locator("b, strong")).to_have_count(0)  # the chart's labels are text too
     expect(proj.locator("a[href^='http://x']")).to_have_count(0)
     no_exception(proj)
+    # The reveal alternates the ranking (12 s) with the funnel (6 s): the guide shows the ranking.
+    expect(key(proj, "proj-ranking")).to_be_visible(timeout=CROSS_MS)
     wait_idle(proj)
     shots["projector"] = ARTIFACTS / "projector.png"
     proj.screenshot(path=str(shots["projector"]), animations="disabled", caret="hide")
     top_title, top_total = dots_order[0]
-    first_line = f"1. {top_title} – {top_total} poäng"  # the result reaches the phones too
+    unit = "prick" if top_total == 1 else "prickar"  # a dot round's unit on the phones
+    first_line = f"1. {top_title} – {top_total} {unit}"  # the result reaches the phones too
     phones_follow(people, "results revealed", lambda p: visible(main(p).get_by_text(first_line, exact=True)))
 
     # ------------------------------------------------------------ 5. the top 4 go on to a score round
