@@ -165,7 +165,13 @@ def process_context() -> ProcessContext | None:
     titles = {proc["id"]: proc["title"] for proc in processes}
     if st.session_state.get(PROCESS) not in titles:
         st.session_state.pop(PROCESS, None)
-    pid = st.selectbox(t("ui.setup.process"), list(titles), format_func=titles.__getitem__, key=PROCESS)
+    pid = st.selectbox(
+        t("ui.setup.process"),
+        list(titles),
+        format_func=titles.__getitem__,
+        key=PROCESS,
+        placeholder=t("ui.rm.ph.choose"),
+    )
     ok, actors = attempt(list_actors, pid)
     if not ok:
         st.stop()
@@ -279,7 +285,7 @@ def pick_roadmap(summaries: Sequence[RoadmapSummary]) -> int | None:
         st.session_state[PICK] = wanted
     elif st.session_state.get(PICK) not in ids:
         st.session_state[PICK] = from_url if from_url in ids else ids[0]
-    rid = st.selectbox(t("ui.rm.pick"), ids, format_func=titles.__getitem__, key=PICK)
+    rid = st.selectbox(t("ui.rm.pick"), ids, format_func=titles.__getitem__, key=PICK, placeholder=t("ui.rm.ph.choose"))
     st.query_params[QUERY] = str(rid)
     return rid
 
@@ -308,6 +314,7 @@ def _roadmap_fields(key: str, actors: Mapping[int, str], defaults: Mapping[str, 
         index=owners.index(defaults.get("owner")) if defaults.get("owner") in owners else 0,
         format_func=lambda i: actors[i] if i is not None else t("ui.rm.no_owner"),
         key=f"{key}-owner",
+        placeholder=t("ui.rm.ph.choose"),
     )
     return {
         "title": title,
@@ -351,7 +358,12 @@ def _create_from_priority(wv: ProcessContext, pr: ProcessRoadmaps, actors: Mappi
     ids = list(choices)
     first_open = next((i for i in ids if i not in planned), ids[0])
     pid = st.selectbox(
-        t("ui.rm.pick_priority"), ids, index=ids.index(first_open), format_func=label, key="rm-new-priority"
+        t("ui.rm.pick_priority"),
+        ids,
+        index=ids.index(first_open),
+        format_func=label,
+        key="rm-new-priority",
+        placeholder=t("ui.rm.ph.choose"),
     )
     p = choices[pid]
     when = p.workshop_date.isoformat() if p.workshop_date else t("ui.rm.no_date")
@@ -445,6 +457,7 @@ def overview_form(rm: RoadmapView, actors: Mapping[int, str]) -> None:
             index=ROADMAP_STATUSES.index(rm.status),
             format_func=roadmap_status_label,
             key=f"{key}-status",
+            placeholder=t("ui.rm.ph.choose"),
         )
         if not st.form_submit_button(t("ui.rm.save"), type="primary"):
             return
@@ -849,7 +862,7 @@ def _pick_row(rm: RoadmapView, table: str, rows: Sequence[Mapping[str, Any]]) ->
         ids,
         format_func=lambda i: t(f"ui.rm.new_row.{table}") if i == NEW else names[i],
         key=key,
-        placeholder=t("ui.rm.ph.row"),
+        placeholder=t("ui.rm.ph.choose"),
     )
 
 
@@ -863,7 +876,9 @@ def _next_form(rm_id: int, table: str) -> None:
 
 
 def _row_fields(prefix: str, table: str, rm: RoadmapView, actors: Mapping[int, str]) -> dict[str, Any]:
-    """The form's widgets (their values live in session_state under `prefix`-field); returns the row."""
+    """The form's widgets (their values live in session_state under `prefix`-field); returns the row.
+    No help icons: each is one more Tab stop with an English name ("Help for …"); hints are captions
+    and placeholders, in the page's language."""
     goals = {g.id: g.title for g in rm.goals}
     k = lambda f: f"{prefix}-{f}"  # noqa: E731
     label = lambda f: t(f"field.{f}")  # noqa: E731
@@ -875,17 +890,17 @@ def _row_fields(prefix: str, table: str, rm: RoadmapView, actors: Mapping[int, s
         return column.date_input(label(f), min_value=EARLIEST, max_value=LATEST, format="YYYY-MM-DD", key=k(f))
 
     def actor(f: str, column: Any = st) -> int | None:  # noqa: ANN401
-        return column.selectbox(label(f), list(actors), format_func=actors.__getitem__, key=k(f),
-                                placeholder=t("ui.rm.ph.lead"), help=t("ui.rm.help.lead"))  # fmt: skip
+        return column.selectbox(
+            label(f), list(actors), format_func=actors.__getitem__, key=k(f), placeholder=t("ui.rm.ph.lead")
+        )
 
     def goal(*, required: bool) -> int | None:
         options = list(goals) if required else [None, *goals]
-        return st.selectbox(label("goal"), options, key=k("goal"), help=t("ui.rm.help.goal"),
-                            format_func=lambda i: t("ui.rm.no_goal") if i is None else goals[i],
-                            placeholder=t("ui.rm.ph.goal"))  # fmt: skip
+        return st.selectbox(label("goal"), options, key=k("goal"), placeholder=t("ui.rm.ph.goal"),
+                            format_func=lambda i: t("ui.rm.no_goal") if i is None else goals[i])  # fmt: skip
 
-    def number(f: str, column: Any, help_key: str) -> str:  # noqa: ANN401
-        return column.text_input(label(f), key=k(f), help=t(help_key), placeholder=t(f"{help_key}_ph"))
+    def figure(f: str, column: Any, placeholder: str) -> str:  # noqa: ANN401
+        return column.text_input(label(f), key=k(f), placeholder=t(placeholder))
 
     row: dict[str, Any] = {}
     if table == "goals":
@@ -903,31 +918,32 @@ def _row_fields(prefix: str, table: str, rm: RoadmapView, actors: Mapping[int, s
         row["lead_actor"] = actor("lead_actor", a)
         row["partners"] = b.multiselect(label("partners"), list(actors), format_func=actors.__getitem__,
                                         key=k("partners"), placeholder=t("ui.rm.ph.partners"),
-                                        help=t("ui.rm.help.partners"), select_all=False)  # fmt: skip
+                                        select_all=False)  # fmt: skip
         a, b = st.columns(2)
-        row["budget_sek"] = number("budget_sek", a, "ui.rm.help.budget")
+        row["budget_sek"] = figure("budget_sek", a, "ui.rm.help.budget_ph")
         row["funding_source"] = text("funding_source", b)
     elif table == "milestones":
         row["goal"] = goal(required=False)
         row["title"] = text("title")
         row["date"] = date("date")
     else:
+        st.caption(t("ui.rm.help.kind"))
         row["goal"] = goal(required=False)
         a, b, c = st.columns([3, 1, 1])
         row["name"] = text("name", a)
         row["unit"] = text("unit", b)
         row["kind"] = c.selectbox(label("kind"), KPI_KINDS, format_func=kpi_kind_label, key=k("kind"),
-                                  placeholder=t("ui.rm.ph.kind"), help=t("ui.rm.help.kind"))  # fmt: skip
+                                  placeholder=t("ui.rm.ph.kind"))  # fmt: skip
         a, b = st.columns(2)
-        row["baseline_value"] = number("baseline_value", a, "ui.rm.help.number")
+        row["baseline_value"] = figure("baseline_value", a, "ui.rm.help.number_ph")
         row["baseline_date"] = date("baseline_date", b)
         a, b = st.columns(2)
-        row["target_value"] = number("target_value", a, "ui.rm.help.number")
+        row["target_value"] = figure("target_value", a, "ui.rm.help.number_ph")
         row["target_date"] = date("target_date", b)
         a, b, c = st.columns([2, 2, 1])
         row["lead_actor"] = actor("lead_actor", a)
         row["source"] = text("source", b)
-        row["eu_code"] = text("eu_code", c, help=t("ui.rm.help.eu_code"))
+        row["eu_code"] = text("eu_code", c, placeholder=t("ui.rm.ph.eu_code"))
     return row
 
 
@@ -1031,18 +1047,56 @@ def _remove_row(rm: RoadmapView, table: str, rows: Sequence[Mapping[str, Any]], 
                 flash(table, t(f"ui.rm.row_removed.{table}"), notices or ())
 
 
+def rows_text(rm: RoadmapView, table: str) -> str:
+    """The rows in a few words each, numbered as in the row picker (shown as plain text: no Tab
+    stops and no toolbar, unlike a grid); activities under their goal."""
+    L = lang()
+    if table == "goals":
+        lines = [f"{n}. {g.title}" for n, g in enumerate(rm.goals, start=1)]
+    elif table == "activities":
+        lines, n = [], 0
+        for g in rm.goals:
+            if g.activities:
+                lines.append(g.title)
+            for a in g.activities:
+                n += 1
+                facts = [period_text(a.start, a.end), activity_status_label(a.status), a.lead.name]
+                lines.append(f"   {n}. {a.title} · " + " · ".join(facts))
+    elif table == "milestones":
+        lines = [
+            " · ".join([f"{n}. {m.title}", m.date.isoformat(), *([rm.goal_title(m.goal_id)] if m.goal_id else [])])
+            for n, m in enumerate(rm.milestones, start=1)
+        ]
+    else:
+        lines = [
+            f"{n}. {k.name} · {number(k.baseline_value, L, 2)} → {value_text(k.target_value, k.unit)}"
+            f" ({k.target_date.isoformat()}) · {kpi_kind_label(k.kind)} · {k.lead.name}"
+            for n, k in enumerate(rm.kpis, start=1)
+        ]
+    return "\n".join(lines)
+
+
 def table_panel(rm: RoadmapView, table: str, actors: Mapping[int, str]) -> None:
     """One of the four tables for its leader: the rows, and a form for one row; or, behind a
-    toggle, the whole table in the grid editor."""
-    flash_slot(table)
+    toggle at the end, the whole table in the grid editor. A save is confirmed just below the form
+    (or the grid), where the user's eyes and focus are."""
     st.caption(t(f"ui.rm.help.{table}"))
-    grid = st.toggle(t("ui.rm.grid_toggle"), key=f"rm-grid-{rm.id}-{table}", help=t("ui.rm.grid_help"))
-    if grid:
+    toggle = f"rm-grid-{rm.id}-{table}"
+    if st.session_state.get(toggle):
         with st.container(key=f"rm-gridbox-{rm.id}-{table}"):
             table_editor(rm, table, actors)
-        return
-    rows_list(rm, table)
-    row_form(rm, table, actors)
+    else:
+        text = rows_text(rm, table)
+        if text:
+            plain(text, key=f"rm-rows-{rm.id}-{table}")
+        else:
+            st.caption(t("ui.rm.empty_table"))
+        if table == "activities" and not rm.goals:
+            st.info(t("ui.rm.goals_first"), icon=":material/info:")
+        else:
+            row_form(rm, table, actors)
+    flash_slot(table)
+    st.toggle(t("ui.rm.grid_toggle"), key=toggle, help=t("ui.rm.grid_help"))
 
 
 # ---------------------------------------------------------------- tab: measurements
@@ -1086,7 +1140,13 @@ def measurements_panel(rm: RoadmapView, *, can_edit: bool = True) -> None:
         st.info(t("ui.rm.no_kpis"))
         return
     kpis = {k.id: k for k in rm.kpis}
-    kid = st.selectbox(t("ui.rm.pick_kpi"), list(kpis), format_func=lambda i: kpis[i].name, key=f"rm-kpi-{rm.id}")
+    kid = st.selectbox(
+        t("ui.rm.pick_kpi"),
+        list(kpis),
+        format_func=lambda i: kpis[i].name,
+        key=f"rm-kpi-{rm.id}",
+        placeholder=t("ui.rm.ph.choose"),
+    )
     kpi = kpis[kid]
     left, right = st.columns([3, 2])
     with left:
@@ -1134,6 +1194,7 @@ def measurements_panel(rm: RoadmapView, *, can_edit: bool = True) -> None:
                 list(ms),
                 format_func=lambda i: f"{ms[i].date.isoformat()}: {value_text(ms[i].value, kpi.unit)}",
                 key=f"rm-measure-del-pick-{kid}",
+                placeholder=t("ui.rm.ph.choose"),
             )
             if st.button(t("ui.rm.delete_measurement"), key=f"rm-measure-del-{kid}", icon=":material/delete:"):
                 ok, _ = attempt(ops.delete_measurement, mid)
@@ -1418,6 +1479,7 @@ def activity_update_form(token: str, a: Any) -> None:  # noqa: ANN401 - an Activ
                 index=ACTIVITY_STATUSES.index(a.status),
                 format_func=activity_status_label,
                 key=f"{key}-status",
+                placeholder=t("ui.rm.ph.choose"),
             )
             comment = right.text_input(t("ui.upd.comment"), key=f"{key}-comment")
             if st.form_submit_button(t("ui.upd.save_status"), type="primary"):
