@@ -18,6 +18,7 @@ from edp.demo import DEMO_ORGANISER, DEMO_PASSWORD_DEFAULT
 from edp.queries import overview
 from edp.roadmap_views import roadmap_summaries, roadmap_view
 from tests.e2e.screenshot import make_demo_database, sign_in_organiser, streamlit_server, wait_for_app, wait_idle
+from tests.e2e.test_accessibility_browser import audit
 
 pytestmark = pytest.mark.browser
 
@@ -159,6 +160,7 @@ def test_an_activity_added_with_the_keyboard_alone_is_stored(leader: Page, leade
     expect(field(page, f"rm-f-{rid}-activities-new-1-title")).to_have_value("")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "roadmap-activity-keyboard.png"), animations="disabled", caret="hide")
+    assert audit(page) == []  # the form, its list and its confirmation: no serious or critical WCAG violation
 
 
 def visible_english(page: Page) -> list[str]:
@@ -197,10 +199,13 @@ def test_no_english_streamlit_words_on_the_swedish_roadmap_page(leader: Page, le
     expect(page.get_by_role("button", name="Search")).to_have_count(0)
 
     page.get_by_role("tab", name="Aktiviteter", exact=True).click()
+    expect(page.get_by_role("tab", name="Aktiviteter", exact=True)).to_have_attribute("aria-selected", "true")
     wait_idle(page)
     lead = field(page, f"{form}-lead_actor")
     expect(lead).to_have_attribute("placeholder", "Välj ansvarig aktör")
+    expect(lead).to_be_visible()
     lead.focus()
+    assert has_focus(lead), page.evaluate(FOCUSED)
     page.keyboard.press("ArrowDown")  # opens the list
     expect(page.get_by_role("option").first).to_be_visible()
     assert visible_english(page) == []
