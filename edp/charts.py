@@ -189,6 +189,7 @@ def ranking_figure(
     `top` keeps the first themes only (ties at the cut included), for a screen that must not scroll.
     On the projector the figure is sized for a chart `width` × `height` px with `font` px text (a
     1080p screen's by default): theme names wrap onto up to three lines instead of being cut.
+    Elsewhere `height` fixes the chart's height (a slide's shape), else it grows with the themes.
     """
     themes = top_themes(result["themes"], top)
     method = result["method"]
@@ -293,7 +294,7 @@ def ranking_figure(
     room = 1.55 if any(t.get("tied") for t in themes) else 1.25  # for "(tied)" after the total
     fig.update_xaxes(title_text=value_title(method, lang), range=[0, highest * room or 1], automargin=True)
     if not projector:
-        return _style(fig, projector=False, dark=dark, height=_height(len(themes), False))
+        return _style(fig, projector=False, dark=dark, height=height or _height(len(themes), False))
     # Every name is drawn (plotly would skip category labels it thinks crowded); the totals at the
     # bar ends say the values, so the x axis shows its title only.
     fig.update_yaxes(tickmode="array", tickvals=labels, ticktext=labels, ticks="", ticklabelstandoff=font // 2)

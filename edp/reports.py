@@ -56,7 +56,8 @@ REPORT_WIDTH_PX = 780
 REPORT_MAX_H_PX = 1040  # a chart of at most this height fits a portrait A4 page under the header at full width
 DECK_WIDTH_PX = 1000
 DECK_MAX_H_PX = 438  # 1000 px x 389/888: the slide body's shape
-DECK_RANKING_WIDTH_PX = 600  # the ranking beside its table on 64 % of the body: 14 px at 12 pt
+DECK_RANKING_WIDTH_PX = 560  # the ranking beside its table on 64 % of the body
+DECK_RANKING_HEIGHT_PX = 460  # and the body's height: 14 px text at 12.7 pt
 DECK_KPIS_PER_SLIDE = 2  # one row of two KPI panels fills a slide at 12 pt
 IMAGE_SCALE = 2  # twice the pixels: sharp on a projector and in print, with the layout's text size
 CHART_SHARE = 0.85  # of the progress bar: rendering charts; the rest is writing the file
@@ -629,7 +630,7 @@ def _figures(
             if ws.ranking:
                 figs[f"ranking:{ws.workshop_id}"] = (
                     DECK_RANKING_WIDTH_PX,
-                    lambda ws=ws: [charts.ranking_figure(ws.result_dict(), lang)],
+                    lambda ws=ws: [charts.ranking_figure(ws.result_dict(), lang, height=DECK_RANKING_HEIGHT_PX)],
                 )
     for rm in data.roadmaps.roadmaps:
         if rm.activities:
