@@ -15,7 +15,7 @@ def main() -> None:
 
     from edp.ui.common import FAVICON, language_switch, t
     from edp.ui.live import database_unavailable
-    from edp.ui.session import join_code_param, principal, role
+    from edp.ui.session import JOIN_PATH, joins_by_default, principal, role
     from edp.ui.text import page_style
 
     st.set_page_config(page_title="EDP", page_icon=FAVICON, layout="wide")
@@ -33,13 +33,13 @@ def main() -> None:
             return [st.Page("pages/update.py", title=t("ui.nav.update"), icon=":material/edit_note:", default=True)]
         if who == "projector":
             return [st.Page("pages/projector.py", title=t("ui.nav.projector"), icon=":material/tv:", default=True)]
-        joining = bool(join_code_param())
+        joining = joins_by_default()
         # URL paths differ from the file names on purpose: on a fresh server, Streamlit resolves a
         # first request for /<file name> through its old pages/ folder routing, skipping this router.
         pages = [
             st.Page("pages/home.py", title=t("ui.home"), icon=":material/home:", default=not joining),
             st.Page(
-                "pages/join.py", url_path="anslut", title=t("ui.nav.join"), icon=":material/login:", default=joining
+                "pages/join.py", url_path=JOIN_PATH, title=t("ui.nav.join"), icon=":material/login:", default=joining
             ),
             st.Page("pages/facilitate.py", url_path="leda", title=t("ui.nav.facilitate"), icon=":material/tune:"),
         ]

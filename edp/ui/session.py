@@ -75,6 +75,18 @@ def join_code_param() -> str:
     return st.query_params.get("join", "")
 
 
+JOIN_PATH = "anslut"  # the join page's own address (app.py)
+
+
+def joins_by_default() -> bool:
+    """The join page is the default (served at the plain address) when a join code came with the
+    plain address, as the QR code's link does. At its own address (/anslut?join=…) it must stay a
+    page of its own: a default page has no other address, and Streamlit would say "Page not found"."""
+    if not join_code_param():
+        return False
+    return urlsplit(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1] != JOIN_PATH
+
+
 def client() -> Client:
     """This browser session as the join throttles count it (edp/throttle.py): Streamlit's session
     id, and the address it comes from. The address is None on loopback; behind a proxy on loopback

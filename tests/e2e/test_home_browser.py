@@ -118,3 +118,18 @@ def test_typed_title_is_shown_literally(page: Page, typed_titles, typed: str):
     # Nothing was turned into formatting: no link, emphasis, code, image, formula, icon or script.
     formatted = title.locator("a, strong, b, em, i, code, img, script, .katex, [data-testid='stIconMaterial']")
     expect(formatted).to_have_count(0, timeout=SETTLED_MS)
+
+
+def test_the_join_page_at_its_own_address_with_a_code_opens_without_page_not_found(page: Page, app_url: str):
+    """/anslut?join=CODE (a bookmark, a typed link) is the join page with the code filled in; only the
+    plain address with ?join= makes the join page the default."""
+    page.goto(app_url)  # a first deep link on a fresh server can miss the router (streamlit#9992)
+    wait_for_app(page)
+    page.goto(f"{app_url}/anslut?join={JOIN_CODE}")
+    wait_for_app(page)
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", name="Gå med i workshopen")).to_be_visible()
+    expect(main.get_by_text(f"Kod: {JOIN_CODE}")).to_be_visible()
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    assert page.url.endswith(f"/anslut?join={JOIN_CODE}")
+    no_error_shown(page)
