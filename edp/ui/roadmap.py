@@ -1420,17 +1420,26 @@ def export_panel(rm: RoadmapView, process_id: int, fingerprint: str) -> None:
 
 
 def _images(rm: RoadmapView, lang_: str, progress: Callable[[float, str], None]) -> dict[str, tuple]:
-    from edp.imaging import export_figure
+    """Each chart drawn for its medium (edp.imaging.export_chart): PNG and SVG for a projector, the
+    Gantt's PDF on an A4 and on an A3 landscape page."""
+    from edp.imaging import export_chart
 
     stem = f"fardplan-{rm.id}"
     gantt = roadmap_charts.gantt_figure(rm, lang_)
-    jobs = [(fmt, gantt, f"{stem}-gantt.{fmt}", t(f"ui.rm.dl.gantt_{fmt}")) for fmt in ("png", "svg", "pdf", "html")]
+    jobs = [
+        ("png", "A4", gantt, f"{stem}-gantt.png", t("ui.rm.dl.gantt_png")),
+        ("svg", "A4", gantt, f"{stem}-gantt.svg", t("ui.rm.dl.gantt_svg")),
+        ("pdf", "A4", gantt, f"{stem}-gantt-a4.pdf", t("ui.rm.dl.gantt_pdf")),
+        ("pdf", "A3", gantt, f"{stem}-gantt-a3.pdf", t("ui.rm.dl.gantt_pdf_a3")),
+        ("html", "A4", gantt, f"{stem}-gantt.html", t("ui.rm.dl.gantt_html")),
+    ]
     if rm.kpis:
-        jobs.append(("png", roadmap_charts.kpis_figure(rm, lang_), f"{stem}-kpi.png", t("ui.rm.dl.kpi_png")))
+        kpis = roadmap_charts.kpis_figure(rm, lang_)
+        jobs.append(("png", "A4", kpis, f"{stem}-kpi.png", t("ui.rm.dl.kpi_png")))
     out = {}
-    for n, (fmt, fig, file_name, label) in enumerate(jobs):
+    for n, (fmt, page_size, fig, file_name, label) in enumerate(jobs):
         progress(n / len(jobs), t("ui.rm.making_file", name=file_name))
-        out[file_name] = (export_figure(fig, fmt), file_name, label)
+        out[file_name] = (export_chart(fig, fmt, page_size=page_size), file_name, label)
     return out
 
 

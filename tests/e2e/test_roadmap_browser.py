@@ -13,6 +13,7 @@ import pytest
 from docx import Document
 from playwright.sync_api import Browser, Page, expect
 from pptx import Presentation
+from pypdf import PdfReader
 
 from edp.access import SYSTEM
 from edp.db import make_engine
@@ -97,6 +98,10 @@ def test_from_a_priority_to_a_gantt_png_a_deck_and_a_report(browser: Browser, le
         png = download(page, "Gantt (PNG)", tmp_path / "gantt.png")
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
         assert int.from_bytes(png[16:20], "big") >= 1920  # width, from the IHDR chunk
+        for size, (w_mm, h_mm) in {"A4": (297, 210), "A3": (420, 297)}.items():
+            pdf = PdfReader(io.BytesIO(download(page, f"Gantt (PDF, {size} liggande)", tmp_path / f"gantt-{size}.pdf")))
+            box = pdf.pages[0].mediabox  # the page itself, in points: A4 or A3 landscape
+            assert (round(float(box.width) * 25.4 / 72), round(float(box.height) * 25.4 / 72)) == (w_mm, h_mm)
 
         workbook = openpyxl.load_workbook(io.BytesIO(download(page, "Excel (XLSX)", tmp_path / "roadmap.xlsx")))
         assert workbook["roadmap"]["A2"].value == second.title  # built when clicked, for this roadmap
