@@ -559,12 +559,13 @@ def gantt_parts(rm: RoadmapView, lang: str, today: dt.date, *, width: int, max_h
     """The Gantt as one figure, or, when it would be taller than `max_h` at `width`, as several: whole goals
     each (in order), as many as fit; a roadmap's milestones without a goal go with the first part."""
     goal_ids = {g.id for g in rm.goals}
+    leads = roadmap_charts.lead_order(rm.activities)  # an actor keeps its colour on every part
 
     def part(goals: list[Any], first: bool) -> go.Figure:
         ids = {g.id for g in goals}
         ms = tuple(m for m in rm.milestones if m.goal_id in ids or (first and m.goal_id not in goal_ids))
         sub = dataclasses.replace(rm, goals=tuple(goals), milestones=ms)
-        return roadmap_charts.untitled(roadmap_charts.gantt_figure(sub, lang, today=today, width=width))
+        return roadmap_charts.untitled(roadmap_charts.gantt_figure(sub, lang, today=today, width=width, leads=leads))
 
     goals = list(rm.goals)
     made: dict[tuple[int, int], go.Figure] = {}

@@ -16,7 +16,7 @@ import html
 import math
 import re
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import plotly.graph_objects as go
@@ -496,31 +496,55 @@ def lead_style(index: int) -> tuple[str, str]:
     return colour, LEAD_PATTERNS[(index // len(LEAD_COLOURS)) % len(LEAD_PATTERNS)]
 
 
-def _groups(acts: Iterable[ActivityView], color_by: str, lang: str) -> list[tuple[str, str, str, list[ActivityView]]]:
-    """(key, legend name, colour, activities) per colour group, in legend order; a lead actor's key
-    is actor:<id>, and its hatching is lead_style's for its place in that order."""
+def lead_order(acts: Iterable[ActivityView]) -> list[int]:
+    """The lead actors' ids in the order their colours are given (by name): a roadmap drawn in parts
+    passes its whole order to each part, so an actor keeps one colour on every slide."""
+    leads = {a.lead for a in acts if a.lead is not None}
+    return [r.id for r in sorted(leads, key=lambda r: (r.name.casefold(), r.id))]
+
+
+def _groups(
+    acts: Iterable[ActivityView], color_by: str, lang: str, order: Sequence[int] | None = None
+) -> list[tuple[str, str, str, list[ActivityView], str]]:
+    """(key, legend name, colour, activities, hatching) per colour group, in legend order; a lead
+    actor's key is actor:<id>, and its colour and hatching are lead_style's for its place in `order`
+    (lead_order of these activities by default)."""
     acts = list(acts)
     if color_by == "status":
         return [
-            (s, status_name(s, lang), STATUS_COLOURS[s], [a for a in acts if a.status == s])
+            (s, status_name(s, lang), STATUS_COLOURS[s], [a for a in acts if a.status == s], "")
             for s in ACTIVITY_STATUSES
             if any(a.status == s for a in acts)
         ] + [
-            (s, escape(s), "#666666", [a for a in acts if a.status == s])
+            (s, escape(s), "#666666", [a for a in acts if a.status == s], "")
             for s in sorted({a.status for a in acts} - set(ACTIVITY_STATUSES))
         ]
-    leads = sorted({a.lead for a in acts if a.lead is not None}, key=lambda r: (r.name.casefold(), r.id))
+    mine = lead_order(acts)
+    given = list(order or ())
+    place = {aid: i for i, aid in enumerate(given + [aid for aid in mine if aid not in given])}
+    names = {a.lead.id: a.lead.name for a in acts if a.lead is not None}
     out = [
-        (f"actor:{r.id}", escape(r.name), lead_style(i)[0], [a for a in acts if a.lead == r])
-        for i, r in enumerate(leads)
+        (f"actor:{aid}", escape(names[aid]), *_styled(place[aid], [a for a in acts if a.lead and a.lead.id == aid]))
+        for aid in sorted(mine, key=place.__getitem__)
     ]
     if without := [a for a in acts if a.lead is None]:  # not possible through the app, but never crash
-        out.append(("actor:none", "–", "#666666", without))
+        out.append(("actor:none", "–", "#666666", without, ""))
     return out
 
 
+def _styled(index: int, acts: list[ActivityView]) -> tuple[str, list[ActivityView], str]:
+    colour, hatch = lead_style(index)
+    return colour, acts, hatch
+
+
 def gantt_figure(
-    rm: RoadmapView, lang: str, *, color_by: str = "lead", today: dt.date | None = None, width: int = LAYOUT_WIDTH
+    rm: RoadmapView,
+    lang: str,
+    *,
+    color_by: str = "lead",
+    today: dt.date | None = None,
+    width: int = LAYOUT_WIDTH,
+    leads: Sequence[int] | None = None,
 ) -> go.Figure:
     """One bar per activity under its goal (goal order, then activity order; first row at the top).
 
@@ -529,6 +553,7 @@ def gantt_figure(
     grey bar over their activities' span; milestones are diamonds on their goal's row, or on a
     top row when they belong to no goal, each labelled in full (wrapped) below its row, in as many levels as
     keep the labels apart when the chart is `width` pixels wide (or wider). A dashed line marks today.
+    `leads` is the order the lead actors' colours are given in (lead_order), for a part of a roadmap.
     """
     if color_by not in ("lead", "status"):
         raise ValueError(f"color_by must be 'lead' or 'status', not {color_by!r}")
@@ -601,8 +626,7 @@ def gantt_figure(
         + _label("roadmap_charts.hover.status", lang)
         + ": %{customdata[5]}<extra></extra>"
     )
-    for i, (key, name, colour, acts) in enumerate(_groups(rm.activities, color_by, lang)):
-        hatch = lead_style(i)[1] if key.startswith("actor:") and key != "actor:none" else ""
+    for key, name, colour, acts, hatch in _groups(rm.activities, color_by, lang, leads):
         fig.add_bar(
             y=[act_row[a.id] for a in acts],
             base=[_iso(a.start) for a in acts],

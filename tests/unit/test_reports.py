@@ -16,7 +16,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from edp import charts, demo, imaging, reports
+from edp import charts, demo, imaging, reports, roadmap_charts
 from edp.access import SYSTEM
 from edp.db import make_engine, upgrade, write
 from edp.errors import EdpError, NotFound
@@ -500,3 +500,23 @@ def test_only_roadmap_keeps_that_roadmap_and_the_workshop_it_comes_from():
     assert reports.only_roadmap(dataclasses.replace(data, workshops=()), 1).workshops == ()
     with pytest.raises(NotFound):
         reports.only_roadmap(data, 999)
+
+
+def styles_by_actor(fig) -> dict[str, tuple[str, str]]:  # noqa: ANN001 - a plotly figure
+    return {
+        tr.meta["group"]: (tr.marker.color, tr.marker.pattern.shape or "")
+        for tr in fig.data
+        if isinstance(tr.meta, dict) and tr.meta.get("role") == "activities"
+    }
+
+
+def test_a_gantt_split_over_slides_gives_each_lead_actor_the_colour_it_has_on_the_whole_chart():
+    rm = sample_process().roadmaps[0]
+    whole = styles_by_actor(roadmap_charts.gantt_figure(rm, "en", today=TODAY))
+    parts = reports.gantt_parts(rm, "en", TODAY, width=reports.DECK_WIDTH_PX, max_h=reports.DECK_MAX_H_PX)
+    seen = [styles_by_actor(p) for p in parts]
+    assert len(parts) > 1 and all(seen)
+    # The parts' lead actors are not the whole list, so a colour given per part would differ.
+    assert any(list(s) != list(whole)[: len(s)] for s in seen)
+    for part in seen:
+        assert part == {actor: whole[actor] for actor in part}
