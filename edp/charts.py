@@ -217,7 +217,7 @@ def ranking_figure(
             orientation="h",
             name=_tr("ui.res.chart.all_voters", lang),
             marker_color=TOTAL_COLOUR,
-            customdata=[[title, number(t["total"], lang, 2)] for title, t in zip(titles, themes, strict=True)],
+            customdata=[[title, number(t["total"], lang)] for title, t in zip(titles, themes, strict=True)],
             hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
             meta={"role": "total"},
         )
@@ -235,7 +235,7 @@ def ranking_figure(
                     "line": {"width": 1, "color": "#000000"},
                 },
                 customdata=[
-                    [title, helix_name(g, lang), number(v, lang, 2)] for title, v in zip(titles, values, strict=True)
+                    [title, helix_name(g, lang), number(v, lang)] for title, v in zip(titles, values, strict=True)
                 ],
                 hovertemplate="%{customdata[0]}<br>%{customdata[1]}: %{customdata[2]}<extra></extra>",
                 meta={"helix": g},
@@ -325,9 +325,7 @@ def helix_breakdown_figure(result: dict[str, Any], lang: str) -> go.Figure:
             orientation="h",
             name=group_label(g, result, lang),
             marker_color=HELIX_COLOURS[g],
-            customdata=[
-                [title, helix_name(g, lang), number(v, lang, 2)] for title, v in zip(titles, values, strict=True)
-            ],
+            customdata=[[title, helix_name(g, lang), number(v, lang)] for title, v in zip(titles, values, strict=True)],
             hovertemplate="%{customdata[0]}<br>%{customdata[1]}: %{customdata[2]}<extra></extra>",
             meta={"helix": g},
         )

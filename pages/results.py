@@ -105,13 +105,13 @@ tabs = view.tabs(
     + ([t("ui.res.tab.criteria")] if result["method"] == "score" else [])
 )
 with tabs[0]:
-    st.plotly_chart(ranking_figure(result, L), key="res-ranking", config=CHART_CONFIG)
+    st.plotly_chart(ranking_figure(result, L), key="res-ranking", theme=None, config=CHART_CONFIG)
     st.dataframe(ranking_table(result, L), hide_index=True, key="res-table")
     if explained := score_help(result, L):
         st.caption(explained)
     st.caption(t("ui.res.consensus_help"))
 with tabs[1]:
-    st.plotly_chart(helix_breakdown_figure(result, L), key="res-helix", config=CHART_CONFIG)
+    st.plotly_chart(helix_breakdown_figure(result, L), key="res-helix", theme=None, config=CHART_CONFIG)
 with tabs[2]:
     st.markdown(f"**{balanced_label(L)}**")
     st.caption(t("ui.res.balanced_help"))
@@ -124,10 +124,10 @@ with tabs[2]:
         st.subheader(t("ui.res.balanced_heading"), anchor=False)
         st.dataframe(balanced, hide_index=True, key="res-balanced")
 with tabs[3]:
-    st.plotly_chart(turnout_figure(result["turnout"], L), key="res-turnout", config=CHART_CONFIG)
+    st.plotly_chart(turnout_figure(result["turnout"], L), key="res-turnout", theme=None, config=CHART_CONFIG)
 if result["method"] == "score":
     with tabs[4]:
-        st.plotly_chart(criteria_heatmap(result, L), key="res-criteria", config=CHART_CONFIG)
+        st.plotly_chart(criteria_heatmap(result, L), key="res-criteria", theme=None, config=CHART_CONFIG)
 
 st.subheader(t("ui.res.downloads_heading"), anchor=False)
 downloads(result, round_id, L, who)
@@ -135,4 +135,4 @@ downloads(result, round_id, L, who)
 st.subheader(t("ui.res.funnel_heading"), anchor=False)
 st.caption(t("ui.res.funnel_help"))
 with st.container(key="res-view-funnel"):
-    st.plotly_chart(funnel_figure(funnel, L), key="res-funnel", config=CHART_CONFIG)
+    st.plotly_chart(funnel_figure(funnel, L), key="res-funnel", theme=None, config=CHART_CONFIG)

@@ -231,3 +231,17 @@ def test_charts_have_no_english_only_toolbar(use_db, demo_template):
     assert charts
     assert all(json.loads(c.proto.config or "{}").get("displayModeBar") is False for c in charts)
     assert any("stElementToolbar" in h.proto.body and "display: none" in h.proto.body for h in at.get("html"))
+
+
+def test_charts_keep_their_own_legible_fonts_not_streamlits_theme(use_db, demo_template):
+    """Streamlit's chart theme would draw the labels in 12 px grey (3.7:1): every chart on the page is
+    drawn as the figure says, in 14 px black on white."""
+    use_db(demo_template)
+    summary = summary_of(demo_template)
+    at = results_page(round_id=str(summary["score_round_id"]))
+    charts = at.get("plotly_chart")
+    assert len(charts) >= 4
+    assert all(c.proto.theme == "" for c in charts)
+    for spec in (json.loads(c.proto.spec) for c in charts):
+        font = spec["layout"]["font"]
+        assert font["size"] >= 14 and font["color"] == "#000000"
