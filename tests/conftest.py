@@ -33,6 +33,15 @@ def require_service(ok: bool, what: str) -> None:
 
 
 @pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """pytest-playwright's browser, for the browser suite and the charts measured as drawn: Debian's chromium."""
+    from tests.e2e.screenshot import CHROMIUM_ARGS, CHROMIUM_PATH
+
+    require_service(CHROMIUM_PATH.exists(), f"chromium at {CHROMIUM_PATH}")
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM_PATH), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("tpl") / "template.sqlite"
     engine = make_engine(f"sqlite:///{path}")

@@ -11,8 +11,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import require_service
-from tests.e2e.screenshot import APP_TIMEOUT_MS, CHROMIUM_ARGS, CHROMIUM_PATH, make_demo_database, streamlit_server
+from tests.e2e.screenshot import APP_TIMEOUT_MS, make_demo_database, streamlit_server
 
 expect.set_options(timeout=APP_TIMEOUT_MS // 2)
 
@@ -23,12 +22,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    require_service(CHROMIUM_PATH.exists(), f"chromium at {CHROMIUM_PATH}")
-    return {**browser_type_launch_args, "executable_path": str(CHROMIUM_PATH), "args": CHROMIUM_ARGS}
 
 
 @pytest.fixture(scope="session")

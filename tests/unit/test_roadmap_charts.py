@@ -10,7 +10,6 @@ import pytest
 from edp import imaging
 from edp import roadmap_charts as rc
 from edp.roadmap_views import ActorRef, KpiView, MeasurementView, MilestoneView
-from tests.conftest import require_service
 from tests.roadmap_sample import END, START, sample_process, sample_roadmap
 from tests.unit.test_charts import figure_strings
 
@@ -686,17 +685,8 @@ def test_title_and_row_labels_keep_clear_of_the_left_edge_and_untitled_drops_the
 # ---------------------------------------------------------------- as drawn (Chromium measures the text)
 
 
-@pytest.fixture(scope="module")
-def page():  # noqa: ANN201
-    """A Chromium page (Debian's, as kaleido uses) to measure the text of an exported SVG."""
-    require_service(imaging.browser_path() is not None, "chromium (kaleido, for image export)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=imaging.browser_path(), args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
-        yield browser.new_page()
-        browser.close()
+# `page` is pytest-playwright's (Debian's chromium, tests/conftest.py): a sync_playwright() of our own
+# would fail inside the event loop that the browser tests' Playwright leaves running in the session.
 
 
 def text_boxes(page, fig, width: int) -> list[tuple[str, float, float, float, float]]:  # noqa: ANN001
