@@ -884,7 +884,7 @@ def _row_fields(prefix: str, table: str, rm: RoadmapView, actors: Mapping[int, s
     label = lambda f: t(f"field.{f}")  # noqa: E731
 
     def text(f: str, column: Any = st, **kw: Any) -> str:  # noqa: ANN401
-        return column.text_input(label(f), max_chars=TEXT_LIMITS[f], key=k(f), **kw)
+        return column.text_input(label(f), key=k(f), **kw)
 
     def date(f: str, column: Any = st) -> dt.date:  # noqa: ANN401
         return column.date_input(label(f), min_value=EARLIEST, max_value=LATEST, format="YYYY-MM-DD", key=k(f))
@@ -905,11 +905,11 @@ def _row_fields(prefix: str, table: str, rm: RoadmapView, actors: Mapping[int, s
     row: dict[str, Any] = {}
     if table == "goals":
         row["title"] = text("title")
-        row["description"] = st.text_area(label("description"), max_chars=ops.TEXT_MAX, key=k("description"))
+        row["description"] = st.text_area(label("description"), key=k("description"))
     elif table == "activities":
         row["goal"] = goal(required=True)
         row["title"] = text("title")
-        row["description"] = st.text_area(label("description"), max_chars=ops.TEXT_MAX, key=k("description"))
+        row["description"] = st.text_area(label("description"), key=k("description"))
         a, b, c = st.columns(3)
         row["start"], row["end"] = date("start", a), date("end", b)
         row["status"] = c.selectbox(label("status"), ACTIVITY_STATUSES, format_func=activity_status_label,

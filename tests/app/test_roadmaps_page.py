@@ -335,20 +335,26 @@ def test_end_before_start_in_the_activity_form_names_the_field_writes_nothing_an
     assert at.date_input(key=f"{key}-end").value == first.start - dt.timedelta(days=1)
 
 
-def test_the_form_holds_each_text_to_the_engines_limit(use_db, demo_template):
+def test_a_title_over_the_limit_is_refused_naming_the_field_and_kept_as_typed(use_db, demo_template):
+    """No max_chars (tests/unit/test_widget_limits.py): a paste over the limit reaches the engine, whose
+    refusal names the field, the limit and how much too long it is; nothing is written, the text stays."""
     from edp import roadmaps as limits
 
     engine, summary, at = demo_page(use_db, demo_template)
     rid = at.selectbox(key="rm-pick").value
+    before = roadmap_view(engine, SYSTEM, rid).goals
     goals = form_prefix(at, rid, "goals")
-    kpis = form_prefix(at, rid, "kpis")
-    assert at.text_input(key=f"{goals}-title").max_chars == limits.TITLE_MAX  # the browser stops typing there
-    assert at.text_area(key=f"{goals}-description").max_chars == limits.TEXT_MAX
-    assert at.text_input(key=f"{kpis}-unit").max_chars == limits.UNIT_MAX
-    assert at.text_input(key=f"{kpis}-eu_code").max_chars == limits.EU_CODE_MAX
-    at.text_input(key=f"{goals}-title").set_value("x" * (limits.TITLE_MAX + 5))  # a paste past the browser
+    assert not at.text_input(key=f"{goals}-title").max_chars  # no cap in the browser
+    pasted = "x" * (limits.TITLE_MAX + 5)
+    at.text_input(key=f"{goals}-title").set_value(pasted)
     at = submit(at, goals)
-    assert max(len(g.title) for g in roadmap_view(engine, SYSTEM, rid).goals) == limits.TITLE_MAX
+    expected = ValidationError(
+        "input.too_long", field="title", max=limits.TITLE_MAX, length=len(pasted), over=5
+    ).message("sv")
+    assert expected in [e.value for e in at.error]
+    assert str(limits.TITLE_MAX) in expected and i18n.field_label("title", "sv") in expected
+    assert roadmap_view(engine, SYSTEM, rid).goals == before and not successes(at)
+    assert at.text_input(key=f"{goals}-title").value == pasted
 
 
 def test_a_bad_budget_and_a_target_before_the_baseline_are_refused_naming_the_field(use_db, demo_template):

@@ -187,7 +187,9 @@ def test_no_english_streamlit_words_on_the_swedish_roadmap_page(leader: Page, le
     page = leader
     rid = first_roadmap(leader_server[1])
     form = f"rm-f-{rid}-activities-new-0"
-    overview_table = page.get_by_test_id("stDataFrame").first
+    # The overview's table (the tabs' tables are drawn too, hidden until their tab is chosen).
+    overview_table = page.locator("[data-testid='stDataFrame']:visible").first
+    expect(overview_table).to_be_visible()
     overview_table.hover()  # where Streamlit would show its table toolbar
     assert visible_english(page) == []
     # Every select box of the page has our own placeholder: it shows as soon as the user clears the box to search.
