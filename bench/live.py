@@ -598,6 +598,7 @@ async def _bench_live(
     tmp: Path, participants: int, step: int, limit: int, defaults: bool, reruns: int, log: Callable[[str], None]
 ) -> dict[str, Any]:
     from edp.events import channel
+
     levels: list[dict[str, Any]] = []
     db = _database(tmp, "live.sqlite")
     with streamlit_server(ROOT / "app.py", db, tmp / "shipped.log") as server:
