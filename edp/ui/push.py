@@ -9,7 +9,10 @@ fragment, which looks at what the screen shows and reruns the page only when tha
 The socket says only that something changed: each message is a bare revision number. Changes
 come from edp.events (in-process on SQLite, PostgreSQL NOTIFY across replicas); the hub passes
 each to the sockets whose screen wants it (edp.events.Screen.wants), at most one message per
-MIN_GAP_S per socket, so a room voting at once reruns a projector a few times a second, not 300.
+MIN_GAP_S (a participant) or ROOM_SCREEN_GAP_S (a projector, console or results page) per socket,
+so a room voting at once reruns a projector a few times a second, not 300 times. A participant's
+own ballot reaches their own socket OWN_DELAY_S later (their page has drawn it already; the
+check only repairs a confirmation lost on the way).
 
 Custom routes get none of Streamlit's checks: this one checks the Host (server.allowedHosts),
 requires a same-origin browser (Origin) and a valid ticket, and refuses the rest before accepting.
@@ -32,7 +35,14 @@ log = logging.getLogger("edp.push")
 
 PUSH_PATH = "/live/ws"
 MIN_GAP_S = 0.2  # per socket: the first change goes out at once, later ones at most this often
+ROOM_SCREEN_GAP_S = 0.3  # the projector's, console's and results page's (a full rerun each)
+# A participant's own ballot or proposal: their page drew its confirmation in the same run, so
+# the check that repairs a confirmation lost on the way comes later, outside the room's busiest second.
+OWN_DELAY_S = 2.0
 POLICY_VIOLATION = 1008
+TRY_AGAIN_LATER = 1013
+# Sockets open at once on one ticket: a page in a few tabs, not a script opening thousands.
+MAX_PER_TICKET = 8
 
 
 def secret() -> bytes:
@@ -47,12 +57,17 @@ def secret() -> bytes:
 class Listener:
     screen: Screen
     socket: WebSocket
+    ticket: str = ""
     pending: asyncio.Event = field(default_factory=asyncio.Event)
     revision: int = 0
 
     def poke(self, revision: int) -> None:
         self.revision = max(self.revision, revision)
         self.pending.set()
+
+    @property
+    def gap(self) -> float:
+        return MIN_GAP_S if self.screen.kind == "participant" else ROOM_SCREEN_GAP_S
 
     async def pump(self) -> None:
         """Send the latest revision whenever there is news, then wait MIN_GAP_S: the changes
@@ -64,7 +79,7 @@ class Listener:
                 await self.socket.send_text(str(self.revision))
             except Exception:  # noqa: BLE001 - the browser went away; live_socket cleans up
                 return
-            await asyncio.sleep(MIN_GAP_S)
+            await asyncio.sleep(self.gap)
 
 
 class Hub:
@@ -96,11 +111,22 @@ class Hub:
         else:
             targets = list(self.by_workshop.get(change.workshop_id, ()))
         for listener in targets:
-            if listener.screen.wants(change):
+            screen = listener.screen
+            if not screen.wants(change):
+                continue
+            own = screen.kind == "participant" and change.scope not in (events.ROOM, events.RESYNC)
+            if own and change.participant_id == screen.participant_id and self.loop is not None:
+                self.loop.call_later(OWN_DELAY_S, listener.poke, change.revision)
+            else:
                 listener.poke(change.revision)
 
-    def add(self, listener: Listener) -> None:
-        self.by_workshop.setdefault(listener.screen.workshop_id, set()).add(listener)
+    def add(self, listener: Listener) -> bool:
+        """Add a socket; False (and not added) when its ticket already has MAX_PER_TICKET open."""
+        group = self.by_workshop.setdefault(listener.screen.workshop_id, set())
+        if sum(1 for x in group if x.ticket == listener.ticket) >= MAX_PER_TICKET:
+            return False
+        group.add(listener)
+        return True
 
     def remove(self, listener: Listener) -> None:
         group = self.by_workshop.get(listener.screen.workshop_id)
@@ -135,14 +161,21 @@ def _host_ok(socket: WebSocket) -> bool:
 
 
 async def live_socket(socket: WebSocket) -> None:
-    screen = events.read_ticket(socket.query_params.get("t"), secret())
+    ticket = socket.query_params.get("t", "")
+    screen = events.read_ticket(ticket, secret())
     if screen is None or not _origin_ok(socket) or not _host_ok(socket):
         await socket.close(code=POLICY_VIOLATION)
         return
     HUB.start(asyncio.get_running_loop())
-    await socket.accept()
-    listener = Listener(screen, socket)
-    HUB.add(listener)
+    listener = Listener(screen, socket, ticket)
+    if not HUB.add(listener):
+        await socket.close(code=TRY_AGAIN_LATER)
+        return
+    try:
+        await socket.accept()
+    except Exception:  # noqa: BLE001 - gone before it was accepted
+        HUB.remove(listener)
+        return
     pump = asyncio.create_task(listener.pump())
     try:
         while True:  # the browser sends nothing; this only notices when it goes away

@@ -67,7 +67,7 @@ def test_tiny_live_run_votes_through_the_real_app_and_reports_every_figure() -> 
     assert result["errors"] == 0
     assert 0 < level["p50_ms"] <= level["p95_ms"] <= level["max_ms"]
     assert 0 < level["ack_p50_ms"] <= level["ack_p95_ms"]
-    assert level["pushes"] >= 5, "the projector and the phones heard nothing by push"
+    assert level["pushes"] >= 1, "the projector heard no vote by push"
     assert level["rss_mb"] > 50
 
     default = result["default_settings"]

@@ -4,6 +4,7 @@ revision, only for changes the ticket's screen wants, and folds a burst into a f
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 
@@ -78,8 +79,14 @@ def test_a_participant_is_not_woken_by_another_participants_ballot_or_proposal(c
         events.publish_local(Change(1, 10, BALLOT, 6))
         events.publish_local(Change(1, 11, PROPOSAL, 6))
         time.sleep(push.MIN_GAP_S * 2)  # time enough for a message, had one been due
-        events.publish_local(Change(1, 12, BALLOT, 5))  # her own
+        sent = time.monotonic()
+        events.publish_local(Change(1, 12, BALLOT, 5))  # her own: drawn by her page already, checked later
         assert ws.receive_text() == "12"
+        assert time.monotonic() - sent >= push.OWN_DELAY_S - 0.05
+        events.publish_local(Change(1, 13, ROOM))  # the room's changes at once
+        started = time.monotonic()
+        assert ws.receive_text() == "13"
+        assert time.monotonic() - started < push.OWN_DELAY_S
 
 
 def test_a_burst_of_changes_reaches_a_screen_as_a_few_messages_ending_with_the_latest(client):
@@ -95,6 +102,18 @@ def test_a_burst_of_changes_reaches_a_screen_as_a_few_messages_ending_with_the_l
             messages.append(ws.receive_text())
         took = time.monotonic() - start
     assert [int(m) for m in messages] == sorted(int(m) for m in messages)
-    # At most one message per MIN_GAP_S, plus the first at once.
-    assert len(messages) <= took / push.MIN_GAP_S + 2, messages
+    # At most one message per gap, plus the first at once.
+    assert len(messages) <= took / push.ROOM_SCREEN_GAP_S + 2, messages
     assert len(messages) >= 2
+
+
+def test_one_ticket_opens_a_few_sockets_not_thousands(client):
+    ticket_url = url(Screen("participant", 1, 5))
+    with contextlib.ExitStack() as stack:
+        for _ in range(push.MAX_PER_TICKET):
+            stack.enter_context(client.websocket_connect(ticket_url, headers=BROWSER))
+        wait_listening(push.MAX_PER_TICKET)
+        assert refused(client, ticket_url, BROWSER) == push.TRY_AGAIN_LATER
+        other = client.websocket_connect(url(Screen("participant", 1, 6)), headers=BROWSER)
+        stack.enter_context(other)  # another participant's ticket is not held back
+        wait_listening(push.MAX_PER_TICKET + 1)
