@@ -32,6 +32,8 @@ log = logging.getLogger("edp.events")
 
 PG_CHANNEL = "edp_live"
 PENDING = "edp_changes"  # Session.info key: the changes a SQLite transaction publishes at commit
+COMMITTED = "edp_committed"  # Session.info key: committed changes that edp.db.write publishes itself
+DEFER = "edp_defer_publish"  # Session.info flag: edp.db.write publishes after releasing its lock
 RECONNECT_S = (0.5, 1.0, 2.0, 5.0)  # the listener's waits before reconnecting, then the last one again
 
 # What changed, for whom. A screen follows "room" changes always; the others only when they
@@ -113,7 +115,13 @@ def announce(s: Session, change: Change) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(s: Session) -> None:
-    for change in s.info.pop(PENDING, ()):
+    changes = s.info.pop(PENDING, ())
+    if s.info.get(DEFER):
+        # edp.db.write publishes them once it has let go of SQLite's write lock: waking the
+        # server's event loop while holding it made every other writer wait for that loop too.
+        s.info.setdefault(COMMITTED, []).extend(changes)
+        return
+    for change in changes:
         publish_local(change)
 
 

@@ -90,6 +90,9 @@ class Hub:
         self.by_workshop: dict[int, set[Listener]] = {}
         self._lock = threading.Lock()
         self._unsubscribe = None
+        self._inbox: list[Change] = []
+        self._inbox_lock = threading.Lock()
+        self._drain_due = False
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         with self._lock:
@@ -101,9 +104,25 @@ class Hub:
             self._unsubscribe = events.subscribe(self._from_any_thread)
 
     def _from_any_thread(self, change: Change) -> None:
+        """Queue the change for the event loop, and wake the loop only when the queue was empty:
+        a room voting at once wakes it once per batch, not once per ballot."""
         loop = self.loop
-        if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self.dispatch, change)
+        if loop is None or loop.is_closed():
+            return
+        with self._inbox_lock:
+            self._inbox.append(change)
+            if self._drain_due:
+                return
+            self._drain_due = True
+        loop.call_soon_threadsafe(self._drain)
+
+    def _drain(self) -> None:
+        with self._inbox_lock:
+            changes = list(self._inbox)
+            self._inbox.clear()
+            self._drain_due = False
+        for change in changes:
+            self.dispatch(change)
 
     def dispatch(self, change: Change) -> None:
         if change.workshop_id == 0:
