@@ -1,8 +1,7 @@
 """The router: page config, language, role, then that role's page set.
 
 `streamlit run app.py` finds `app` at the bottom and serves it as an st.App: the pages, plus the
-password sign-in route (edp/ui/routes.py), the live screens' push socket (edp/ui/push.py) and the
-start-up work (edp/ui/server.py). Each page view
+password sign-in route (edp/ui/routes.py) and the start-up work (edp/ui/server.py). Each page view
 runs this file as a script (__main__), which routes.
 """
 
@@ -87,7 +86,7 @@ def main() -> None:
 if __name__ == "__main__":
     main()
 else:  # imported by `streamlit run app.py`: the server, with its own routes beside the pages
-    from edp.ui import push, routes
+    from edp.ui.routes import ROUTES
     from edp.ui.server import lifespan
 
-    app = st.App(__file__, routes=[*routes.ROUTES, *push.ROUTES], lifespan=lifespan)
+    app = st.App(__file__, routes=ROUTES, lifespan=lifespan)

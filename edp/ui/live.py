@@ -1,12 +1,10 @@
-"""Live views: a fragment hears of changes by push (edp.ui.push) and reruns the page only when
-what this screen shows has changed; a slow fallback poll covers a stream that dropped. An idle
-page costs nothing but its fallback check, one indexed query per 15 s."""
+"""Live views: a fragment polls the workshop's revision and reruns the page only when what
+this screen shows has changed. An idle page costs one indexed query per interval."""
 
 from __future__ import annotations
 
 import functools
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -16,12 +14,10 @@ import streamlit as st
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from edp.events import Screen, sign_ticket
 from edp.live import workshop_revision
 from edp.ui.common import engine, t
-from edp.ui.push import PUSH_PATH, secret
 
-FALLBACK_POLL_S = 15.0
+POLL_INTERVAL = "2s"
 # Every session of this server that polls the same workshop within this window shares one read:
 # a room of 300 polling every 2 s is 150 polls a second, and one query answers them all.
 SHARED_READ_S = 0.5
@@ -49,139 +45,69 @@ def shared_read(key: Hashable, read: Callable[[], T], *, not_before: float) -> T
     return value
 
 
-def _fallback_interval() -> str:
-    """The slow poll behind the push: EDP_LIVE_FALLBACK_S seconds (15 by default)."""
-    try:
-        seconds = float(os.environ.get("EDP_LIVE_FALLBACK_S", FALLBACK_POLL_S))
-    except ValueError:
-        seconds = FALLBACK_POLL_S
-    return f"{max(1.0, seconds):g}s"
-
-
-LISTENER_JS = """
-export default function (component) {
-  const { data, setTriggerValue, parentElement } = component;
-  const note = document.createElement("div");
-  note.className = "edp-live-note";
-  note.setAttribute("role", "status");
-  note.hidden = true;
-  parentElement.appendChild(note);
-  const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-  const url = scheme + window.location.host + data.path + "?t=" + encodeURIComponent(data.ticket);
-  let socket = null, retry = 0, timer = null, noteTimer = null, stopped = false;
-  const news = () => setTriggerValue("news", String(Date.now()));
-  const offline = () => {
-    if (noteTimer === null) noteTimer = setTimeout(() => { note.textContent = data.offline; note.hidden = false; }, 2000);
-  };
-  const online = () => {
-    clearTimeout(noteTimer); noteTimer = null; note.hidden = true; note.textContent = "";
-  };
-  const connect = () => {
-    socket = new WebSocket(url);
-    socket.onopen = () => { retry = 0; online(); news(); };  // look again: changes made while away were not sent
-    socket.onmessage = news;
-    socket.onclose = () => {
-      socket = null;
-      if (stopped) return;
-      offline();
-      retry += 1;
-      timer = setTimeout(connect, Math.min(10000, 500 * 2 ** Math.min(retry, 5)));
-    };
-  };
-  connect();
-  return () => {
-    stopped = true; clearTimeout(timer); clearTimeout(noteTimer);
-    if (socket) socket.close();
-    note.remove();
-  };
-}
-"""
-LISTENER_CSS = """
-.edp-live-note { position: fixed; top: 0.5rem; left: 50%; transform: translateX(-50%); z-index: 1000;
-  background: #fff4e5; color: #4a2800; border: 2px solid #8a4b00; border-radius: 6px;
-  padding: 0.4rem 0.9rem; font-size: 1rem; font-weight: 600; }
-"""
-_listener = st.components.v2.component("edp_live", js=LISTENER_JS, css=LISTENER_CSS)
-
-
-def listen(screen: Screen) -> bool:
-    """Mount the push listener for `screen`; True in a run that a pushed change triggered."""
-    data = {"path": PUSH_PATH, "ticket": sign_ticket(screen, secret()), "offline": t("ui.live.offline")}
-    with st.container(key="edp-live"):
-        result = _listener(key=f"edp-live-{screen.kind}", data=data, on_news_change=lambda: None)
-    return bool(getattr(result, "news", None))
-
-
 def follow(
     workshop_id: int,
     view_key: Callable[[float], Hashable] | None = None,
     *,
-    screen: Screen,
     seen_revision: int | None = None,
     seen_view: Hashable | None = None,
+    interval: str = POLL_INTERVAL,
     rerun_if: Callable[[], bool] | None = None,
 ) -> None:
-    """Rerun the whole page when what it shows has changed: told by push, checked by a slow poll.
-
-    A fragment holds the push listener (edp.ui.push): each change that concerns `screen` reruns
-    the fragment, which compares and reruns the page only when its view changed; the fallback
-    timer (EDP_LIVE_FALLBACK_S, 15 s) does the same for a stream that dropped.
+    """Rerun the whole page when the workshop changes.
 
     A full run of the page records what it drew (the revision, or `seen_revision` when the
     page loaded its data under a known revision) and never reruns itself: a rerun in the
-    middle of a run would throw away the click that run is handling. `view_key` replaces the
-    revision as what "changed" means: the page reruns only when its value changes (a
-    participant typing a proposal is not interrupted by others' proposals). It is called with
-    the time of the page's run (for shared_read) and must cost at most one query.
+    middle of a run would throw away the click that run is handling. Only the timer's
+    fragment runs compare and trigger a rerun. `view_key` replaces the revision as what
+    "changed" means: the page reruns only when its value changes (a participant typing a
+    proposal is not interrupted by others' proposals). It is called with the time of the
+    page's run (for shared_read) and must cost at most one query, as the revision does: it
+    runs on every poll of every participant.
 
-    A fragment of the page that draws part of the view afresh (the ballot and its stored
-    confirmation) records that with `drawn()`: a pushed change compares against it, while the
-    fallback poll compares against what the full run drew, so a confirmation whose messages were
-    lost on the way is drawn again within one fallback interval.
-
-    `rerun_if` is asked on each check too: when it says so, the page reruns whatever the
+    `rerun_if` is asked on each poll too: when it says so, the page reruns whatever the
     database says (e.g. a ballot clicked as its round closed waits for a full run to be sent).
 
     Pass `seen_revision` and `seen_view` from the data the page actually drew. Reading them
-    afresh here would race a write that lands between the page's read and this call.
+    afresh here would race a write that lands between the page's read and this call: the
+    fresh values would already include it, so the poll would see nothing new and the screen
+    would stay on what it drew before the write.
     """
-    view_state, full_state, full_run = f"_view_{workshop_id}", f"_fullview_{workshop_id}", f"_full_{workshop_id}"
+    rev_key, view_state, full_run = f"_rev_{workshop_id}", f"_view_{workshop_id}", f"_full_{workshop_id}"
     drawn_at = time.monotonic()
     if view_key is not None:
-        seen = seen_view if seen_view is not None else view_key(drawn_at)
+        st.session_state[view_state] = seen_view if seen_view is not None else view_key(drawn_at)
     else:
-        seen = seen_revision if seen_revision is not None else workshop_revision(engine(), workshop_id)
-    st.session_state[view_state] = st.session_state[full_state] = seen
+        st.session_state[rev_key] = (
+            seen_revision if seen_revision is not None else workshop_revision(engine(), workshop_id)
+        )
     st.session_state[full_run] = True
 
-    def _revision() -> int | None:
-        return workshop_revision(engine(), workshop_id)
-
-    @st.fragment(run_every=_fallback_interval())
-    def _check() -> None:
-        pushed = listen(screen)
+    @st.fragment(run_every=interval)
+    def _poll() -> None:
         if st.session_state.pop(full_run, False):
             return  # part of the page's own run: nothing to compare yet
         if rerun_if is not None and rerun_if():
             st.rerun(scope="app")
+        # One query per poll at most: the view key when the page has one, else the revision;
+        # shared with the server's other sessions polling the same workshop.
         if view_key is not None:
-            read = lambda: view_key(drawn_at)  # noqa: E731
+            key, read = view_state, lambda: view_key(drawn_at)
         else:
-            read = lambda: shared_read(("revision", workshop_id), _revision, not_before=drawn_at)  # noqa: E731
+            key, read = rev_key, lambda: shared_read(("revision", workshop_id), _revision, not_before=drawn_at)
         try:
             new = read()
         except SQLAlchemyError:
-            return  # the database is away for a moment: the page stays as it is; the next check tries again
-        if new == st.session_state.get(view_state if pushed else full_state):
+            return  # the database is away for a moment: the page stays as it is; the next poll tries again
+        if new == st.session_state.get(key):
             return
+        st.session_state[key] = new
         st.rerun(scope="app")
 
-    _check()
+    def _revision() -> int | None:
+        return workshop_revision(engine(), workshop_id)
 
-
-def drawn(workshop_id: int, view: Hashable) -> None:
-    """A fragment has drawn `view` (see follow): a pushed change equal to it reruns nothing."""
-    st.session_state[f"_view_{workshop_id}"] = view
+    _poll()
 
 
 RETRY_INTERVAL = "3s"
