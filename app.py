@@ -1,7 +1,8 @@
 """The router: page config, language, role, then that role's page set.
 
 `streamlit run app.py` finds `app` at the bottom and serves it as an st.App: the pages, plus the
-password sign-in route (edp/ui/routes.py) and the start-up work (edp/ui/server.py). Each page view
+password sign-in route (edp/ui/routes.py), the live screens' push socket (edp/ui/push.py) and the
+start-up work (edp/ui/server.py). Each page view
 runs this file as a script (__main__), which routes.
 """
 
@@ -14,7 +15,7 @@ def main() -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from edp.ui.common import FAVICON, language_switch, t
-    from edp.ui.live import database_unavailable
+    from edp.ui.live import database_unavailable, mark_pending
     from edp.ui.session import JOIN_PATH, joins_by_default, principal, role
     from edp.ui.text import page_style
 
@@ -77,7 +78,10 @@ def main() -> None:
         if who != "projector":
             language_switch()
         hidden = who in ("participant", "projector", "actor")
-        st.navigation(pages_for(who), position="hidden" if hidden else "sidebar").run()
+        try:
+            st.navigation(pages_for(who), position="hidden" if hidden else "sidebar").run()
+        finally:
+            mark_pending()  # after all the page drew, also when it stopped early (edp.ui.live.mark)
     except SQLAlchemyError:  # the database went away mid-run (a restart, a network cut): no traceback
         log.warning("database unavailable during a run", exc_info=True)
         database_unavailable()
@@ -86,7 +90,7 @@ def main() -> None:
 if __name__ == "__main__":
     main()
 else:  # imported by `streamlit run app.py`: the server, with its own routes beside the pages
-    from edp.ui.routes import ROUTES
+    from edp.ui import push, routes
     from edp.ui.server import lifespan
 
-    app = st.App(__file__, routes=ROUTES, lifespan=lifespan)
+    app = st.App(__file__, routes=[*routes.ROUTES, *push.ROUTES], lifespan=lifespan)

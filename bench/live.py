@@ -3,7 +3,9 @@ N participants, each a client that speaks Streamlit's websocket protocol (no bro
 process carries hundreds of sessions, where browser contexts would need a core per few dozen).
 
 Every session behaves as the browser does: it loads its page, re-arms the page's fragment timers
-(the live poll) after every full run and fires them on time, whether or not the last one finished.
+(the fallback poll) after every full run and fires them on time, whether or not the last one
+finished, and like the page's push listener (edp.ui.live) it opens the live stream with the
+page's ticket and reruns the listener's fragment on every message.
 When all are in and polling, every participant clicks "vote" (two approvals, then Skicka) at a
 random moment within the same second. Measured, per load level:
 
@@ -24,6 +26,7 @@ against which the participant page's full rerun and its poll are measured.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import signal
@@ -48,12 +51,15 @@ APPROVALS = 2
 ROUND_THEMES = 6
 LOAD_TIMEOUT_S = 60.0
 VOTE_TIMEOUT_S = 30.0
-SETTLE_S = 4.0  # all sessions polling before the vote: two poll intervals
+SETTLE_S = 4.0  # all sessions listening before the vote
 # On Streamlit's defaults a full room collapses while joining (ENVIRONMENT.md: ~100 ms per join,
 # then every poll stalls); the reference run gives joining this long, and counts the rest as errors.
 DEFAULT_JOIN_BUDGET_S = 60.0
 P95_LIMIT_MS = 2000.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+LISTENER = "edp_live"  # the push listener's component name (edp.ui.live)
+PUSH_PATH = "/live/ws"  # edp.ui.push.PUSH_PATH (not imported: the bench client loads no app code)
+INTERNAL_KEY = "$$STREAMLIT_INTERNAL_KEY"  # Streamlit's prefix of a component's trigger widget id
 
 
 def _ms(seconds: float) -> float:
@@ -161,8 +167,12 @@ class Session:
     loaded: asyncio.Event = field(default_factory=asyncio.Event)
     finished: asyncio.Condition = field(default_factory=asyncio.Condition)
     closed: bool = False
+    pushes: int = 0  # messages the push stream sent this session
     _full_run: bool = True
     _tasks: list[asyncio.Task] = field(default_factory=list)
+    _push: tuple[str, str, str] | None = None  # the listener's (trigger widget id, fragment id, ticket)
+    _push_task: asyncio.Task | None = None
+    _again: asyncio.TimerHandle | None = None
 
     async def open(self) -> None:
         from websockets.asyncio.client import connect
@@ -190,7 +200,7 @@ class Session:
             cs.is_auto_rerun = auto
         triggers = []
         for w in widget_states or []:
-            if "trigger_value" in w:
+            if "trigger_value" in w or "json_trigger_value" in w:
                 triggers.append(w)
             else:
                 self.values[w["id"]] = w
@@ -237,6 +247,8 @@ class Session:
                         user_key = wid.split("-", 2)[2] if wid.startswith("$$ID-") else wid
                         self.widgets[user_key] = wid
                         self.widget_fragment[user_key] = m.delta.fragment_id
+                    if etype == "bidi_component" and body.component_name == LISTENER:
+                        self._listen(body, m.delta.fragment_id)
                     if self.on_element is not None:
                         self.on_element(self, etype, body, now)
                 elif kind == "script_finished":
@@ -274,7 +286,57 @@ class Session:
             return False
         return self.runs >= count
 
+    def _listen(self, body: Any, fragment_id: str) -> None:  # noqa: ANN401 - a BidiComponent proto
+        """The page mounted its push listener (edp.ui.live): do what its script does in a browser,
+        open the stream with the ticket, and on every message rerun the listener's fragment."""
+        ticket = json.loads(body.json)["ticket"]
+        trigger = f"{INTERNAL_KEY}_{body.id}__events"
+        known = self._push
+        self._push = (trigger, fragment_id, ticket)
+        if known is None or known[2] != ticket or self._push_task is None or self._push_task.done():
+            if self._push_task is not None:
+                self._push_task.cancel()
+            self._push_task = asyncio.create_task(self._stream(ticket))
+            self._tasks.append(self._push_task)
+
+    async def _stream(self, ticket: str) -> None:
+        from websockets.asyncio.client import connect
+
+        base = self.url.split("/_stcore/")[0]
+        origin = base.replace("ws://", "http://", 1)
+        retry = 0
+        while not self.closed:
+            try:
+                async with connect(f"{base}{PUSH_PATH}?t={ticket}", origin=origin, open_timeout=LOAD_TIMEOUT_S) as ws:
+                    retry = 0
+                    await self._news()  # as the browser does on (re)connecting: look again
+                    async for _message in ws:
+                        self.pushes += 1
+                        await self._news()
+                        # The page checks once more 1.5 s after the last message (edp.ui.live).
+                        if self._again is not None:
+                            self._again.cancel()
+                        self._again = asyncio.get_running_loop().call_later(
+                            1.5, lambda: asyncio.ensure_future(self._news())
+                        )
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - a dropped stream reconnects, as the page's listener does
+                pass
+            retry += 1
+            await asyncio.sleep(min(10.0, 0.5 * 2 ** min(retry, 5)))
+
+    async def _news(self) -> None:
+        if self._push is None:
+            return
+        trigger, fragment_id, _ticket = self._push
+        value = json.dumps([{"event": "news", "value": str(time.time())}])
+        with suppress(Exception):
+            await self.rerun([{"id": trigger, "json_trigger_value": value}], fragment_id=fragment_id)
+
     async def close(self) -> None:
+        if self._again is not None:
+            self._again.cancel()
         for task in self._tasks:
             task.cancel()
         if self.ws is not None:
@@ -390,7 +452,7 @@ async def run_level(server: Server, room: Room, seed: int = 0, join_budget_s: fl
     await asyncio.sleep(SETTLE_S)
     rss_after = rss_mb(server.pid)
 
-    # Idle: everybody polling, nobody voting.
+    # Idle: everybody listening (and checking on the fallback timer), nobody voting.
     cpu0, w0 = cpu_seconds(server.pid), time.monotonic()
     await asyncio.sleep(SETTLE_S)
     idle_cpu = 100 * (cpu_seconds(server.pid) - cpu0) / (time.monotonic() - w0)
@@ -457,6 +519,8 @@ async def run_level(server: Server, room: Room, seed: int = 0, join_budget_s: fl
         "max_ms": _ms(max(to_projector)) if to_projector else None,
         "ack_p50_ms": _ms(_pct(acks, 0.50)) if acks else None,
         "ack_p95_ms": _ms(_pct(acks, 0.95)) if acks else None,
+        "unconfirmed": unconfirmed,
+        "pushes": projector.pushes + sum(s.pushes for s in people),
         "cpu_percent": round(vote_cpu, 1),
         "idle_cpu_percent": round(idle_cpu, 1),
         "client_cpu_percent": round(client_cpu, 1),
@@ -542,6 +606,8 @@ def bench_live(
 async def _bench_live(
     tmp: Path, participants: int, step: int, limit: int, defaults: bool, reruns: int, log: Callable[[str], None]
 ) -> dict[str, Any]:
+    from edp.events import channel
+
     levels: list[dict[str, Any]] = []
     db = _database(tmp, "live.sqlite")
     with streamlit_server(ROOT / "app.py", db, tmp / "shipped.log") as server:
@@ -578,7 +644,12 @@ async def _bench_live(
 
     return {
         "measured": True,
+        "channel": channel(db),
         "participants": main["participants"],
+        "ack_p50_ms": main["ack_p50_ms"],
+        "ack_p95_ms": main["ack_p95_ms"],
+        "unconfirmed": main["unconfirmed"],
+        "idle_cpu_percent": main["idle_cpu_percent"],
         "p50_ms": main["p50_ms"],
         "p95_ms": main["p95_ms"],
         "rss_mb": main["rss_mb"],

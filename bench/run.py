@@ -124,14 +124,17 @@ TARGETS: dict[str, tuple[float, str, str]] = {
 # section.figure for a figure measured on both databases (ballots.p95_ms).
 WHY_MISSED: dict[str, str] = {
     "ballots.postgresql.throughput_per_s": (
-        "each ballot takes its workshop's row lock until commit (one workshop: one queue), and with 16 threads "
-        "on 2 cores the lock holder also waits for Python's GIL after each round trip to the server"
+        "ballots share their workshop's advisory lock and lock its row only to bump the revision last, but that "
+        "bump still holds the row through the commit's flush to disk (one workshop: one queue at commit), and "
+        "with 16 threads on 2 cores the lock holder also waits for Python's GIL after each round trip"
     ),
-    "ballots.postgresql.p95_ms": "see ballots.postgresql.throughput_per_s: 16 threads queue on one workshop lock",
+    "ballots.postgresql.p95_ms": "see ballots.postgresql.throughput_per_s: 16 threads queue on one workshop row at commit",
     "live.p95_ms": (
-        "one Streamlit server runs every session's reruns on one core (the GIL): N sessions polling every 2 s "
-        "are N/2 reruns a second before anyone votes (see idle CPU), and each vote is one more rerun of the "
-        "ballot; more participants than the max level below need more replicas behind nginx (docs/deploy.md)"
+        "one Streamlit server runs every session's reruns on one core (the GIL); the screens are told by push "
+        "(idle CPU about 1%), but each vote is still a rerun of the ballot fragment of about 18 ms CPU, so a "
+        "room voting in one second queues on that core; above about 100 participants the wait grows faster than "
+        "the CPU (the server is not busy all the time: still under investigation, issue 12); more participants "
+        "than the max level below need more replicas behind nginx (docs/deploy.md)"
     ),
     "live.max_participants_p95_le_2s": "see live.p95_ms: one server process is one core; scale out with replicas",
     "console.browser_ms": (
@@ -678,11 +681,15 @@ def _console_lines(console: dict[str, Any]) -> list[str]:
 def _live_lines(live: dict[str, Any]) -> list[str]:
     if not live.get("measured"):
         return [f"  live: not measured ({live['reason']})"]
-    out = ["  live levels (participants: vote->projector p50/p95, own confirmation p95, server CPU, errors):"]
+    out = [
+        f"  live channel: {live.get('channel', '-')}",
+        "  live levels (participants: vote->projector p50/p95, own confirmation p50/p95, server CPU, errors):",
+    ]
     for lv in live["levels"]:
         out.append(
-            f"    {lv['participants']:>4}: {lv['p50_ms']} / {lv['p95_ms']} ms, ack p95 {lv['ack_p95_ms']} ms, "
-            f"CPU {lv['cpu_percent']}% (idle polling {lv['idle_cpu_percent']}%), errors {lv['errors']}"
+            f"    {lv['participants']:>4}: {lv['p50_ms']} / {lv['p95_ms']} ms, ack {lv['ack_p50_ms']} / "
+            f"{lv['ack_p95_ms']} ms, CPU {lv['cpu_percent']}% (idle room {lv['idle_cpu_percent']}%), "
+            f"unconfirmed {lv.get('unconfirmed', lv['error_detail']['votes_not_confirmed'])}, errors {lv['errors']}"
         )
     d = live["default_settings"]
     if d:
@@ -696,14 +703,13 @@ def _live_lines(live: dict[str, Any]) -> list[str]:
     unconfirmed = sum(lv["error_detail"]["votes_not_confirmed"] for lv in live["levels"])
     if unconfirmed:
         out.append(
-            f"    {unconfirmed} confirmations never reached the voter's page although the ballot was stored and "
-            "counted on the projector: under load Streamlit 1.67 drops the end of a finished run when the next "
-            "rerun request (the live poll) reaches the server before its messages were sent (AppSession ignores "
-            "events from a replaced ScriptRunner)"
+            f"    {unconfirmed} confirmations had not reached the voter's page when the level ended although the "
+            "ballot was stored and counted on the projector; the page draws the stored ballot on its next check "
+            "(the voter's own change, 2 s later, or the 15 s fallback)"
         )
     c = live["rerun_cpu_ms"]
     out.append(
-        f"    CPU per rerun: participant page {c['participant_page']} ms, its poll {c['participant_poll']} ms, "
+        f"    CPU per rerun: participant page {c['participant_page']} ms, its live check {c['participant_poll']} ms, "
         f"trivial page {c['floor']} ms; RSS {live['rss_mb']} MB, {live['rss_per_session_kb']} KB per session"
     )
     return out

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Engine, bindparam, case, delete, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from edp import events
 from edp.db import write
 from edp.errors import NotFound, PermissionDenied, PhaseError, Throttled, ValidationError
 from edp.models import Ballot, BallotEntry, Criterion, Participant, Round, RoundTheme, Theme, Workshop, utcnow
@@ -16,7 +17,8 @@ from edp.security import new_pseudonym
 from edp.workshop import (
     active_theme_ids_of,
     audit_now,
-    bump_flags,
+    ballot_gate,
+    bump_last,
     facilitator_workshop_id,
     mark_arrived,
     participant_ref,
@@ -124,11 +126,8 @@ def submit_ballot(engine: Engine, participant_token: str, round_id: int, choices
     Returns the stored Ballot, detached (its entries are not loaded).
     """
     with write(engine) as s:
-        conn = s.connection()
-        pid, wid, arriving = participant_ref(conn, participant_token)
-        return _submit(
-            conn, pid, wid, round_id, choices, "participant", arriving=participant_token if arriving else None
-        )
+        pid, wid, arriving = participant_ref(s.connection(), participant_token)
+        return _submit(s, pid, wid, round_id, choices, "participant", arriving=participant_token if arriving else None)
 
 
 def submit_paper_ballot(engine: Engine, fac_token: str, participant_id: int, round_id: int, choices: Any) -> Ballot:
@@ -143,7 +142,7 @@ def submit_paper_ballot(engine: Engine, fac_token: str, participant_id: int, rou
             raise NotFound("participant.not_found", field="participant", id=participant_id)
         if not p.on_paper and s.scalar(select(Workshop.anonymous).where(Workshop.id == wid)):
             raise PermissionDenied("ballot.paper_participants_only", field="participant", name=p.display_name)
-        return _submit(s.connection(), p.id, wid, round_id, choices, "facilitator")
+        return _submit(s, p.id, wid, round_id, choices, "facilitator")
 
 
 class RoundRules(NamedTuple):
@@ -203,11 +202,12 @@ _ENTRIES = insert(_E)
 
 
 def _submit(
-    conn: Connection, pid: int, wid: int, round_id: int, choices: Any, role: str, *, arriving: str | None = None
+    s: Session, pid: int, wid: int, round_id: int, choices: Any, role: str, *, arriving: str | None = None
 ) -> Ballot:
     """arriving: the token of a pre-registered participant acting for the first time."""
-    # Everything from here on runs under the workshop's lock: the bump takes it.
-    is_open, anonymous = bump_flags(conn, wid)
+    # Everything from here on runs under the workshop's lock, shared with other ballots (ballot_gate).
+    is_open, anonymous = ballot_gate(s, wid, pid)
+    conn = s.connection()
     found = conn.execute(_ROUND_AND_THEMES, {"b_round": round_id}).all()
     rnd = found[0] if found else None
     if rnd is None or rnd.workshop_id != wid:
@@ -229,6 +229,7 @@ def _submit(
         detail = {"participant_id": pid, "entries": [list(row) for row in rows]}
     kind = "ballot.replaced" if ballot.times_replaced else "ballot.submitted"
     audit_now(conn, wid, kind, role, round_id=round_id, **detail)
+    bump_last(s, wid, events.BALLOT, pid)
     return ballot
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from edp import events
 from edp.config import ROOT, database_url
 
 MIGRATIONS = ROOT / "migrations"
@@ -144,9 +145,14 @@ def _write_lock(engine: Engine) -> FifoLock | contextlib.nullcontext:
 
 @contextmanager
 def write(engine: Engine) -> Iterator[Session]:
-    """One short transaction: commits on success, rolls back everything on any error."""
-    with _write_lock(engine), Session(engine, expire_on_commit=False) as s, s.begin():
-        yield s
+    """One short transaction: commits on success, rolls back everything on any error. The live
+    screens hear of what it changed (edp.events) after it has committed and let go of the lock."""
+    with _write_lock(engine), Session(engine, expire_on_commit=False, info={events.DEFER: True}) as s:
+        with s.begin():
+            yield s
+        committed = s.info.pop(events.COMMITTED, ())
+    for change in committed:
+        events.publish_local(change)
 
 
 @contextmanager

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, null, select
 from sqlalchemy.orm import Session
 
 from edp.ballots import my_ballot
@@ -149,6 +149,7 @@ class ParticipantView:
     actor_name: str | None
     workshop: WorkshopView
     ballot: tuple[tuple[int, int | None, int], ...] = ()  # the current round's ballot, as stored
+    ballot_saved_at: dt.datetime | None = None  # when it was stored (its latest replacement)
     # Their own, in the current round while it takes proposals.
     proposals: tuple[ThemeView, ...] = field(default_factory=tuple)
 
@@ -318,17 +319,29 @@ def participant_view(engine: Engine, token: str) -> ParticipantView:
         wv = _workshop_view(s, p.workshop_id, for_participant=True)
         ballot: tuple = ()
         mine: tuple = ()
+        saved_at = None
         if (cur := wv.current) is not None:
             ballot = tuple(my_ballot(s, p.id, cur.id))
+            if ballot:
+                saved_at = ballot_saved_at(s, p.id, cur.id)
             if cur.phase == "proposing":
                 mine = tuple(_theme_views(s, where=(Theme.participant_id == p.id) & (Theme.origin_round_id == cur.id)))
-        return ParticipantView(p.id, p.display_name, p.helix, p.name, wv, ballot, mine)
+        return ParticipantView(p.id, p.display_name, p.helix, p.name, wv, ballot, saved_at, mine)
 
 
-def ballot_rows(engine: Engine, participant_id: int, round_id: int) -> tuple[tuple[int, int | None, int], ...]:
-    """A participant's stored ballot in a round, as ParticipantView.ballot holds it."""
+def ballot_saved_at(s: Session, participant_id: int, round_id: int) -> dt.datetime | None:
+    return s.scalar(
+        select(Ballot.submitted_at).where(Ballot.round_id == round_id, Ballot.participant_id == participant_id)
+    )
+
+
+def ballot_rows(
+    engine: Engine, participant_id: int, round_id: int
+) -> tuple[tuple[tuple[int, int | None, int], ...], dt.datetime | None]:
+    """A participant's stored ballot in a round, as ParticipantView.ballot holds it, and when it was stored."""
     with read(engine) as s:
-        return tuple(my_ballot(s, participant_id, round_id))
+        rows = tuple(my_ballot(s, participant_id, round_id))
+        return rows, ballot_saved_at(s, participant_id, round_id) if rows else None
 
 
 def _reader(engine: Engine) -> Connection:
@@ -374,11 +387,13 @@ class ScreenState:
     phase: str | None = None
     revealed: bool = False
     live_results: bool = False
+    ballot_saved_at: dt.datetime | None = None  # with a participant: their ballot's in this round
 
 
-def screen_state(engine: Engine, workshop_id: int) -> ScreenState | None:
-    """One query: the workshop's state and its current round (the latest that left its draft).
-    Every participant's page runs it on every poll, so it stays one indexed statement."""
+def screen_state(engine: Engine, workshop_id: int, participant_id: int | None = None) -> ScreenState | None:
+    """One query: the workshop's state and its current round (the latest that left its draft),
+    and with `participant_id` when their ballot in it was stored. Every participant's page runs
+    it on each check, so it stays one indexed statement."""
     current = (
         select(Round.id)
         .where(Round.workshop_id == Workshop.id, Round.phase != "draft")
@@ -387,8 +402,16 @@ def screen_state(engine: Engine, workshop_id: int) -> ScreenState | None:
         .correlate(Workshop)
         .scalar_subquery()
     )
+    saved_at = (
+        select(Ballot.submitted_at)
+        .where(Ballot.round_id == Round.id, Ballot.participant_id == participant_id)
+        .correlate(Round)
+        .scalar_subquery()
+        if participant_id is not None
+        else null()
+    )
     stmt = (
-        select(Workshop.is_open, Workshop.revision, Round.id, Round.phase, Round.revealed, Round.live_results)
+        select(Workshop.is_open, Workshop.revision, Round.id, Round.phase, Round.revealed, Round.live_results, saved_at)
         .select_from(Workshop)
         .outerjoin(Round, Round.id == current)
         .where(Workshop.id == workshop_id)

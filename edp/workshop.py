@@ -13,11 +13,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from edp import throttle, validate
+from edp import events, throttle, validate
 from edp.access import TOUCH_EVERY, Credential, Principal, acting, console_workshop, require_admin, require_lead
 from edp.db import read, write
 from edp.errors import Conflict, NotFound, PermissionDenied, PhaseError, ValidationError
@@ -81,8 +81,28 @@ PRIORITIES_MAX = 20
 # ---------------------------------------------------------------- shared pieces
 
 
-def bump(s: Session, workshop_id: int) -> Workshop:
-    """Lock the workshop for this transaction and bump its revision; returns it fresh."""
+# PostgreSQL advisory locks, per workshop and per participant (two-key form: namespace, id).
+# Every write to a workshop takes its lock exclusively, except ballots, which share it: ballots
+# run side by side, and anything that changes what a ballot is checked against (a phase, the
+# workshop's opening, the themes) waits until the ballots in flight have committed, and they for
+# it. A participant's own ballots queue on their own lock. (On SQLite one writer at a time anyway.)
+WORKSHOP_LOCK, PARTICIPANT_LOCK = 0x45445001, 0x45445002
+_LOCK_WORKSHOP = text("SELECT pg_advisory_xact_lock(:ns, :id)")
+_LOCK_FOR_BALLOT = text("SELECT pg_advisory_xact_lock_shared(:ns, :id), pg_advisory_xact_lock(:pns, :pid)")
+
+
+def _lock_workshop(conn: Connection, workshop_id: int) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(_LOCK_WORKSHOP, {"ns": WORKSHOP_LOCK, "id": workshop_id})
+
+
+def bump(s: Session, workshop_id: int, scope: str = events.ROOM, participant_id: int | None = None) -> Workshop:
+    """Lock the workshop for this transaction and bump its revision; returns it fresh.
+
+    The new revision is announced to the live screens once the transaction commits (edp.events):
+    `scope` and `participant_id` say whom it concerns (a proposal wakes the projector and its
+    proposer, not every participant)."""
+    _lock_workshop(s.connection(), workshop_id)
     res = s.execute(
         update(Workshop)
         .where(Workshop.id == workshop_id)
@@ -93,6 +113,7 @@ def bump(s: Session, workshop_id: int) -> Workshop:
         raise NotFound("workshop.not_found", id=workshop_id)
     ws = s.get(Workshop, workshop_id, populate_existing=True)
     assert ws is not None
+    events.announce(s, events.Change(workshop_id, ws.revision, scope, participant_id))
     return ws
 
 
@@ -102,8 +123,9 @@ _BUMP = (
     update(_WORKSHOPS)
     .where(_WORKSHOPS.c.id == bindparam("b_workshop"))
     .values(revision=_WORKSHOPS.c.revision + 1)
-    .returning(_WORKSHOPS.c.is_open, _WORKSHOPS.c.anonymous)
+    .returning(_WORKSHOPS.c.revision)
 )
+_FLAGS = select(_WORKSHOPS.c.is_open, _WORKSHOPS.c.anonymous).where(_WORKSHOPS.c.id == bindparam("b_workshop"))
 _AUDIT = insert(AuditEvent.__table__)
 _PARTICIPANT = select(_PARTICIPANTS.c.id, _PARTICIPANTS.c.workshop_id, _PARTICIPANTS.c.joined_at).where(
     _PARTICIPANTS.c.token_hash == bindparam("b_token_hash")
@@ -117,13 +139,27 @@ _ARRIVED = (
 )
 
 
-def bump_flags(conn: Connection, workshop_id: int) -> tuple[bool, bool]:
-    """bump() in one statement, for hot paths: lock the workshop, bump its revision and return
-    (is_open, anonymous) without loading the Workshop object."""
-    row = conn.execute(_BUMP, {"b_workshop": workshop_id}).first()
+def ballot_gate(s: Session, workshop_id: int, participant_id: int) -> tuple[bool, bool]:
+    """First in a ballot's transaction: the workshop's lock, shared with other ballots, and the
+    participant's own; then the workshop's (is_open, anonymous), read under them. The revision
+    is bumped last (bump_last), so the workshop's row is locked only for the commit itself."""
+    conn = s.connection()
+    if conn.dialect.name == "postgresql":
+        ids = {"ns": WORKSHOP_LOCK, "id": workshop_id, "pns": PARTICIPANT_LOCK, "pid": participant_id}
+        conn.execute(_LOCK_FOR_BALLOT, ids)
+    row = conn.execute(_FLAGS, {"b_workshop": workshop_id}).first()
     if row is None:
         raise NotFound("workshop.not_found", id=workshop_id)
     return bool(row[0]), bool(row[1])
+
+
+def bump_last(s: Session, workshop_id: int, scope: str, participant_id: int | None = None) -> int:
+    """The last statement of a ballot's transaction: bump the revision and announce it."""
+    row = s.connection().execute(_BUMP, {"b_workshop": workshop_id}).first()
+    if row is None:
+        raise NotFound("workshop.not_found", id=workshop_id)
+    events.announce(s, events.Change(workshop_id, row[0], scope, participant_id))
+    return row[0]
 
 
 def audit(s: Session, ws: Workshop | None, kind: str, role: str, round_id: int | None = None, **detail) -> None:
@@ -208,7 +244,7 @@ def claim_registration(engine: Engine, participant_token: str) -> Participant:
         if p is None:
             raise PermissionDenied("auth.participant_unknown")
         if p.joined_at is None:
-            ws = bump(s, p.workshop_id)
+            ws = bump(s, p.workshop_id, events.JOIN, p.id)
             s.refresh(p)  # under the lock: a reprint of the card may have replaced this token meanwhile
             if p.token_hash != token_hash(participant_token):
                 raise PermissionDenied("auth.participant_unknown")
@@ -834,7 +870,7 @@ def _join_open(
         clean = validate.text(actor_name, "actor_name", min_len=1, max_len=200, multiline=False)
     else:
         raise ValidationError("input.required", field="actor")
-    ws = bump(s, ws.id)  # the workshop's lock, before its joins are counted
+    ws = bump(s, ws.id, events.JOIN)  # the workshop's lock, before its joins are counted
     throttle.refuse_joining(s, client, ws.id)
     if actor is None:
         actor = actor_named(s, ws.process_id, clean)
@@ -876,7 +912,7 @@ def register_paper_participant(engine: Engine, fac_token: str, display_name: str
         actor = s.get(Actor, actor_id) if isinstance(actor_id, int) else None
         if actor is None or actor.process_id != ws.process_id:
             raise NotFound("actor.not_found", field="actor", id=actor_id)
-        return _enrol(s, bump(s, ws.id), name, actor, "facilitator")
+        return _enrol(s, bump(s, ws.id, events.JOIN), name, actor, "facilitator")
 
 
 # ---------------------------------------------------------------- themes
@@ -920,7 +956,7 @@ def propose(engine: Engine, participant_token: str, round_id: int, data: ThemeIn
         rnd = s.get(Round, round_id)
         if rnd is None or rnd.workshop_id != p.workshop_id:
             raise NotFound("round.not_found", id=round_id)
-        ws = bump(s, p.workshop_id)
+        ws = bump(s, p.workshop_id, events.PROPOSAL, p.id)
         s.refresh(rnd)
         _require_open(ws)
         if rnd.phase != "proposing":
@@ -943,7 +979,7 @@ def edit_own_theme(engine: Engine, participant_token: str, theme_id: int, data: 
         theme = s.get(Theme, theme_id)
         if theme is None or theme.participant_id != p.id:
             raise NotFound("theme.not_found", id=theme_id)
-        ws = bump(s, p.workshop_id)
+        ws = bump(s, p.workshop_id, events.PROPOSAL, p.id)
         _require_open(ws)
         rnd = s.get(Round, theme.origin_round_id) if theme.origin_round_id else None
         if rnd is None or rnd.phase != "proposing" or theme.status != "active":

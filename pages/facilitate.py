@@ -5,6 +5,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from edp.errors import EdpError, PermissionDenied
+from edp.events import Screen
 from edp.live import facilitator_view
 from edp.ui import facilitator as fac
 from edp.ui import moderation as mod
@@ -73,4 +74,4 @@ with more, fac.guard():
 
 if live:
     # Last, after this run has handled any click; only changes after what it drew count.
-    follow(wv.id, seen_revision=wv.revision)
+    follow(wv.id, seen_revision=wv.revision, screen=Screen("console", wv.id))

@@ -6,6 +6,7 @@ import streamlit as st
 from edp import workshop as ops
 from edp.ballots import submit_ballot
 from edp.errors import EdpError
+from edp.events import Screen
 from edp.live import ParticipantView, RoundView, ballot_rows, participant_view, screen_state
 from edp.ui.ballot import (
     ballot_form,
@@ -17,7 +18,7 @@ from edp.ui.ballot import (
     unsent_ballot,
 )
 from edp.ui.common import engine, t
-from edp.ui.live import database_guard, follow, shared_read
+from edp.ui.live import database_guard, drawn, follow
 from edp.ui.results import cached_results
 from edp.ui.session import participant_token
 from edp.ui.text import plain, show_error
@@ -35,10 +36,10 @@ def show_flash() -> None:
         st.success(message, icon=":material/check_circle:")
 
 
-def live_key(workshop_id: int, drawn_at: float) -> tuple:
-    """What this page shows, for follow(): one query, shared by the room's sessions on this server."""
+def live_key(workshop_id: int, participant_id: int) -> tuple:
+    """What this page shows, for follow(): one query (the room's state and this participant's ballot)."""
     try:
-        state = shared_read(("screen", workshop_id), lambda: screen_state(engine(), workshop_id), not_before=drawn_at)
+        state = screen_state(engine(), workshop_id, participant_id)
     except EdpError:
         return ()
     return participant_view_key(state)
@@ -106,14 +107,14 @@ def reviewing(rnd: RoundView) -> None:
 
 def voting(token: str, me: ParticipantView, rnd: RoundView) -> None:
     key = f"ballot-{rnd.id}"
-    st.session_state[f"{key}-stored"] = me.ballot
+    st.session_state[f"{key}-stored"] = (me.ballot, me.ballot_saved_at)
 
     # A fragment: pressing the vote button reruns only the ballot, not the whole page. A room of
     # 300 votes within the same second; a full run of the page per vote is what it cannot afford.
     @st.fragment
     @database_guard
     def ballot() -> None:
-        stored = st.session_state.get(f"{key}-stored", me.ballot)
+        stored, saved_at = st.session_state.get(f"{key}-stored", (me.ballot, me.ballot_saved_at))
         choices = ballot_form(rnd, stored, key=key, confirm_unused=True)
         if choices is not None:
             try:
@@ -121,8 +122,10 @@ def voting(token: str, me: ParticipantView, rnd: RoundView) -> None:
             except EdpError as err:
                 show_error(err)
             else:
-                stored = st.session_state[f"{key}-stored"] = ballot_rows(engine(), me.id, rnd.id)
-        show_stored_ballot(rnd, stored, key=key)
+                stored, saved_at = st.session_state[f"{key}-stored"] = ballot_rows(engine(), me.id, rnd.id)
+        show_stored_ballot(rnd, stored, key=key, saved_at=saved_at)
+        if choices is not None and saved_at is not None:
+            drawn(me.workshop.id, participant_view_key(me.workshop, saved_at), "ballot")
 
     ballot()
 
@@ -167,10 +170,12 @@ except EdpError as err:
 ws = me.workshop
 # A ballot clicked just as its round left voting (its fragment was gone) waits in the session
 # for a full run: late_ballots() sends it and shows the engine's answer.
+cur = ws.current
 follow(
     ws.id,
-    lambda drawn_at: live_key(ws.id, drawn_at),
-    seen_view=participant_view_key(ws),
+    lambda _drawn_at: live_key(ws.id, me.id),
+    screen=Screen("participant", ws.id, me.id, others=cur is not None and cur.results_visible),
+    seen_view=participant_view_key(ws, me.ballot_saved_at),
     rerun_if=has_unsent_ballot,
 )
 

@@ -11,6 +11,7 @@ import streamlit as st
 from edp.charts import funnel_figure, ranking_figure, top_themes
 from edp.config import LANGUAGES, is_loopback, public_url
 from edp.errors import EdpError
+from edp.events import Screen
 from edp.live import workshop_view
 from edp.ui.common import LANG_KEY, engine, lang, t
 from edp.ui.live import follow
@@ -23,7 +24,6 @@ from edp.ui.text import plain, show_error
 BEFORE_VOTING = ("draft", "proposing", "reviewing")
 TOP = 10  # themes on the ranking chart (ties at the cut too), so it fits a 1280×720 screen
 CHART_CONFIG = {"staticPlot": True, "displayModeBar": False}
-PROJECTOR_POLL = "1s"
 
 if st.query_params.get("lang") in LANGUAGES:
     st.session_state[LANG_KEY] = st.query_params["lang"]
@@ -42,8 +42,8 @@ except EdpError as err:
     st.caption(err.message(lang()))
     st.stop()
 
-# The screen the whole room watches polls every second (one session: its cost is negligible).
-follow(wv.id, seen_revision=wv.revision, interval=PROJECTOR_POLL)
+# Every change in the workshop reaches the projector by push (edp.ui.push), a few times a second at most.
+follow(wv.id, seen_revision=wv.revision, screen=Screen("projector", wv.id))
 plain(wv.title, key="proj-ws", kind="title")
 scr = scr.with_title(wv.title)
 rnd = wv.current

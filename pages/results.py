@@ -7,9 +7,12 @@ from sqlalchemy.exc import OperationalError
 
 from edp.charts import criteria_heatmap, funnel_figure, helix_breakdown_figure, ranking_figure, turnout_figure
 from edp.errors import EdpError
+from edp.events import Screen
 from edp.live import workshop_view
 from edp.queries import overview
+from edp.tally import results_readers
 from edp.ui.common import engine, lang, t
+from edp.ui.live import follow
 from edp.ui.results import (
     CHART_CONFIG,
     balanced_label,
@@ -70,6 +73,10 @@ except EdpError as err:
 
 who = viewer()
 visible = visible_round_ids(wv, who)
+if who is not None and results_readers(engine(), who, wv.id):
+    # The workshop's console and its organisers see closed rounds as they close: by push.
+    live_round = wv.current is not None and wv.current.results_visible
+    follow(wv.id, seen_revision=wv.revision, screen=Screen("results", wv.id, others=live_round))
 if requested is not None and owner == workshop_id and requested not in visible:
     st.warning(t("ui.res.round_not_visible"))
 if not visible:

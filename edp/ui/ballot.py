@@ -7,6 +7,7 @@ translated labels, hidden where the plain text beside them already says what the
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,7 +16,7 @@ import streamlit as st
 from edp import i18n
 from edp.charts import number
 from edp.live import RoundView, ScreenState, ThemeView, WorkshopView
-from edp.ui.common import lang, t
+from edp.ui.common import lang, local_clock, t
 from edp.ui.text import plain
 from edp.workshop import DESCRIPTION_MAX, TITLE_MAX, ThemeInput
 
@@ -54,20 +55,34 @@ def format_total(value: float | None, language: str = "sv") -> str:
     return number(value, language, RESULT_DECIMALS)
 
 
-def participant_view_key(ws: WorkshopView | ScreenState | None) -> tuple:
-    """What the participant page shows, for follow(): the round, its phase and result visibility;
-    while reviewing also the revision, so the list follows the facilitator's clean-up. Other
-    people's proposals (during proposing) or ballots (during voting) do not change it.
-    Takes the full WorkshopView or, on the polling path, the one-query ScreenState."""
+def participant_view_key(ws: WorkshopView | ScreenState | None, ballot_saved_at: object = None) -> tuple:
+    """What the participant page shows, for follow(): the round, its phase and result visibility,
+    and when their own ballot was stored (so a confirmation that never reached the phone is drawn
+    again); while reviewing also the revision, so the list follows the facilitator's clean-up, and
+    while live results are shown the revision too. Other people's proposals (during proposing) or
+    ballots (during voting, without live results) do not change it.
+    Takes the full WorkshopView (and the participant's ballot_saved_at) or the one-query ScreenState."""
     if ws is None:
         return ()
     if isinstance(ws, WorkshopView):
         cur = ws.current
-        ws = ScreenState(ws.is_open, ws.revision, *((cur.id, cur.phase, cur.revealed, cur.live_results) if cur else ()))
+        ws = ScreenState(
+            ws.is_open,
+            ws.revision,
+            *((cur.id, cur.phase, cur.revealed, cur.live_results, ballot_saved_at) if cur else ()),
+        )
     if ws.round_id is None:
         return (ws.is_open, None)
-    key: tuple = (ws.is_open, ws.round_id, ws.phase, ws.revealed, ws.live_results)
-    return (*key, ws.revision) if ws.phase == "reviewing" else key
+    key: tuple = (ws.is_open, ws.round_id, ws.phase, ws.revealed, ws.live_results, _instant(ws.ballot_saved_at))
+    shows_room = ws.phase == "reviewing" or (ws.phase == "voting" and ws.live_results)
+    return (*key, ws.revision) if shows_room else key
+
+
+def _instant(value: object) -> object:
+    """A stored time as the same value whichever way it was read (SQLite gives it without a zone)."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
 
 
 def ballot_summary(rnd: RoundView, stored: Sequence[Row], language: str) -> str:
@@ -333,12 +348,16 @@ def _approval(rnd: RoundView, stored: Sequence[Row], key: str):  # noqa: ANN202 
     return read
 
 
-def show_stored_ballot(rnd: RoundView, stored: Sequence[Row], *, key: str) -> None:
-    """The confirmation under a ballot: what the database holds now, and that it can still change."""
+def show_stored_ballot(rnd: RoundView, stored: Sequence[Row], *, key: str, saved_at: dt.datetime | None = None) -> None:
+    """The confirmation under a ballot: what the database holds now, when it was stored, and that
+    it can still change. Drawn from the database on every run, never from a one-off message."""
     if not stored:
         st.caption(t("ui.ballot.not_voted"))
         return
     st.success(t("ui.ballot.saved"), icon=":material/check_circle:")
+    if saved_at is not None:
+        with st.container(key=f"{key}-saved-at"):
+            st.caption(t("ui.ballot.saved_at", time=local_clock(saved_at)))
     st.caption(t("ui.ballot.saved_contents"))
     plain(ballot_summary(rnd, stored, lang()), key=f"{key}-stored")
     st.caption(t("ui.ballot.can_change"))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -60,3 +63,14 @@ def language_switch() -> None:
         format_func=lambda code: LANG_NAMES.get(code, code),
         placeholder=i18n.t("ui.choose", current),
     )
+
+
+LOCAL_TZ = "Europe/Stockholm"
+
+
+def local_clock(at: dt.datetime, fmt: str = "%H:%M:%S") -> str:
+    """A stored time (UTC) on the region's clock."""
+    aware = at if at.tzinfo else at.replace(tzinfo=dt.UTC)  # SQLite hands back naive UTC
+    with contextlib.suppress(KeyError, ValueError):  # no time zone database: UTC is still right
+        aware = aware.astimezone(ZoneInfo(LOCAL_TZ))
+    return aware.strftime(fmt)

@@ -8,7 +8,6 @@ charts (escaped there). The four tables are edited one row at a time in forms (`
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -16,7 +15,6 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -32,7 +30,7 @@ from edp.imports import list_actors
 from edp.models import ACTIVITY_STATUSES, KPI_KINDS, ROADMAP_STATUSES
 from edp.queries import overview
 from edp.roadmap_views import KpiView, PriorityChoice, ProcessRoadmaps, RoadmapSummary, RoadmapView, priority_choices
-from edp.ui.common import engine, lang, t
+from edp.ui.common import engine, lang, local_clock, t
 from edp.ui.facilitator import guard  # noqa: F401 - the pages' section guard, re-exported
 from edp.ui.session import organiser_token, principal, sign_in_link
 from edp.ui.text import metric, plain, show_error
@@ -45,7 +43,6 @@ PICK_NEXT = "_rm_pick_next"  # a roadmap to select on the next run (a widget's v
 FILES = "_rm_files"  # generated downloads, so a rerun keeps them: name -> (bytes, file name, mime)
 LINKS = "_rm_links"  # update links just issued, shown until dismissed: process id -> [(actor, link)]
 QUERY = "roadmap"
-LOCAL_TZ = "Europe/Stockholm"
 TABLES = ("goals", "activities", "milestones", "kpis")
 SAVE = {
     "goals": ops.save_goals,
@@ -214,10 +211,7 @@ def period_text(start: dt.date, end: dt.date) -> str:
 
 
 def local_time(at: dt.datetime) -> str:
-    aware = at if at.tzinfo else at.replace(tzinfo=dt.UTC)  # SQLite hands back naive UTC
-    with contextlib.suppress(KeyError, ValueError):  # no time zone database: UTC is still right
-        aware = aware.astimezone(ZoneInfo(LOCAL_TZ))
-    return aware.strftime("%Y-%m-%d %H:%M")
+    return local_clock(at, "%Y-%m-%d %H:%M")
 
 
 def value_text(value: float | None, unit: str = "") -> str:

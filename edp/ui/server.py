@@ -1,8 +1,11 @@
 """What the server does besides running pages (st.App in app.py): at start, migrate an embedded
-SQLite database and, on an instance without accounts, print the setup code for the first one."""
+SQLite database and, on an instance without accounts, print the setup code for the first one;
+then carry change events to the live screens' sockets (edp.ui.push), and on PostgreSQL listen
+for the changes other replicas make (edp.events.PgListener)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -13,8 +16,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from edp import accounts, config
+from edp import accounts, config, events
 from edp.db import shared_engine, upgrade
+from edp.ui import push
 
 log = logging.getLogger("edp.server")
 
@@ -45,4 +49,13 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:  # noqa: ANN401 - the st.A
     code = await run_in_threadpool(first_start)
     if code:
         print(setup_banner(code), file=sys.stderr, flush=True)
-    yield
+    push.HUB.start(asyncio.get_running_loop())
+    url = config.database_url()
+    # On PostgreSQL, changes made on any replica reach this one's screens through LISTEN/NOTIFY.
+    listener = events.PgListener(url).start() if events.is_postgres(url) else None
+    log.info("live updates: %s", events.channel(url))
+    try:
+        yield
+    finally:
+        if listener is not None:
+            await run_in_threadpool(listener.stop)

@@ -24,6 +24,8 @@ STYLE = """
 /* Captions: Streamlit draws them in its text colour at 60% alpha (#828180 on white, 3.9:1); WCAG 2.1 AA asks
    4.5:1 for small text. The text colour at 80% opacity stays quieter than body text, light or dark (7:1). */
 [data-testid="stMarkdown"] [data-testid="stCaptionContainer"] { color: inherit; opacity: 0.8; }
+/* The push listener (edp.ui.live): out of the page's flow, so it takes no room and adds no gap. */
+.st-key-edp-live, [class*="st-key-edp-mark-"] { position: absolute; width: 0; height: 0; overflow: visible; }
 </style>
 """
 

@@ -540,6 +540,29 @@ def test_the_one_query_screen_state_gives_the_same_key_as_the_full_view(engine):
     assert screen_state(engine, 99999) is None
 
 
+def test_the_participants_key_changes_with_their_own_stored_ballot_and_not_with_anothers(engine):
+    """The one-query key (a pushed change's check) and the full view's agree, and a stored ballot
+    of one's own changes it: a confirmation that never reached the phone is drawn again."""
+    from edp.live import participant_view, screen_state
+
+    s = make_setup(engine, ops.RoundSpec(method="approval"), participants={"civil": 2}, themes=2, phase="voting")
+    anna, bo = s.tokens
+
+    def keys(token: str) -> tuple[tuple, tuple]:
+        me = participant_view(engine, token)
+        full = participant_view_key(me.workshop, me.ballot_saved_at)
+        return full, participant_view_key(screen_state(engine, s.workshop_id, me.id))
+
+    before, quick = keys(anna)
+    assert before == quick
+    submit_ballot(engine, bo, s.round_id, [s.themes[0]])
+    assert keys(anna) == (before, before), "another's ballot changed her screen's key"
+    submit_ballot(engine, anna, s.round_id, [s.themes[1]])
+    after, quick = keys(anna)
+    assert after == quick != before
+    assert participant_view(engine, anna).ballot_saved_at is not None
+
+
 # ---------------------------------------------------------------- words and numbers
 
 

@@ -14,7 +14,12 @@ from bench.live import bench_live, ladder
 
 LIVE_KEYS = {
     "measured",
+    "channel",
     "participants",
+    "ack_p50_ms",
+    "ack_p95_ms",
+    "unconfirmed",
+    "idle_cpu_percent",
     "p50_ms",
     "p95_ms",
     "rss_mb",
@@ -55,12 +60,14 @@ def test_tiny_live_run_votes_through_the_real_app_and_reports_every_figure() -> 
     json.loads(json.dumps(result))
     assert set(result) == LIVE_KEYS
     assert result["measured"] is True and result["participants"] == 4
+    assert result["channel"] == "in-process" and result["unconfirmed"] == 0
 
     (level,) = result["levels"]
     assert level["error_detail"] == NO_ERRORS
     assert result["errors"] == 0
     assert 0 < level["p50_ms"] <= level["p95_ms"] <= level["max_ms"]
     assert 0 < level["ack_p50_ms"] <= level["ack_p95_ms"]
+    assert level["pushes"] >= 1, "the projector heard no vote by push"
     assert level["rss_mb"] > 50
 
     default = result["default_settings"]

@@ -242,7 +242,7 @@ def test_an_old_card_that_races_its_reprint_can_neither_arrive_nor_vote(engine):
     reissue_card(engine, s.fac, anna.id)  # ...and the reprint commits before it takes the lock
     before = table_counts(engine)
     with pytest.raises(PermissionDenied) as info, write(engine) as sess:
-        _submit(sess.connection(), pid, wid, s.round_id, {s.themes[0]: 1}, "participant", arriving=anna.token)
+        _submit(sess, pid, wid, s.round_id, {s.themes[0]: 1}, "participant", arriving=anna.token)
     assert info.value.key == "auth.participant_unknown"
     assert table_counts(engine) == before
 
@@ -252,13 +252,13 @@ def test_an_old_card_scanned_while_it_is_reprinted_does_not_arrive(engine, monke
     anna, *_ = import_registrations(engine, s.fac, REGISTRATIONS)
     bump = ops.bump
 
-    def reprinted_meanwhile(sess, workshop_id):  # noqa: ANN001
+    def reprinted_meanwhile(sess, workshop_id, *args):  # noqa: ANN001
         # claim_registration has read Anna by her old card, and her card is reprinted before it
         # takes the lock (done in its own transaction here: on SQLite a second writer would wait).
         sess.connection().execute(
             Participant.__table__.update().where(Participant.id == anna.id).values(token_hash=token_hash("new card"))
         )
-        return bump(sess, workshop_id)
+        return bump(sess, workshop_id, *args)
 
     monkeypatch.setattr(ops, "bump", reprinted_meanwhile)
     with pytest.raises(PermissionDenied) as info:

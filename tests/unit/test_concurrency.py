@@ -24,6 +24,7 @@ import traceback
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor, wait
 
+import pytest
 from sqlalchemy import select
 
 from edp import workshop as ops
@@ -275,3 +276,33 @@ def test_sqlite_write_lock_hands_over_in_arrival_order():
     assert order == [0, 1, 2, 3, 4]
     assert lock.acquire() and not lock._waiters  # free again
     lock.release()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_ballots_share_the_workshops_lock_while_a_phase_change_waits_for_them(pg_url):
+    """The lock behind 500+ ballots a second: a ballot in flight (its shared lock held) does not
+    hold up another participant's ballot, but the close waits for it, and only then closes."""
+    from sqlalchemy import text
+
+    from edp.db import make_engine
+    from edp.workshop import WORKSHOP_LOCK
+    from tests.conftest import PG_URL, _truncate_all, require_service
+
+    require_service(pg_url is not None, f"PostgreSQL at {PG_URL}")
+    engine = make_engine(pg_url)
+    _truncate_all(engine)
+    s = make_setup(engine, ops.RoundSpec(method="approval"), participants={"civil": 2}, themes=2, phase="voting")
+    with ThreadPoolExecutor(max_workers=2) as pool, engine.connect() as in_flight:
+        in_flight.execute(
+            text("SELECT pg_advisory_xact_lock_shared(:ns, :id)"), {"ns": WORKSHOP_LOCK, "id": s.workshop_id}
+        )
+        other = pool.submit(submit_ballot, engine, s.tokens[0], s.round_id, [s.themes[0]])
+        assert other.result(timeout=10).participant_id, "a ballot waited for another ballot"
+        closing = pool.submit(ops.close_round, engine, s.fac, s.round_id)
+        time.sleep(1.0)
+        assert not closing.done(), "the close did not wait for the ballot in flight"
+        in_flight.rollback()  # the ballot in flight ends
+        closing.result(timeout=10)
+    with read(engine) as sess:
+        assert sess.get(Round, s.round_id).phase == "closed"
+    engine.dispose()
