@@ -154,6 +154,7 @@ class Session:
     query: str
     on_element: Callable[[Session, str, Any, float], None] | None = None
     page: str = ""  # the page's URL path (st.Page url_path) to open; "" for the default page
+    headers: dict[str, str] = field(default_factory=dict)  # sent on both websockets (a proxy's sticky cookie)
     ws: Any = None
     page_hash: str = ""
     widgets: dict[str, str] = field(default_factory=dict)  # user key -> widget id
@@ -178,7 +179,13 @@ class Session:
         from websockets.asyncio.client import connect
 
         # No Origin header: a non-browser client, as Streamlit's XSRF check expects (it checks browsers).
-        self.ws = await connect(self.url, subprotocols=["streamlit"], max_size=None, open_timeout=LOAD_TIMEOUT_S)
+        self.ws = await connect(
+            self.url,
+            subprotocols=["streamlit"],
+            additional_headers=self.headers or None,
+            max_size=None,
+            open_timeout=LOAD_TIMEOUT_S,
+        )
         self._tasks = [asyncio.create_task(self._read()), asyncio.create_task(self._tick())]
         await self.rerun()
 
@@ -307,7 +314,12 @@ class Session:
         retry = 0
         while not self.closed:
             try:
-                async with connect(f"{base}{PUSH_PATH}?t={ticket}", origin=origin, open_timeout=LOAD_TIMEOUT_S) as ws:
+                async with connect(
+                    f"{base}{PUSH_PATH}?t={ticket}",
+                    origin=origin,
+                    additional_headers=self.headers or None,
+                    open_timeout=LOAD_TIMEOUT_S,
+                ) as ws:
                     retry = 0
                     await self._news()  # as the browser does on (re)connecting: look again
                     async for _message in ws:
@@ -418,9 +430,29 @@ async def _open_all(sessions: list[Session], concurrency: int = 25, deadline: fl
     return await asyncio.gather(*(one(s) for s in sessions))
 
 
-async def run_level(server: Server, room: Room, seed: int = 0, join_budget_s: float = float("inf")) -> dict[str, Any]:
+@dataclass
+class Door:
+    """Where a browser reaches the app: a websocket URL, and the headers it sends (a sticky cookie)."""
+
+    ws_url: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+async def run_level(
+    server: Server,
+    room: Room,
+    seed: int = 0,
+    join_budget_s: float = float("inf"),
+    *,
+    participants_at: Door | None = None,
+    projector_at: Door | None = None,
+    cpu_pids: list[int] | None = None,
+) -> dict[str, Any]:
     """One projector and len(room.tokens) participants; every participant votes within one second.
-    Sessions not loaded within `join_budget_s` count as errors (sessions_not_loaded)."""
+    Sessions not loaded within `join_budget_s` count as errors (sessions_not_loaded).
+    By default everybody talks to `server`; `participants_at` and `projector_at` send them
+    elsewhere (through a proxy, to different replicas), and the server CPU is then the sum over
+    `cpu_pids`."""
     from edp.i18n import t
 
     turnout_label, saved_text = t("ui.res.turnout_overall", "sv"), t("ui.ballot.saved", "sv")
@@ -440,8 +472,18 @@ async def run_level(server: Server, room: Room, seed: int = 0, join_budget_s: fl
 
         return seen
 
-    projector = Session(server.ws_url, f"projector={room.projector_key}", projector_element)
-    people = [Session(server.ws_url, f"p={tok}", participant_element(i)) for i, tok in enumerate(room.tokens)]
+    at_p = participants_at or Door(server.ws_url)
+    at_proj = projector_at or Door(server.ws_url)
+    pids = cpu_pids or [server.pid]
+
+    def cpu() -> float:
+        return sum(cpu_seconds(pid) for pid in pids)
+
+    projector = Session(at_proj.ws_url, f"projector={room.projector_key}", projector_element, headers=at_proj.headers)
+    people = [
+        Session(at_p.ws_url, f"p={tok}", participant_element(i), headers=at_p.headers)
+        for i, tok in enumerate(room.tokens)
+    ]
     t_join = time.monotonic()
     deadline = t_join + join_budget_s
     ok = await _open_all([projector, people[0]], concurrency=1, deadline=deadline)
@@ -453,13 +495,13 @@ async def run_level(server: Server, room: Room, seed: int = 0, join_budget_s: fl
     rss_after = rss_mb(server.pid)
 
     # Idle: everybody listening (and checking on the fallback timer), nobody voting.
-    cpu0, w0 = cpu_seconds(server.pid), time.monotonic()
+    cpu0, w0 = cpu(), time.monotonic()
     await asyncio.sleep(SETTLE_S)
-    idle_cpu = 100 * (cpu_seconds(server.pid) - cpu0) / (time.monotonic() - w0)
+    idle_cpu = 100 * (cpu() - cpu0) / (time.monotonic() - w0)
 
     rng = random.Random(seed)
     start = time.monotonic() + 0.3
-    cpu0, client0 = cpu_seconds(server.pid), time.process_time()
+    cpu0, client0 = cpu(), time.process_time()
 
     async def vote(i: int, s: Session) -> None:
         await asyncio.sleep(max(0.0, start + rng.random() * CLICK_SPREAD_S - time.monotonic()))
@@ -480,7 +522,7 @@ async def run_level(server: Server, room: Room, seed: int = 0, join_budget_s: fl
             break
         await asyncio.sleep(0.05)
     window = time.monotonic() - start
-    vote_cpu = 100 * (cpu_seconds(server.pid) - cpu0) / window
+    vote_cpu = 100 * (cpu() - cpu0) / window
     client_cpu = 100 * (time.process_time() - client0) / window
     exceptions = projector.exceptions + sum(s.exceptions for s in people)
     for s in [projector, *people]:
@@ -571,7 +613,7 @@ def _database(tmp: Path, name: str) -> str:
     return url
 
 
-def _nothing_lost(level: dict[str, Any]) -> bool:
+def nothing_lost(level: dict[str, Any]) -> bool:
     """Every participant loaded, voted, and their ballot is in the database and on the projector
     (a confirmation that did not reach the voter's page is an error, but no vote was lost)."""
     d = level["error_detail"]
@@ -627,7 +669,7 @@ async def _bench_live(
         floor = await rerun_cost(floor_server, "", reruns)
 
     main = next((lv for lv in levels if lv["participants"] == participants), levels[-1])
-    within = [lv for lv in levels if (lv["p95_ms"] or 1e9) <= P95_LIMIT_MS and _nothing_lost(lv)]
+    within = [lv for lv in levels if (lv["p95_ms"] or 1e9) <= P95_LIMIT_MS and nothing_lost(lv)]
     strict = [lv for lv in within if not lv["errors"]]
     default_level: dict[str, Any] | None = None
     if defaults:
@@ -676,3 +718,91 @@ async def _bench_live(
         "default_settings": default_level,
         "click_spread_s": CLICK_SPREAD_S,
     }
+
+
+# ---------------------------------------------------------------- across replicas
+
+
+REPLICA_PARTICIPANTS = 100
+
+
+def bench_replicas(
+    pg_url: str | None, participants: int = REPLICA_PARTICIPANTS, *, log: Callable[[str], None] = lambda _msg: None
+) -> dict[str, Any]:
+    """The `live.replicas` section: two replicas on one PostgreSQL behind the nginx configuration
+    of docs/deploy.md (bench/nginx.py), `participants` on replica A and the projector on replica B,
+    each placed there by its sticky cookie. A vote reaches B's projector only through NOTIFY."""
+    from bench.nginx import NGINX
+    from bench.run import postgres_schema
+
+    if not pg_url:
+        return {"skipped": "not requested"}
+    if not Path(NGINX).exists():
+        return {"skipped": f"no nginx at {NGINX}"}
+    try:
+        schema = postgres_schema(pg_url)
+        url = schema.__enter__()
+    except Exception as exc:  # noqa: BLE001 - any failure means: no usable server
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        return {"skipped": f"PostgreSQL unreachable: {reason[0] if reason else type(exc).__name__}"}
+    try:
+        with tempfile.TemporaryDirectory(prefix="edp-replicas-") as tmp_name:
+            work = _bench_replicas(Path(tmp_name), url, participants, log)
+            with ThreadPoolExecutor(1, thread_name_prefix="edp-replicas") as pool:
+                return pool.submit(asyncio.run, work).result()
+    finally:
+        schema.__exit__(None, None, None)
+
+
+async def _bench_replicas(tmp: Path, url: str, participants: int, log: Callable[[str], None]) -> dict[str, Any]:
+    import secrets
+
+    from bench.nginx import STICKY_COOKIE, nginx_proxy, sticky_keys
+    from edp.events import channel
+
+    secret = ["--server.cookieSecret", secrets.token_hex(16)]  # one for both: a ticket signed on A opens B's stream
+    with (
+        streamlit_server(ROOT / "app.py", url, tmp / "a.log", secret) as a,
+        streamlit_server(ROOT / "app.py", url, tmp / "b.log", secret) as b,
+    ):
+        listen = free_port()
+        with nginx_proxy([a.port, b.port], listen, tmp, "127.0.0.1") as access:
+            keys = sticky_keys(listen, access, [a.port, b.port])
+            proxy = f"ws://127.0.0.1:{listen}/_stcore/stream"
+            log(f"live: {participants} participants on replica A, the projector on replica B, behind nginx ...")
+            level = await run_level(
+                a,
+                make_room(url, participants),
+                seed=participants,
+                participants_at=Door(proxy, {"Cookie": f"{STICKY_COOKIE}={keys[a.port]}"}),
+                projector_at=Door(proxy, {"Cookie": f"{STICKY_COOKIE}={keys[b.port]}"}),
+                cpu_pids=[a.pid, b.pid],
+            )
+            log(f"  p50 {level['p50_ms']} ms, p95 {level['p95_ms']} ms, errors {level['errors']}")
+            await asyncio.sleep(1)  # nginx logs a websocket once it has closed
+            streams = _streams_by_replica(access, keys, {a.port: "A", b.port: "B"})
+    return {
+        "measured": True,
+        "channel": channel(url),
+        "replicas": 2,
+        "proxy": "nginx (docs/deploy.md)",
+        "streams_by_replica": streams,
+        **{k: level[k] for k in ("participants", "p50_ms", "p95_ms", "max_ms", "ack_p50_ms", "ack_p95_ms")},
+        **{k: level[k] for k in ("unconfirmed", "pushes", "cpu_percent", "idle_cpu_percent", "errors", "error_detail")},
+    }
+
+
+def _streams_by_replica(access: Path, keys: dict[int, str], names: dict[int, str]) -> dict[str, dict[str, int]]:
+    """Which replica served whose websockets, from nginx's log: the proof that the participants'
+    sessions and streams were on A and the projector's on B (nginx logs a websocket when it closes)."""
+    from bench.nginx import routed
+
+    who = {keys[port]: ("participants" if name == "A" else "projector") for port, name in names.items()}
+    out: dict[str, dict[str, int]] = {}
+    for key, requests in routed(access).items():
+        for upstream, request in requests:
+            if key in who and (f" {PUSH_PATH}" in request or " /_stcore/stream" in request):
+                port = int(upstream.rsplit(":", 1)[1])
+                side = out.setdefault(who[key], {})
+                side[names.get(port, upstream)] = side.get(names.get(port, upstream), 0) + 1
+    return out

@@ -111,6 +111,10 @@ TARGETS: dict[str, tuple[float, str, str]] = {
     "tally.themes_1000_ms": (200, "max", "ms"),
     "live.p95_ms": (2000, "max", "ms"),
     "live.max_participants_p95_le_2s": (300, "min", ""),
+    "live.ack_p95_ms": (1000, "max", "ms"),
+    "live.unconfirmed": (0, "max", ""),
+    "live.idle_cpu_percent": (5, "max", "%"),
+    "live.replicas.p95_ms": (1000, "max", "ms"),
     "live.rerun_cost_vs_floor": (3, "max", "x"),
     "console.load_ms": (2000, "max", "ms"),
     "console.browser_ms": (2000, "max", "ms"),
@@ -556,6 +560,7 @@ def collect(
     live_step: int = 100,
     live_limit: int = 600,
     live_defaults: bool = True,
+    live_replicas: bool = True,
     console: bool = True,
     console_sizes: tuple[int, ...] = (100, 300, 1000),
     console_app: Path | None = None,
@@ -587,6 +592,12 @@ def collect(
         from bench.live import bench_live
 
         result["live"] = bench_live(participants, step=live_step, limit=live_limit, defaults=live_defaults, log=log)
+        if live_replicas:
+            from bench.live import bench_replicas
+
+            result["live"]["replicas"] = bench_replicas(pg_url, log=log)
+        else:
+            result["live"]["replicas"] = {"skipped": "not requested"}
     else:
         result["live"] = {"measured": False, "reason": "not requested"}
     if console:
@@ -679,6 +690,8 @@ def _console_lines(console: dict[str, Any]) -> list[str]:
 
 
 def _live_lines(live: dict[str, Any]) -> list[str]:
+    from bench.live import nothing_lost
+
     if not live.get("measured"):
         return [f"  live: not measured ({live['reason']})"]
     out = [
@@ -691,6 +704,30 @@ def _live_lines(live: dict[str, Any]) -> list[str]:
             f"{lv['ack_p95_ms']} ms, CPU {lv['cpu_percent']}% (idle room {lv['idle_cpu_percent']}%), "
             f"unconfirmed {lv.get('unconfirmed', lv['error_detail']['votes_not_confirmed'])}, errors {lv['errors']}"
         )
+    for n, (to_projector, ack) in LEVEL_TARGETS.items():
+        lv = next((lv for lv in live["levels"] if lv["participants"] == n), None)
+        if lv is None:
+            out.append(f"    targets at {n}: not measured (no such level)")
+            continue
+        out.append(
+            f"    targets at {n}: vote->projector p95 <= {to_projector} ms {_met(lv['p95_ms'], to_projector)}, "
+            f"own confirmation p95 <= {ack} ms {_met(lv['ack_p95_ms'], ack)}"
+        )
+    unconfirmed_levels = [lv["participants"] for lv in live["levels"] if not nothing_lost(lv) or lv["unconfirmed"]]
+    out.append(
+        "    target at every level: 0 unconfirmed, 0 missing, 0 not on the projector: "
+        + ("met" if not unconfirmed_levels else f"missed at {', '.join(map(str, unconfirmed_levels))}")
+    )
+    r = live.get("replicas") or {"skipped": "not measured"}
+    if r.get("measured"):
+        out.append(
+            f"    across replicas ({r['channel']}, {r['proxy']}): {r['participants']} on A, the projector on B: "
+            f"{r['p50_ms']} / {r['p95_ms']} ms, ack {r['ack_p50_ms']} / {r['ack_p95_ms']} ms, "
+            f"CPU {r['cpu_percent']}% (both), unconfirmed {r['unconfirmed']}, errors {r['errors']}; "
+            f"websockets by replica {r['streams_by_replica']}"
+        )
+    else:
+        out.append(f"    across replicas: not measured ({r.get('skipped')})")
     d = live["default_settings"]
     if d:
         e = d["error_detail"]
@@ -713,6 +750,14 @@ def _live_lines(live: dict[str, Any]) -> list[str]:
         f"trivial page {c['floor']} ms; RSS {live['rss_mb']} MB, {live['rss_per_session_kb']} KB per session"
     )
     return out
+
+
+# Participants -> (vote->projector p95, own confirmation p95), in ms: the targets of issue 12.
+LEVEL_TARGETS = {100: (500, 300), 300: (2000, 1000)}
+
+
+def _met(value: float | None, limit: float) -> str:
+    return "missed (not measured)" if value is None else ("met" if value <= limit else "missed")
 
 
 def _fmt_target(target: float, better: str, unit: str) -> str:
@@ -738,6 +783,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--live-limit", type=int, default=600, help="largest load level tried (default 600)")
     p.add_argument(
         "--no-live-defaults", action="store_true", help="skip the live reference run on Streamlit's default settings"
+    )
+    p.add_argument(
+        "--no-live-replicas",
+        action="store_true",
+        help="skip the cross-replica run (two replicas on PostgreSQL behind nginx; needs PostgreSQL and nginx)",
     )
     p.add_argument("--no-console", action="store_true", help="skip the console test (bench/console.py)")
     p.add_argument(
@@ -770,6 +820,7 @@ def main(argv: list[str] | None = None) -> int:
         live_step=args.live_step,
         live_limit=args.live_limit,
         live_defaults=not args.no_live_defaults,
+        live_replicas=not args.no_live_replicas and pg_url is not None,
         console=not args.no_console,
         console_sizes=tuple(int(n) for n in args.console_sizes.split(",")),
         console_app=args.console_app,

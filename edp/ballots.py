@@ -18,6 +18,7 @@ from edp.workshop import (
     active_theme_ids_of,
     audit_now,
     ballot_gate,
+    bump_after_ballot,
     bump_last,
     facilitator_workshop_id,
     mark_arrived,
@@ -127,7 +128,11 @@ def submit_ballot(engine: Engine, participant_token: str, round_id: int, choices
     """
     with write(engine) as s:
         pid, wid, arriving = participant_ref(s.connection(), participant_token)
-        return _submit(s, pid, wid, round_id, choices, "participant", arriving=participant_token if arriving else None)
+        ballot = _submit(
+            s, pid, wid, round_id, choices, "participant", arriving=participant_token if arriving else None
+        )
+    bump_after_ballot(engine, wid, pid)
+    return ballot
 
 
 def submit_paper_ballot(engine: Engine, fac_token: str, participant_id: int, round_id: int, choices: Any) -> Ballot:
@@ -142,7 +147,9 @@ def submit_paper_ballot(engine: Engine, fac_token: str, participant_id: int, rou
             raise NotFound("participant.not_found", field="participant", id=participant_id)
         if not p.on_paper and s.scalar(select(Workshop.anonymous).where(Workshop.id == wid)):
             raise PermissionDenied("ballot.paper_participants_only", field="participant", name=p.display_name)
-        return _submit(s, p.id, wid, round_id, choices, "facilitator")
+        ballot = _submit(s, p.id, wid, round_id, choices, "facilitator")
+    bump_after_ballot(engine, wid, p.id)
+    return ballot
 
 
 class RoundRules(NamedTuple):
@@ -157,12 +164,15 @@ class RoundRules(NamedTuple):
 
 # Prebuilt Core statements: submitting runs no ORM flush and builds no statement per call.
 _R, _C, _B, _E = Round.__table__, Criterion.__table__, Ballot.__table__, BallotEntry.__table__
-_T, _RT = Theme.__table__, RoundTheme.__table__
-# The round's rules and phase, one row per theme of its workshop with the theme's place on
-# this round's ballot (NULL when not on it): everything a ballot is checked against, in one query.
+_T, _RT, _W = Theme.__table__, RoundTheme.__table__, Workshop.__table__
+# The round's rules and phase and its workshop's flags, one row per theme of its workshop with
+# the theme's place on this round's ballot (NULL when not on it): everything a ballot is checked
+# against, in one query.
 _ROUND_AND_THEMES = (
     select(
         _R.c.workshop_id,
+        _W.c.is_open,
+        _W.c.anonymous,
         _R.c.phase,
         _R.c.method,
         _R.c.dots_per_participant,
@@ -174,6 +184,7 @@ _ROUND_AND_THEMES = (
         _RT.c.position,
     )
     .select_from(_R)
+    .join(_W, _W.c.id == _R.c.workshop_id)
     .outerjoin(_T, _T.c.workshop_id == _R.c.workshop_id)
     .outerjoin(_RT, (_RT.c.theme_id == _T.c.id) & (_RT.c.round_id == _R.c.id))
     .where(_R.c.id == bindparam("b_round"))
@@ -206,12 +217,13 @@ def _submit(
 ) -> Ballot:
     """arriving: the token of a pre-registered participant acting for the first time."""
     # Everything from here on runs under the workshop's lock, shared with other ballots (ballot_gate).
-    is_open, anonymous = ballot_gate(s, wid, pid)
+    ballot_gate(s, wid, pid)
     conn = s.connection()
     found = conn.execute(_ROUND_AND_THEMES, {"b_round": round_id}).all()
     rnd = found[0] if found else None
     if rnd is None or rnd.workshop_id != wid:
         raise NotFound("round.not_found", id=round_id)
+    is_open, anonymous = bool(rnd.is_open), bool(rnd.anonymous)
     if arriving is not None:  # a pre-registered participant acting for the first time has arrived
         mark_arrived(conn, pid, arriving)
     if not is_open:

@@ -52,6 +52,12 @@ class Change:
     def payload(self) -> str:
         return f"{self.workshop_id}:{self.revision}:{self.scope}:{self.participant_id or ''}"
 
+    @staticmethod
+    def payload_around_revision(workshop_id: int, scope: str, participant_id: int | None) -> tuple[str, str]:
+        """payload() in two parts, before and after the revision: for a NOTIFY whose revision
+        only the database knows when it sends it (edp.workshop.bump_after_ballot)."""
+        return f"{workshop_id}:", f":{scope}:{participant_id or ''}"
+
     @classmethod
     def parse(cls, payload: str) -> Change | None:
         try:

@@ -9,12 +9,13 @@ so phase checks and the writes they guard can never interleave with a close.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from edp import events, throttle, validate
@@ -53,6 +54,8 @@ from edp.security import (
 )
 from edp.throttle import Client
 
+log = logging.getLogger(__name__)
+
 # Legal phase changes. A carried-forward shortlist skips proposing (draft -> reviewing);
 # reviewing -> proposing reopens proposals; a closed round stays closed.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -85,7 +88,8 @@ PRIORITIES_MAX = 20
 # Every write to a workshop takes its lock exclusively, except ballots, which share it: ballots
 # run side by side, and anything that changes what a ballot is checked against (a phase, the
 # workshop's opening, the themes) waits until the ballots in flight have committed, and they for
-# it. A participant's own ballots queue on their own lock. (On SQLite one writer at a time anyway.)
+# it. A participant's own ballots queue on their own lock, and a ballot bumps the workshop's
+# revision only after it has committed (bump_after_ballot). (On SQLite one writer at a time anyway.)
 WORKSHOP_LOCK, PARTICIPANT_LOCK = 0x45445001, 0x45445002
 _LOCK_WORKSHOP = text("SELECT pg_advisory_xact_lock(:ns, :id)")
 _LOCK_FOR_BALLOT = text("SELECT pg_advisory_xact_lock_shared(:ns, :id), pg_advisory_xact_lock(:pns, :pid)")
@@ -125,7 +129,13 @@ _BUMP = (
     .values(revision=_WORKSHOPS.c.revision + 1)
     .returning(_WORKSHOPS.c.revision)
 )
-_FLAGS = select(_WORKSHOPS.c.is_open, _WORKSHOPS.c.anonymous).where(_WORKSHOPS.c.id == bindparam("b_workshop"))
+# One statement, committed on its own (autocommit): the bump, its NOTIFY, and a commit that does
+# not wait for the disk (set_config(..., true) holds for this statement's own transaction).
+_BALLOT_BUMP_PG = text(
+    "WITH b AS (UPDATE workshops SET revision = revision + 1 WHERE id = :b_workshop RETURNING revision) "
+    "SELECT set_config('synchronous_commit', 'off', true), "
+    "pg_notify(:b_channel, CAST(:b_before AS text) || CAST(b.revision AS text) || CAST(:b_after AS text)) FROM b"
+)
 _AUDIT = insert(AuditEvent.__table__)
 _PARTICIPANT = select(_PARTICIPANTS.c.id, _PARTICIPANTS.c.workshop_id, _PARTICIPANTS.c.joined_at).where(
     _PARTICIPANTS.c.token_hash == bindparam("b_token_hash")
@@ -139,27 +149,53 @@ _ARRIVED = (
 )
 
 
-def ballot_gate(s: Session, workshop_id: int, participant_id: int) -> tuple[bool, bool]:
-    """First in a ballot's transaction: the workshop's lock, shared with other ballots, and the
-    participant's own; then the workshop's (is_open, anonymous), read under them. The revision
-    is bumped last (bump_last), so the workshop's row is locked only for the commit itself."""
+def ballot_gate(s: Session, workshop_id: int, participant_id: int) -> None:
+    """First in a ballot's transaction, on PostgreSQL: the workshop's lock, shared with other
+    ballots, and the participant's own. Whatever the ballot is checked against (the workshop's
+    opening, the round's phase, its themes) is read after it, in one query (edp.ballots). On
+    SQLite the revision is bumped last in the same transaction (bump_last); on PostgreSQL after
+    the commit (bump_after_ballot), so a ballot never locks the workshop's row."""
     conn = s.connection()
     if conn.dialect.name == "postgresql":
         ids = {"ns": WORKSHOP_LOCK, "id": workshop_id, "pns": PARTICIPANT_LOCK, "pid": participant_id}
         conn.execute(_LOCK_FOR_BALLOT, ids)
-    row = conn.execute(_FLAGS, {"b_workshop": workshop_id}).first()
-    if row is None:
-        raise NotFound("workshop.not_found", id=workshop_id)
-    return bool(row[0]), bool(row[1])
 
 
 def bump_last(s: Session, workshop_id: int, scope: str, participant_id: int | None = None) -> int:
-    """The last statement of a ballot's transaction: bump the revision and announce it."""
+    """The last statement of a ballot's transaction on SQLite: bump the revision and announce it.
+    On PostgreSQL a ballot does not touch the workshop's row at all (see bump_after_ballot)."""
+    if s.get_bind().dialect.name == "postgresql":
+        return 0
     row = s.connection().execute(_BUMP, {"b_workshop": workshop_id}).first()
     if row is None:
         raise NotFound("workshop.not_found", id=workshop_id)
     events.announce(s, events.Change(workshop_id, row[0], scope, participant_id))
     return row[0]
+
+
+def bump_after_ballot(engine: Engine, workshop_id: int, participant_id: int) -> None:
+    """On PostgreSQL, after a ballot has committed: bump the workshop's revision and announce it,
+    in one statement of its own that does not wait for the disk (synchronous_commit off).
+
+    Bumping inside the ballot's transaction would lock the workshop's row until that commit had
+    been flushed to disk, and every ballot of the room would queue on it (one flush after
+    another). Here the row is locked for the bump alone, and ballots commit side by side. The
+    ballot itself stays durable; what a crash of the database can cost is only this bump (and
+    the revision may then step back by as much): the screens learn of the ballot with the next
+    change, as after a lost NOTIFY, and never of a ballot that was not stored (the bump comes
+    after the commit). A failing bump is logged, not raised: the ballot is stored, and the
+    voter's page says so."""
+    if engine.dialect.name != "postgresql":
+        return
+    before, after = events.Change.payload_around_revision(workshop_id, events.BALLOT, participant_id)
+    params = {"b_workshop": workshop_id, "b_channel": events.PG_CHANNEL, "b_before": before, "b_after": after}
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(_BALLOT_BUMP_PG, params)
+    except SQLAlchemyError:
+        log.warning(
+            "a stored ballot's revision bump failed; the screens learn of it with the next change", exc_info=True
+        )
 
 
 def audit(s: Session, ws: Workshop | None, kind: str, role: str, round_id: int | None = None, **detail) -> None:

@@ -9,6 +9,7 @@ shipped settings and with Streamlit's defaults.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from bench.live import bench_live, ladder
 
@@ -78,3 +79,23 @@ def test_tiny_live_run_votes_through_the_real_app_and_reports_every_figure() -> 
     costs = result["rerun_cpu_ms"]
     assert costs["floor"] > 0 and costs["participant_page"] > 0 and costs["participant_poll"] > 0
     assert result["rerun_cost_vs_floor"] == round(costs["participant_page"] / costs["floor"], 2)
+
+
+def test_tiny_cross_replica_run_puts_the_room_on_a_and_the_projector_on_b_behind_nginx(pg_url) -> None:  # noqa: ANN001
+    from bench.live import bench_replicas
+    from bench.nginx import NGINX
+    from tests.conftest import PG_URL, require_service
+
+    require_service(pg_url is not None, f"PostgreSQL at {PG_URL}")
+    require_service(Path(NGINX).exists(), "nginx (Debian package nginx-light)")
+    result = bench_replicas(pg_url, 4)
+    json.loads(json.dumps(result))
+    assert result["measured"] is True and result["channel"] == "postgres-notify" and result["replicas"] == 2
+    assert result["participants"] == 4 and result["error_detail"] == NO_ERRORS
+    assert 0 < result["p50_ms"] <= result["p95_ms"] <= result["max_ms"]
+    # nginx's own log: every participant's page and stream went to A, the projector's to B.
+    assert set(result["streams_by_replica"]) == {"participants", "projector"}
+    assert set(result["streams_by_replica"]["participants"]) == {"A"}
+    assert result["streams_by_replica"]["participants"]["A"] >= 2 * 4  # a page and a live stream each
+    assert set(result["streams_by_replica"]["projector"]) == {"B"}
+    assert result["pushes"] >= 1

@@ -12,17 +12,14 @@ the doc's config hashes and the replica it chose."""
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 import time
-import urllib.request
-from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from bench.nginx import DOC_NAME, NGINX, STICKY_COOKIE, deploy_doc, nginx_proxy, routed
 from edp import workshop as ops
 from edp.db import make_engine
 from edp.models import HELIX_GROUPS
@@ -32,18 +29,9 @@ from tests.factory import make_setup, projector_key
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-DOC_NAME = "edp.example.se"  # the public name in docs/deploy.md; the test serves PUBLIC_HOST instead
-STICKY_COOKIE = "edp_replica"
-STICKY_KEY = "$edp_replica"  # what the doc's upstream hashes: the cookie, or the first response's random key
 # Browsers from one address until both replicas have some; with a random key each, 12 all on one
 # replica would happen once in 2**11 runs.
 PHONES_AT_LEAST, PHONES_AT_MOST = 6, 12
-
-
-def deploy_doc() -> str:
-    return (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
 
 
 def replica_env(listen: int) -> dict[str, str]:
@@ -54,36 +42,6 @@ def replica_env(listen: int) -> dict[str, str]:
     assert DOC_NAME in env["STREAMLIT_SERVER_ALLOWED_HOSTS"].split()
     public = f"http://{PUBLIC_HOST}:{listen}"  # no TLS on loopback
     return {k: v.replace(f"https://{DOC_NAME}", public).replace(DOC_NAME, PUBLIC_HOST) for k, v in env.items()}
-
-
-def deploy_config(upstreams: list[int], listen: int, prefix: Path) -> str:
-    """The ```nginx block of docs/deploy.md, with this test's ports and no TLS (loopback only)."""
-    (block,) = re.findall(r"```nginx\n(.*?)```", deploy_doc(), re.S)
-    servers = "".join(f"    server 127.0.0.1:{p};\n" for p in upstreams)
-    block = re.sub(
-        r"(upstream edp \{\n(?:.*\n)*?)((?:    server 127\.0\.0\.1:\d+;\n)+)", lambda m: m.group(1) + servers, block
-    )
-    block = block.replace("listen 443 ssl;", f"listen 127.0.0.1:{listen};")
-    block = block.replace(f"server_name {DOC_NAME};", f"server_name {PUBLIC_HOST};")
-    assert f"127.0.0.1:{upstreams[-1]}" in block and f"listen 127.0.0.1:{listen}" in block
-    assert f"server_name {PUBLIC_HOST};" in block
-    assert f"hash {STICKY_KEY} consistent;" in block and not re.search(r"^\s*ip_hash\s*;", block, re.M)
-    return f"""
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log;
-worker_processes 1;
-events {{ worker_connections 256; }}
-http {{
-    log_format sticky '{STICKY_KEY} $upstream_addr $status "$request"';
-    access_log {prefix}/access.log sticky;
-    client_body_temp_path {prefix}/body;
-    proxy_temp_path {prefix}/proxy;
-    fastcgi_temp_path {prefix}/fastcgi;
-    uwsgi_temp_path {prefix}/uwsgi;
-    scgi_temp_path {prefix}/scgi;
-{block}
-}}
-"""
 
 
 @pytest.fixture(scope="module")
@@ -97,26 +55,9 @@ def behind_nginx(pg_url: str | None, tmp_path_factory: pytest.TempPathFactory) -
     with (
         streamlit_server(pg_url, prefix / "a.log", env=env) as a,
         streamlit_server(pg_url, prefix / "b.log", env=env) as b,
+        nginx_proxy([int(a.rsplit(":", 1)[1]), int(b.rsplit(":", 1)[1])], port, prefix, PUBLIC_HOST) as log,
     ):
-        conf = prefix / "nginx.conf"
-        conf.write_text(deploy_config([int(a.rsplit(":", 1)[1]), int(b.rsplit(":", 1)[1])], port, prefix))
-        subprocess.run([NGINX, "-t", "-c", str(conf), "-p", str(prefix)], check=True, capture_output=True)
-        proc = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(prefix), "-g", "daemon off;"])
-        try:
-            deadline = time.monotonic() + 15
-            while True:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as resp:  # noqa: S310
-                        if resp.read().strip() == b"ok":
-                            break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
-            yield env["EDP_PUBLIC_URL"], [a, b], prefix / "access.log"
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+        yield env["EDP_PUBLIC_URL"], [a, b], log
 
 
 def test_a_vote_through_nginx_reaches_the_projector_through_nginx(browser: Browser, behind_nginx, pg_url):
@@ -161,15 +102,6 @@ def test_the_replicas_answer_only_the_public_name(behind_nginx):
         port = int(replica.rsplit(":", 1)[1])
         assert websocket_status(port, PUBLIC_HOST) == 101
         assert websocket_status(port, f"127.0.0.1:{port}") == 403
-
-
-def routed(log: Path) -> dict[str, list[tuple[str, str]]]:
-    """Sticky key -> (replica, request line) of every request nginx has logged so far."""
-    out: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for line in log.read_text(encoding="utf-8").splitlines():
-        key, upstream, _status, request = line.split(" ", 3)
-        out[key].append((upstream, request.strip('"')))
-    return out
 
 
 def wait_logged(log: Path, keys: list[str], path: str, timeout_s: float = 20) -> dict[str, list[tuple[str, str]]]:

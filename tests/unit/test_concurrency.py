@@ -25,14 +25,14 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor, wait
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from edp import workshop as ops
 from edp.access import SYSTEM
 from edp.ballots import submit_ballot
 from edp.db import FifoLock, read
 from edp.errors import PhaseError
-from edp.models import HELIX_GROUPS, AuditEvent, Ballot, BallotEntry, Participant, Round
+from edp.models import HELIX_GROUPS, AuditEvent, Ballot, BallotEntry, Participant, Round, Workshop
 from edp.security import token_hash
 from edp.tally import round_results
 from tests.factory import make_setup
@@ -305,4 +305,40 @@ def test_on_postgresql_ballots_share_the_workshops_lock_while_a_phase_change_wai
         closing.result(timeout=10)
     with read(engine) as sess:
         assert sess.get(Round, s.round_id).phase == "closed"
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_ballot_commits_without_waiting_for_the_workshops_row_and_bumps_the_revision_after(pg_url):
+    """Ballots do not queue on the workshop's row (one flush to disk after another): with the row
+    locked elsewhere, a ballot is stored and visible at once; only the revision bump that tells
+    the screens waits, and it comes once the row is free."""
+    from sqlalchemy import text
+
+    from edp.db import make_engine
+    from tests.conftest import PG_URL, _truncate_all, require_service
+
+    require_service(pg_url is not None, f"PostgreSQL at {PG_URL}")
+    engine = make_engine(pg_url)
+    _truncate_all(engine)
+    s = make_setup(engine, ops.RoundSpec(method="approval"), participants={"civil": 2}, themes=2, phase="voting")
+    with read(engine) as sess:
+        before = sess.get(Workshop, s.workshop_id).revision
+    with ThreadPoolExecutor(max_workers=1) as pool, engine.connect() as holder:
+        # The lock a revision bump (UPDATE of a non-key column) takes and holds until its commit.
+        holder.execute(text("SELECT 1 FROM workshops WHERE id = :id FOR NO KEY UPDATE"), {"id": s.workshop_id})
+        voting = pool.submit(submit_ballot, engine, s.tokens[0], s.round_id, [s.themes[0]])
+        deadline = time.monotonic() + 10
+        stored = 0
+        while time.monotonic() < deadline and not stored:
+            with read(engine) as sess:
+                stored = sess.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == s.round_id))
+            time.sleep(0.05)
+        assert stored == 1, "the ballot waited for the workshop's row"
+        with read(engine) as sess:
+            assert sess.get(Workshop, s.workshop_id).revision == before  # the bump waits for the row
+        holder.rollback()
+        assert voting.result(timeout=10).participant_id
+    with read(engine) as sess:
+        assert sess.get(Workshop, s.workshop_id).revision == before + 1
     engine.dispose()

@@ -147,6 +147,14 @@ def test_a_change_payload_round_trips_and_garbage_is_ignored():
         assert Change.parse(garbage) is None
 
 
+def test_a_payload_split_around_its_revision_is_the_same_payload_once_the_database_fills_it_in():
+    """For the ballot's bump on PostgreSQL, where the database builds the NOTIFY's payload."""
+    for change in (Change(3, 17, BALLOT, 9), Change(12, 4000, BALLOT, None)):
+        before, after = Change.payload_around_revision(change.workshop_id, change.scope, change.participant_id)
+        assert before + str(change.revision) + after == change.payload()
+        assert Change.parse(before + str(change.revision) + after) == change
+
+
 # ---------------------------------------------------------------- who hears what
 
 
