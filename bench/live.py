@@ -112,11 +112,13 @@ class Server:
 
 
 @contextmanager
-def streamlit_server(script: Path, db_url: str, log: Path, extra: list[str] = (), cwd: Path = ROOT) -> Iterator[Server]:
+def streamlit_server(
+    script: Path, db_url: str, log: Path, extra: list[str] = (), cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> Iterator[Server]:
     """`streamlit run script` on a free loopback port, with the shipped config of `cwd` (the
-    repository root unless told) plus `extra` flags; stopped by its own PID afterwards."""
+    repository root unless told) plus `extra` flags and `env`; stopped by its own PID afterwards."""
     port = free_port()
-    env = dict(os.environ, EDP_DATABASE_URL=db_url, EDP_LANG="sv")
+    env = dict(os.environ, EDP_DATABASE_URL=db_url, EDP_LANG="sv", **(env or {}))
     cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
     cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     with log.open("w") as out:
@@ -760,10 +762,11 @@ async def _bench_replicas(tmp: Path, url: str, participants: int, log: Callable[
     from bench.nginx import STICKY_COOKIE, nginx_proxy, sticky_keys
     from edp.events import channel
 
-    secret = ["--server.cookieSecret", secrets.token_hex(16)]  # one for both: a ticket signed on A opens B's stream
+    # One secret for both (Streamlit takes it only from the environment): a ticket signed on A opens B's stream.
+    secret = {"STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(16)}
     with (
-        streamlit_server(ROOT / "app.py", url, tmp / "a.log", secret) as a,
-        streamlit_server(ROOT / "app.py", url, tmp / "b.log", secret) as b,
+        streamlit_server(ROOT / "app.py", url, tmp / "a.log", env=secret) as a,
+        streamlit_server(ROOT / "app.py", url, tmp / "b.log", env=secret) as b,
     ):
         listen = free_port()
         with nginx_proxy([a.port, b.port], listen, tmp, "127.0.0.1") as access:
