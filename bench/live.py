@@ -60,6 +60,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 LISTENER = "edp_live"  # the push listener's component name (edp.ui.live)
 PUSH_PATH = "/live/ws"  # edp.ui.push.PUSH_PATH (not imported: the bench client loads no app code)
 INTERNAL_KEY = "$$STREAMLIT_INTERNAL_KEY"  # Streamlit's prefix of a component's trigger widget id
+OWN_WINDOW_S, OWN_WAIT_S = 4.0, 3.0  # edp.ui.live's, for the voter's own ballot told by push
 
 
 def _ms(seconds: float) -> float:
@@ -171,6 +172,8 @@ class Session:
     finished: asyncio.Condition = field(default_factory=asyncio.Condition)
     closed: bool = False
     pushes: int = 0  # messages the push stream sent this session
+    checks: int = 0  # checks the listener asked for (pushed changes, their second look, reconnects)
+    marked_at: float = 0.0  # when the newest view mark (edp.ui.live.mark) arrived
     _full_run: bool = True
     _tasks: list[asyncio.Task] = field(default_factory=list)
     _push: tuple[str, str, str] | None = None  # the listener's (trigger widget id, fragment id, ticket)
@@ -256,6 +259,8 @@ class Session:
                         user_key = wid.split("-", 2)[2] if wid.startswith("$$ID-") else wid
                         self.widgets[user_key] = wid
                         self.widget_fragment[user_key] = m.delta.fragment_id
+                    if etype == "html" and "edp-drawn" in body.body:
+                        self.marked_at = now
                     if etype == "bidi_component" and body.component_name == LISTENER:
                         self._listen(body, m.delta.fragment_id)
                     if self.on_element is not None:
@@ -324,15 +329,15 @@ class Session:
                 ) as ws:
                     retry = 0
                     await self._news()  # as the browser does on (re)connecting: look again
-                    async for _message in ws:
+                    async for message in ws:
                         self.pushes += 1
-                        await self._news()
-                        # The page checks once more 1.5 s after the last message (edp.ui.live).
-                        if self._again is not None:
-                            self._again.cancel()
-                        self._again = asyncio.get_running_loop().call_later(
-                            1.5, lambda: asyncio.ensure_future(self._news())
-                        )
+                        if str(message).endswith(" own"):
+                            # The voter's own ballot (edp.ui.live OWN_WINDOW_S, OWN_WAIT_S): a check
+                            # only if nothing was drawn around then.
+                            if not self._recent():
+                                self._tasks.append(asyncio.create_task(self._own()))
+                            continue
+                        await self._told()
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - a dropped stream reconnects, as the page's listener does
@@ -340,9 +345,25 @@ class Session:
             retry += 1
             await asyncio.sleep(min(10.0, 0.5 * 2 ** min(retry, 5)))
 
+    async def _told(self) -> None:
+        """As the page's listener on a message: check now, and once more 1.5 s after the last one."""
+        await self._news()
+        if self._again is not None:
+            self._again.cancel()
+        self._again = asyncio.get_running_loop().call_later(1.5, lambda: asyncio.ensure_future(self._news()))
+
+    async def _own(self) -> None:
+        await asyncio.sleep(OWN_WAIT_S)
+        if not self._recent():
+            await self._told()
+
+    def _recent(self) -> bool:
+        return time.monotonic() - self.marked_at < OWN_WINDOW_S
+
     async def _news(self) -> None:
         if self._push is None:
             return
+        self.checks += 1
         trigger, fragment_id, _ticket = self._push
         value = json.dumps([{"event": "news", "value": str(time.time())}])
         with suppress(Exception):
@@ -565,6 +586,7 @@ async def run_level(
         "ack_p95_ms": _ms(_pct(acks, 0.95)) if acks else None,
         "unconfirmed": unconfirmed,
         "pushes": projector.pushes + sum(s.pushes for s in people),
+        "checks": projector.checks + sum(s.checks for s in people),
         "cpu_percent": round(vote_cpu, 1),
         "idle_cpu_percent": round(idle_cpu, 1),
         "client_cpu_percent": round(client_cpu, 1),

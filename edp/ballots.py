@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, bindparam, case, delete, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from edp import events
 from edp.db import write
@@ -291,6 +292,9 @@ def _store(conn: Connection, round_id: int, participant_id: int, rows: list[Row]
         times_replaced=times_replaced,
     )
     make_transient_to_detached(ballot)  # as if loaded by the session that has just closed
+    # Its entries as stored, in their order (my_ballot's): the voter's page shows them without reading them back.
+    entries = [BallotEntry(ballot_id=ballot_id, theme_id=t, criterion_id=c, value=v) for t, c, v in rows]
+    set_committed_value(ballot, "entries", entries)
     return ballot
 
 

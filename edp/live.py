@@ -335,15 +335,6 @@ def ballot_saved_at(s: Session, participant_id: int, round_id: int) -> dt.dateti
     )
 
 
-def ballot_rows(
-    engine: Engine, participant_id: int, round_id: int
-) -> tuple[tuple[tuple[int, int | None, int], ...], dt.datetime | None]:
-    """A participant's stored ballot in a round, as ParticipantView.ballot holds it, and when it was stored."""
-    with read(engine) as s:
-        rows = tuple(my_ballot(s, participant_id, round_id))
-        return rows, ballot_saved_at(s, participant_id, round_id) if rows else None
-
-
 def _reader(engine: Engine) -> Connection:
     """A plain read-only connection for the polls: no ORM session, and never SQLite's write lock."""
     return engine.connect().execution_options(edp_readonly=True)

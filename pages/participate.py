@@ -7,7 +7,7 @@ from edp import workshop as ops
 from edp.ballots import submit_ballot
 from edp.errors import EdpError
 from edp.events import Screen
-from edp.live import ParticipantView, RoundView, ballot_rows, participant_view, screen_state
+from edp.live import ParticipantView, RoundView, participant_view, screen_state
 from edp.ui.ballot import (
     ballot_form,
     has_unsent_ballot,
@@ -118,11 +118,13 @@ def voting(token: str, me: ParticipantView, rnd: RoundView) -> None:
         choices = ballot_form(rnd, stored, key=key, confirm_unused=True)
         if choices is not None:
             try:
-                submit_ballot(engine(), token, rnd.id, choices)
+                sent = submit_ballot(engine(), token, rnd.id, choices)
             except EdpError as err:
                 show_error(err)
-            else:
-                stored, saved_at = st.session_state[f"{key}-stored"] = ballot_rows(engine(), me.id, rnd.id)
+            else:  # as stored, from the engine's answer: nothing read back
+                stored = tuple((e.theme_id, e.criterion_id, e.value) for e in sent.entries)
+                saved_at = sent.submitted_at
+                st.session_state[f"{key}-stored"] = (stored, saved_at)
         show_stored_ballot(rnd, stored, key=key, saved_at=saved_at)
         if choices is not None and saved_at is not None:
             drawn(me.workshop.id, participant_view_key(me.workshop, saved_at), "ballot")

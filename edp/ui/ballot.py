@@ -1,7 +1,8 @@
 """Ballot widgets for every voting method, shared by the participant page and the facilitator's
 paper-ballot screen, plus the participant page's smaller pieces (theme form, summaries, live key).
 
-User-typed text (theme titles, criterion names) is shown only through plain(); widgets get
+User-typed text (theme titles, criterion names) is shown only through plain() or, inside a theme
+card whose container has its own key, plain_in(); widgets get
 translated labels, hidden where the plain text beside them already says what they are for.
 """
 
@@ -17,7 +18,7 @@ from edp import i18n
 from edp.charts import number
 from edp.live import RoundView, ScreenState, ThemeView, WorkshopView
 from edp.ui.common import lang, local_clock, t
-from edp.ui.text import plain
+from edp.ui.text import plain, plain_in
 from edp.workshop import DESCRIPTION_MAX, TITLE_MAX, ThemeInput
 
 Row = tuple[int, int | None, int]  # theme_id, criterion_id, value: as edp.live.ParticipantView.ballot
@@ -250,7 +251,7 @@ def _dots(rnd: RoundView, stored: Sequence[Row], key: str, confirm_unused: bool)
     for pos, th in enumerate(rnd.themes, start=1):
         n = draft.get(th.id, 0)
         with st.container(key=f"{key}-theme-{th.id}", gap=None):
-            plain(th.title, key=f"{key}-title-{th.id}", kind="strong")
+            plain_in(th.title)  # bold (BALLOT_CSS)
             with st.container(key=f"{key}-edpdots-{th.id}", horizontal=True, vertical_alignment="center", gap="small"):
                 st.button(
                     t("ui.ballot.remove_dot_from", n=pos), icon=":material/remove:", key=f"{key}-minus-{th.id}",
@@ -287,10 +288,10 @@ def _score(rnd: RoundView, stored: Sequence[Row], key: str):  # noqa: ANN202 - r
     language = lang()
     for th in rnd.themes:
         with st.container(key=f"{key}-theme-{th.id}", gap=None):
-            plain(th.title, key=f"{key}-title-{th.id}", kind="strong")
+            plain_in(th.title)  # bold (BALLOT_CSS)
             for j, c in enumerate(rnd.criteria, start=1):
                 with st.container(key=f"{key}-edpscore-{th.id}-{c.id}", gap=None):
-                    plain(c.name(language), key=f"{key}-criterion-{th.id}-{c.id}")
+                    plain_in(c.name(language))
                     scale = list(range(c.scale_min, c.scale_max + 1))
                     before = given.get((th.id, c.id))
                     # A row of boxes (BALLOT_CSS), one tap each; the ends of the scale are in the intro.
@@ -339,7 +340,7 @@ def _approval(rnd: RoundView, stored: Sequence[Row], key: str):  # noqa: ANN202 
     before = {tid for tid, _c, _v in stored}
     for th in rnd.themes:
         with st.container(border=True, key=f"{key}-theme-{th.id}"):
-            plain(th.title, key=f"{key}-title-{th.id}", kind="strong")
+            plain_in(th.title)  # bold (BALLOT_CSS)
             st.checkbox(t("ui.ballot.approve"), value=th.id in before, key=f"{key}-approve-{th.id}")
 
     def read() -> list[int]:
@@ -403,6 +404,8 @@ BALLOT_CSS = """
 [class*="-edpballot"] { gap: 0.25rem; }
 [class*="-edpballot"] [data-baseweb="select"] > div { min-height: 44px; }
 [class*="-edpballot"] [data-testid="stCheckbox"] label { min-height: 44px; align-items: center; }
+[class*="-edpballot"] [class*="-theme-"] [data-testid="stText"] { font-weight: 600; }
+[class*="-edpballot"] [class*="-edpscore-"] [data-testid="stText"] { font-weight: 400; }
 [class*="-edpballot"] [class*="-theme-"] { padding: 0.25rem 0 0.5rem; border-bottom: 1px solid color-mix(in srgb, currentColor 25%, transparent); gap: 0.25rem; }
 [class*="-edpdots-"] [data-testid="stMarkdownContainer"], [class*="-edpbar"] [data-testid="stMarkdownContainer"] {
   margin-bottom: 0 !important;

@@ -64,6 +64,11 @@ def _fallback_seconds() -> float:
 # A run's messages are given this long to reach the browser before a check that finds the browser
 # behind draws the page again.
 DELIVERY_GRACE_S = 5.0
+# A participant's own ballot is told OWN_DELAY_S after it was stored (edp.ui.push). The page
+# checks only if no run was drawn within OWN_WINDOW_S before, nor in the OWN_WAIT_S after: a
+# vote's own run draws its confirmation, and in a room voting at once it may arrive later than
+# that message. A check for each of 300 voters would cost as much as their votes.
+OWN_WINDOW_S, OWN_WAIT_S = 4.0, 3.0
 # Streamlit's own timer behind the listener's, for a browser where the listener never started.
 LAST_RESORT_POLL = "60s"
 
@@ -81,6 +86,7 @@ export default function (component) {
   let socket = null, retry = 0, timer = null, noteTimer = null, again = null, stopped = false;
   // What this browser shows: the newest view mark a run left in the page (edp.ui.live.mark). A
   // run whose messages never arrived left none, so the server sees the page is behind.
+  let newest = -1, drawnAt = 0;  // the newest mark's seq, and when this browser first saw it
   const shown = () => {
     let view = "", seq = -1;
     document.querySelectorAll(".edp-drawn").forEach((el) => {
@@ -88,11 +94,18 @@ export default function (component) {
       const n = Number(el.dataset.seq);
       if (n > seq) { seq = n; view = el.dataset.view || ""; }
     });
+    if (seq !== newest) { newest = seq; drawnAt = Date.now(); }
     return view;
   };
+  const sampler = setInterval(shown, 1000);
   const check = () => setTriggerValue("news", shown() + ":" + Date.now());
   // Each message asks for a check now and once more a moment later, after the burst.
   const news = () => { check(); clearTimeout(again); again = setTimeout(check, 1500); };
+  // The participant's own ballot, told a moment after it was stored: their page drew it in the
+  // same run. Only if nothing was drawn around then (that run's answer was lost) is a check due.
+  const recent = () => { shown(); return Date.now() - drawnAt < data.own_window_ms; };
+  const own = () => { if (!recent()) setTimeout(() => { if (!recent()) news(); }, data.own_wait_ms); };
+  const message = (ev) => (String(ev.data).endsWith(" own") ? own() : news());
   const poll = setInterval(check, data.fallback_ms);  // the fallback poll, told what is shown
   const offline = () => {
     if (noteTimer === null) noteTimer = setTimeout(() => { note.textContent = data.offline; note.hidden = false; }, 2000);
@@ -103,7 +116,7 @@ export default function (component) {
   const connect = () => {
     socket = new WebSocket(url);
     socket.onopen = () => { retry = 0; online(); news(); };  // look again: changes made while away were not sent
-    socket.onmessage = news;
+    socket.onmessage = message;
     socket.onclose = () => {
       socket = null;
       if (stopped) return;
@@ -114,7 +127,8 @@ export default function (component) {
   };
   connect();
   return () => {
-    stopped = true; clearTimeout(timer); clearTimeout(noteTimer); clearTimeout(again); clearInterval(poll);
+    stopped = true; clearTimeout(timer); clearTimeout(noteTimer); clearTimeout(again);
+    clearInterval(poll); clearInterval(sampler);
     if (socket) socket.close();
     note.remove();
   };
@@ -136,6 +150,8 @@ def listen(screen: Screen) -> str | None:
         "ticket": sign_ticket(screen, secret()),
         "offline": t("ui.live.offline"),
         "fallback_ms": int(1000 * _fallback_seconds()),
+        "own_window_ms": int(1000 * OWN_WINDOW_S),
+        "own_wait_ms": int(1000 * OWN_WAIT_S),
     }
     with st.container(key="edp-live"):
         result = _listener(key=f"edp-live-{screen.kind}", data=data, on_news_change=lambda: None)

@@ -11,8 +11,8 @@ come from edp.events (in-process on SQLite, PostgreSQL NOTIFY across replicas); 
 each to the sockets whose screen wants it (edp.events.Screen.wants), at most one message per
 MIN_GAP_S (a participant) or ROOM_SCREEN_GAP_S (a projector, console or results page) per socket,
 so a room voting at once reruns a projector a few times a second, not 300 times. A participant's
-own ballot reaches their own socket OWN_DELAY_S later (their page has drawn it already; the
-check only repairs a confirmation lost on the way).
+own ballot reaches their own socket OWN_DELAY_S later, as "<revision> own": their page has drawn
+it already, and checks only when nothing was drawn around then (a confirmation lost on the way).
 
 Custom routes get none of Streamlit's checks: this one checks the Host (server.allowedHosts),
 requires a same-origin browser (Origin) and a valid ticket, and refuses the rest before accepting.
@@ -60,8 +60,10 @@ class Listener:
     ticket: str = ""
     pending: asyncio.Event = field(default_factory=asyncio.Event)
     revision: int = 0
+    own_only: bool = False  # every change since the last message was the participant's own
 
-    def poke(self, revision: int) -> None:
+    def poke(self, revision: int, own: bool = False) -> None:
+        self.own_only = own if not self.pending.is_set() else self.own_only and own
         self.revision = max(self.revision, revision)
         self.pending.set()
 
@@ -76,7 +78,7 @@ class Listener:
             await self.pending.wait()
             self.pending.clear()
             try:
-                await self.socket.send_text(str(self.revision))
+                await self.socket.send_text(f"{self.revision} own" if self.own_only else str(self.revision))
             except Exception:  # noqa: BLE001 - the browser went away; live_socket cleans up
                 return
             await asyncio.sleep(self.gap)
@@ -135,7 +137,7 @@ class Hub:
                 continue
             own = screen.kind == "participant" and change.scope not in (events.ROOM, events.RESYNC)
             if own and change.participant_id == screen.participant_id and self.loop is not None:
-                self.loop.call_later(OWN_DELAY_S, listener.poke, change.revision)
+                self.loop.call_later(OWN_DELAY_S, listener.poke, change.revision, True)
             else:
                 listener.poke(change.revision)
 

@@ -193,6 +193,26 @@ def test_valid_ballot_is_stored_and_my_ballot_returns_it(engine, method):
         assert stored(engine, other, s.round_id) == []
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_a_submitted_ballot_carries_its_entries_and_time_exactly_as_stored(engine, method):
+    """The voter's page shows the engine's answer without reading it back: it must be what the
+    database holds, in my_ballot's order, first and after a replacement."""
+    s = voting_setup(engine, method)
+    token = s.tokens[1]
+    pid = participant_id(engine, token)
+    for choices in (first_ballot(method, s), second_ballot(method, s)):
+        ballot = submit_ballot(engine, token, s.round_id, choices)
+        with read(engine) as ses:
+            in_db = my_ballot(ses, pid, s.round_id)
+            saved_at = ses.scalar(select(Ballot.submitted_at).where(Ballot.id == ballot.id))
+        assert [(e.theme_id, e.criterion_id, e.value) for e in ballot.entries] == in_db
+        assert abs(_utc(ballot.submitted_at) - _utc(saved_at)) < dt.timedelta(milliseconds=1)
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
 def test_dots_with_zero_for_a_theme_stores_only_the_themes_that_got_dots(engine):
     s = voting_setup(engine, "dots")
     t = s.themes
