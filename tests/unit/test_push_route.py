@@ -81,12 +81,24 @@ def test_a_participant_is_not_woken_by_another_participants_ballot_or_proposal(c
         time.sleep(push.MIN_GAP_S * 2)  # time enough for a message, had one been due
         sent = time.monotonic()
         events.publish_local(Change(1, 12, BALLOT, 5))  # her own: drawn by her page already, checked later
-        assert ws.receive_text() == "12"
+        assert ws.receive_text() == "12 own"  # her page checks only if it drew nothing then (edp.ui.live)
         assert time.monotonic() - sent >= push.OWN_DELAY_S - 0.05
         events.publish_local(Change(1, 13, ROOM))  # the room's changes at once
         started = time.monotonic()
         assert ws.receive_text() == "13"
         assert time.monotonic() - started < push.OWN_DELAY_S
+
+
+def test_a_message_is_marked_as_the_participants_own_only_when_every_change_in_it_was_theirs():
+    listener = push.Listener(Screen("participant", 1, 5), socket=None)  # type: ignore[arg-type]
+    listener.poke(20, own=True)
+    assert listener.own_only
+    listener.poke(21)  # the room changed before the message went out: a plain message, checked at once
+    assert not listener.own_only and listener.revision == 21
+    listener.pending.clear()  # sent
+    listener.poke(22)
+    listener.poke(23, own=True)
+    assert not listener.own_only and listener.revision == 23
 
 
 def test_a_burst_of_changes_reaches_a_screen_as_a_few_messages_ending_with_the_latest(client):
