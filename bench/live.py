@@ -13,7 +13,9 @@ random moment within the same second. Measured, per load level:
   vote_to_projector  click -> the projector's turnout shows that ballot: ballots are ranked by the
                  database's commit order (submitted_at, set under the workshop's write lock), and
                  the k-th is on the projector once it has shown a count of at least k
-  server CPU     user+system time of the server process (/proc) over the vote window, in % of one core
+  server CPU     user+system time of the server process (/proc) over the vote window, in % of one
+                 core, and per vote (cpu_ms_per_vote: the vote's run and write, the projector's and
+                 any check's reruns, divided by the votes)
   RSS            of the server, after all sessions joined; per session = growth / N
   errors         sessions that never loaded, votes never confirmed, exception elements, ballots missing
                  in the database, a projector that never showed everybody
@@ -545,7 +547,8 @@ async def run_level(
             break
         await asyncio.sleep(0.05)
     window = time.monotonic() - start
-    vote_cpu = 100 * (cpu() - cpu0) / window
+    vote_cpu_s = cpu() - cpu0
+    vote_cpu = 100 * vote_cpu_s / window
     client_cpu = 100 * (time.process_time() - client0) / window
     exceptions = projector.exceptions + sum(s.exceptions for s in people)
     for s in [projector, *people]:
@@ -588,6 +591,9 @@ async def run_level(
         "pushes": projector.pushes + sum(s.pushes for s in people),
         "checks": projector.checks + sum(s.checks for s in people),
         "cpu_percent": round(vote_cpu, 1),
+        # Everything the server did for the vote, per vote: its fragment run and write, the
+        # projector's reruns, the checks (compare rerun_cpu_ms).
+        "cpu_ms_per_vote": round(1000 * vote_cpu_s / len(clicked), 2) if clicked else None,
         "idle_cpu_percent": round(idle_cpu, 1),
         "client_cpu_percent": round(client_cpu, 1),
         "rss_mb": round(rss_after, 1),

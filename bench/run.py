@@ -128,19 +128,24 @@ TARGETS: dict[str, tuple[float, str, str]] = {
 # section.figure for a figure measured on both databases (ballots.p95_ms).
 WHY_MISSED: dict[str, str] = {
     "ballots.postgresql.throughput_per_s": (
-        "ballots share their workshop's advisory lock and lock its row only to bump the revision last, but that "
-        "bump still holds the row through the commit's flush to disk (one workshop: one queue at commit), and "
-        "with 16 threads on 2 cores the lock holder also waits for Python's GIL after each round trip"
+        "a ballot no longer locks its workshop's row (the shared advisory lock, then its bump and NOTIFY in one "
+        "statement of their own), but it is still some ten round trips to the server, and with 16 threads on "
+        "2 cores, the database on the same cores, each thread waits for Python's GIL after every round trip"
     ),
-    "ballots.postgresql.p95_ms": "see ballots.postgresql.throughput_per_s: 16 threads queue on one workshop row at commit",
+    "ballots.postgresql.p95_ms": "see ballots.postgresql.throughput_per_s: 16 threads take turns on the GIL",
     "live.p95_ms": (
-        "one Streamlit server runs every session's reruns on one core (the GIL); the screens are told by push "
-        "(idle CPU about 1%), but each vote is still a rerun of the ballot fragment of about 18 ms CPU, so a "
-        "room voting in one second queues on that core; above about 100 participants the wait grows faster than "
-        "the CPU (the server is not busy all the time: still under investigation, issue 12); more participants "
-        "than the max level below need more replicas behind nginx (docs/deploy.md)"
+        "one Streamlit server runs every session's reruns on one core (the GIL), and it shares them out: a "
+        "room that votes in one second finishes together, once all the votes' work is done. The screens are "
+        "told by push (an idle room costs about 1%), and a vote costs what the live levels' 'ms per vote' say "
+        "(its ballot run of some 40 elements, each a message through Streamlit's event loop, and its write); a "
+        "room bigger than the max level below needs more replicas behind nginx (docs/deploy.md)"
     ),
+    "live.ack_p95_ms": "see live.p95_ms: the voter's own page waits for the same core",
     "live.max_participants_p95_le_2s": "see live.p95_ms: one server process is one core; scale out with replicas",
+    "live.replicas.p95_ms": (
+        "replica A carries the whole room of 100 on one core, as in live.p95_ms, and on PostgreSQL each vote "
+        "waits on more round trips than on SQLite; B's projector hears of each vote by NOTIFY within milliseconds"
+    ),
     "console.browser_ms": (
         "the sign-in checks the passcode with scrypt (memory-hard on purpose) before the console's own run, "
         "and Chromium draws the page on the same cores as the server; compare load_ms (the server's run) and "
@@ -149,7 +154,7 @@ WHY_MISSED: dict[str, str] = {
     "live.rerun_cost_vs_floor": (
         "the participant page reads its view from the database (a handful of indexed queries) and draws the "
         "ballot as a card per theme (title as plain text, a widget); the floor draws one element and reads "
-        "nothing. A vote reruns only the ballot fragment, and a poll costs about the floor (poll_cost_vs_floor)"
+        "nothing. A vote reruns only the ballot fragment, and a check costs about two floors (poll_cost_vs_floor)"
     ),
 }
 
@@ -701,7 +706,8 @@ def _live_lines(live: dict[str, Any]) -> list[str]:
     for lv in live["levels"]:
         out.append(
             f"    {lv['participants']:>4}: {lv['p50_ms']} / {lv['p95_ms']} ms, ack {lv['ack_p50_ms']} / "
-            f"{lv['ack_p95_ms']} ms, CPU {lv['cpu_percent']}% (idle room {lv['idle_cpu_percent']}%), "
+            f"{lv['ack_p95_ms']} ms, CPU {lv['cpu_percent']}% ({lv.get('cpu_ms_per_vote')} ms per vote; "
+            f"idle room {lv['idle_cpu_percent']}%), "
             f"unconfirmed {lv.get('unconfirmed', lv['error_detail']['votes_not_confirmed'])}, errors {lv['errors']}"
         )
     for n, (to_projector, ack) in LEVEL_TARGETS.items():

@@ -124,8 +124,46 @@ def test_bench_help_lists_the_bench_options(capsys) -> None:
         "--no-postgres",
         "--no-live",
         "--live-limit",
+        "--no-live-replicas",
         "--no-console",
         "--console-app",
         "--out",
     ):
         assert option in out
+
+
+def _level(n: int, p95: float, ack95: float, unconfirmed: int = 0) -> dict:
+    errors = {
+        "sessions_not_loaded": 0,
+        "votes_not_clicked": 0,
+        "votes_not_confirmed": unconfirmed,
+        "ballots_missing": 0,
+        "not_on_projector": 0,
+        "exceptions": 0,
+    }
+    return {
+        "participants": n, "p50_ms": p95 / 2, "p95_ms": p95, "ack_p50_ms": ack95 / 2, "ack_p95_ms": ack95,
+        "cpu_percent": 90.0, "cpu_ms_per_vote": 11.5, "idle_cpu_percent": 0.7, "unconfirmed": unconfirmed,
+        "errors": unconfirmed, "error_detail": errors,
+    }  # fmt: skip
+
+
+def test_the_summary_checks_each_levels_targets_and_reports_the_replicas() -> None:
+    result = run.collect(**TINY)
+    result["live"] = {
+        "measured": True, "channel": "in-process", "levels": [_level(100, 450, 280), _level(300, 2500, 900, 1)],
+        "default_settings": None, "rerun_cpu_ms": {"participant_page": 18, "participant_poll": 8, "floor": 3.6},
+        "rss_mb": 260, "rss_per_session_kb": 16,
+        "replicas": {
+            "measured": True, "channel": "postgres-notify", "proxy": "nginx (docs/deploy.md)", "participants": 100,
+            "p50_ms": 600, "p95_ms": 950, "ack_p50_ms": 700, "ack_p95_ms": 900, "cpu_percent": 96,
+            "unconfirmed": 0, "errors": 0, "streams_by_replica": {"participants": {"A": 200}, "projector": {"B": 2}},
+        },
+    }  # fmt: skip
+    text = run.summary(result)
+    assert "targets at 100: vote->projector p95 <= 500 ms met, own confirmation p95 <= 300 ms met" in text
+    assert "targets at 300: vote->projector p95 <= 2000 ms missed, own confirmation p95 <= 1000 ms met" in text
+    assert "0 unconfirmed, 0 missing, 0 not on the projector: missed at 300" in text
+    assert "100 on A, the projector on B: 600 / 950 ms" in text and "11.5 ms per vote" in text
+    result["live"]["replicas"] = {"skipped": "not requested"}
+    assert "across replicas: not measured (not requested)" in run.summary(result)
