@@ -19,11 +19,11 @@ from edp.workshop import (
     active_theme_ids_of,
     audit_now,
     ballot_gate,
+    ballot_ref,
     bump_after_ballot,
     bump_last,
     facilitator_workshop_id,
     mark_arrived,
-    participant_ref,
 )
 
 Row = tuple[int, int | None, int]  # theme_id, criterion_id, value
@@ -125,12 +125,19 @@ def submit_ballot(engine: Engine, participant_token: str, round_id: int, choices
 
     The phase is checked after taking the workshop's write lock, in the same transaction as
     the insert: a ballot that races the close is either wholly counted or refused.
-    Returns the stored Ballot, detached (its entries are not loaded).
+    Returns the stored Ballot, detached, with its entries as stored.
     """
     with write(engine) as s:
-        pid, wid, arriving = participant_ref(s.connection(), participant_token)
+        pid, wid, arriving, locked = ballot_ref(s.connection(), participant_token)
         ballot = _submit(
-            s, pid, wid, round_id, choices, "participant", arriving=participant_token if arriving else None
+            s,
+            pid,
+            wid,
+            round_id,
+            choices,
+            "participant",
+            arriving=participant_token if arriving else None,
+            locked=locked,
         )
     bump_after_ballot(engine, wid, pid)
     return ballot
@@ -214,11 +221,21 @@ _ENTRIES = insert(_E)
 
 
 def _submit(
-    s: Session, pid: int, wid: int, round_id: int, choices: Any, role: str, *, arriving: str | None = None
+    s: Session,
+    pid: int,
+    wid: int,
+    round_id: int,
+    choices: Any,
+    role: str,
+    *,
+    arriving: str | None = None,
+    locked: bool = False,
 ) -> Ballot:
-    """arriving: the token of a pre-registered participant acting for the first time."""
+    """arriving: the token of a pre-registered participant acting for the first time; locked:
+    ballot_gate's locks are held already (ballot_ref took them)."""
     # Everything from here on runs under the workshop's lock, shared with other ballots (ballot_gate).
-    ballot_gate(s, wid, pid)
+    if not locked:
+        ballot_gate(s, wid, pid)
     conn = s.connection()
     found = conn.execute(_ROUND_AND_THEMES, {"b_round": round_id}).all()
     rnd = found[0] if found else None
