@@ -464,6 +464,9 @@ NOT_FACILITATOR_OPS = {
     "workshop.login_facilitator", "workshop.join", "workshop.open_workshop_for_code",
     # reads that take no token (see docs/security.md)
     "workshop.revision", "funnel.workshop_funnel",
+    # after a ballot has committed (edp.ballots): bumps the revision and tells the screens to look;
+    # it changes and shows nothing else, so a stray call only makes the screens check
+    "workshop.bump_after_ballot",
 }  # fmt: skip
 WORKSHOP_MODULES = ("workshop.", "ballots.", "moderation.", "funnel.", "registrations.")
 
