@@ -125,7 +125,14 @@ def cmd_export_roadmap(args: argparse.Namespace) -> int:
     from edp.roadmap_views import process_roadmaps, roadmap_view
 
     page_size = page_size_of(args.page_size)  # a bad page size is refused before anything is read or written
-    engine, fmt = _engine(args), args.format
+    fmt = args.format
+    csv_as = Path(args.out).suffix.lower() if fmt == "csv" else None
+    if csv_as not in (None, ".csv", ".zip"):
+        raise UserError(
+            f"--format csv writes the activities as one CSV to a .csv file, or every sheet as CSV files in a "
+            f".zip: name --out .csv or .zip, not {csv_as or 'without an extension'}"
+        )
+    engine = _engine(args)
     one = roadmap_view(engine, SYSTEM, args.roadmap) if args.roadmap is not None else None
     pr = process_roadmaps(engine, SYSTEM, one.process_id if one else args.process)
     if fmt in IMAGE_FORMATS:
@@ -145,7 +152,10 @@ def cmd_export_roadmap(args: argparse.Namespace) -> int:
 
         if one is None:
             raise UserError(f"--format {fmt} exports one roadmap: give --roadmap ID")
-        _write(args.out, roadmap_io.to_xlsx(one) if fmt == "xlsx" else roadmap_io.to_csv_zip(one))
+        if fmt == "xlsx":
+            _write(args.out, roadmap_io.to_xlsx(one))
+        else:  # a real CSV under a .csv name (a ZIP there would open as garbage), every sheet in a .zip
+            _write(args.out, roadmap_io.to_csv(one) if csv_as == ".csv" else roadmap_io.to_csv_zip(one))
     elif fmt == "ics":
         from edp import roadmap_io
 

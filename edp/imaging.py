@@ -39,6 +39,32 @@ PROJECTOR_SCALE = 2
 Progress = Callable[[float, str], None]
 
 _log = logging.getLogger(__name__)
+# kaleido and choreographer log through the standard logging module. With no handler set up (the
+# command line), Python's last-resort handler printed their warnings and tracebacks on stderr
+# during a run that succeeded ("JSONError decoding message. Ignoring"). Their records go on at
+# DEBUG, under this module's logger, for whoever asks for them.
+THIRD_PARTY_LOGGERS = ("choreographer", "kaleido", "logistro")
+
+
+class _AtDebug(logging.Handler):
+    """Passes a third-party record on at DEBUG, under edp.imaging.browser."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        target = logging.getLogger(f"{__name__}.browser")
+        if target.isEnabledFor(logging.DEBUG):
+            target.handle(record)
+
+
+def _quiet_third_party() -> None:
+    for name in THIRD_PARTY_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(h, _AtDebug) for h in logger.handlers):
+            logger.addHandler(_AtDebug())
+        logger.propagate = False
+
+
+_quiet_third_party()
 
 
 def browser_path() -> str | None:

@@ -193,6 +193,20 @@ def _csv_cell(value: Any) -> Any:
     return guard_text(value)
 
 
+def _sheet_csv(sheet: str, rows: list[list[Any]]) -> bytes:
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(SHEETS[sheet])
+    writer.writerows([_csv_cell(v) for v in row] for row in rows)
+    return text.getvalue().encode("utf-8-sig")
+
+
+def to_csv(rm: RoadmapView, sheet: str = "activities") -> bytes:
+    """One sheet as one CSV file, the activities unless told: what a spreadsheet opens from a
+    .csv name. The same encoding and guards as to_csv_zip."""
+    return _sheet_csv(sheet, roadmap_rows(rm)[sheet])
+
+
 def to_csv_zip(rm: RoadmapView) -> bytes:
     """A ZIP with one CSV per sheet (roadmap.csv, goals.csv, ...): UTF-8 with BOM, comma separated,
     dates as YYYY-MM-DD, formula-looking text guarded with a leading apostrophe. For reading, not for
@@ -200,11 +214,7 @@ def to_csv_zip(rm: RoadmapView) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for sheet, rows in roadmap_rows(rm).items():
-            text = io.StringIO(newline="")
-            writer = csv.writer(text)
-            writer.writerow(SHEETS[sheet])
-            writer.writerows([_csv_cell(v) for v in row] for row in rows)
-            zf.writestr(f"{sheet}.csv", text.getvalue().encode("utf-8-sig"))
+            zf.writestr(f"{sheet}.csv", _sheet_csv(sheet, rows))
     return buf.getvalue()
 
 

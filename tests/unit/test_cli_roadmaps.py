@@ -3,8 +3,11 @@ own reader library, and one-line errors. Runs on the demo (SQLite; the engine is
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -16,7 +19,7 @@ from icalendar import Calendar
 from pptx import Presentation
 from pypdf import PdfReader
 
-from edp import demo
+from edp import demo, roadmap_io
 from edp.__main__ import main
 from edp.access import SYSTEM
 from edp.db import make_engine, upgrade
@@ -172,6 +175,39 @@ def test_follow_up_report_docx_and_pdf(capsys, demo_url, tmp_path, chromium, lan
     assert len(reader.pages) > 2 and ("Uppföljningsrapport" if lang == "sv" else "Follow-up report") in text
 
 
+def test_a_successful_report_run_as_a_command_prints_no_traceback_on_stderr(demo_url, tmp_path, chromium):
+    """Run as a user runs it: a process of its own, where nothing has set up logging, so that a
+    third-party warning would reach Python's last-resort handler and stderr."""
+    out = tmp_path / "r.pdf"
+    done = subprocess.run(
+        [sys.executable, "-m", "edp", "--database", demo_url, "report", "--process", "1", "--format", "pdf",
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert out.stat().st_size > 0 and str(out) in done.stdout
+    assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr
+
+
+def test_kaleido_and_choreographer_log_at_debug_never_on_stderr():
+    script = (
+        "import logging, sys\n"
+        "import edp.imaging\n"
+        "for name in ('choreographer.channels.pipe', 'kaleido.kaleido', 'logistro'):\n"
+        "    try:\n"
+        "        raise ValueError('bad frame')\n"
+        "    except ValueError:\n"
+        "        logging.getLogger(name).exception('JSONError decoding message. Ignoring')\n"
+        "if sys.argv[1] == 'debug':\n"
+        "    logging.basicConfig(level=logging.DEBUG, format='%(levelname)s %(name)s %(message)s')\n"
+        "    logging.getLogger('choreographer.channels.pipe').error('asked for')\n"
+    )
+    quiet = subprocess.run([sys.executable, "-c", script, "quiet"], capture_output=True, text=True, check=True)
+    assert quiet.stderr == ""
+    asked = subprocess.run([sys.executable, "-c", script, "debug"], capture_output=True, text=True, check=True)
+    assert asked.stderr.strip() == "DEBUG choreographer.channels.pipe asked for"  # at DEBUG, its own name
+
+
 def test_import_roadmap_from_an_exported_file(capsys, demo_url, tmp_path):
     process, (_, mission, *_) = ids(capsys, demo_url)
     path = tmp_path / "mission.xlsx"
@@ -216,3 +252,30 @@ def test_cli_mistakes_are_one_line(capsys, demo_url, tmp_path, monkeypatch, args
     code, out, err = run(capsys, "--database", demo_url, "--lang", "en", *args)
     assert code == 2 and out == ""
     assert err.startswith("error: ") and err.count("\n") == 1 and words.lower() in err.lower(), err
+
+
+def test_csv_to_a_csv_path_is_one_real_csv_of_the_activities_and_to_a_zip_path_every_sheet(capsys, demo_url, tmp_path):
+    _, (_first, mission, *_) = ids(capsys, demo_url)
+    one = export(capsys, demo_url, tmp_path / "activities.csv", "--roadmap", str(mission), "--format", "csv")
+    assert not one.startswith(b"PK"), "a ZIP under a .csv name"
+    rows = list(csv.reader(io.StringIO(one.decode("utf-8-sig"))))
+    engine = make_engine(demo_url)
+    view = roadmap_view(engine, SYSTEM, mission)
+    engine.dispose()
+    assert rows[0] == list(roadmap_io.SHEETS["activities"]) and len(rows) - 1 == len(view.activities) == 15
+    every = export(capsys, demo_url, tmp_path / "all.ZIP", "--roadmap", str(mission), "--format", "csv")
+    names = zipfile.ZipFile(io.BytesIO(every)).namelist()
+    assert "activities.csv" in names and "kpis.csv" in names
+    assert zipfile.ZipFile(io.BytesIO(every)).read("activities.csv") == one
+
+
+@pytest.mark.parametrize("name", ["roadmap.xlsx", "roadmap", "roadmap.txt"])
+def test_csv_to_another_name_is_refused_in_one_line_that_names_csv_and_zip_and_nothing_is_written(
+    capsys, demo_url, tmp_path, name
+):
+    out = tmp_path / name
+    code, stdout, err = run(
+        capsys, "--database", demo_url, "export", "roadmap", "--roadmap", "1", "--format", "csv", "--out", str(out)
+    )
+    assert code == 2 and stdout == "" and not out.exists()
+    assert ".csv" in err and ".zip" in err and err.count("\n") == 1
