@@ -763,25 +763,18 @@ def bench_replicas(
     of docs/deploy.md (bench/nginx.py), `participants` on replica A and the projector on replica B,
     each placed there by its sticky cookie. A vote reaches B's projector only through NOTIFY."""
     from bench.nginx import NGINX
-    from bench.run import postgres_schema
+    from bench.run import usable_schema
 
     if not pg_url:
         return {"skipped": "not requested"}
     if not Path(NGINX).exists():
         return {"skipped": f"no nginx at {NGINX}"}
-    try:
-        schema = postgres_schema(pg_url)
-        url = schema.__enter__()
-    except Exception as exc:  # noqa: BLE001 - any failure means: no usable server
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        return {"skipped": f"PostgreSQL unreachable: {reason[0] if reason else type(exc).__name__}"}
-    try:
-        with tempfile.TemporaryDirectory(prefix="edp-replicas-") as tmp_name:
-            work = _bench_replicas(Path(tmp_name), url, participants, log)
-            with ThreadPoolExecutor(1, thread_name_prefix="edp-replicas") as pool:
-                return pool.submit(asyncio.run, work).result()
-    finally:
-        schema.__exit__(None, None, None)
+    with usable_schema(pg_url) as (url, why), tempfile.TemporaryDirectory(prefix="edp-replicas-") as tmp_name:
+        if url is None:
+            return {"skipped": why}
+        work = _bench_replicas(Path(tmp_name), url, participants, log)
+        with ThreadPoolExecutor(1, thread_name_prefix="edp-replicas") as pool:
+            return pool.submit(asyncio.run, work).result()
 
 
 async def _bench_replicas(tmp: Path, url: str, participants: int, log: Callable[[str], None]) -> dict[str, Any]:

@@ -415,23 +415,33 @@ def ballots_sqlite(participants: int, themes: int, threads: int) -> dict[str, An
             engine.dispose()
 
 
-def ballots_postgresql(url: str | None, participants: int, themes: int, threads: int) -> dict[str, Any]:
-    if not url:
-        return {"skipped": "not requested"}
+@contextmanager
+def usable_schema(url: str) -> Iterator[tuple[str | None, str | None]]:
+    """postgres_schema(url) as (its URL, None), or (None, why) when the server cannot be used."""
     try:
         cm = postgres_schema(url)
         private = cm.__enter__()
     except Exception as exc:  # noqa: BLE001 - any failure means: no usable server
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        return {"skipped": f"PostgreSQL unreachable: {reason[0] if reason else type(exc).__name__}"}
+        yield None, f"PostgreSQL unreachable: {reason[0] if reason else type(exc).__name__}"
+        return
     try:
+        yield private, None
+    finally:
+        cm.__exit__(None, None, None)
+
+
+def ballots_postgresql(url: str | None, participants: int, themes: int, threads: int) -> dict[str, Any]:
+    if not url:
+        return {"skipped": "not requested"}
+    with usable_schema(url) as (private, why):
+        if private is None:
+            return {"skipped": why}
         engine = make_engine(private)
         try:
             return bench_ballots(engine, participants, themes, threads)
         finally:
             engine.dispose()
-    finally:
-        cm.__exit__(None, None, None)
 
 
 # ---------------------------------------------------------------- b) tally
