@@ -50,7 +50,8 @@ JSON layout (every key is always present; tests/unit/test_bench.py checks the sh
             proposals, load_ms (one full run of the console over the websocket, median), browser_ms
             (sign-in -> console shown in Chromium), suggest_ms (edp.duplicates on that many titles);
             levels: one entry per size (100, 300, 1000) with sign_in_ms, load_ms, kb_per_run,
-            elements, cards, timed_out, browser_ms, browser_cpu_ms, browser_page_ms, browser_skipped, suggest_ms,
+            elements, cards, timed_out, browser_ms, browser_cpu_ms, browser_page_ms, browser_skipped,
+            browser_attempts, browser_first_failure, suggest_ms,
             groups, wrong_groups, copies_found, copies, filter_misses
   charts    gantt_500_ms (median gantt_figure(sample_roadmap(500), "sv")), png_warm_ms
             (median export_figure(fig, "png") of a 30-activity Gantt after a warm-up; null when
@@ -691,7 +692,9 @@ def _console_lines(console: dict[str, Any]) -> list[str]:
     ]
     for lv in console["levels"]:
         browser = (
-            f"{lv['browser_ms']} / {lv['browser_page_ms']} ms (CPU {lv['browser_cpu_ms']} ms)"
+            f"{lv['browser_ms']} / {lv['browser_page_ms']} ms (CPU {lv['browser_cpu_ms']} ms"
+            + (", second attempt" if lv.get("browser_attempts") == 2 else "")
+            + ")"
             if lv["browser_ms"]
             else lv["browser_skipped"]
         )

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 
 LEVEL_KEYS = {
     "proposals", "sign_in_ms", "load_ms", "kb_per_run", "elements", "cards", "timed_out", "browser_ms",
-    "browser_cpu_ms", "browser_page_ms", "browser_skipped", "suggest_ms", "groups", "wrong_groups", "copies_found", "copies",
+    "browser_cpu_ms", "browser_page_ms", "browser_skipped", "browser_attempts", "browser_first_failure", "suggest_ms", "groups", "wrong_groups", "copies_found", "copies",
     "filter_misses",
 }  # fmt: skip
 
@@ -36,7 +36,12 @@ def test_tiny_console_run_signs_in_and_measures_one_page_of_the_console() -> Non
     assert level["timed_out"] is False
     assert level["cards"] == CARDS_PER_PAGE  # the console's first page, not the sign-in form
     assert level["load_ms"] > 0 and level["sign_in_ms"] > 0 and level["kb_per_run"] > 0
-    assert level["browser_skipped"] is None and level["browser_ms"] > 0 and level["browser_page_ms"] > 0
+    assert level["browser_skipped"] is None, level["browser_first_failure"]
+    assert level["browser_ms"] > 0 and level["browser_page_ms"] > 0
+    # A second attempt is allowed (a stalled browser start on a busy machine) and then says why.
+    assert level["browser_attempts"] == 1 or level["browser_first_failure"].startswith(
+        ("signing in", "opening", "the next")
+    )
     assert level["browser_cpu_ms"] > 0
     assert level["copies_found"] == level["copies"] > 0
     assert level["wrong_groups"] == 0 and level["filter_misses"] == 0
