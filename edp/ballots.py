@@ -13,10 +13,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from edp import events
 from edp.db import write
 from edp.errors import NotFound, PermissionDenied, PhaseError, Throttled, ValidationError
+from edp.merges import active_theme_ids_of
 from edp.models import Ballot, BallotEntry, Criterion, Participant, Round, RoundTheme, Theme, Workshop, utcnow
 from edp.security import new_pseudonym
 from edp.workshop import (
-    active_theme_ids_of,
     audit_now,
     ballot_gate,
     ballot_ref,

@@ -24,7 +24,7 @@ def personal_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/?p={token}"
 
 
-def _font(pdf: FPDF) -> str:
+def pdf_font(pdf: FPDF) -> str:
     """DejaVu (any script a name may use) when the system has it, with Noto Emoji for the emoji
     DejaVu lacks (in regular and bold text alike); else the built-in Helvetica."""
     regular, bold = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
@@ -37,7 +37,8 @@ def _font(pdf: FPDF) -> str:
     return "Helvetica"
 
 
-def _latin1(text: str, family: str) -> str:
+def latin1(text: str, family: str) -> str:
+    """The text as the font can print it: unchanged with DejaVu; Latin-1 (unknown letters as "?") with Helvetica."""
     return text if family == "DejaVu" else text.encode("latin-1", "replace").decode("latin-1")
 
 
@@ -46,7 +47,7 @@ def cards_pdf(cards: list[tuple[str, str, str]], workshop_title: str, base_url: 
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_auto_page_break(False)
     pdf.set_title(workshop_title)
-    family = _font(pdf)
+    family = pdf_font(pdf)
     for i, (name, org, token) in enumerate(cards):
         slot = i % (COLS * ROWS)
         if slot == 0:
@@ -62,13 +63,13 @@ def cards_pdf(cards: list[tuple[str, str, str]], workshop_title: str, base_url: 
         pdf.image(png, x=x + 3, y=y + 3, w=42, h=42, link=url)  # a card sent as a file is clicked
         pdf.set_xy(x + 48, y + 5)
         pdf.set_font(family, "B", 12)
-        pdf.multi_cell(CARD_W - 54, 6, _latin1(name, family))
+        pdf.multi_cell(CARD_W - 54, 6, latin1(name, family))
         pdf.set_x(x + 48)
         pdf.set_font(family, "", 9)
-        pdf.multi_cell(CARD_W - 54, 5, _latin1(org, family))
+        pdf.multi_cell(CARD_W - 54, 5, latin1(org, family))
         pdf.set_x(x + 48)
-        pdf.multi_cell(CARD_W - 54, 5, _latin1(workshop_title, family))
+        pdf.multi_cell(CARD_W - 54, 5, latin1(workshop_title, family))
         pdf.set_xy(x + 3, y + 48)
         pdf.set_font(family, "", 8)
-        pdf.multi_cell(CARD_W - 9, 4, _latin1(t("ui.cards.instruction", lang), family))
+        pdf.multi_cell(CARD_W - 9, 4, latin1(t("ui.cards.instruction", lang), family))
     return bytes(pdf.output())

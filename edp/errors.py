@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from edp.i18n import error_message
+
 
 class EdpError(Exception):
     """Base of every error the engine raises on misuse.
@@ -21,8 +23,6 @@ class EdpError(Exception):
         super().__init__(f"{key} {self.params}" if self.params else key)
 
     def message(self, lang: str = "en") -> str:
-        from edp.i18n import error_message
-
         return error_message(self, lang)
 
 

@@ -8,14 +8,22 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from babel.messages.pofile import read_po
 
 from edp.config import DEFAULT_LANG
 
-if TYPE_CHECKING:
-    from edp.errors import EdpError
+
+class Keyed(Protocol):
+    """What a keyed error carries (edp.errors.EdpError): a message key, the field it concerns, and
+    the template's parameters. Described here, not imported, so translation depends on no error
+    class and edp.errors may use this module."""
+
+    key: str
+    field: str | None
+    params: dict[str, Any]
+
 
 LOCALES = Path(__file__).parent / "locales"
 DOMAIN = "edp"
@@ -62,7 +70,7 @@ def field_label(field: str, lang: str = DEFAULT_LANG) -> str:
 PHASE_PARAMS = ("phase", "current", "requested")
 
 
-def error_message(err: EdpError, lang: str = DEFAULT_LANG) -> str:
+def error_message(err: Keyed, lang: str = DEFAULT_LANG) -> str:
     params = dict(err.params)
     if err.field is not None:
         params["field"] = field_label(err.field, lang)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from edp.ballots import my_ballot
 from edp.db import read
 from edp.errors import NotFound, PermissionDenied
+from edp.merges import active_theme_ids
 from edp.models import (
     HELIX_GROUPS,
     Actor,
@@ -27,7 +28,7 @@ from edp.models import (
     Workshop,
 )
 from edp.security import token_hash
-from edp.workshop import _active_theme_ids, facilitator_workshop_id
+from edp.workshop import facilitator_workshop_id
 
 # A helix group is flagged when it has under half of an equal share (1/4) of the participants.
 UNDERREPRESENTED_SHARE = 0.5 / len(HELIX_GROUPS)
@@ -160,7 +161,7 @@ THEME_COLUMNS = (
 )  # fmt: skip
 
 
-def _theme_views(s: Session, ids: list[int] | None = None, *, where=None) -> list[ThemeView]:  # noqa: ANN001
+def theme_views(s: Session, ids: list[int] | None = None, *, where=None) -> list[ThemeView]:  # noqa: ANN001
     # Columns, not ORM objects: live screens read these on every rerun.
     q = select(*THEME_COLUMNS, Actor.helix).outerjoin(Actor, Actor.id == Theme.actor_id)
     if ids is not None:
@@ -195,7 +196,7 @@ def _round_view(s: Session, round_id: int, row: Sequence | None = None) -> Round
         raise NotFound("round.not_found", id=round_id)
     criteria = s.execute(select(*CRITERION_COLUMNS).where(Criterion.round_id == round_id).order_by(Criterion.position))
     return RoundView(
-        *r, tuple(CriterionView(*c) for c in criteria), tuple(_theme_views(s, _active_theme_ids(s, round_id)))
+        *r, tuple(CriterionView(*c) for c in criteria), tuple(theme_views(s, active_theme_ids(s, round_id)))
     )
 
 
@@ -210,7 +211,7 @@ def round_all_themes(engine: Engine, round_id: int) -> list[ThemeView]:
         ids = list(
             s.scalars(select(RoundTheme.theme_id).where(RoundTheme.round_id == round_id).order_by(RoundTheme.position))
         )
-        return _theme_views(s, ids)
+        return theme_views(s, ids)
 
 
 def _counts(s: Session, workshop_id: int, round_id: int | None) -> Counts:
@@ -325,7 +326,7 @@ def participant_view(engine: Engine, token: str) -> ParticipantView:
             if ballot:
                 saved_at = ballot_saved_at(s, p.id, cur.id)
             if cur.phase == "proposing":
-                mine = tuple(_theme_views(s, where=(Theme.participant_id == p.id) & (Theme.origin_round_id == cur.id)))
+                mine = tuple(theme_views(s, where=(Theme.participant_id == p.id) & (Theme.origin_round_id == cur.id)))
         return ParticipantView(p.id, p.display_name, p.helix, p.name, wv, ballot, saved_at, mine)
 
 

@@ -21,18 +21,11 @@ from edp import validate
 from edp.db import read, write
 from edp.duplicates import duplicate_groups, fold
 from edp.errors import Conflict, NotFound, ValidationError
-from edp.live import ThemeView, _theme_views
+from edp.live import ThemeView, theme_views
+from edp.merges import active_theme_ids, resolve_merges
 from edp.models import AuditEvent, Ballot, BallotEntry, Round, RoundTheme, Theme
 from edp.tally import load_round_input, tally
-from edp.workshop import (
-    TITLE_MAX,
-    _active_theme_ids,
-    _refuse_while_voting,
-    audit,
-    bump,
-    facilitator_workshop_id,
-    resolve_merges,
-)
+from edp.workshop import TITLE_MAX, audit, bump, facilitator_workshop_id, refuse_while_voting
 
 STATUSES = ("active", "merged", "withdrawn")
 QUEUE_PAGE_SIZE = 20
@@ -94,12 +87,12 @@ def theme_queue(
         ids = list(
             s.scalars(select(RoundTheme.theme_id).where(RoundTheme.round_id == rid).order_by(RoundTheme.position))
         )
-        themes = _theme_views(s, ids)
+        themes = theme_views(s, ids)
         titles = {th.id: th.title for th in themes}
         elsewhere = {th.merged_into_id for th in themes if th.merged_into_id is not None} - titles.keys()
         if elsewhere:
             titles.update(s.execute(select(Theme.id, Theme.title).where(Theme.id.in_(elsewhere))).tuples().all())
-        active = tuple(_active_theme_ids(s, rid, wid))
+        active = tuple(active_theme_ids(s, rid, wid))
     counts = {st: sum(th.status == st for th in themes) for st in STATUSES}
     chosen = [
         th
@@ -122,7 +115,7 @@ def duplicate_suggestions(engine: Engine, fac_token: str, round_id: int) -> list
     with read(engine) as s:
         wid = facilitator_workshop_id(s, fac_token)
         rid = _round_of_workshop(s, wid, round_id)
-        themes = {th.id: th for th in _theme_views(s, _active_theme_ids(s, rid, wid))}
+        themes = {th.id: th for th in theme_views(s, active_theme_ids(s, rid, wid))}
         kept_apart = {
             frozenset((d.get("theme_id"), d.get("was_into")))
             for d in s.scalars(
@@ -186,7 +179,7 @@ def _preview(s: Session, workshop_id: int, duplicate_ids: list[object], into_id:
     pairs = [_merge_pair(s, workshop_id, d, into_id) for d in duplicate_ids]
     target = pairs[0][1]
     dups = [dup for dup, _ in pairs]
-    _refuse_while_voting(s, *(d.id for d in dups), target.id)
+    refuse_while_voting(s, *(d.id for d in dups), target.id)
 
     statuses = {
         tid: (status, into)
@@ -292,7 +285,7 @@ def merge_group(engine: Engine, fac_token: str, duplicate_ids: Collection[int], 
         wid = facilitator_workshop_id(s, fac_token)
         ws = bump(s, wid)  # first: the workshop's lock, so that the checks below see the latest state
         pairs = [_merge_pair(s, wid, d, into_id) for d in ids]
-        _refuse_while_voting(s, *(dup.id for dup, _ in pairs), pairs[0][1].id)
+        refuse_while_voting(s, *(dup.id for dup, _ in pairs), pairs[0][1].id)
         for dup, target in pairs:
             dup.status = "merged"
             dup.merged_into_id = target.id

@@ -18,14 +18,14 @@ from edp.models import HELIX_GROUPS, Actor, Participant, Workshop
 from edp.names import NameIndex, first_difference
 from edp.workshop import (
     DISPLAY_NAME_MAX,
-    _add_actor,
-    _require_open,
     actor_names,
     audit,
     bump,
     facilitator_workshop_id,
     give_token,
+    insert_actor,
     refuse_taken_actor_name,
+    require_open,
 )
 
 # Swedish labels are accepted too, as registration lists are often exported from Swedish forms.
@@ -53,7 +53,7 @@ def import_registrations(engine: Engine, fac_token: str, csv_text: str | bytes) 
     QR cards (card_rows): the only time these tokens can be read."""
     with write(engine) as s:
         ws = s.get(Workshop, facilitator_workshop_id(s, fac_token))
-        _require_open(ws)
+        require_open(ws)
         rows = read_rows(csv_text, ("name", "organisation", "helix"))
         errors: list[tuple[int, EdpError]] = []
         # An organisation that is an actor of the process (in any spelling) is that actor; a new one
@@ -94,7 +94,7 @@ def import_registrations(engine: Engine, fac_token: str, csv_text: str | bytes) 
         for name, org, helix in planned:
             found = actors.same(org)
             if found is None:
-                actor = _add_actor(s, ws.process_id, org, helix, None)
+                actor = insert_actor(s, ws.process_id, org, helix, None)
                 actors.add(actor.name, actor)
             else:
                 actor = found[1]
@@ -138,7 +138,7 @@ def reissue_card(engine: Engine, fac_token: str, participant_id: int) -> Partici
             raise NotFound("participant.not_found", field="participant", id=participant_id)
         ws = bump(s, wid)  # arrivals are written under this lock, so joined_at is final here
         s.refresh(p)
-        _require_open(ws)
+        require_open(ws)
         if ws.anonymous and p.joined_at is not None:
             raise PermissionDenied("card.already_used", field="participant", name=p.display_name)
         give_token(p)

@@ -855,10 +855,10 @@ def followup_pdf(
             self.set_text_color(0, 0, 0)
 
     pdf = ReportPDF(format="A4", unit="mm")
-    family = cards._font(pdf)
+    family = cards.pdf_font(pdf)
 
     def txt(text: str) -> str:
-        return text if family == "DejaVu" else cards._latin1(text.translate(_FALLBACK), family)
+        return text if family == "DejaVu" else cards.latin1(text.translate(_FALLBACK), family)
 
     pdf.set_margins(20, 18, 20)
     pdf.set_auto_page_break(True, margin=20)

@@ -41,9 +41,9 @@ from sqlalchemy.orm import Session
 from edp.access import Credential, acting
 from edp.db import read
 from edp.errors import NotFound, PermissionDenied
+from edp.merges import ballot_survivors
+from edp.merges import resolve_merges as merge_chain
 from edp.models import HELIX_GROUPS, Ballot, BallotEntry, Participant, Round, RoundTheme, Theme, Workshop
-from edp.workshop import ballot_survivors
-from edp.workshop import resolve_merges as merge_chain
 
 ENTRY_COLUMNS = ["ballot", "helix", "theme_id", "criterion_id", "value"]
 ADDITIVE = ("dots", "rank", "approval")

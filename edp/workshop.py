@@ -22,6 +22,7 @@ from edp import events, throttle, validate
 from edp.access import TOUCH_EVERY, Credential, Principal, acting, console_workshop, require_admin, require_lead
 from edp.db import read, write
 from edp.errors import Conflict, NotFound, PermissionDenied, PhaseError, ValidationError
+from edp.merges import active_theme_ids
 from edp.models import (
     HELIX_GROUPS,
     METHODS,
@@ -52,6 +53,7 @@ from edp.security import (
     typed_join_code,
     verify_passcode,
 )
+from edp.tally import load_round_results
 from edp.throttle import Client
 
 log = logging.getLogger(__name__)
@@ -332,7 +334,7 @@ def _theme_for_facilitator(s: Session, token: str, theme_id: int) -> tuple[Works
     return ws, theme
 
 
-def _require_open(ws: Workshop) -> None:
+def require_open(ws: Workshop) -> None:
     if not ws.is_open:
         raise PhaseError("workshop.closed")
 
@@ -345,7 +347,7 @@ def _rounds_of_theme(s: Session, theme_id: int) -> list[Round]:
     )
 
 
-def _refuse_while_voting(s: Session, *theme_ids: int) -> None:
+def refuse_while_voting(s: Session, *theme_ids: int) -> None:
     for tid in theme_ids:
         for rnd in _rounds_of_theme(s, tid):
             if rnd.phase == "voting":
@@ -454,7 +456,7 @@ def add_actor(
     """Add an organisation to a process's actor list (its process leader, or an admin)."""
     with write(engine) as s:
         p, proc = led_process(s, who, process_id)
-        actor = _add_actor(s, proc.id, name, helix, municipality)
+        actor = insert_actor(s, proc.id, name, helix, municipality)
         audit(s, None, "actor.added", p.audit_role, process_id=proc.id, actor_id=actor.id)
         return actor
 
@@ -483,7 +485,7 @@ def refuse_taken_actor_name(names: NameIndex[Any], name: str) -> None:
         )
 
 
-def _add_actor(s: Session, process_id: int, name: str, helix: str, municipality: str | None) -> Actor:
+def insert_actor(s: Session, process_id: int, name: str, helix: str, municipality: str | None) -> Actor:
     if s.get(Process, process_id) is None:
         raise NotFound("process.not_found", id=process_id)
     name = validate.text(name, "actor_name", min_len=1, max_len=200, multiline=False)
@@ -732,7 +734,7 @@ def _build_round(s: Session, ws: Workshop, spec: RoundSpec, origin_round_id: int
 def add_round(engine: Engine, fac_token: str, spec: RoundSpec) -> Round:
     with write(engine) as s:
         ws = bump(s, facilitator_workshop_id(s, fac_token))
-        _require_open(ws)
+        require_open(ws)
         rnd = _build_round(s, ws, spec)
         audit(s, ws, "round.created", "facilitator", round_id=rnd.id, method=rnd.method)
         return rnd
@@ -741,11 +743,11 @@ def add_round(engine: Engine, fac_token: str, spec: RoundSpec) -> Round:
 def set_phase(engine: Engine, fac_token: str, round_id: int, phase: str) -> Round:
     with write(engine) as s:
         ws, rnd = _round_for_facilitator(s, fac_token, round_id)
-        _require_open(ws)
+        require_open(ws)
         if phase not in TRANSITIONS.get(rnd.phase, ()):
             raise PhaseError("round.illegal_transition", field="phase", current=rnd.phase, requested=phase)
         if phase == "voting":
-            if not _active_theme_ids(s, rnd.id):
+            if not active_theme_ids(s, rnd.id):
                 raise PhaseError("round.no_themes")
             other = s.scalar(
                 select(Round.seq).where(Round.workshop_id == ws.id, Round.phase == "voting", Round.id != rnd.id)
@@ -781,62 +783,6 @@ def set_live_results(engine: Engine, fac_token: str, round_id: int, live: bool) 
         rnd.live_results = bool(live)
         audit(s, ws, "round.live_results", "facilitator", round_id=rnd.id, live=rnd.live_results)
         return rnd
-
-
-_RT, _THEMES = RoundTheme.__table__, Theme.__table__
-# The workshop's themes, each with its place on the round's ballot (NULL when not on it).
-_THEMES_AND_PLACES = (
-    select(_THEMES.c.id, _THEMES.c.status, _THEMES.c.merged_into_id, _RT.c.position)
-    .outerjoin(_RT, (_RT.c.theme_id == _THEMES.c.id) & (_RT.c.round_id == bindparam("b_round")))
-    .where(_THEMES.c.workshop_id == bindparam("b_workshop"))
-)
-
-
-def _active_theme_ids(s: Session | Connection, round_id: int, workshop_id: int | None = None) -> list[int]:
-    """The active themes a round's ballot offers: each theme on it, or the theme it was merged into.
-
-    One query (two without workshop_id). Given a Session, changes the caller has not flushed yet
-    are seen (autoflush); a Connection is for callers with nothing pending.
-    """
-    if workshop_id is None:
-        workshop_id = s.execute(select(_ROUNDS.c.workshop_id).where(_ROUNDS.c.id == round_id)).scalar()
-        if workshop_id is None:
-            return []
-    return active_theme_ids_of(s.execute(_THEMES_AND_PLACES, {"b_round": round_id, "b_workshop": workshop_id}).all())
-
-
-def active_theme_ids_of(rows: Sequence[tuple[int, str, int | None, int | None]]) -> list[int]:
-    """_active_theme_ids() from rows already read: each of the workshop's themes as
-    (id, status, merged_into_id, its position on the round's ballot or None)."""
-    on_ballot = [tid for _, tid in sorted((pos, tid) for tid, _, _, pos in rows if pos is not None)]
-    if not on_ballot:
-        return []
-    survivor = resolve_merges({tid: (status, into) for tid, status, into, _ in rows})
-    return ballot_survivors(on_ballot, survivor)
-
-
-def ballot_survivors(on_ballot: Sequence[int], survivor: dict[int, int | None]) -> list[int]:
-    """Active themes in ballot order: a survivor on the ballot keeps its own place; one from
-    another round takes the place of its first duplicate on this ballot."""
-    place = {t: i for i, t in enumerate(on_ballot)}
-    found: dict[int, int] = {}
-    for t in on_ballot:
-        s = survivor.get(t)
-        if s is not None:
-            found.setdefault(s, place.get(s, place[t]))
-    return sorted(found, key=found.__getitem__)
-
-
-def resolve_merges(themes: dict[int, tuple[str, int | None]]) -> dict[int, int | None]:
-    """theme id -> the active theme it counts for, following merge chains (None if withdrawn)."""
-    out: dict[int, int | None] = {}
-    for tid in themes:
-        seen, cur = set(), tid
-        while cur in themes and themes[cur][0] == "merged" and cur not in seen:
-            seen.add(cur)
-            cur = themes[cur][1]
-        out[tid] = cur if cur in themes and themes[cur][0] == "active" else None
-    return out
 
 
 # ---------------------------------------------------------------- joining
@@ -935,7 +881,7 @@ def _join_open(
         if actor is None:
             if not ws.allow_new_actors:
                 raise PermissionDenied("join.new_actor_not_allowed", field="actor")
-            actor = _add_actor(s, ws.process_id, clean, validate.choice(helix, "helix", HELIX_GROUPS), municipality)
+            actor = insert_actor(s, ws.process_id, clean, validate.choice(helix, "helix", HELIX_GROUPS), municipality)
     participant = _enrol(s, ws, name, actor, "participant")
     throttle.record(s, client, "joined")
     return participant
@@ -965,7 +911,7 @@ def register_paper_participant(engine: Engine, fac_token: str, display_name: str
     nowhere but as its hash."""
     with write(engine) as s:
         ws = s.get(Workshop, facilitator_workshop_id(s, fac_token))
-        _require_open(ws)
+        require_open(ws)
         name = validate.text(display_name, "display_name", min_len=1, max_len=DISPLAY_NAME_MAX, multiline=False)
         actor = s.get(Actor, actor_id) if isinstance(actor_id, int) else None
         if actor is None or actor.process_id != ws.process_id:
@@ -1016,7 +962,7 @@ def propose(engine: Engine, participant_token: str, round_id: int, data: ThemeIn
             raise NotFound("round.not_found", id=round_id)
         ws = bump(s, p.workshop_id, events.PROPOSAL, p.id)
         s.refresh(rnd)
-        _require_open(ws)
+        require_open(ws)
         if rnd.phase != "proposing":
             raise PhaseError("theme.not_proposing")
         values = _clean_theme(s, ws, data)
@@ -1038,7 +984,7 @@ def edit_own_theme(engine: Engine, participant_token: str, theme_id: int, data: 
         if theme is None or theme.participant_id != p.id:
             raise NotFound("theme.not_found", id=theme_id)
         ws = bump(s, p.workshop_id, events.PROPOSAL, p.id)
-        _require_open(ws)
+        require_open(ws)
         rnd = s.get(Round, theme.origin_round_id) if theme.origin_round_id else None
         if rnd is None or rnd.phase != "proposing" or theme.status != "active":
             raise PhaseError("theme.not_proposing")
@@ -1052,7 +998,7 @@ def add_theme(engine: Engine, fac_token: str, round_id: int, data: ThemeInput) -
     """The facilitator adds a theme (e.g. from a paper note) while proposing or reviewing."""
     with write(engine) as s:
         ws, rnd = _round_for_facilitator(s, fac_token, round_id)
-        _require_open(ws)
+        require_open(ws)
         if rnd.phase not in ("draft", "proposing", "reviewing"):
             raise PhaseError("theme.not_editable_phase", phase=rnd.phase)
         theme = _add_theme_to_round(s, ws, rnd, _clean_theme(s, ws, data))
@@ -1063,7 +1009,7 @@ def add_theme(engine: Engine, fac_token: str, round_id: int, data: ThemeInput) -
 def edit_theme(engine: Engine, fac_token: str, theme_id: int, data: ThemeInput) -> Theme:
     with write(engine) as s:
         ws, theme = _theme_for_facilitator(s, fac_token, theme_id)
-        _refuse_while_voting(s, theme.id)
+        refuse_while_voting(s, theme.id)
         values = _clean_theme(s, ws, data)
         before = {k: getattr(theme, k) for k in values}
         for k, v in values.items():
@@ -1084,7 +1030,7 @@ def restore_theme(engine: Engine, fac_token: str, theme_id: int) -> Theme:
 def _set_status(engine: Engine, fac_token: str, theme_id: int, status: str) -> Theme:
     with write(engine) as s:
         ws, theme = _theme_for_facilitator(s, fac_token, theme_id)
-        _refuse_while_voting(s, theme.id)
+        refuse_while_voting(s, theme.id)
         expected = "active" if status == "withdrawn" else "withdrawn"
         if theme.status != expected:
             raise Conflict(f"theme.not_{expected}", id=theme.id)
@@ -1106,7 +1052,7 @@ def merge_themes(engine: Engine, fac_token: str, duplicate_id: int, into_id: int
             raise Conflict("theme.not_active", id=dup.id)
         if target.status != "active":
             raise Conflict("theme.merge_target_inactive", field="merge_into", id=target.id)
-        _refuse_while_voting(s, dup.id, target.id)
+        refuse_while_voting(s, dup.id, target.id)
         dup.status = "merged"
         dup.merged_into_id = target.id
         audit(s, ws, "theme.merged", "facilitator", theme_id=dup.id, into=target.id)
@@ -1118,7 +1064,7 @@ def unmerge_theme(engine: Engine, fac_token: str, theme_id: int) -> Theme:
         ws, theme = _theme_for_facilitator(s, fac_token, theme_id)
         if theme.status != "merged":
             raise Conflict("theme.not_merged", id=theme.id)
-        _refuse_while_voting(s, theme.id, theme.merged_into_id)
+        refuse_while_voting(s, theme.id, theme.merged_into_id)
         into = theme.merged_into_id
         theme.status = "active"
         theme.merged_into_id = None
@@ -1131,11 +1077,9 @@ def unmerge_theme(engine: Engine, fac_token: str, theme_id: int) -> Theme:
 
 def advance(engine: Engine, fac_token: str, round_id: int, top_k: int, spec: RoundSpec) -> Round:
     """A new round whose ballot is the top K of a closed round (ties at the cut go through too)."""
-    from edp.tally import load_round_results
-
     with write(engine) as s:
         ws, rnd = _round_for_facilitator(s, fac_token, round_id)
-        _require_open(ws)
+        require_open(ws)
         if rnd.phase != "closed":
             raise PhaseError("round.advance_not_closed")
         top_k = validate.integer(top_k, "top_k", lo=1, hi=100)
@@ -1209,6 +1153,6 @@ def revision(engine: Engine, workshop_id: int) -> int | None:
 
 def round_themes(s: Session, round_id: int) -> list[Theme]:
     """The active themes on a round's ballot, merges resolved, in ballot order."""
-    ids = _active_theme_ids(s, round_id)
+    ids = active_theme_ids(s, round_id)
     by_id = {t.id: t for t in s.scalars(select(Theme).where(Theme.id.in_(ids)))}
     return [by_id[i] for i in ids]

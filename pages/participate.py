@@ -8,6 +8,7 @@ from edp.ballots import submit_ballot
 from edp.errors import EdpError
 from edp.events import Screen
 from edp.live import ParticipantView, RoundView, participant_view, screen_state
+from edp.ui import actions
 from edp.ui.ballot import (
     ballot_form,
     has_unsent_ballot,
@@ -23,17 +24,15 @@ from edp.ui.results import cached_results
 from edp.ui.session import participant_token
 from edp.ui.text import plain, show_error
 
-FLASH = "participant-flash"  # a confirmation that survives the rerun after a successful write
+FLASH = "participant"  # the page's confirmation slot (edp.ui.actions.flash)
 
 
 def flash(message: str) -> None:
-    st.session_state[FLASH] = message
-    st.rerun()
+    actions.flash(message, slot=FLASH)
 
 
 def show_flash() -> None:
-    if message := st.session_state.pop(FLASH, None):
-        st.success(message, icon=":material/check_circle:")
+    actions.flash_slot(FLASH, key="participant-flash")
 
 
 def live_key(workshop_id: int, participant_id: int) -> tuple:

@@ -9,28 +9,35 @@ happened; a success is reported by `done` after a rerun, so the screen shows the
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
 from edp import config, demo, i18n
 from edp import workshop as ops
+from edp.accounts import open_console
 from edp.ballots import submit_paper_ballot
 from edp.errors import EdpError, RowErrors, ValidationError
 from edp.live import RoundView, WorkshopView, participant_view, projector_key, round_view
 from edp.models import HELIX_GROUPS, METHODS
 from edp.queries import overview, passcode_workshops
+from edp.ui.actions import attempt, flash, flash_slot, guard  # noqa: F401 - guard: the pages' section guard
 from edp.ui.ballot import ballot_form, unsent_ballot
 from edp.ui.common import engine, lang, t
 from edp.ui.results import cached_results
-from edp.ui.session import client, facilitator_token, sign_in_facilitator, sign_out_facilitator
+from edp.ui.session import (
+    client,
+    facilitator_token,
+    organiser_token,
+    principal,
+    sign_in_facilitator,
+    sign_out_facilitator,
+)
 from edp.ui.text import plain, show_error
 
-FLASH = "_fac_flash"
+FLASH = "fac"  # the console's and set-up's confirmation slot (edp.ui.actions.flash)
 PAPER = "_fac_paper"  # paper participants registered in this browser session: id, name, token
 CONFIRM_CLOSE = "_fac_confirm_close"
 PRIO_EDITING = "_fac_prio_editing"
@@ -41,29 +48,16 @@ CRITERIA_COLUMNS = ["name_sv", "name_en", "description", "weight", "scale_min", 
 # ---------------------------------------------------------------- calling operations
 
 
+def _refusal(err: EdpError) -> None:
+    """An import's bad rows go to the caller, which lists them; any other refusal is shown here."""
+    if isinstance(err, RowErrors):
+        raise err
+    show_error(err)
+
+
 def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """fn(engine, *args); on refusal shows the engine's message here and returns None."""
-    try:
-        return fn(engine(), *args, **kwargs)
-    except RowErrors:
-        raise
-    except EdpError as err:
-        show_error(err)
-    except SQLAlchemyError:
-        st.error(t("ui.database_error"))
-    return None
-
-
-@contextmanager
-def guard() -> Iterator[None]:
-    """One section of a page: a refusal or a database failure while drawing it is shown as a
-    message in that section, and the rest of the page still works (st.rerun/st.stop pass through)."""
-    try:
-        yield
-    except EdpError as err:
-        show_error(err)
-    except SQLAlchemyError:
-        st.error(t("ui.database_error"))
+    """fn(engine, *args) through edp.ui.actions.attempt: its value, or None once a refusal was shown."""
+    return attempt(fn, *args, refusal=_refusal, **kwargs)[1]
 
 
 def refuse(err: EdpError) -> None:
@@ -73,17 +67,11 @@ def refuse(err: EdpError) -> None:
 
 def done(message_key: str, **params: Any) -> None:
     """Report success on the next run (which shows the new state) and rerun now."""
-    st.session_state[FLASH] = t(message_key, **params)
-    st.rerun()
+    flash(t(message_key, **params), slot=FLASH)
 
 
 def show_flash() -> None:
-    # Always the same slot, message or not: an element that comes and goes would shift every
-    # element after it, and Streamlit would rebuild those (tabs jump back, expanders close).
-    slot = st.container(key="fac-flash")
-    message = st.session_state.pop(FLASH, None)
-    if message:
-        slot.success(message, icon=":material/check_circle:")
+    flash_slot(FLASH, key="fac-flash")
 
 
 def nonce(name: str) -> int:
@@ -154,10 +142,19 @@ def login_panel() -> None:
         st.caption(t("ui.fac.demo_hint", passcode=demo.DEMO_PASSCODE_DEFAULT))
 
 
+def open_workshop_console(workshop_id: int, *, switch: bool = True) -> None:
+    """Open a workshop's console for the signed-in organiser (the engine checks the role), then show it."""
+    token = call(open_console, organiser_token(), workshop_id)
+    if token:
+        sign_in_facilitator(workshop_id, token)
+        st.session_state.pop(PAPER, None)
+        if switch:
+            st.switch_page("pages/facilitate.py")
+        st.rerun()
+
+
 def organiser_consoles() -> None:
     """The workshops the signed-in organiser may run, each with a button that opens its console."""
-    from edp.ui.session import principal
-    from edp.ui.setup import open_workshop_console
 
     p = principal()
     if p is None:

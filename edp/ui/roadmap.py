@@ -30,14 +30,14 @@ from edp.imports import list_actors
 from edp.models import ACTIVITY_STATUSES, KPI_KINDS, ROADMAP_STATUSES
 from edp.queries import overview
 from edp.roadmap_views import KpiView, PriorityChoice, ProcessRoadmaps, RoadmapSummary, RoadmapView, priority_choices
+from edp.ui import actions
+from edp.ui.actions import guard, notice_lines  # noqa: F401 - guard: the pages' section guard, re-exported
 from edp.ui.common import engine, lang, local_clock, t
-from edp.ui.facilitator import guard  # noqa: F401 - the pages' section guard, re-exported
 from edp.ui.session import organiser_token, principal, sign_in_link
 from edp.ui.text import metric, plain, show_error
 
 log = logging.getLogger(__name__)
 
-FLASH = "_rm_flash"  # section -> (message, notice lines): a confirmation shown after the rerun
 PICK = "rm-pick"  # the chosen roadmap (selectbox key); mirrored in the URL as ?roadmap=ID
 PICK_NEXT = "_rm_pick_next"  # a roadmap to select on the next run (a widget's value is set before it is drawn)
 FILES = "_rm_files"  # generated downloads, so a rerun keeps them: name -> (bytes, file name, mime)
@@ -101,37 +101,18 @@ def refusal(err: EdpError) -> None:
 
 
 def attempt(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[bool, Any]:
-    """(True, fn(engine, the organiser's token, *args)) or, on a refusal or a database failure shown
-    here, (False, None). The engine checks the organiser's role in the roadmap's process."""
-    try:
-        return True, fn(engine(), organiser_token(), *args, **kwargs)
-    except EdpError as err:
-        refusal(err)
-    except SQLAlchemyError:
-        st.error(t("ui.database_error"))
-    return False, None
+    """actions.attempt with the organiser's token: the engine checks their role in the roadmap's
+    process; a table's or workbook's bad rows are listed one line each (refusal)."""
+    return actions.attempt(fn, organiser_token(), *args, refusal=refusal, **kwargs)
 
 
 def flash(section: str, message: str, notices: Iterable[ops.Notice] = ()) -> None:
     """Report success in `section` on the next run (which shows the new state) and rerun now."""
-    st.session_state.setdefault(FLASH, {})[section] = (message, [n.message(lang()) for n in notices])
-    st.rerun()
+    actions.flash(message, slot=section, notices=[n.message(lang()) for n in notices])
 
 
 def flash_slot(section: str) -> None:
-    # Always the same container, message or not, so the elements after it keep their place.
-    with st.container(key=f"rm-flash-{section}"):
-        message, lines = st.session_state.get(FLASH, {}).pop(section, (None, []))
-        if message:
-            st.success(message, icon=":material/check_circle:")
-        notice_lines(lines, key=f"flash-{section}")
-
-
-def notice_lines(lines: Sequence[str], *, key: str) -> None:
-    """Warnings (e.g. dates outside the period): a fixed heading, then each line as plain text."""
-    if lines:
-        st.warning(t("ui.rm.notices", n=len(lines)), icon=":material/warning:")
-        plain("\n".join(lines), key=f"notices-{key}")
+    actions.flash_slot(section, key=f"rm-flash-{section}")
 
 
 # ---------------------------------------------------------------- access and reading

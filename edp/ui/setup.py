@@ -20,7 +20,7 @@ from edp.queries import overview
 from edp.region import strength_areas
 from edp.security import JOIN_CODE_MAX, JOIN_CODE_MIN
 from edp.ui.common import engine, lang, t
-from edp.ui.facilitator import PAPER, bump_nonce, call, done, helix_label, nonce, refuse
+from edp.ui.facilitator import PAPER, bump_nonce, call, done, helix_label, nonce, open_workshop_console, refuse
 from edp.ui.session import organiser_token, principal, sign_in_facilitator
 from edp.ui.text import plain, show_error
 
@@ -70,17 +70,6 @@ def workshop_list(proc: dict[str, Any]) -> None:
             st.caption(state)
             if st.button(t("ui.setup.open_console"), key=f"setup-open-{wid}", icon=":material/tune:"):
                 open_workshop_console(wid)
-
-
-def open_workshop_console(workshop_id: int, *, switch: bool = True) -> None:
-    """Open a workshop's console for the signed-in organiser (the engine checks the role), then show it."""
-    token = call(open_console, organiser_token(), workshop_id)
-    if token:
-        sign_in_facilitator(workshop_id, token)
-        st.session_state.pop(PAPER, None)
-        if switch:
-            st.switch_page("pages/facilitate.py")
-        st.rerun()
 
 
 def create_workshop_form(process_id: int) -> None:

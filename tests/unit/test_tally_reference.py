@@ -21,9 +21,9 @@ from edp import workshop as ops
 from edp.access import SYSTEM
 from edp.ballots import submit_ballot
 from edp.db import read
+from edp.merges import ballot_survivors, resolve_merges
 from edp.models import HELIX_GROUPS, Ballot, BallotEntry, Participant, Round, RoundTheme, Theme
 from edp.tally import round_results, tally
-from edp.workshop import ballot_survivors, resolve_merges
 from tests.factory import make_setup
 from tests.unit.test_tally_properties import SETTINGS, assert_same_tally, merged_frame, rounds, with_themes
 
