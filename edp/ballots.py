@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, bindparam, case, delete, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from edp import events
+from edp import events, voting
 from edp.db import write
 from edp.errors import NotFound, PermissionDenied, PhaseError, Throttled, ValidationError
 from edp.merges import active_theme_ids_of
@@ -40,81 +40,18 @@ REPLACE_INTERVAL_S = 3.0
 _REPLACE_WINDOW_S = (REPLACE_BURST - 1) * REPLACE_INTERVAL_S
 
 
-def _int(value: Any, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError("input.not_integer", field=field)
-    return value
-
-
-def _theme_ids(value: Any, *, ordered: bool) -> list[int]:
-    # A ranking must come in an order the voter chose; a set has none.
-    kinds = (Sequence,) if ordered else (Sequence, set, frozenset)
-    if isinstance(value, str | bytes | Mapping) or not isinstance(value, kinds):
-        raise ValidationError("ballot.malformed", field="ballot")
-    return [_int(t, "theme") for t in value]
-
-
 def normalise(rnd: Round | RoundRules, active: set[int], choices: Any) -> list[Row]:
-    """Check a ballot against the round's method and return its entry rows.
+    """Check a ballot against the round's method (edp.voting) and return its entry rows.
 
     dots: {theme_id: dots}; score: {theme_id: {criterion_id: score}};
     rank: [theme_id, ...] best first; approval: [theme_id, ...].
     """
-    rows: list[Row] = []
-    if rnd.method in ("dots", "score") and not isinstance(choices, Mapping):
-        raise ValidationError("ballot.malformed", field="ballot")
 
     def check_theme(tid: int) -> None:
         if tid not in active:
             raise ValidationError("ballot.theme_not_in_round", field="theme", id=tid)
 
-    if rnd.method == "dots":
-        budget, cap = rnd.dots_per_participant or 0, rnd.max_dots_per_theme or 0
-        total = 0
-        for tid, dots in choices.items():
-            tid, dots = _int(tid, "theme"), _int(dots, "dots")
-            check_theme(tid)
-            if dots < 0:
-                raise ValidationError("input.out_of_range", field="dots", min=0, max=cap, value=dots)
-            if dots > cap:
-                raise ValidationError("ballot.dots_cap", field="dots", max=cap, value=dots)
-            total += dots
-            if dots:
-                rows.append((tid, None, dots))
-        if total > budget:
-            raise ValidationError("ballot.dots_budget", field="dots", max=budget, value=total)
-    elif rnd.method == "score":
-        criteria = {c.id: c for c in rnd.criteria}
-        for tid, scores in choices.items():
-            tid = _int(tid, "theme")
-            check_theme(tid)
-            if not isinstance(scores, Mapping) or set(scores) != set(criteria):
-                raise ValidationError("ballot.score_every_criterion", field="score", count=len(criteria))
-            for cid, value in scores.items():
-                c = criteria[cid]
-                value = _int(value, "score")
-                if not c.scale_min <= value <= c.scale_max:
-                    raise ValidationError(
-                        "input.out_of_range", field="score", min=c.scale_min, max=c.scale_max, value=value
-                    )
-                rows.append((tid, cid, value))
-    elif rnd.method == "rank":
-        order = _theme_ids(choices, ordered=True)
-        limit = rnd.rank_count or 0
-        if len(set(order)) != len(order):
-            raise ValidationError("ballot.rank_duplicate", field="rank")
-        if len(order) > limit:
-            raise ValidationError("ballot.rank_too_many", field="rank", max=limit, value=len(order))
-        for pos, tid in enumerate(order, start=1):
-            check_theme(tid)
-            rows.append((tid, None, pos))
-    elif rnd.method == "approval":
-        chosen = _theme_ids(choices, ordered=False)
-        if len(set(chosen)) != len(chosen):
-            raise ValidationError("ballot.approval_duplicate", field="approval")
-        for tid in chosen:
-            check_theme(tid)
-            rows.append((tid, None, 1))
+    rows = voting.method(rnd.method).normalise(rnd, check_theme, choices)
     if not rows:
         raise ValidationError("ballot.empty", field="ballot")
     return rows

@@ -18,7 +18,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from edp import i18n
+from edp import i18n, voting
 from edp.funnel import Funnel
 from edp.models import HELIX_GROUPS
 from edp.tally import OTHER, helix_note
@@ -193,6 +193,8 @@ def ranking_figure(
     """
     themes = top_themes(result["themes"], top)
     method = result["method"]
+    # A method whose total is a mean compares its groups as means (markers), not as parts of a sum.
+    averages = method in voting.REGISTRY and voting.method(method).averages
     font = font or PROJECTOR_FONT
     if projector:
         wrap = label_chars(width or PROJECTOR_WIDTH, font)
@@ -210,7 +212,7 @@ def ranking_figure(
         name = group_label(g, result, lang)
         return name if voted or not themes else f"{name} ({no_ballots})"
 
-    if method == "score":
+    if averages:
         fig.add_bar(
             y=labels,
             x=[t["total"] for t in themes],
@@ -272,7 +274,7 @@ def ranking_figure(
     highest = max([*totals, *(v for t in themes for v in t["by_helix"].values() if v is not None), 0.0])
     fig.add_scatter(
         y=labels,
-        x=[highest * 1.04] * len(themes) if method == "score" else totals,
+        x=[highest * 1.04] * len(themes) if averages else totals,
         mode="text",
         text=[f"  {number(t['total'], lang)}" + (f" ({tied})" if t.get("tied") else "") for t in themes],
         textposition="middle right",

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
+from edp import voting
 from edp.access import Credential
 from edp.db import read
 from edp.i18n import t
@@ -67,13 +68,6 @@ def ballot_rows(engine: Engine, who: Credential | None, round_id: int) -> pd.Dat
 # A spreadsheet evaluates a cell that starts with one of these (CSV/formula injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HELIX_COLUMNS = [f"helix_{g}" for g in REPORT_GROUPS]
-# Per-method columns, after the common ones; criteria means follow for score rounds.
-METHOD_COLUMNS = {
-    "dots": ["share"],
-    "approval": ["share"],
-    "rank": ["mean_rank"],
-    "score": ["n", "dispersion"],
-}
 TAIL_COLUMNS = ["consensus", "agreement_voters", "agreement_helix", *HELIX_COLUMNS, "merged_from"]
 
 
@@ -83,9 +77,12 @@ def _as_dict(result: RoundResult | dict[str, Any]) -> dict[str, Any]:
 
 def tally_columns(result: RoundResult | dict[str, Any]) -> list[str]:
     r = _as_dict(result)
-    means = [f"mean_{c['name_en']}" for c in r["criteria"]] if r["method"] == "score" else []
+    # The method's own columns after the common ones (edp.voting); criteria means follow when the round has criteria.
+    method = voting.REGISTRY.get(r["method"])
+    own = list(method.result_columns) if method else []
+    means = [f"mean_{c['name_en']}" for c in r["criteria"]]
     head = ["rank", "tied", "theme_id", "title", "total", "balanced", "voters"]
-    return [*head, *METHOD_COLUMNS.get(r["method"], []), *means, *TAIL_COLUMNS]
+    return [*head, *own, *means, *TAIL_COLUMNS]
 
 
 def tally_frame(result: RoundResult | dict[str, Any]) -> pd.DataFrame:

@@ -38,6 +38,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, Select, func, select
 from sqlalchemy.orm import Session
 
+from edp import voting
 from edp.access import Credential, acting
 from edp.db import read
 from edp.errors import NotFound, PermissionDenied
@@ -185,11 +186,7 @@ def _clean(v: Any) -> Any:
     return v
 
 
-def _nanmean(a: np.ndarray) -> np.ndarray:
-    """Column means over the non-NaN values; NaN for a column without any."""
-    count = (~np.isnan(a)).sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.nansum(a, axis=0) / count
+_nanmean = voting.base.nanmean
 
 
 def _agreement(x: np.ndarray) -> np.ndarray:
@@ -238,87 +235,36 @@ def tally(inp: RoundInput, *, min_group_ballots: int = MIN_GROUP_BALLOTS) -> Rou
     b, t, value = ballot[counted], column[counted], e["value"].to_numpy(dtype=float)[counted]
     shape = (n_ballots, len(candidates))
 
-    # v: ballots x candidates, NaN where a ballot does not count for a theme (score: not scored it);
-    # x: v scaled to [0, 1].
-    if inp.method == "score":
-        crit = inp.criteria
-        weight = np.array([c["weight"] for c in crit], dtype=float)
-        # An entry without a criterion is not a score; one for a criterion the round does not
-        # have makes its voter a scorer of the theme but adds nothing.
-        criterion = e["criterion_id"][counted]
-        has_criterion = criterion.notna().to_numpy()
-        b, t, value = b[has_criterion], t[has_criterion], value[has_criterion]
-        c = pd.Index([c["id"] for c in crit]).get_indexer(criterion[has_criterion])
-        known = c >= 0
-        best = np.full((*shape, len(crit)), np.nan)  # the higher score per ballot, theme and criterion
-        np.fmax.at(best, (b[known], t[known], c[known]), value[known])
-        scored = np.zeros(shape, dtype=bool)
-        scored[b, t] = True
-        v = np.where(scored, np.nansum(best * weight, axis=2), np.nan)
-        lo = float((weight * [c["scale_min"] for c in crit]).sum()) if crit else 0.0
-        hi = float((weight * [c["scale_max"] for c in crit]).sum()) if crit else 1.0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            x = (v - lo) / (hi - lo)
-        crit_means = _nanmean(best).tolist()  # candidates x criteria
-    else:
-        if inp.method == "dots":
-            v = np.zeros(shape)
-            np.add.at(v, (b, t), value)
-            if inp.dots_cap:
-                v = np.minimum(v, inp.dots_cap)
-            scale = float(inp.dots_cap or 1)
-        elif inp.method == "rank":
-            k = inp.rank_count or 1
-            best_rank = np.full(shape, np.nan)  # the better rank per ballot and theme
-            np.fmin.at(best_rank, (b, t), value)
-            v = np.where(np.isnan(best_rank), 0.0, k - best_rank + 1)
-            mean_rank = _nanmean(best_rank).tolist()
-            scale = float(k)
-        else:  # approval
-            v = np.zeros(shape)
-            v[b, t] = 1.0
-            scale = 1.0
-        scored = np.ones(shape, dtype=bool)
-        x = v / scale
+    # The method's value per voter and theme (NaN where a voter does not count for it), scaled to [0, 1].
+    m = voting.method(inp.method)
+    vals = m.values(inp, voting.Counted(b, t, value, e["criterion_id"][counted], shape))
+    v, x, scored = vals.v, vals.x, vals.scored
 
     # Per-theme figures for all themes at once.
     n = scored.sum(axis=0)
     wide_w = np.broadcast_to(w[:, None], shape)
-    if inp.method == "score":
+    if m.averages:
         totals = np.where(n > 0, _nanmean(v), 0.0)
         by_group = {g: _nanmean(v[in_group[g]]) for g in groups_voted}
-        dispersion = np.where(n > 1, np.sqrt(_nanmean((v - _nanmean(v)) ** 2)), 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             balanced = np.where(n > 0, np.nansum(v * wide_w, axis=0) / (wide_w * scored).sum(axis=0), 0.0)
     else:
         totals = v.sum(axis=0)
         by_group = {g: v[in_group[g]].sum(axis=0) for g in groups_voted}
         balanced = n_ballots * (v * wide_w).sum(axis=0)
-        grand = float(totals.sum())
+    context = {"grand": float(totals.sum()), "ballots": n_ballots}
     agreement_voters = _agreement(x).tolist()
     helix_means = np.array([_nanmean(x[in_group[g]]) for g in groups_voted]).reshape(-1, len(candidates))
     agreement_helix = _agreement(helix_means).tolist()
 
     columns = {"total": totals.tolist(), "n": n.tolist(), "balanced": balanced.tolist()}
-    voters = columns["n"] if inp.method == "score" else (v > 0).sum(axis=0).tolist()
+    voters = columns["n"] if m.averages else (v > 0).sum(axis=0).tolist()
     by_helix = {g: (by_group[g].tolist() if g in by_group else None) for g in REPORT_GROUPS}
     rows: list[dict[str, Any]] = []
     for i, t in enumerate(candidates):
         total = columns["total"][i]
         row: dict[str, Any] = {"theme_id": int(t), "title": titles.get(t, ""), "total": total, "voters": voters[i]}
-        if inp.method == "score":
-            row["n"] = voters[i]
-            row["dispersion"] = float(dispersion[i])
-            row["criteria_means"] = {str(c["name_en"]): crit_means[i][j] for j, c in enumerate(inp.criteria)}
-            row["balanced"] = columns["balanced"][i]
-        else:
-            row["balanced"] = columns["balanced"][i]
-            if inp.method == "dots":
-                row["share"] = total / grand if grand else 0.0
-            elif inp.method == "approval":
-                row["share"] = total / n_ballots if n_ballots else 0.0
-            else:
-                row["mean_rank"] = mean_rank[i]
+        row.update(m.theme_figures(i, vals, total=total, balanced=columns["balanced"][i], context=context))
         row["by_helix"] = {g: (values[i] if values is not None else None) for g, values in by_helix.items()}
         row["agreement_voters"] = agreement_voters[i]
         row["agreement_helix"] = agreement_helix[i]

@@ -10,6 +10,8 @@ from edp.errors import ValidationError
 from edp.invisible import find_invisible
 from edp.security import JOIN_CODE_MAX, JOIN_CODE_MIN, is_join_alphabet
 
+DESCRIPTION_MAX = 2000  # any long free text: a description, a prompt, a criterion's explanation
+
 # C0 and C1 control characters (tab, LF and CR are text), and lone surrogates: those cannot be
 # encoded as UTF-8, so the database driver would fail on them instead of the input being refused.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")

@@ -1,0 +1,126 @@
+"""What a voting method is: one object that owns everything that differs between methods.
+
+The rest of the engine asks the method and never names one: the round-spec checks
+(edp.workshop), what a valid ballot is (edp.ballots), each voter's value per theme and the
+figures the tally adds for it (edp.tally), the result's own columns (edp.exports) and whether
+its groups are compared as sums or as means (edp.charts). A method is registered by defining a
+subclass with a `name`; docs/tally.md must have a section for it (tests/unit/test_voting.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from edp.errors import ValidationError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Row = tuple[int, int | None, int]  # theme_id, criterion_id (None unless per criterion), value
+
+REGISTRY: dict[str, VotingMethod] = {}
+
+
+def nanmean(a: np.ndarray) -> np.ndarray:
+    """Column means over the non-NaN values; NaN for a column without any."""
+    count = (~np.isnan(a)).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nansum(a, axis=0) / count
+
+
+def integer(value: Any, field_name: str) -> int:
+    """An int from a ballot (a bool is not one), or the ballot is refused naming the field."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError("input.not_integer", field=field_name)
+    return value
+
+
+def theme_ids(value: Any, *, ordered: bool) -> list[int]:
+    """A ballot's list of theme ids. A ranking must come in an order the voter chose; a set has none."""
+    kinds = (Sequence,) if ordered else (Sequence, set, frozenset)
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, kinds):
+        raise ValidationError("ballot.malformed", field="ballot")
+    return [integer(t, "theme") for t in value]
+
+
+@dataclass
+class Counted:
+    """The ballot entries that count, as the tally hands them to a method: entry i is ballot
+    `ballot[i]`'s value `value[i]` for candidate column `column[i]` (merges already followed),
+    with its criterion id (NaN when none); `shape` is (ballots, candidates)."""
+
+    ballot: np.ndarray
+    column: np.ndarray
+    value: np.ndarray
+    criterion: pd.Series
+    shape: tuple[int, int]
+
+
+@dataclass
+class Values:
+    """What a method makes of the counted entries.
+
+    v: ballots x candidates, the voter's value (NaN where the voter does not count for the theme);
+    x: v scaled to [0, 1] by the method's range (consensus); scored: where a voter counts;
+    per_theme: the method's own per-theme figures, by name, one list entry per candidate."""
+
+    v: np.ndarray
+    x: np.ndarray
+    scored: np.ndarray
+    per_theme: dict[str, list[Any]] = field(default_factory=dict)
+
+
+class VotingMethod:
+    """One voting method. Subclasses set `name` and implement configure, normalise and values."""
+
+    name: ClassVar[str]
+    position: ClassVar[int]  # where the method stands in the facilitator's list of methods
+    # A mean method's total is the mean over the voters who rated the theme (groups compared as
+    # means); otherwise totals are sums over ballots (groups compared as parts of the sum).
+    averages: ClassVar[bool] = False
+    # The result's own columns in exports (after the common ones), in order.
+    result_columns: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__:
+            if cls.name in REGISTRY:
+                raise ValueError(f"voting method {cls.name!r} is registered twice")
+            REGISTRY[cls.name] = cls()
+
+    # ------------------------------------------------------------ the round's settings
+
+    def configure(self, rnd: Any, spec: Any) -> None:  # noqa: ANN401 - a Round and a RoundSpec
+        """Check the spec's settings for this method and set them on the new round (a Round)."""
+
+    def fit_to_ballot(self, spec: Any, themes: int) -> Any:  # noqa: ANN401 - a RoundSpec
+        """The spec for a round whose ballot has `themes` themes (advance): unchanged by default."""
+        return spec
+
+    # ------------------------------------------------------------ ballots
+
+    def normalise(self, rules: Any, check_theme: Callable[[int], None], choices: Any) -> list[Row]:  # noqa: ANN401
+        """The ballot's entry rows, or ValidationError naming the field and the limit. `rules` has
+        the round's settings (edp.ballots.RoundRules); check_theme refuses a theme not on the ballot."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ the tally
+
+    def values(self, inp: Any, counted: Counted) -> Values:  # noqa: ANN401 - an edp.tally.RoundInput
+        raise NotImplementedError
+
+    def theme_figures(
+        self, i: int, values: Values, *, total: float, balanced: float, context: dict[str, float]
+    ) -> dict:
+        """Candidate i's figures after total and voters: "balanced" and the method's own, in the
+        order results show them. context: "grand" (the sum of all totals) and "ballots"."""
+        return {"balanced": balanced, **{name: figures[i] for name, figures in values.per_theme.items()}}
+
+
+def method(name: str) -> VotingMethod:
+    """The registered method called `name` (KeyError for an unknown one)."""
+    return REGISTRY[name]
