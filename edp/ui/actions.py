@@ -72,3 +72,12 @@ def notice_lines(lines: Sequence[str], *, key: str) -> None:
     if lines:
         st.warning(t("ui.rm.notices", n=len(lines)), icon=":material/warning:")
         plain("\n".join(lines), key=f"notices-{key}")
+
+
+def nonce(name: str) -> int:
+    """A counter in widget keys: bumping it gives a form fresh, empty widgets."""
+    return st.session_state.get(f"_nonce_{name}", 0)
+
+
+def bump_nonce(name: str) -> None:
+    st.session_state[f"_nonce_{name}"] = nonce(name) + 1

@@ -15,15 +15,16 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from edp import config, demo, i18n
+from edp import config, demo, voting
 from edp import workshop as ops
 from edp.accounts import open_console
 from edp.ballots import submit_paper_ballot
 from edp.errors import EdpError, RowErrors, ValidationError
 from edp.live import RoundView, WorkshopView, participant_view, projector_key, round_view
-from edp.models import HELIX_GROUPS, METHODS
+from edp.models import HELIX_GROUPS
 from edp.queries import overview, passcode_workshops
-from edp.ui.actions import attempt, flash, flash_slot, guard  # noqa: F401 - guard: the pages' section guard
+from edp.ui import methods
+from edp.ui.actions import attempt, bump_nonce, flash, flash_slot, guard, nonce  # noqa: F401 - guard: the pages' section guard
 from edp.ui.ballot import ballot_form, unsent_ballot
 from edp.ui.common import engine, lang, t
 from edp.ui.results import cached_results
@@ -41,8 +42,6 @@ FLASH = "fac"  # the console's and set-up's confirmation slot (edp.ui.actions.fl
 PAPER = "_fac_paper"  # paper participants registered in this browser session: id, name, token
 CONFIRM_CLOSE = "_fac_confirm_close"
 PRIO_EDITING = "_fac_prio_editing"
-S3_CRITERIA = ("innovation", "critical_mass", "market", "fit", "international")
-CRITERIA_COLUMNS = ["name_sv", "name_en", "description", "weight", "scale_min", "scale_max"]
 
 
 # ---------------------------------------------------------------- calling operations
@@ -72,15 +71,6 @@ def done(message_key: str, **params: Any) -> None:
 
 def show_flash() -> None:
     flash_slot(FLASH, key="fac-flash")
-
-
-def nonce(name: str) -> int:
-    """A counter in widget keys: bumping it gives a form fresh, empty widgets."""
-    return st.session_state.get(f"_nonce_{name}", 0)
-
-
-def bump_nonce(name: str) -> None:
-    st.session_state[f"_nonce_{name}"] = nonce(name) + 1
 
 
 def num(value: float | None) -> str:
@@ -312,88 +302,12 @@ def advance_panel(wv: WorkshopView, rv: RoundView) -> None:
 # ---------------------------------------------------------------- round settings
 
 
-def s3_criteria_frame() -> pd.DataFrame:
-    """The five typical S3 criteria, names in both languages, descriptions in the user's."""
-    rows = [
-        {
-            "name_sv": i18n.t(f"ui.setup.s3.{c}", "sv"),
-            "name_en": i18n.t(f"ui.setup.s3.{c}", "en"),
-            "description": t(f"ui.setup.s3.{c}.help"),
-            "weight": 1.0,
-            "scale_min": 1,
-            "scale_max": 5,
-        }
-        for c in S3_CRITERIA
-    ]
-    return pd.DataFrame(rows, columns=CRITERIA_COLUMNS)
-
-
-def _blank(value: Any) -> bool:
-    return (
-        value is None or (isinstance(value, float) and value != value) or (isinstance(value, str) and not value.strip())
-    )
-
-
-def _whole(value: Any, default: int) -> Any:
-    if _blank(value):
-        return default
-    value = float(value)
-    return int(value) if value.is_integer() else value  # a fraction is left for the engine to refuse
-
-
-def criteria_from_frame(frame: pd.DataFrame) -> list[ops.CriterionSpec]:
-    """Rows of the criteria editor as specs (plain Python numbers; blank numbers take the defaults)."""
-    out = []
-    for row in frame.to_dict("records"):
-        if all(_blank(row.get(c)) for c in CRITERIA_COLUMNS):
-            continue
-        text = {c: "" if _blank(row.get(c)) else str(row[c]) for c in ("name_sv", "name_en", "description")}
-        weight = 1.0 if _blank(row.get("weight")) else float(row["weight"])
-        out.append(
-            ops.CriterionSpec(
-                **text,
-                weight=weight,
-                scale_min=_whole(row.get("scale_min"), 1),
-                scale_max=_whole(row.get("scale_max"), 5),
-            )
-        )
-    return out
-
-
-def criteria_editor(key: str) -> list[ops.CriterionSpec]:
-    version = nonce(f"{key}-criteria")
-    if st.button(t("ui.setup.s3_defaults"), key=f"{key}-s3", icon=":material/playlist_add:"):
-        st.session_state[f"{key}-criteria-base"] = s3_criteria_frame()
-        bump_nonce(f"{key}-criteria")
-        st.rerun()
-    base = st.session_state.get(f"{key}-criteria-base")
-    if base is None:
-        base = pd.DataFrame(
-            {c: pd.Series(dtype="object" if c in CRITERIA_COLUMNS[:3] else "float") for c in CRITERIA_COLUMNS}
-        )
-    edited = st.data_editor(
-        base,
-        num_rows="dynamic",
-        hide_index=True,
-        key=f"{key}-criteria-{version}",
-        column_config={
-            "name_sv": st.column_config.TextColumn(t("field.criterion_name_sv"), required=True),
-            "name_en": st.column_config.TextColumn(t("field.criterion_name_en"), required=True),
-            "description": st.column_config.TextColumn(t("field.criterion_description")),
-            "weight": st.column_config.NumberColumn(t("field.weight"), min_value=0.01, max_value=100, step=0.5),
-            "scale_min": st.column_config.NumberColumn(t("field.scale_min"), min_value=0, max_value=99, step=1),
-            "scale_max": st.column_config.NumberColumn(t("field.scale_max"), min_value=1, max_value=100, step=1),
-        },
-    )
-    return criteria_from_frame(edited)
-
-
 def round_spec_inputs(key: str, *, default_method: str = "dots", with_prompt: bool = False) -> ops.RoundSpec:
     """Method and its settings; returns the spec as the widgets stand (the engine checks it)."""
     method = st.selectbox(
         t("field.method"),
-        METHODS,
-        index=METHODS.index(default_method),
+        voting.NAMES,
+        index=voting.NAMES.index(default_method),
         format_func=lambda m: t(f"method.{m}"),
         key=f"{key}-method",
         placeholder=t("ui.choose"),
@@ -409,21 +323,8 @@ def round_spec_inputs(key: str, *, default_method: str = "dots", with_prompt: bo
             help=t("ui.fac.proposals_per_participant_help", max=ops.PROPOSALS_PER_PARTICIPANT_MAX),
         )
     )
-    if method == "dots":
-        a, b = st.columns(2)
-        dots = a.number_input(t("field.dots_per_participant"), 1, 100, 5, key=f"{key}-dots")
-        cap = b.number_input(t("field.max_dots_per_theme"), 1, 100, 3, key=f"{key}-cap")
-        return ops.RoundSpec(
-            "dots", prompt, dots_per_participant=int(dots), max_dots_per_theme=int(cap),
-            proposals_per_participant=proposals,
-        )  # fmt: skip
-    if method == "rank":
-        n = st.number_input(t("field.rank_count"), 1, 50, 3, key=f"{key}-rank")
-        return ops.RoundSpec("rank", prompt, rank_count=int(n), proposals_per_participant=proposals)
-    if method == "score":
-        st.caption(t("ui.setup.criteria_help"))
-        return ops.RoundSpec("score", prompt, criteria=tuple(criteria_editor(key)), proposals_per_participant=proposals)
-    return ops.RoundSpec(method, prompt, proposals_per_participant=proposals)
+    # The method's own settings come from its form (edp/ui/methods); the engine checks them.
+    return ops.RoundSpec(method, prompt, proposals_per_participant=proposals, **methods.form(method).settings(key))
 
 
 def add_round_form(key: str) -> None:
