@@ -9,10 +9,13 @@ ADDRESS ?= 127.0.0.1
 
 .PHONY: setup run room test demo lint
 
-$(BIN)/.installed: requirements.txt
+# The exact pins (run time + tests and linters), then edp itself, editable: .venv/bin/edp runs this
+# checkout, and the build uses the setuptools pinned in requirements-dev.txt (no download, no drift).
+$(BIN)/.installed: pyproject.toml requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	touch $@
 
 setup: $(BIN)/.installed

@@ -232,10 +232,30 @@ def cmd_room(args: argparse.Namespace) -> int:
     return room.main(args.port)
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
-    from bench.run import main as bench_main
+# The benchmark is the source checkout's bench/, next to the package: the wheel ships edp/ only.
+BENCH = config.ROOT / "bench"
 
-    return bench_main(args.extra)
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """bench/run.py as its own process, so that edp never imports a folder outside the package.
+
+    Its options pass through untouched. The checkout leads the child's path (-P keeps the caller's
+    folder off it, so no other bench/ there can stand in), while the caller's folder stays the working
+    directory: a relative --out or --console-app means what it did when the bench ran in-process."""
+    import os
+    import subprocess
+
+    if not (BENCH / "run.py").is_file():
+        print(
+            f"error: the benchmark ships with the source checkout, not the installed package (no {BENCH / 'run.py'})",
+            file=sys.stderr,
+        )
+        return 2
+    path = os.pathsep.join(p for p in (str(BENCH.parent), os.environ.get("PYTHONPATH", "")) if p)
+    child = subprocess.run(
+        [sys.executable, "-P", "-m", "bench.run", *args.extra], env={**os.environ, "PYTHONPATH": path}
+    )
+    return child.returncode
 
 
 def cmd_backup(args: argparse.Namespace) -> int:

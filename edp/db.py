@@ -15,9 +15,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from edp import events
-from edp.config import ROOT, database_url
+from edp.config import database_url
 
-MIGRATIONS = ROOT / "migrations"
+# Inside the package, so an installed edp (a wheel, not only a checkout) can migrate its database.
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Connections kept open: enough for a busy server's request threads (the bench uses 16), so
 # they do not queue for one or open and close an overflow connection per call (a new

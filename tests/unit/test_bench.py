@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from bench import run
 
 BALLOT_KEYS = {
@@ -112,13 +110,13 @@ def test_skipped_charts_and_main_writes_json(tmp_path, monkeypatch, capsys) -> N
     assert "charts.gantt_500_ms" in capsys.readouterr().out
 
 
-def test_bench_help_lists_the_bench_options(capsys) -> None:
+def test_bench_help_lists_the_bench_options_from_any_folder(tmp_path, monkeypatch, capfd) -> None:  # noqa: ANN001
+    """The bench runs as its own process (capfd sees its output), found from outside the checkout too."""
     from edp.__main__ import main
 
-    with pytest.raises(SystemExit) as stop:
-        main(["bench", "--help"])
-    assert stop.value.code == 0
-    out = capsys.readouterr().out
+    monkeypatch.chdir(tmp_path)
+    assert main(["bench", "--help"]) == 0
+    out = capfd.readouterr().out
     for option in (
         "--participants",
         "--no-postgres",
@@ -167,3 +165,14 @@ def test_the_summary_checks_each_levels_targets_and_reports_the_replicas() -> No
     assert "100 on A, the projector on B: 600 / 950 ms" in text and "11.5 ms per vote" in text
     result["live"]["replicas"] = {"skipped": "not requested"}
     assert "across replicas: not measured (not requested)" in run.summary(result)
+
+
+def test_without_the_checkouts_bench_the_command_says_so_in_one_line(tmp_path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    """An installed edp (a wheel) has no bench/ next to it: one line and exit 2, never a traceback."""
+    import edp.__main__ as cli
+
+    monkeypatch.setattr(cli, "BENCH", tmp_path / "bench")
+    assert cli.main(["bench", "--participants", "4"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and "source checkout" in captured.err
