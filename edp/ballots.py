@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, bindparam, case, delete, insert, select, update
@@ -105,6 +106,7 @@ class RoundRules(NamedTuple):
     max_dots_per_theme: int | None
     rank_count: int | None
     criteria: Sequence[Any]  # each with id, scale_min, scale_max
+    settings: Mapping[str, Any] = MappingProxyType({})  # the method's own (edp.voting)
 
 
 # Prebuilt Core statements: submitting runs no ORM flush and builds no statement per call.
@@ -123,6 +125,7 @@ _ROUND_AND_THEMES = (
         _R.c.dots_per_participant,
         _R.c.max_dots_per_theme,
         _R.c.rank_count,
+        _R.c.settings,
         _T.c.id,
         _T.c.status,
         _T.c.merged_into_id,
@@ -185,8 +188,11 @@ def _submit(
         raise PhaseError("workshop.closed")
     if rnd.phase != "voting":
         raise PhaseError("ballot.not_voting", phase=rnd.phase)
-    criteria = conn.execute(_CRITERIA, {"b_round": round_id}).all() if rnd.method == "score" else []
-    rules = RoundRules(rnd.method, rnd.dots_per_participant, rnd.max_dots_per_theme, rnd.rank_count, criteria)
+    method = voting.REGISTRY.get(rnd.method)
+    criteria = conn.execute(_CRITERIA, {"b_round": round_id}).all() if method and method.uses_criteria else []
+    rules = RoundRules(
+        rnd.method, rnd.dots_per_participant, rnd.max_dots_per_theme, rnd.rank_count, criteria, rnd.settings or {}
+    )
     themes = [(r.id, r.status, r.merged_into_id, r.position) for r in found if r.id is not None]
     rows = normalise(rules, set(active_theme_ids_of(themes)), choices)
     ballot = _store(conn, round_id, pid, rows, limited=role == "participant")

@@ -4,8 +4,9 @@ loaded in one short read transaction, so pages never touch the ORM or SQL."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, Engine, func, null, select
 from sqlalchemy.orm import Session
@@ -76,6 +77,7 @@ class RoundView:
     rank_count: int | None
     origin_round_id: int | None
     proposals_per_participant: int
+    settings: Mapping[str, Any]  # the method's own (edp.voting)
     criteria: tuple[CriterionView, ...]
     themes: tuple[ThemeView, ...]  # what the ballot offers: active, merges resolved, ballot order
 
@@ -181,7 +183,7 @@ def theme_views(s: Session, ids: list[int] | None = None, *, where=None) -> list
 ROUND_COLUMNS = (
     Round.id, Round.seq, Round.method, Round.phase, Round.prompt, Round.revealed, Round.live_results,
     Round.dots_per_participant, Round.max_dots_per_theme, Round.rank_count, Round.origin_round_id,
-    Round.proposals_per_participant,
+    Round.proposals_per_participant, Round.settings,
 )  # fmt: skip
 CRITERION_COLUMNS = (
     Criterion.id, Criterion.name_sv, Criterion.name_en, Criterion.description, Criterion.weight,

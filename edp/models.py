@@ -30,7 +30,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 HELIX_GROUPS = ("business", "academia", "public", "civil")
-METHODS = ("dots", "score", "rank", "approval")
 PHASES = ("draft", "proposing", "reviewing", "voting", "closed")
 THEME_STATUSES = ("active", "merged", "withdrawn")
 ROLES = ("facilitator", "participant", "system", "organiser")
@@ -313,6 +312,7 @@ class Round(Base):
     workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
     prompt: Mapped[str] = mapped_column(Text, default="")
+    # A method registered in edp.voting; the engine checks it, so a new method needs no migration.
     method: Mapped[str] = mapped_column(String(20))
     phase: Mapped[str] = mapped_column(String(20), default="draft")
     revealed: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -321,6 +321,8 @@ class Round(Base):
     dots_per_participant: Mapped[int | None] = mapped_column(Integer)
     max_dots_per_theme: Mapped[int | None] = mapped_column(Integer)
     rank_count: Mapped[int | None] = mapped_column(Integer)
+    # A method's own settings beyond the columns above (edp.voting: its configure() writes them).
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
     origin_round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # The most themes one participant may propose in this round, set when the round is made
@@ -334,7 +336,6 @@ class Round(Base):
 
     __table_args__ = (
         UniqueConstraint("workshop_id", "seq", name="uq_rounds_workshop_seq"),
-        CheckConstraint(_in("method", METHODS), name="method"),
         CheckConstraint(_in("phase", PHASES), name="phase"),
         CheckConstraint("proposals_per_participant >= 1", name="proposals_per_participant"),
     )

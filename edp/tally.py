@@ -72,6 +72,7 @@ class RoundInput:
     rank_count: int | None = None
     criteria: list[dict[str, Any]] = field(default_factory=list)  # id, name_sv, name_en, weight, scale_min, scale_max
     on_ballot: list[int] | None = None  # theme ids on the round's ballot, in ballot order
+    settings: dict[str, Any] = field(default_factory=dict)  # the method's own (edp.voting)
 
 
 @dataclass
@@ -424,6 +425,7 @@ def load_round_input(s: Session, round_id: int) -> RoundInput:
         participants={k: int(v) for k, v in participants.items()},
         dots_cap=rnd.max_dots_per_theme,
         rank_count=rnd.rank_count,
+        settings=dict(rnd.settings or {}),
         criteria=[
             {
                 "id": c.id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -680,10 +680,11 @@ class RoundSpec:
     rank_count: int | None = None
     criteria: Sequence[CriterionSpec] = field(default_factory=tuple)
     proposals_per_participant: int = PROPOSALS_PER_PARTICIPANT_DEFAULT
+    settings: Mapping[str, Any] = field(default_factory=dict)  # a method's own (edp.voting), checked by it
 
 
 def _build_round(s: Session, ws: Workshop, spec: RoundSpec, origin_round_id: int | None = None) -> Round:
-    method = validate.choice(spec.method, "method", voting.NAMES)
+    method = validate.choice(spec.method, "method", voting.names())
     seq = (s.scalar(select(func.max(Round.seq)).where(Round.workshop_id == ws.id)) or 0) + 1
     rnd = Round(
         workshop_id=ws.id,

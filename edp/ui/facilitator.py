@@ -306,8 +306,8 @@ def round_spec_inputs(key: str, *, default_method: str = "dots", with_prompt: bo
     """Method and its settings; returns the spec as the widgets stand (the engine checks it)."""
     method = st.selectbox(
         t("field.method"),
-        voting.NAMES,
-        index=voting.NAMES.index(default_method),
+        voting.names(),
+        index=voting.names().index(default_method),
         format_func=lambda m: t(f"method.{m}"),
         key=f"{key}-method",
         placeholder=t("ui.choose"),

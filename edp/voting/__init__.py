@@ -1,12 +1,19 @@
 """Voting methods, one module each, found through one registry (edp.voting.base.REGISTRY).
 
-A new method is one module here (a VotingMethod subclass, imported below), its ballot form in
-edp/ui/, its messages in both catalogues and its section in docs/tally.md.
+Every module in this package is imported here, and each VotingMethod subclass with a `name`
+registers itself: a new method is one module dropped in here, its ballot form in
+edp/ui/methods/, its messages in both catalogues and its section in docs/tally.md.
 """
 
-from edp.voting import approval, dots, rank, score  # noqa: F401 - each registers its method
-from edp.voting.base import REGISTRY, Counted, Row, Values, VotingMethod, method
+import importlib
+import pkgutil
 
-NAMES = tuple(sorted(REGISTRY, key=lambda name: REGISTRY[name].position))  # in the facilitator's order
+from edp.voting.base import REGISTRY, Counted, Row, Values, VotingMethod, method, names
 
-__all__ = ["NAMES", "REGISTRY", "Counted", "Row", "Values", "VotingMethod", "method"]
+for _module in pkgutil.iter_modules(__path__):
+    if _module.name != "base":
+        importlib.import_module(f"{__name__}.{_module.name}")
+
+NAMES = names()  # the methods that come with the engine, in the facilitator's order
+
+__all__ = ["NAMES", "REGISTRY", "Counted", "Row", "Values", "VotingMethod", "method", "names"]

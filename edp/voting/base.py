@@ -84,6 +84,8 @@ class VotingMethod:
     averages: ClassVar[bool] = False
     # The result's own columns in exports (after the common ones), in order.
     result_columns: ClassVar[tuple[str, ...]] = ()
+    # Its ballots are checked against the round's criteria (read with the round only when needed).
+    uses_criteria: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -119,6 +121,11 @@ class VotingMethod:
         """Candidate i's figures after total and voters: "balanced" and the method's own, in the
         order results show them. context: "grand" (the sum of all totals) and "ballots"."""
         return {"balanced": balanced, **{name: figures[i] for name, figures in values.per_theme.items()}}
+
+
+def names() -> tuple[str, ...]:
+    """The registered methods' names in the facilitator's order."""
+    return tuple(sorted(REGISTRY, key=lambda name: REGISTRY[name].position))
 
 
 def method(name: str) -> VotingMethod:

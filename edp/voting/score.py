@@ -21,6 +21,7 @@ class Score(VotingMethod):
     name = "score"
     position = 2
     averages = True
+    uses_criteria = True
     result_columns = ("n", "dispersion")
 
     def configure(self, rnd: Any, spec: Any) -> None:  # noqa: ANN401

@@ -22,8 +22,9 @@ from edp.ballots import my_ballot, submit_ballot, submit_paper_ballot
 from edp.db import read, write
 from edp.errors import EdpError, NotFound, PermissionDenied, PhaseError, Throttled, ValidationError
 from edp.i18n import catalogue, field_label
-from edp.models import METHODS, AuditEvent, Ballot, BallotEntry, Participant
+from edp.models import AuditEvent, Ballot, BallotEntry, Participant
 from edp.security import new_pseudonym, token_hash
+from edp.voting import NAMES as METHODS
 from tests.conftest import table_counts
 from tests.factory import Setup, make_setup
 

@@ -10,7 +10,8 @@ import pytest
 from edp import charts, i18n
 from edp.charts import HELIX_COLOURS, ranking_figure, theme_labels
 from edp.funnel import Funnel, FunnelStage
-from edp.models import HELIX_GROUPS, METHODS
+from edp.models import HELIX_GROUPS
+from edp.voting import NAMES as METHODS
 
 MARKUP = "<b>x</b>"
 

@@ -53,3 +53,25 @@ def test_down_and_up_again_keeps_every_row(engine):
     assert table_counts(engine)["roadmaps"] == 0
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT allow_new_actors FROM workshops").scalars().all() == [True, True]
+
+
+def test_downgrade_below_0009_is_refused_while_a_round_uses_a_newer_method(engine):
+    """0008's check constraint lists four methods: a round of another one would break it, so the
+    downgrade names the round and changes nothing."""
+    import json
+
+    import pytest
+    from sqlalchemy import text
+
+    from edp.db import migrate
+    from tests.factory import make_setup
+
+    s = make_setup(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE rounds SET method = 'quadratic' WHERE id = :id"), {"id": s.round_id})
+    with pytest.raises(RuntimeError, match=rf"round {s.round_id} \(quadratic\)"):
+        migrate(engine, "0008", down=True)
+    assert current_revision(engine) == "0009"
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT method, settings FROM rounds")).all()
+    assert [(m, json.loads(v) if isinstance(v, str) else v) for m, v in rows] == [("quadratic", {})]  # SQLite: text
