@@ -35,11 +35,13 @@ RANK_COUNT = 3
 CRIT_A = ops.CriterionSpec("Genomförbarhet", "Feasibility", weight=1.0, scale_min=1, scale_max=5)
 CRIT_B = ops.CriterionSpec("Nytta", "Impact", weight=2.0, scale_min=0, scale_max=10)
 
+CREDITS = 16  # quadratic rounds: at most 4 votes on one theme
 SPECS: dict[str, ops.RoundSpec] = {
     "dots": ops.RoundSpec(method="dots", dots_per_participant=DOTS_BUDGET, max_dots_per_theme=DOTS_CAP),
     "score": ops.RoundSpec(method="score", criteria=(CRIT_A, CRIT_B)),
     "rank": ops.RoundSpec(method="rank", rank_count=RANK_COUNT),
     "approval": ops.RoundSpec(method="approval"),
+    "quadratic": ops.RoundSpec(method="quadratic", settings={"credits": CREDITS}),
 }
 PEOPLE = {"business": 1, "academia": 1, "public": 1, "civil": 1}
 N_THEMES = 4
@@ -74,6 +76,7 @@ def first_ballot(method: str, s: Setup) -> Any:
         "score": lambda: {t[0]: {c[0]: 4, c[1]: 7}, t[2]: {c[0]: 1, c[1]: 0}},
         "rank": lambda: [t[2], t[0], t[1]],
         "approval": lambda: [t[1], t[3]],
+        "quadratic": lambda: {t[0]: 3, t[1]: 2},  # 9 + 4 = 13 of 16 credits
     }[method]()
 
 
@@ -85,6 +88,7 @@ def second_ballot(method: str, s: Setup) -> Any:
         "score": lambda: {t[1]: {c[0]: 5, c[1]: 10}},
         "rank": lambda: [t[3]],
         "approval": lambda: [t[0]],
+        "quadratic": lambda: {t[2]: 1, t[3]: 1},
     }[method]()
 
 
@@ -95,12 +99,13 @@ def ballot_for_theme(method: str, s: Setup, theme_id: int) -> Any:
         "score": lambda: {theme_id: {s.criteria[0]: 3, s.criteria[1]: 5}},
         "rank": lambda: [theme_id],
         "approval": lambda: [theme_id],
+        "quadratic": lambda: {theme_id: 1},
     }[method]()
 
 
 def rows_of(method: str, s: Setup, choices: Any) -> list[tuple[int, int | None, int]]:
     """The entry rows a valid ballot must be stored as, worked out independently of edp.ballots."""
-    if method == "dots":
+    if method in ("dots", "quadratic"):
         return sorted((t, None, d) for t, d in choices.items() if d)
     if method == "score":
         return sorted((t, cid, v) for t, scores in choices.items() for cid, v in scores.items())
@@ -264,7 +269,11 @@ def invalid_resubmission(method: str, s: Setup) -> tuple[Any, str]:
         "score": lambda: ({t[1]: {c[0]: 5, c[1]: 11}}, "input.out_of_range"),
         "rank": lambda: ([t[0], t[1], t[2], t[3]], "ballot.rank_too_many"),
         "approval": lambda: ([t[0], t[2], t[0]], "ballot.approval_duplicate"),
+        "quadratic": lambda: ({t[0]: 3, t[1]: 3}, "ballot.credits_budget"),  # 18 > 16
     }[method]()
+
+
+INVALID_RESUBMISSION_FIELD = {"quadratic": "votes"}  # the others name their method's own field
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -276,7 +285,12 @@ def test_invalid_resubmission_leaves_the_previous_ballot_exactly_as_it_was(engin
     bad, key = invalid_resubmission(method, s)
 
     err = assert_refused(
-        engine, lambda: submit_ballot(engine, token, s.round_id, bad), ValidationError, key, method, {}
+        engine,
+        lambda: submit_ballot(engine, token, s.round_id, bad),
+        ValidationError,
+        key,
+        INVALID_RESUBMISSION_FIELD.get(method, method),
+        {},
     )
 
     assert err.key == key
@@ -487,6 +501,43 @@ BAD: list[Bad] = [
     ),
     Bad("approval", "dict_instead_of_list", lambda s: {s.themes[0]: True}, "ballot.malformed", "ballot"),
     Bad("approval", "none_instead_of_list", lambda s: None, "ballot.malformed", "ballot"),
+    # quadratic (16 credits: at most 4 votes on one theme)
+    Bad(
+        "quadratic",
+        "over_the_credits",
+        lambda s: {s.themes[0]: 3, s.themes[1]: 2, s.themes[2]: 2},
+        "ballot.credits_budget",
+        "votes",
+        lambda s: {"max": CREDITS, "value": 17},
+    ),  # fmt: skip
+    Bad(
+        "quadratic",
+        "more_votes_than_one_theme_can_take",
+        lambda s: {s.themes[0]: 5},
+        "input.out_of_range",
+        "votes",
+        lambda s: {"min": 0, "max": 4, "value": 5},
+    ),  # fmt: skip
+    Bad(
+        "quadratic",
+        "negative_votes",
+        lambda s: {s.themes[0]: -1},
+        "input.out_of_range",
+        "votes",
+        lambda s: {"min": 0, "max": 4, "value": -1},
+    ),  # fmt: skip
+    Bad("quadratic", "votes_as_text", lambda s: {s.themes[0]: "2"}, "input.not_integer", "votes"),
+    Bad("quadratic", "votes_as_float", lambda s: {s.themes[0]: 1.5}, "input.not_integer", "votes"),
+    Bad("quadratic", "all_zero", lambda s: {s.themes[0]: 0}, "ballot.empty", "ballot"),
+    Bad("quadratic", "list_instead_of_dict", lambda s: [s.themes[0]], "ballot.malformed", "ballot"),
+    Bad(
+        "quadratic",
+        "theme_not_in_round",
+        lambda s: {NO_SUCH_ID: 1},
+        "ballot.theme_not_in_round",
+        "theme",
+        lambda s: {"id": NO_SUCH_ID},
+    ),  # fmt: skip
 ]
 
 
