@@ -5,6 +5,7 @@ Rendering runs on the demo (SQLite; the engine's reads are tested on both databa
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from edp import demo, exporters, i18n
+from edp.__main__ import build_parser, main
 from edp.access import SYSTEM
 from edp.db import make_engine, upgrade
 from edp.errors import PermissionDenied
@@ -103,6 +105,30 @@ def test_pick_takes_a_formats_only_exporter_or_the_one_the_paths_extension_names
     assert exporters.pick("roadmap", "csv", "all.zip") is EXPORTERS["roadmap.csv.zip"]
     assert exporters.pick("roadmap", "csv", "roadmap.xlsx") is None and exporters.pick("roadmap", "csv", "x") is None
     assert [e.identifier for e in exporters.by_extension("zip")] == ["roadmap.csv.zip"]
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def format_choices(*command: str) -> tuple[str, ...]:
+    parser = build_parser()
+    for name in command:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = sub.choices[name]
+    return tuple(next(a for a in parser._actions if a.dest == "format").choices)
+
+
+@pytest.mark.parametrize(("subject", "command"), COMMANDS.items())
+def test_each_commands_format_choices_are_the_registrys_formats_of_its_subject(subject, command):
+    assert format_choices(*command) == exporters.formats(subject)
+    assert set(exporters.formats(subject)) == {e.format for e in exporters.for_subject(subject)}
+
+
+def test_export_roadmap_help_lists_exactly_the_registered_formats(capsys):
+    with pytest.raises(SystemExit):
+        main(["export", "roadmap", "--help"])
+    listed = re.search(r"--format\s+\{([a-z,]+)\}", capsys.readouterr().out)
+    assert listed is not None and tuple(listed.group(1).split(",")) == exporters.formats("roadmap")
 
 
 # ---------------------------------------------------------------- the README
@@ -262,3 +288,19 @@ def test_one_source_reads_its_roadmap_once_for_several_files(demo_engine, monkey
     for identifier in ("roadmap.xlsx", "roadmap.csv.zip", "roadmap.ics"):
         EXPORTERS[identifier].render(source, Options(lang="sv"))
     assert reads == [1]
+
+
+def test_results_and_ballots_print_plain_utf8_without_a_byte_order_mark(demo_engine, capsys, tmp_path):
+    engine, loaded = demo_engine
+    url = engine.url.render_as_string(hide_password=False)
+    for argv in (["results", "--round", str(loaded.dots_round_id), "--format", "csv"],
+                 ["export", "ballots", "--round", str(loaded.dots_round_id)]):  # fmt: skip
+        assert main(["--database", url, *argv]) == 0
+        out = capsys.readouterr().out
+        assert not out.startswith("\ufeff") and out.splitlines()[0].startswith(("theme_id,", "ballot,"))
+    target = tmp_path / "ballots.csv"
+    assert (
+        main(["--database", url, "export", "ballots", "--round", str(loaded.dots_round_id), "--output", str(target)])
+        == 0
+    )
+    assert target.read_bytes().startswith(b"ballot,")
