@@ -6,6 +6,7 @@ Rendering runs on the demo (SQLite; the engine's reads are tested on both databa
 from __future__ import annotations
 
 import argparse
+import ast
 import csv
 import io
 import json
@@ -107,7 +108,7 @@ def test_pick_takes_a_formats_only_exporter_or_the_one_the_paths_extension_names
     assert [e.identifier for e in exporters.by_extension("zip")] == ["roadmap.csv.zip"]
 
 
-# ---------------------------------------------------------------- the command line
+# ---------------------------------------------------------------- the command line and the pages
 
 
 def format_choices(*command: str) -> tuple[str, ...]:
@@ -129,6 +130,40 @@ def test_export_roadmap_help_lists_exactly_the_registered_formats(capsys):
         main(["export", "roadmap", "--help"])
     listed = re.search(r"--format\s+\{([a-z,]+)\}", capsys.readouterr().out)
     assert listed is not None and tuple(listed.group(1).split(",")) == exporters.formats("roadmap")
+
+
+def ui_sources() -> list[Path]:
+    return [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "edp" / "ui").glob("*.py"))]
+
+
+def string_constants(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+
+
+def test_every_exporter_is_offered_by_a_command_or_by_a_page():
+    on_pages = set().union(*(string_constants(p) for p in ui_sources()))
+    offered = {e for e in EXPORTERS if EXPORTERS[e].subject in COMMANDS or e in on_pages}
+    assert set(EXPORTERS) - offered == set()
+    assert {"tally.csv", "tally.xlsx", "ballots.csv", "roadmap.xlsx", "report.pdf"} <= on_pages
+
+
+MIME_LITERAL = re.compile(r"(application|text|image|audio|video|font)/[\w.+-]+")
+
+
+def mime_literals(paths: list[Path]) -> list[str]:
+    """Every string in these files that is a MIME type: a page with a table of its own."""
+    return [f"{p.name}: {s}" for p in paths for s in sorted(string_constants(p)) if MIME_LITERAL.fullmatch(s)]
+
+
+def test_the_pages_have_no_mime_types_of_their_own():
+    assert mime_literals(ui_sources()) == []
+
+
+def test_the_mime_check_sees_a_table_in_a_page(tmp_path):
+    page = tmp_path / "page.py"
+    page.write_text('MIME = {"csv": "text/csv", "note": "text for people"}\n')
+    assert mime_literals([page]) == ["page.py: text/csv"]
 
 
 # ---------------------------------------------------------------- the README
