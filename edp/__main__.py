@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError, ProgrammingError
 
-from edp import config
+from edp import config, exporters
 from edp.access import SYSTEM
 from edp.db import describe_db_error, make_engine, sqlite_path, upgrade
 from edp.errors import EdpError, ValidationError
@@ -105,78 +105,58 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-IMAGE_FORMATS = ("png", "svg", "pdf", "html")
-ROADMAP_FORMATS = (*IMAGE_FORMATS, "xlsx", "csv", "ics", "pptx")
-
-
 def _write(path: str, data: bytes) -> None:
     with open(path, "wb") as f:
         f.write(data)
     print(f"wrote {path} ({len(data):,} bytes)")
 
 
+def _text(data: bytes) -> str:
+    """A text export as the commands print it: plain UTF-8, without the byte order mark that tells
+    a spreadsheet opening a downloaded CSV its encoding (a pipe, and `--output`, never had one)."""
+    return data.decode("utf-8-sig")
+
+
 def _progress(fraction: float, text: str) -> None:
     print(f"  {fraction:4.0%} {text}", file=sys.stderr)
+
+
+def _exporter(subject: str, fmt: str, out: str = "") -> exporters.Exporter:
+    """The registered exporter of `--format fmt`; when the format writes two kinds of file (csv: one
+    CSV or a ZIP of them), the one `out`'s extension names, else a one-line refusal naming both."""
+    found = exporters.pick(subject, fmt, out)
+    if found is None:
+        kinds = exporters.for_format(subject, fmt)
+        suffix = Path(out).suffix.lower()
+        raise UserError(
+            f"--format {fmt} writes {', or '.join(e.summary for e in kinds)}: name --out "
+            f"{' or '.join(f'.{e.extension}' for e in kinds)}, not {suffix or 'without an extension'}"
+        )
+    return found
 
 
 def cmd_export_roadmap(args: argparse.Namespace) -> int:
     """A roadmap's (or a whole process's) chart, data, calendar or steering-group deck."""
     from edp.imaging import page_size_of
-    from edp.roadmap_views import process_roadmaps, roadmap_view
 
     page_size = page_size_of(args.page_size)  # a bad page size is refused before anything is read or written
-    fmt = args.format
-    csv_as = Path(args.out).suffix.lower() if fmt == "csv" else None
-    if csv_as not in (None, ".csv", ".zip"):
-        raise UserError(
-            f"--format csv writes the activities as one CSV to a .csv file, or every sheet as CSV files in a "
-            f".zip: name --out .csv or .zip, not {csv_as or 'without an extension'}"
-        )
-    engine = _engine(args)
-    one = roadmap_view(engine, SYSTEM, args.roadmap) if args.roadmap is not None else None
-    pr = process_roadmaps(engine, SYSTEM, one.process_id if one else args.process)
-    if fmt in IMAGE_FORMATS:
-        from edp import imaging, roadmap_charts
-
-        width = imaging.layout_width(fmt, page_size)  # labels placed for the medium's width
-        if one is None:
-            fig = roadmap_charts.portfolio_figure(pr, args.lang, width=width)
-        elif args.chart == "kpis":
-            cols = 3 if fmt == "pdf" and len(one.kpis) > 4 else None  # a landscape page: wider than tall
-            fig = roadmap_charts.kpis_figure(one, args.lang, width=width, cols=cols)
-        else:
-            fig = roadmap_charts.gantt_figure(one, args.lang, color_by=args.color_by, width=width)
-        _write(args.out, imaging.export_chart(fig, fmt, page_size=page_size))
-    elif fmt in ("xlsx", "csv"):
-        from edp import roadmap_io
-
-        if one is None:
-            raise UserError(f"--format {fmt} exports one roadmap: give --roadmap ID")
-        if fmt == "xlsx":
-            _write(args.out, roadmap_io.to_xlsx(one))
-        else:  # a real CSV under a .csv name (a ZIP there would open as garbage), every sheet in a .zip
-            _write(args.out, roadmap_io.to_csv(one) if csv_as == ".csv" else roadmap_io.to_csv_zip(one))
-    elif fmt == "ics":
-        from edp import roadmap_io
-
-        _write(args.out, roadmap_io.to_ics([one] if one else pr.roadmaps, lang=args.lang))
-    else:  # pptx: the steering-group deck, for the process or for one roadmap
-        from edp import reports
-
-        data = reports.report_data(engine, SYSTEM, pr.process_id, args.lang)
-        if one is not None:
-            data = reports.only_roadmap(data, one.id)
-        _write(args.out, reports.steering_deck(data, args.lang, progress=_progress))
+    exporter = _exporter("roadmap", args.format, args.out)  # so is a CSV to a name that is neither .csv nor .zip
+    source = exporters.Source(_engine(args), SYSTEM, roadmap_id=args.roadmap, process_id=args.process)
+    source.process  # noqa: B018 - read (and checked) first: a missing roadmap or process is named before anything else
+    if exporter.scope == "roadmap" and args.roadmap is None:
+        raise UserError(f"--format {args.format} exports one roadmap: give --roadmap ID")
+    options = exporters.Options(
+        lang=args.lang, chart=args.chart, color_by=args.color_by, page_size=page_size, progress=_progress
+    )
+    _write(args.out, exporter.render(source, options))
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     """The follow-up report (uppföljningsrapport) of a process."""
-    from edp import reports
-
-    data = reports.report_data(_engine(args), SYSTEM, args.process, args.lang)
-    build = reports.followup_docx if args.format == "docx" else reports.followup_pdf
-    _write(args.out, build(data, args.lang, progress=_progress))
+    source = exporters.Source(_engine(args), SYSTEM, process_id=args.process)
+    options = exporters.Options(lang=args.lang, progress=_progress)
+    _write(args.out, _exporter("report", args.format, args.out).render(source, options))
     return 0
 
 
@@ -194,25 +174,20 @@ def cmd_import_roadmap(args: argparse.Namespace) -> int:
 
 
 def cmd_results(args: argparse.Namespace) -> int:
-    from edp.exports import guard_frame
-    from edp.tally import round_results
-
-    result = round_results(_engine(args), SYSTEM, args.round)
-    if args.format == "json":
-        print(result.to_json())
-    else:  # text people typed, guarded as in the app's downloads: no cell a spreadsheet would run
-        guard_frame(result.frame()).to_csv(sys.stdout, index=False)
+    """A round's tally on stdout; in CSV every text cell guarded as in the app's downloads."""
+    source = exporters.Source(_engine(args), SYSTEM, round_id=args.round)
+    sys.stdout.write(_text(_exporter("results", args.format).render(source, exporters.Options(lang=args.lang))))
     return 0
 
 
 def cmd_export_ballots(args: argparse.Namespace) -> int:
-    from edp.exports import ballot_rows, guard_frame
-
-    rows = guard_frame(ballot_rows(_engine(args), SYSTEM, args.round))
+    source = exporters.Source(_engine(args), SYSTEM, round_id=args.round)
+    text = _text(_exporter("ballots", args.format).render(source, exporters.Options(lang=args.lang)))
     if args.output:
-        rows.to_csv(args.output, index=False)
+        with open(args.output, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
     else:
-        rows.to_csv(sys.stdout, index=False)
+        sys.stdout.write(text)
     return 0
 
 
@@ -466,7 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     res = sub.add_parser("results", help="a round's tally")
     res.add_argument("--round", type=int, required=True, metavar="ID")
-    res.add_argument("--format", choices=("json", "csv"), default="json")
+    res.add_argument("--format", choices=exporters.formats("results"), default="json")
     res.set_defaults(func=cmd_results)
 
     room = sub.add_parser("room", help="serve the app to the devices in the room (venue network)")
@@ -481,14 +456,14 @@ def build_parser() -> argparse.ArgumentParser:
     expsub = exp.add_subparsers(dest="export_command", required=True)
     b = expsub.add_parser("ballots", help="one row per ballot entry, pseudonymous")
     b.add_argument("--round", type=int, required=True, metavar="ID")
-    b.add_argument("--format", choices=("csv",), default="csv")
+    b.add_argument("--format", choices=exporters.formats("ballots"), default="csv")
     b.add_argument("--output", metavar="FILE", help="write here instead of stdout")
     b.set_defaults(func=cmd_export_ballots)
     r = expsub.add_parser("roadmap", help="a roadmap's Gantt/KPI chart, data, calendar or deck (or a process's)")
     which = r.add_mutually_exclusive_group(required=True)
     which.add_argument("--roadmap", type=int, metavar="ID")
     which.add_argument("--process", type=int, metavar="ID", help="all roadmaps: portfolio chart, calendar, deck")
-    r.add_argument("--format", choices=ROADMAP_FORMATS, required=True)
+    r.add_argument("--format", choices=exporters.formats("roadmap"), required=True)
     r.add_argument("--out", required=True, metavar="PATH")
     r.add_argument("--chart", choices=("gantt", "kpis"), default="gantt", help="which chart of a roadmap")
     r.add_argument("--color-by", choices=("lead", "status"), default="lead", help="Gantt colours")
@@ -499,7 +474,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", help="a process's follow-up report (uppföljningsrapport)")
     rep.add_argument("--process", type=int, required=True, metavar="ID")
-    rep.add_argument("--format", choices=("docx", "pdf"), required=True)
+    rep.add_argument("--format", choices=exporters.formats("report"), required=True)
     rep.add_argument("--out", required=True, metavar="PATH")
     rep.set_defaults(func=cmd_report)
 

@@ -9,6 +9,7 @@ import streamlit as st
 from edp.cards import cards_pdf
 from edp.config import public_url
 from edp.errors import EdpError, RowErrors
+from edp.exporters import mime_type
 from edp.files import CSV_MAX_BYTES, megabytes, read_capped
 from edp.live import WorkshopView, facilitator_view
 from edp.models import Participant
@@ -41,7 +42,7 @@ def offer_cards(ws: WorkshopView, where: str) -> None:
             plain(new["replaced"], key="reg-replaced-name", kind="strong")
         st.warning(t("ui.reg.cards_once", n=new["n"]), icon=":material/qr_code_2:")
         st.download_button(
-            t("ui.reg.download_cards"), new["pdf"], file_name=new["file"], mime="application/pdf",
+            t("ui.reg.download_cards"), new["pdf"], file_name=new["file"], mime=mime_type("pdf"),
             key="cards_pdf", on_click="ignore", icon=":material/download:",
         )  # fmt: skip
         if st.button(t("ui.reg.cards_saved"), key="cards_saved"):

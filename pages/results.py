@@ -137,7 +137,7 @@ if result["method"] == "score":
         st.plotly_chart(criteria_heatmap(result, L), key="res-criteria", theme=None, config=CHART_CONFIG)
 
 st.subheader(t("ui.res.downloads_heading"), anchor=False)
-downloads(result, round_id, L, who)
+downloads(round_id, L, who)
 
 st.subheader(t("ui.res.funnel_heading"), anchor=False)
 st.caption(t("ui.res.funnel_help"))

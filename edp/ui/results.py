@@ -10,8 +10,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from edp import exports
 from edp.charts import chart_groups, group_label, number, value_title
+from edp.exporters import EXPORTERS, Options, Source
 from edp.funnel import Funnel, workshop_funnel
 from edp.live import WorkshopView
 from edp.models import HELIX_GROUPS
@@ -184,38 +184,27 @@ def turnout_metrics(participants: dict[str, int], ballots: dict[str, int], *, ke
                 st.progress(min(1.0, cast / present) if present else 0.0)
 
 
-def downloads(result: dict[str, Any], round_id: int, lang: str, who: str | None = None) -> None:
-    """Tally as CSV and XLSX, ballots as CSV; each file is built only when its button is clicked."""
-    eng = engine()
-    stem = f"edp-round-{round_id}"
+# The round's files (edp.exporters), each with the end of its file name and its button's key.
+ROUND_FILES = (("tally.csv", "tally", "dl-tally-csv"), ("tally.xlsx", "tally", "dl-tally-xlsx"),
+               ("ballots.csv", "ballots", "dl-ballots-csv"))  # fmt: skip
+
+
+def downloads(round_id: int, lang: str, who: str | None = None) -> None:
+    """Tally as CSV and XLSX, ballots as CSV; each file is built only when its button is clicked,
+    read then through the engine's check of who may see the round's results."""
+    source, options = Source(engine(), who, round_id=round_id), Options(lang=lang)
     with st.container(key="res-downloads", horizontal=True):
-        st.download_button(
-            t("ui.res.download_tally_csv"),
-            lambda: exports.tally_csv(result),
-            file_name=f"{stem}-tally.csv",
-            mime="text/csv",
-            key=f"dl-tally-csv-{round_id}",
-            on_click="ignore",
-            icon=":material/download:",
-        )
-        st.download_button(
-            t("ui.res.download_tally_xlsx"),
-            lambda: exports.tally_xlsx(result, lang),
-            file_name=f"{stem}-tally.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            key=f"dl-tally-xlsx-{round_id}",
-            on_click="ignore",
-            icon=":material/download:",
-        )
-        st.download_button(
-            t("ui.res.download_ballots_csv"),
-            lambda: exports.ballots_csv(eng, who, round_id),
-            file_name=f"{stem}-ballots.csv",
-            mime="text/csv",
-            key=f"dl-ballots-csv-{round_id}",
-            on_click="ignore",
-            icon=":material/download:",
-        )
+        for identifier, end, key in ROUND_FILES:
+            exporter = EXPORTERS[identifier]
+            st.download_button(
+                t(exporter.name),
+                lambda exporter=exporter: exporter.render(source, options),
+                file_name=exporter.file_name(f"edp-round-{round_id}-{end}"),
+                mime=exporter.mime_type,
+                key=f"{key}-{round_id}",
+                on_click="ignore",
+                icon=":material/download:",
+            )
 
 
 # The results page's charts and tables without Streamlit's and plotly's own toolbars: their

@@ -25,6 +25,7 @@ from edp import config, i18n, roadmap_charts
 from edp import roadmaps as ops
 from edp.charts import number
 from edp.errors import Conflict, EdpError, RowErrors, SheetErrors, ValidationError
+from edp.exporters import EXPORTERS, Options, Source, mime_type
 from edp.exports import safe_csv
 from edp.imports import list_actors
 from edp.models import ACTIVITY_STATUSES, KPI_KINDS, ROADMAP_STATUSES
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 
 PICK = "rm-pick"  # the chosen roadmap (selectbox key); mirrored in the URL as ?roadmap=ID
 PICK_NEXT = "_rm_pick_next"  # a roadmap to select on the next run (a widget's value is set before it is drawn)
-FILES = "_rm_files"  # generated downloads, so a rerun keeps them: name -> (bytes, file name, mime)
+FILES = "_rm_files"  # generated downloads, so a rerun keeps them: name -> {file name: (bytes, file name, label, mime)}
 LINKS = "_rm_links"  # update links just issued, shown until dismissed: process id -> [(actor, link)]
 QUERY = "roadmap"
 TABLES = ("goals", "activities", "milestones", "kpis")
@@ -59,20 +60,6 @@ ROADMAP_CSS = """
 [data-testid="stMain"] [data-testid="stElementToolbar"]:not([class*="st-key-rm-gridbox-"] *) { display: none !important; }
 </style>
 """
-MIME = {
-    "png": "image/png",
-    "svg": "image/svg+xml",
-    "pdf": "application/pdf",
-    "html": "text/html",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "zip": "application/zip",
-    "ics": "text/calendar",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "csv": "text/csv",
-}
-
-
 # ---------------------------------------------------------------- calling operations
 
 
@@ -1283,7 +1270,7 @@ def links_panel(wv: ProcessContext) -> None:
             t("ui.rm.links_csv"),
             safe_csv(frame),
             file_name=f"uppdateringslankar-{wv.process_id}.csv",
-            mime=MIME["csv"],
+            mime=mime_type("csv"),
             key="rm-links-csv",
             on_click="ignore",
             icon=":material/download:",
@@ -1339,22 +1326,24 @@ def _generate(name: str, label: str, make: Callable[[Callable[[float, str], None
 def _downloads(name: str) -> None:
     files = st.session_state.get(FILES, {}).get(name, {})
     cols = st.columns(max(len(files), 1))
-    for col, (fid, (data, file_name, label)) in zip(cols, files.items(), strict=False):
+    for col, (fid, (data, file_name, label, mime)) in zip(cols, files.items(), strict=False):
         col.download_button(
             label,
             data,
             file_name=file_name,
-            mime=MIME[file_name.rsplit(".", 1)[-1]],
+            mime=mime,
             key=f"rm-dl-{name}-{fid}",
             on_click="ignore",
             icon=":material/download:",
         )
 
 
+# The roadmap's files (edp.exporters), each with what follows "fardplan-ID" in its file name.
+ROADMAP_FILES = (("roadmap.xlsx", ""), ("roadmap.csv.zip", "-csv"), ("roadmap.ics", ""))
+
+
 def export_panel(rm: RoadmapView, process_id: int, fingerprint: str) -> None:
     """Images (slow: rendered on request), roadmap files (built when their button is clicked) and the process's reports."""
-    from edp import roadmap_io
-
     L = lang()
     st.markdown(f"**{t('ui.rm.export_images')}**")
     st.caption(t("ui.rm.export_images_help"))
@@ -1364,23 +1353,16 @@ def export_panel(rm: RoadmapView, process_id: int, fingerprint: str) -> None:
     _downloads(images)
 
     st.markdown(f"**{t('ui.rm.export_files')}**")
-    stem = f"fardplan-{rm.id}"
-    a, b, c = st.columns(3)
-    for col, (data, file_name, label) in zip(
-        (a, b, c),
-        (
-            # Built when clicked (deferred), not on every rerun of this busy page.
-            (lambda: roadmap_io.to_xlsx(rm), f"{stem}.xlsx", t("ui.rm.dl.xlsx")),
-            (lambda: roadmap_io.to_csv_zip(rm), f"{stem}-csv.zip", t("ui.rm.dl.csv")),
-            (lambda: roadmap_io.to_ics([rm], lang=L), f"{stem}.ics", t("ui.rm.dl.ics")),
-        ),
-        strict=True,
-    ):
+    # Built when clicked (deferred), not on every rerun of this busy page; read then, for this organiser.
+    source, options = Source(engine(), organiser_token(), roadmap_id=rm.id), Options(lang=L)
+    for col, (identifier, suffix) in zip(st.columns(len(ROADMAP_FILES)), ROADMAP_FILES, strict=True):
+        exporter = EXPORTERS[identifier]
+        file_name = exporter.file_name(f"fardplan-{rm.id}{suffix}")
         col.download_button(
-            label,
-            data,
+            t(exporter.name),
+            lambda exporter=exporter: exporter.render(source, options),
             file_name=file_name,
-            mime=MIME[file_name.rsplit(".", 1)[-1]],
+            mime=exporter.mime_type,
             key=f"rm-dl-{file_name}",
             on_click="ignore",
             icon=":material/download:",
@@ -1394,46 +1376,53 @@ def export_panel(rm: RoadmapView, process_id: int, fingerprint: str) -> None:
     _downloads(reports)
 
 
-def _images(rm: RoadmapView, lang_: str, progress: Callable[[float, str], None]) -> dict[str, tuple]:
-    """Each chart drawn for its medium (edp.imaging.export_chart): PNG and SVG for a projector, the
-    Gantt's PDF on an A4 and on an A3 landscape page."""
-    from edp.imaging import export_chart
+def _made(
+    jobs: Sequence[tuple[str, Options, str, str | None]],
+    source: Source,
+    progress: Callable[[float, str], None],
+    start: float = 0.0,
+) -> dict[str, tuple]:
+    """Each job (exporter, options, file name's stem, label or None for the exporter's name) rendered
+    in turn, with progress from `start` to 1: file name -> (bytes, file name, label, mime)."""
+    out = {}
+    for n, (identifier, options, stem, label) in enumerate(jobs):
+        exporter = EXPORTERS[identifier]
+        file_name = exporter.file_name(stem)
+        progress(start + (1 - start) * n / len(jobs), t("ui.rm.making_file", name=file_name))
+        data = exporter.render(source, options)
+        out[file_name] = (data, file_name, label or t(exporter.name), exporter.mime_type)
+    return out
 
-    stem = f"fardplan-{rm.id}"
-    gantt = roadmap_charts.gantt_figure(rm, lang_)
+
+def _images(rm: RoadmapView, lang_: str, progress: Callable[[float, str], None]) -> dict[str, tuple]:
+    """Each chart drawn for its medium (the registry's roadmap.png/svg/pdf/html): PNG and SVG for a
+    projector, the Gantt's PDF on an A4 and on an A3 landscape page."""
+    stem, gantt = f"fardplan-{rm.id}", Options(lang=lang_)
     jobs = [
-        ("png", "A4", gantt, f"{stem}-gantt.png", t("ui.rm.dl.gantt_png")),
-        ("svg", "A4", gantt, f"{stem}-gantt.svg", t("ui.rm.dl.gantt_svg")),
-        ("pdf", "A4", gantt, f"{stem}-gantt-a4.pdf", t("ui.rm.dl.gantt_pdf")),
-        ("pdf", "A3", gantt, f"{stem}-gantt-a3.pdf", t("ui.rm.dl.gantt_pdf_a3")),
-        ("html", "A4", gantt, f"{stem}-gantt.html", t("ui.rm.dl.gantt_html")),
+        ("roadmap.png", gantt, f"{stem}-gantt", t("ui.rm.dl.gantt_png")),
+        ("roadmap.svg", gantt, f"{stem}-gantt", t("ui.rm.dl.gantt_svg")),
+        ("roadmap.pdf", gantt, f"{stem}-gantt-a4", t("ui.rm.dl.gantt_pdf")),
+        ("roadmap.pdf", Options(lang=lang_, page_size="A3"), f"{stem}-gantt-a3", t("ui.rm.dl.gantt_pdf_a3")),
+        ("roadmap.html", gantt, f"{stem}-gantt", t("ui.rm.dl.gantt_html")),
     ]
     if rm.kpis:
-        kpis = roadmap_charts.kpis_figure(rm, lang_)
-        jobs.append(("png", "A4", kpis, f"{stem}-kpi.png", t("ui.rm.dl.kpi_png")))
-    out = {}
-    for n, (fmt, page_size, fig, file_name, label) in enumerate(jobs):
-        progress(n / len(jobs), t("ui.rm.making_file", name=file_name))
-        out[file_name] = (export_chart(fig, fmt, page_size=page_size), file_name, label)
-    return out
+        jobs.append(("roadmap.png", Options(lang=lang_, chart="kpis"), f"{stem}-kpi", t("ui.rm.dl.kpi_png")))
+    return _made(jobs, Source(engine(), organiser_token(), roadmap_id=rm.id), progress)
 
 
 def _reports(process_id: int, lang_: str, progress: Callable[[float, str], None]) -> dict[str, tuple]:
     """The follow-up report (DOCX, PDF) and the steering deck (PPTX), from one rendering of the charts."""
-    from edp import reports
+    from edp.reports import report_images
 
-    data = reports.report_data(engine(), organiser_token(), process_id, lang_)
-    images = reports.report_images(data, lang_, deck=True, progress=lambda f, m: progress(0.6 * f, m))
-    out = {}
-    builds = (
-        (reports.followup_docx, f"uppfoljningsrapport-{process_id}.docx", t("ui.rm.dl.report_docx")),
-        (reports.followup_pdf, f"uppfoljningsrapport-{process_id}.pdf", t("ui.rm.dl.report_pdf")),
-        (reports.steering_deck, f"styrgrupp-{process_id}.pptx", t("ui.rm.dl.deck")),
-    )
-    for n, (build, file_name, label) in enumerate(builds):
-        progress(0.6 + 0.4 * n / len(builds), t("ui.rm.making_file", name=file_name))
-        out[file_name] = (build(data, lang_, images=images), file_name, label)
-    return out
+    source = Source(engine(), organiser_token(), process_id=process_id)
+    images = report_images(source.report(lang_), lang_, deck=True, progress=lambda f, m: progress(0.6 * f, m))
+    options = Options(lang=lang_, images=images)
+    jobs = [
+        ("report.docx", options, f"uppfoljningsrapport-{process_id}", None),
+        ("report.pdf", options, f"uppfoljningsrapport-{process_id}", None),
+        ("roadmap.pptx", options, f"styrgrupp-{process_id}", None),
+    ]
+    return _made(jobs, source, progress, start=0.6)
 
 
 def fingerprint(pr: ProcessRoadmaps) -> str:
