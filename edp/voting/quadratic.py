@@ -64,6 +64,8 @@ class Quadratic(VotingMethod):
         v = np.minimum(v, cap)
         return Values(v=v, x=v / float(cap), scored=np.ones(counted.shape, dtype=bool))
 
-    def theme_figures(self, i: int, values: Values, *, total: float, balanced: float, context: dict[str, float]) -> dict:
+    def theme_figures(
+        self, i: int, values: Values, *, total: float, balanced: float, context: dict[str, float]
+    ) -> dict:
         grand = context["grand"]
         return {"balanced": balanced, "share": total / grand if grand else 0.0}

@@ -62,10 +62,12 @@ class QuadraticForm(MethodForm):
                         t("ui.qv.more", n=pos, cost=2 * n + 1), icon=":material/add:", key=f"{key}-plus-{th.id}",
                         disabled=n >= cap or 2 * n + 1 > left(), on_click=change, args=(th.id, 1),
                     )  # fmt: skip
-        with sticky_bar(key):
-            with st.container(horizontal=True, vertical_alignment="center", gap="small", key=f"{key}-counter"):
-                st.markdown(f"**{t('ui.qv.credits_left', n=left(), of=credits)}**")
-                submit_button(st.button, key, lambda: {tid: n for tid, n in draft.items() if n > 0})
+        with (
+            sticky_bar(key),
+            st.container(horizontal=True, vertical_alignment="center", gap="small", key=f"{key}-counter"),
+        ):
+            st.markdown(f"**{t('ui.qv.credits_left', n=left(), of=credits)}**")
+            submit_button(st.button, key, lambda: {tid: n for tid, n in draft.items() if n > 0})
         return None
 
     def summary(self, rnd: RoundView, stored: Sequence[Row], language: str) -> list[str]:
