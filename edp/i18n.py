@@ -46,7 +46,9 @@ def catalogue(lang: str) -> dict[str, str]:
     for path in sorted(folder.glob("*.po")) if folder.exists() else []:
         with path.open("rb") as f:
             cat = read_po(f, locale=lang)
-        out.update({m.id: m.string for m in cat if m.id and isinstance(m.id, str) and m.string})
+        out.update(
+            {m.id: m.string for m in cat if m.id and isinstance(m.id, str) and isinstance(m.string, str) and m.string}
+        )
     return out
 
 

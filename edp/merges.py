@@ -63,7 +63,8 @@ def resolve_merges(themes: dict[int, tuple[str, int | None]]) -> dict[int, int |
     """theme id -> the active theme it counts for, following merge chains (None if withdrawn)."""
     out: dict[int, int | None] = {}
     for tid in themes:
-        seen, cur = set(), tid
+        seen: set[int] = set()
+        cur: int | None = tid
         while cur in themes and themes[cur][0] == "merged" and cur not in seen:
             seen.add(cur)
             cur = themes[cur][1]

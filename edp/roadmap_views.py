@@ -243,7 +243,7 @@ _LOAD = (
 )
 
 
-def roadmap_view(engine: Engine, who: Credential, roadmap_id: int) -> RoadmapView:
+def roadmap_view(engine: Engine, who: Credential | None, roadmap_id: int) -> RoadmapView:
     """One roadmap in full, for its process's leaders and observers."""
     with read(engine) as s:
         rm = s.scalar(select(Roadmap).where(Roadmap.id == roadmap_id).options(*_LOAD))
@@ -253,7 +253,7 @@ def roadmap_view(engine: Engine, who: Credential, roadmap_id: int) -> RoadmapVie
         return _roadmap_view(s, rm, s.get(Process, rm.process_id).title)
 
 
-def process_roadmaps(engine: Engine, who: Credential, process_id: int) -> ProcessRoadmaps:
+def process_roadmaps(engine: Engine, who: Credential | None, process_id: int) -> ProcessRoadmaps:
     """Every roadmap of a process, in full (for the portfolio chart, the report and the deck)."""
     with read(engine) as s:
         proc = s.get(Process, process_id) if isinstance(process_id, int) else None

@@ -35,7 +35,8 @@ class ScoreForm(MethodForm):
         criteria = {c.id: c.name(language) for c in rnd.criteria}
         by_theme: dict[int, list[str]] = {}
         for tid, cid, value in stored:
-            by_theme.setdefault(tid, []).append(f"{criteria.get(cid, '?')}: {value}")
+            name = criteria.get(cid, "?") if cid is not None else "?"
+            by_theme.setdefault(tid, []).append(f"{name}: {value}")
         lines: list[str] = []
         for tid, scores in by_theme.items():
             lines.append(titles.get(tid, "?"))
