@@ -47,6 +47,23 @@ def theme_ids(value: Any, *, ordered: bool) -> list[int]:
     return [integer(t, "theme") for t in value]
 
 
+def capped_sum(counted: Counted, cap: int | None) -> Values:
+    """Each voter's value per theme as the sum of their entries for it (entries on themes merged
+    into one add up), capped at `cap` (none when 0 or None), and scaled to [0, 1] by it: for the
+    methods where a voter spreads a budget (dots, quadratic votes)."""
+    v = np.zeros(counted.shape)
+    np.add.at(v, (counted.ballot, counted.column), counted.value)
+    if cap:
+        v = np.minimum(v, cap)
+    return Values(v=v, x=v / float(cap or 1), scored=np.ones(counted.shape, dtype=bool))
+
+
+def share_of_all(total: float, balanced: float, context: dict[str, float]) -> dict[str, float]:
+    """'balanced', then 'share': the theme's part of everything given in the round."""
+    grand = context["grand"]
+    return {"balanced": balanced, "share": total / grand if grand else 0.0}
+
+
 @dataclass
 class Counted:
     """The ballot entries that count, as the tally hands them to a method: entry i is ballot

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import numpy as np
-
 from edp import validate
 from edp.errors import ValidationError
-from edp.voting.base import Counted, Row, Values, VotingMethod, integer
+from edp.voting.base import Counted, Row, Values, VotingMethod, capped_sum, integer, share_of_all
 
 
 class Dots(VotingMethod):
@@ -44,14 +42,9 @@ class Dots(VotingMethod):
 
     def values(self, inp: Any, counted: Counted) -> Values:  # noqa: ANN401
         # One voter's dots on themes merged into one are summed, then capped at the per-theme maximum.
-        v = np.zeros(counted.shape)
-        np.add.at(v, (counted.ballot, counted.column), counted.value)
-        if inp.dots_cap:
-            v = np.minimum(v, inp.dots_cap)
-        return Values(v=v, x=v / float(inp.dots_cap or 1), scored=np.ones(counted.shape, dtype=bool))
+        return capped_sum(counted, inp.dots_cap)
 
     def theme_figures(
         self, i: int, values: Values, *, total: float, balanced: float, context: dict[str, float]
     ) -> dict:
-        grand = context["grand"]
-        return {"balanced": balanced, "share": total / grand if grand else 0.0}
+        return share_of_all(total, balanced, context)

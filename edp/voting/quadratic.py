@@ -11,11 +11,9 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import numpy as np
-
 from edp import validate
 from edp.errors import ValidationError
-from edp.voting.base import Counted, Row, Values, VotingMethod, integer
+from edp.voting.base import Counted, Row, Values, VotingMethod, capped_sum, integer, share_of_all
 
 CREDITS_MAX = 10_000
 
@@ -58,14 +56,9 @@ class Quadratic(VotingMethod):
     def values(self, inp: Any, counted: Counted) -> Values:  # noqa: ANN401
         # One voter's votes on themes merged into one are summed, then capped at what one theme
         # can get from one voter (most_votes), as dots are capped at the per-theme maximum.
-        cap = most_votes(int(inp.settings.get("credits", 0))) or 1
-        v = np.zeros(counted.shape)
-        np.add.at(v, (counted.ballot, counted.column), counted.value)
-        v = np.minimum(v, cap)
-        return Values(v=v, x=v / float(cap), scored=np.ones(counted.shape, dtype=bool))
+        return capped_sum(counted, most_votes(int(inp.settings.get("credits", 0))) or 1)
 
     def theme_figures(
         self, i: int, values: Values, *, total: float, balanced: float, context: dict[str, float]
     ) -> dict:
-        grand = context["grand"]
-        return {"balanced": balanced, "share": total / grand if grand else 0.0}
+        return share_of_all(total, balanced, context)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.screenshot import APP_TIMEOUT_MS, make_demo_database, streamlit_server
+from tests.e2e.screenshot import APP_TIMEOUT_MS, PHONE, make_demo_database, streamlit_server
 
 expect.set_options(timeout=APP_TIMEOUT_MS // 2)
 
@@ -35,3 +35,13 @@ def app_url(demo_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     log = tmp_path_factory.mktemp("e2e-server") / "streamlit.log"
     with streamlit_server(demo_db_url, log) as base_url:
         yield base_url
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    """A page in a fresh 360x740 browser context (a participant's phone)."""
+    context = browser.new_context(viewport=PHONE)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()

@@ -50,6 +50,7 @@ CHROMIUM_ARGS = [
     f"--host-resolver-rules=MAP {PUBLIC_HOST} 127.0.0.1",
 ]
 APP_TIMEOUT_MS = 30_000
+PHONE = {"width": 360, "height": 740}  # a small phone, held upright
 
 
 def free_port() -> int:

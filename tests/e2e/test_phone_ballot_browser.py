@@ -12,19 +12,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import Engine, select
 
 from edp import workshop as ops
 from edp.db import make_engine, read, upgrade
 from edp.live import participant_view
 from edp.models import Ballot, BallotEntry
-from tests.e2e.screenshot import streamlit_server, wait_idle
+from tests.e2e.screenshot import PHONE, streamlit_server, wait_idle
 from tests.factory import make_setup
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 360, "height": 740}
 TAP_PX = 44
 SCREENS = 3
 DOTS, CAP = 10, 3
@@ -77,15 +76,6 @@ def room(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Room]:
     with streamlit_server(url, Path(tmp) / "streamlit.log") as base_url:
         yield Room(base_url, engine, s.round_id, list(s.tokens), list(score.tokens))
     engine.dispose()
-
-
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=PHONE)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def open_ballot(page: Page, room: Room, token: str) -> None:

@@ -20,9 +20,9 @@ from edp import workshop as ops
 from edp.ballots import submit_ballot
 from edp.db import make_engine, upgrade
 from edp.live import participant_view, projector_key
-from tests.e2e.screenshot import streamlit_server, wait_idle
+from tests.e2e.screenshot import PHONE, streamlit_server, wait_idle
 from tests.e2e.test_accessibility_browser import audit
-from tests.e2e.test_phone_ballot_browser import PHONE, small_buttons
+from tests.e2e.test_phone_ballot_browser import small_buttons
 from tests.factory import make_setup
 
 pytestmark = pytest.mark.browser
@@ -58,15 +58,6 @@ def room(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Room]:
     with streamlit_server(url, Path(tmp) / "streamlit.log") as base_url:
         yield Room(base_url, engine, s.round_id, list(s.tokens), themes, s.fac, s.workshop_id)
     engine.dispose()
-
-
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=PHONE)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def test_a_phone_spends_its_credits_with_44_px_buttons_and_sees_the_stored_votes(phone: Page, room: Room):
