@@ -69,6 +69,8 @@ DELIVERY_GRACE_S = 5.0
 # vote's own run draws its confirmation, and in a room voting at once it may arrive later than
 # that message. A check for each of 300 voters would cost as much as their votes.
 OWN_WINDOW_S, OWN_WAIT_S = 4.0, 3.0
+# After a click on a link (a page switch), the listener holds its checks this long (LISTENER_JS).
+LEAVE_S = 3.0
 # Streamlit's own timer behind the listener's, for a browser where the listener never started.
 LAST_RESORT_POLL = "60s"
 
@@ -98,7 +100,18 @@ export default function (component) {
     return view;
   };
   const sampler = setInterval(shown, 1000);
-  const check = () => setTriggerValue("news", shown() + ":" + Date.now());
+  // A click on a link is leaving this page. A check sent now could reach Streamlit after the page
+  // switch, and Streamlit 1.67 would run it instead: only this page's fragment, which the new page
+  // does not have, so the new page stayed empty. Checks wait until the click is data.leave_ms old;
+  // if this page is still here then (a link to itself, a file), the one that waited is sent.
+  let leaving = -Infinity, later = null;
+  const away = (ev) => { if (ev.target instanceof Element && ev.target.closest("a[href]")) leaving = Date.now(); };
+  document.addEventListener("click", away, true);
+  const check = () => {
+    const wait = leaving + data.leave_ms - Date.now();
+    if (wait > 0) { clearTimeout(later); later = setTimeout(check, wait); return; }
+    setTriggerValue("news", shown() + ":" + Date.now());
+  };
   // Each message asks for a check now and once more a moment later, after the burst.
   const news = () => { check(); clearTimeout(again); again = setTimeout(check, 1500); };
   // The participant's own ballot, told a moment after it was stored: their page drew it in the
@@ -127,8 +140,8 @@ export default function (component) {
   };
   connect();
   return () => {
-    stopped = true; clearTimeout(timer); clearTimeout(noteTimer); clearTimeout(again);
-    clearInterval(poll); clearInterval(sampler);
+    stopped = true; clearTimeout(timer); clearTimeout(noteTimer); clearTimeout(again); clearTimeout(later);
+    clearInterval(poll); clearInterval(sampler); document.removeEventListener("click", away, true);
     if (socket) socket.close();
     note.remove();
   };
@@ -152,6 +165,7 @@ def listen(screen: Screen) -> str | None:
         "fallback_ms": int(1000 * _fallback_seconds()),
         "own_window_ms": int(1000 * OWN_WINDOW_S),
         "own_wait_ms": int(1000 * OWN_WAIT_S),
+        "leave_ms": int(1000 * LEAVE_S),
     }
     with st.container(key="edp-live"):
         result = _listener(key=f"edp-live-{screen.kind}", data=data, on_news_change=lambda: None)

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect
+from playwright.sync_api import Browser, BrowserContext, Page, WebSocket, WebSocketRoute, expect
 
 from edp import workshop as ops
 from edp.db import make_engine
@@ -209,4 +209,74 @@ def test_on_two_replicas_a_vote_on_a_reaches_the_projector_on_b_through_notify(
         )
         print(f"vote on A -> projector on B {1000 * (time.monotonic() - clicked):.0f} ms")
         phone_ctx.close()
+    engine.dispose()
+
+
+def test_after_a_click_on_a_link_the_listener_holds_its_checks_so_the_page_switch_is_not_replaced(
+    context: BrowserContext, tmp_path: Path, pg_url: str | None
+):
+    """A check that the console's listener sent just after the facilitator clicked a page link
+    reached Streamlit after the page switch and replaced it: Streamlit 1.67 ran only the console's
+    fragment, which the new page does not have, and the new page stayed empty (it broke the
+    registration test 2 runs in 7). After a click on a link the listener now holds its checks for
+    LEAVE_S; a page that is still there afterwards gets the check that waited.
+
+    The click here is stopped at the link itself, so the console stays and its socket frames to
+    Streamlit can be watched: a pushed change brings a check at once before the click, none for
+    the hold after it, and the held one after the hold. On PostgreSQL, so that the test's own
+    writes reach the server by NOTIFY."""
+    from tests.conftest import _truncate_all
+
+    require_service(pg_url is not None, f"PostgreSQL at {PG_URL}")
+    engine = make_engine(pg_url)
+    _truncate_all(engine)
+    s = make_setup(engine, participants={"civil": 1})
+    sent: list[tuple[float, bytes]] = []  # (when, frame) sent to Streamlit by the page
+
+    def watch(ws: WebSocket) -> None:
+        if "/_stcore/stream" in ws.url:
+            ws.on(
+                "framesent",
+                lambda frame: sent.append((time.monotonic(), frame if isinstance(frame, bytes) else frame.encode())),
+            )
+
+    def checks_since(start: float) -> int:
+        return sum(1 for when, frame in sent if when >= start and b"edp-live-console" in frame)
+
+    def a_change() -> float:
+        start = time.monotonic()
+        ops.join(engine, s.join_code, f"Deltagare {start}", actor_id=s.actors["business"])
+        return start
+
+    with streamlit_process(pg_url, tmp_path / "server.log", env=NO_FALLBACK) as (base, _proc):
+        fac = context.new_page()
+        fac.on("websocket", watch)
+        fac.goto(base)  # a first deep link on a fresh server can miss its page (Streamlit #9992)
+        wait_idle(fac)
+        fac.goto(f"{base}/leda")
+        fac.locator(".st-key-fac-login-passcode input").fill(PASSCODE)
+        with fac.expect_websocket(lambda ws: "/live/ws" in ws.url, timeout=LOAD_MS):
+            fac.get_by_role("button", name="Logga in", exact=True).click()
+        wait_idle(fac)
+        fac.wait_for_timeout(2_000)  # the listener's own look on connecting, and its second look, are done
+
+        before = a_change()
+        deadline = time.monotonic() + PUSH_MS / 1000
+        while not checks_since(before) and time.monotonic() < deadline:
+            fac.wait_for_timeout(100)
+        assert checks_since(before) >= 1, "a pushed change brings a check (or this test sees no check at all)"
+
+        fac.wait_for_timeout(2_000)  # the second look after the change, too
+        link = fac.get_by_test_id("stSidebar").get_by_role("link", name="Anmälningar", exact=True)
+        link.evaluate(
+            "a => a.addEventListener('click', e => { e.preventDefault(); e.stopPropagation(); }, {once: true})"
+        )
+        link.click()
+        clicked = time.monotonic()
+        a_change()
+        fac.wait_for_timeout(2_000)
+        assert checks_since(clicked) == 0, "no check while a click on a link may be switching the page"
+        fac.wait_for_timeout(3_000)
+        assert checks_since(clicked) >= 1, "the check that waited is sent once the hold is over"
+        expect(fac.get_by_test_id("stMain").get_by_role("heading", name="Processledarens konsol")).to_be_visible()
     engine.dispose()
