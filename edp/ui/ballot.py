@@ -122,8 +122,8 @@ def ballot_form(
     Returns the choices in the shape edp.ballots.submit_ballot expects when the button was
     pressed in this run, else None; the caller submits and shows the outcome. `key` must be
     unique per voter and round (a facilitator entering paper ballots uses one per participant).
-    With `confirm_unused` (a participant's own phone), sending a dot ballot with dots left asks
-    first. Must not be called inside an st.form: score, rank and approval bring their own.
+    With `confirm_unused` (a participant's own phone), sending a dot or quadratic ballot with
+    dots or credits left that could still be given asks first. Must not be called inside an st.form: score, rank and approval bring their own.
     A dot ballot reruns its caller on every + and −: call it inside a fragment where that matters.
     """
     form = methods.form(round_view.method)

@@ -257,6 +257,18 @@ def test_the_unused_dots_hint_follows_the_dots_left_and_can_be_dismissed(engine)
     assert stored(engine, s.tokens[0]) == sorted([(t1, None, 3), (t2, None, 2)])
 
 
+def test_dots_left_that_no_theme_can_take_are_not_asked_about(engine):
+    s = voting_setup(engine, ops.RoundSpec(method="dots", dots_per_participant=5, max_dots_per_theme=1))
+    at = open_page(s.tokens[0])
+    key = f"ballot-{s.round_id}"
+    for tid in s.themes:  # every theme full, two dots left that nothing can take
+        ok(at.button(key=f"{key}-plus-{tid}").click().run())
+    assert any("Prickar kvar: 2" in m.value for m in at.markdown)
+    ok(at.button(key=f"{key}-submit").click().run())
+    assert not at.warning
+    assert stored(engine, s.tokens[0]) == sorted((tid, None, 1) for tid in s.themes)
+
+
 def test_dots_buttons_are_named_by_the_theme_they_change_in_both_languages(engine):
     s = voting_setup(engine)
     t1, _t2, t3 = s.themes

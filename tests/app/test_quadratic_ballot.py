@@ -54,3 +54,38 @@ def test_votes_cost_their_square_and_the_ballot_is_saved_from_the_stored_state(e
     again = open_page(s.tokens[0])
     assert any("Krediter kvar: 0 av 10" in m.value for m in again.markdown)
     assert again.button(key=f"{key}-minus-{t1}").disabled is False
+
+
+def test_credits_left_that_buy_another_vote_are_asked_about_before_sending(engine):
+    s = make_setup(engine, QV, participants={"business": 1}, themes=3, phase="voting")
+    t1, t2, _ = s.themes
+    at = open_page(s.tokens[0])
+    key = f"ballot-{s.round_id}"
+    for _ in range(2):  # 1 + 3 = 4 of 10 credits
+        ok(at.button(key=f"{key}-plus-{t1}").click().run())
+    ok(at.button(key=f"{key}-submit").click().run())
+    question = "Du har 6 krediter kvar och kan ge fler röster. Vill du ge dem, eller skicka ändå?"
+    assert [w.value for w in at.warning] == [question]
+    assert participant_view(engine, s.tokens[0]).ballot == ()  # nothing written while it asks
+    ok(at.button(key=f"{key}-plus-{t2}").click().run())  # drawn from the credits left, not a one-off message
+    assert [w.value for w in at.warning] == [question.replace("6", "5")]
+    ok(at.button(key=f"{key}-keep-giving").click().run())
+    assert not at.warning
+    ok(at.button(key=f"{key}-submit").click().run())
+    ok(at.button(key=f"{key}-send-anyway").click().run())
+    assert sorted(participant_view(engine, s.tokens[0]).ballot) == sorted([(t1, None, 2), (t2, None, 1)])
+    assert [v.value for v in at.success] == ["Din röst är sparad"]
+
+
+def test_credits_left_that_buy_no_vote_are_not_asked_about(engine):
+    s = make_setup(engine, ops.RoundSpec(method="quadratic", settings={"credits": 6}), participants={"business": 1},
+                   themes=2, phase="voting")  # fmt: skip
+    t1, t2 = s.themes
+    at = open_page(s.tokens[0])
+    key = f"ballot-{s.round_id}"
+    for b in (f"plus-{t1}", f"plus-{t1}", f"plus-{t2}"):  # 4 + 1 = 5 of 6; a next vote costs 3 or 5
+        ok(at.button(key=f"{key}-{b}").click().run())
+    assert any("Krediter kvar: 1 av 6" in m.value for m in at.markdown)
+    ok(at.button(key=f"{key}-submit").click().run())
+    assert not at.warning
+    assert sorted(participant_view(engine, s.tokens[0]).ballot) == sorted([(t1, None, 2), (t2, None, 1)])

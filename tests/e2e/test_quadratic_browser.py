@@ -81,6 +81,15 @@ def test_a_phone_spends_its_credits_with_44_px_buttons_and_sees_the_stored_votes
     phone.screenshot(path=str(ARTIFACTS / "phone-quadratic-ballot.png"))
     phone.get_by_role("button", name="Skicka min röst").click()
     wait_idle(phone)
+    # 11 credits left still buy votes: the bar asks first, on screen, with buttons a thumb can hit.
+    expect(phone.get_by_text("Du har 11 krediter kvar och kan ge fler röster.", exact=False)).to_be_visible()
+    assert participant_view(room.engine, room.tokens[0]).ballot == ()
+    box = bar.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= PHONE["height"] + 1
+    assert small_buttons(bar) == []
+    phone.screenshot(path=str(ARTIFACTS / "phone-quadratic-unused.png"))
+    phone.get_by_role("button", name="Skicka ändå").click()
+    wait_idle(phone)
     expect(phone.get_by_text("Din röst är sparad")).to_be_visible()
     mine = participant_view(room.engine, room.tokens[0]).ballot
     assert sorted((t, v) for t, _c, v in mine) == [(room.themes[0], 2), (room.themes[1], 1)]

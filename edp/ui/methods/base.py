@@ -5,7 +5,7 @@ as the engine finds the method itself (edp.voting)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import streamlit as st
 
@@ -84,3 +84,48 @@ def submit_button(button, key: str, read: Reader) -> None:  # noqa: ANN001 - st.
         st.session_state[f"{key}-sent"] = read()
 
     button(t("ui.ballot.submit"), key=f"{key}-submit", type="primary", width="stretch", on_click=stash)
+
+
+def send_bar(
+    key: str,
+    left: str,
+    read: Reader,
+    *,
+    unused: Callable[[], str | None],
+    keep_giving: str,
+    confirm_unused: bool,
+    width: Literal["stretch", "content"] = "content",
+) -> None:
+    """The sticky bar of a ballot that spends a budget (dots, credits): what is left, and Send.
+
+    `unused()` is the question to ask when something could still be given (None when nothing can),
+    read from the draft as it stands: with `confirm_unused`, Send asks it first, and the bar keeps
+    asking until it is answered ("send anyway" or "give more") or nothing is left to give. The
+    choices are taken in the click's callback, as submit_button does."""
+    asking = f"{key}-confirm"
+
+    def sent() -> None:
+        st.session_state.pop(asking, None)
+        st.session_state[f"{key}-sent"] = read()
+
+    def send() -> None:
+        if confirm_unused and unused():
+            st.session_state[asking] = True
+            return
+        sent()
+
+    question = unused()
+    if not question:
+        st.session_state.pop(asking, None)
+    with sticky_bar(key):
+        ask = bool(question and st.session_state.get(asking))
+        if ask:
+            with st.container(key=f"{key}-unused"):
+                st.warning(question, icon=":material/info:")
+                with st.container(horizontal=True, gap="small"):
+                    st.button(t("ui.ballot.send_anyway"), key=f"{key}-send-anyway", type="primary", on_click=sent)
+                    st.button(keep_giving, key=f"{key}-keep-giving", on_click=st.session_state.pop, args=(asking, None))
+        with st.container(horizontal=True, vertical_alignment="center", gap="small", key=f"{key}-counter"):
+            st.markdown(f"**{left}**")
+            if not ask:
+                st.button(t("ui.ballot.submit"), key=f"{key}-submit", type="primary", width=width, on_click=send)

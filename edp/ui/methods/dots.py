@@ -9,7 +9,7 @@ import streamlit as st
 
 from edp.live import RoundView
 from edp.ui.common import t
-from edp.ui.methods.base import MethodForm, Reader, Row, sticky_bar
+from edp.ui.methods.base import MethodForm, Reader, Row, send_bar
 from edp.ui.text import plain_in
 
 
@@ -43,8 +43,6 @@ def _dots_state(rnd: RoundView, stored: Sequence[Row], key: str) -> dict[int, in
 def _dots(rnd: RoundView, stored: Sequence[Row], key: str, confirm_unused: bool) -> None:
     budget, cap = rnd.dots_per_participant or 0, rnd.max_dots_per_theme or 0
     draft = _dots_state(rnd, stored, key)
-    # Send was pressed with dots left: the bar asks until it is answered or every dot is given.
-    asking = f"{key}-confirm"
     st.markdown(f"{t('ui.ballot.intro_dots', dots=budget)} {t('ui.ballot.dots_cap', cap=cap)}.")
 
     def change(tid: int, step: int) -> None:
@@ -54,22 +52,15 @@ def _dots(rnd: RoundView, stored: Sequence[Row], key: str, confirm_unused: bool)
             return
         draft[tid] = now + step
 
-    def choices() -> dict[int, int]:
-        return {tid: n for tid, n in draft.items() if n > 0}
+    def left() -> int:
+        return budget - sum(draft.values())
 
-    def send() -> None:
-        # Taken in the click's callback, like every ballot's button (see _submit_button).
-        if confirm_unused and budget - sum(draft.values()) > 0:
-            st.session_state[asking] = True
-            return
-        st.session_state.pop(asking, None)
-        st.session_state[f"{key}-sent"] = choices()
+    def unused() -> str | None:  # only when a dot left can still go somewhere (not every theme is full)
+        n = left()
+        if n <= 0 or all(draft.get(th.id, 0) >= cap for th in rnd.themes):
+            return None
+        return t("ui.ballot.unused_hint" + (".one" if n == 1 else ""), n=n)
 
-    def send_anyway() -> None:
-        st.session_state.pop(asking, None)
-        st.session_state[f"{key}-sent"] = choices()
-
-    left = budget - sum(draft.values())
     for pos, th in enumerate(rnd.themes, start=1):
         n = draft.get(th.id, 0)
         with st.container(key=f"{key}-theme-{th.id}", gap=None):
@@ -82,23 +73,11 @@ def _dots(rnd: RoundView, stored: Sequence[Row], key: str, confirm_unused: bool)
                 st.markdown(t("ui.ballot.dots_given", n=n))
                 st.button(
                     t("ui.ballot.add_dot_to", n=pos), icon=":material/add:", key=f"{key}-plus-{th.id}",
-                    disabled=n >= cap or left <= 0, on_click=change, args=(th.id, 1),
+                    disabled=n >= cap or left() <= 0, on_click=change, args=(th.id, 1),
                 )  # fmt: skip
 
-    if left <= 0:
-        st.session_state.pop(asking, None)
-    with sticky_bar(key):
-        ask = bool(st.session_state.get(asking))
-        if ask:
-            with st.container(key=f"{key}-unused"):
-                st.warning(t("ui.ballot.unused_hint" + (".one" if left == 1 else ""), n=left), icon=":material/info:")
-                with st.container(horizontal=True, gap="small"):
-                    st.button(
-                        t("ui.ballot.send_anyway"), key=f"{key}-send-anyway", type="primary", on_click=send_anyway
-                    )
-                    st.button(t("ui.ballot.keep_giving"), key=f"{key}-keep-giving", on_click=st.session_state.pop,
-                              args=(asking, None))  # fmt: skip
-        with st.container(horizontal=True, vertical_alignment="center", gap="small", key=f"{key}-counter"):
-            st.markdown(f"**{t('ui.ballot.dots_left', n=left)}**")
-            if not ask:
-                st.button(t("ui.ballot.submit"), key=f"{key}-submit", type="primary", on_click=send)
+    # Send with dots left asks first, until it is answered or every dot is given (send_bar).
+    send_bar(
+        key, t("ui.ballot.dots_left", n=left()), lambda: {tid: n for tid, n in draft.items() if n > 0},
+        unused=unused, keep_giving=t("ui.ballot.keep_giving"), confirm_unused=confirm_unused,
+    )  # fmt: skip

@@ -10,7 +10,7 @@ import streamlit as st
 
 from edp.live import RoundView
 from edp.ui.common import t
-from edp.ui.methods.base import MethodForm, Reader, Row, sticky_bar, submit_button
+from edp.ui.methods.base import MethodForm, Reader, Row, send_bar
 from edp.ui.text import plain_in
 from edp.voting.quadratic import CREDITS_MAX, most_votes
 
@@ -62,12 +62,17 @@ class QuadraticForm(MethodForm):
                         t("ui.qv.more", n=pos, cost=2 * n + 1), icon=":material/add:", key=f"{key}-plus-{th.id}",
                         disabled=n >= cap or 2 * n + 1 > left(), on_click=change, args=(th.id, 1),
                     )  # fmt: skip
-        with (
-            sticky_bar(key),
-            st.container(horizontal=True, vertical_alignment="center", gap="small", key=f"{key}-counter"),
-        ):
-            st.markdown(f"**{t('ui.qv.credits_left', n=left(), of=credits)}**")
-            submit_button(st.button, key, lambda: {tid: n for tid, n in draft.items() if n > 0})
+
+        def unused() -> str | None:  # only when one more vote still fits somewhere
+            n = left()
+            if not any(draft.get(th.id, 0) < cap and 2 * draft.get(th.id, 0) + 1 <= n for th in rnd.themes):
+                return None
+            return t("ui.qv.unused_hint", n=n)
+
+        send_bar(
+            key, t("ui.qv.credits_left", n=left(), of=credits), lambda: {tid: n for tid, n in draft.items() if n > 0},
+            unused=unused, keep_giving=t("ui.qv.keep_giving"), confirm_unused=confirm_unused, width="stretch",
+        )  # fmt: skip
         return None
 
     def summary(self, rnd: RoundView, stored: Sequence[Row], language: str) -> list[str]:
