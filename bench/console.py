@@ -203,84 +203,102 @@ def _browser_cpu_s() -> float:
     return total
 
 
-def browser_figures(base_url: str, first_theme: int, next_theme: int | None) -> dict[str, Any]:  # noqa: C901 - over the limit; to be split
+def _usable(page: Any, theme_id: int) -> None:  # noqa: ANN401 - a Playwright page
+    """The theme card is shown, the app idle, and the page answers at once (its scripts are done)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(f".st-key-theme-{theme_id}")).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
+    idle = page.get_by_test_id("stApp")
+    expect(idle).to_have_attribute("data-test-script-state", "notRunning", timeout=BROWSER_TIMEOUT_MS)
+    deadline = time.monotonic() + BROWSER_TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        t0 = time.monotonic()
+        page.evaluate("() => new Promise(done => setTimeout(done, 0))")
+        if time.monotonic() - t0 < RESPONSIVE_S:
+            return
+    raise AssertionError("the page stayed busy")
+
+
+def _what_it_showed(page: Any) -> str:  # noqa: ANN401 - a Playwright page
+    """The page's alerts and script state when a step failed: the reason in the summary."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    if page is None:
+        return "no page"
+    try:
+        alerts = [a.strip() for a in page.get_by_test_id("stAlert").all_inner_texts()][:3]
+        state = page.get_by_test_id("stApp").get_attribute("data-test-script-state", timeout=1000)
+        return f"url {page.url}, script {state}, alerts {alerts or 'none'}"
+    except PlaywrightError as exc:
+        return f"the page did not answer ({type(exc).__name__})"
+
+
+def _browser_attempt(
+    pw: Any,  # noqa: ANN401 - Playwright
+    out: dict[str, Any],
+    base_url: str,
+    first_theme: int,
+    next_theme: int | None,
+) -> dict[str, Any]:
+    """`out` with one fresh browser's figures: signing in until `first_theme` is usable, then the queue's next
+    page until `next_theme` is; browser_skipped names the step that failed and what the page showed."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    from tests.e2e.screenshot import CHROMIUM_ARGS, CHROMIUM_PATH
+
+    got = dict(out)
+    browser = pw.chromium.launch(executable_path=str(CHROMIUM_PATH), args=CHROMIUM_ARGS)
+    step, page = "opening the sign-in form", None
+    try:
+        page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+        # Through the sidebar, as a facilitator comes (a fresh server answers a first /leda with "page not found").
+        page.goto(base_url)
+        page.get_by_test_id("stSidebar").get_by_role("link", name="Leda workshop").click()
+        page.get_by_role("textbox", name="Lösenkod").fill(PASSCODE)
+        step = "signing in"
+        cpu0, t0 = _browser_cpu_s(), time.monotonic()
+        page.get_by_role("button", name="Logga in").click()
+        _usable(page, first_theme)
+        got["browser_ms"] = round(1000 * (time.monotonic() - t0), 1)
+        got["browser_cpu_ms"] = round(1000 * (_browser_cpu_s() - cpu0), 1)
+        if next_theme is not None and page.locator(".st-key-queue-next").count():
+            step = "the next page"
+            t0 = time.monotonic()
+            page.locator(".st-key-queue-next").get_by_role("button").click()
+            _usable(page, next_theme)
+            got["browser_page_ms"] = round(1000 * (time.monotonic() - t0), 1)
+    except (AssertionError, PlaywrightError) as exc:
+        first = (str(exc).strip().splitlines() or [""])[0][:160]
+        got["browser_skipped"] = (
+            f"{step}: not usable within {BROWSER_TIMEOUT_MS // 1000} s ({type(exc).__name__}: {first}; "
+            f"{_what_it_showed(page)})"
+        )
+    finally:
+        browser.close()
+    return got
+
+
+def browser_figures(base_url: str, first_theme: int, next_theme: int | None) -> dict[str, Any]:
     """In Chromium at 1280x720 (see the module docstring): browser_ms, browser_cpu_ms,
     browser_page_ms; browser_skipped says why they are null."""
     out: dict[str, Any] = {"browser_ms": None, "browser_cpu_ms": None, "browser_page_ms": None, "browser_skipped": None}
     out |= {"browser_attempts": 0, "browser_first_failure": None}
     try:
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import expect, sync_playwright
+        from playwright.sync_api import sync_playwright
 
-        from tests.e2e.screenshot import CHROMIUM_ARGS, CHROMIUM_PATH
+        from tests.e2e.screenshot import CHROMIUM_PATH
     except ImportError as exc:
         return {**out, "browser_skipped": f"Playwright not importable ({exc})"}
     if not CHROMIUM_PATH.exists():
         return {**out, "browser_skipped": f"no browser at {CHROMIUM_PATH}"}
 
-    def usable(page: Any, theme_id: int) -> None:
-        """The theme card is shown, the app idle, and the page answers at once (its scripts are done)."""
-        expect(page.locator(f".st-key-theme-{theme_id}")).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
-        idle = page.get_by_test_id("stApp")
-        expect(idle).to_have_attribute("data-test-script-state", "notRunning", timeout=BROWSER_TIMEOUT_MS)
-        deadline = time.monotonic() + BROWSER_TIMEOUT_MS / 1000
-        while time.monotonic() < deadline:
-            t0 = time.monotonic()
-            page.evaluate("() => new Promise(done => setTimeout(done, 0))")
-            if time.monotonic() - t0 < RESPONSIVE_S:
-                return
-        raise AssertionError("the page stayed busy")
-
-    def what_it_showed(page: Any) -> str:
-        """The page's alerts and script state when a step failed: the reason in the summary."""
-        if page is None:
-            return "no page"
-        try:
-            alerts = [a.strip() for a in page.get_by_test_id("stAlert").all_inner_texts()][:3]
-            state = page.get_by_test_id("stApp").get_attribute("data-test-script-state", timeout=1000)
-            return f"url {page.url}, script {state}, alerts {alerts or 'none'}"
-        except PlaywrightError as exc:
-            return f"the page did not answer ({type(exc).__name__})"
-
-    def attempt(pw: Any) -> dict[str, Any]:
-        got = dict(out)
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM_PATH), args=CHROMIUM_ARGS)
-        step, page = "opening the sign-in form", None
-        try:
-            page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
-            # Through the sidebar, as a facilitator comes (a fresh server answers a first /leda with "page not found").
-            page.goto(base_url)
-            page.get_by_test_id("stSidebar").get_by_role("link", name="Leda workshop").click()
-            page.get_by_role("textbox", name="Lösenkod").fill(PASSCODE)
-            step = "signing in"
-            cpu0, t0 = _browser_cpu_s(), time.monotonic()
-            page.get_by_role("button", name="Logga in").click()
-            usable(page, first_theme)
-            got["browser_ms"] = round(1000 * (time.monotonic() - t0), 1)
-            got["browser_cpu_ms"] = round(1000 * (_browser_cpu_s() - cpu0), 1)
-            if next_theme is not None and page.locator(".st-key-queue-next").count():
-                step = "the next page"
-                t0 = time.monotonic()
-                page.locator(".st-key-queue-next").get_by_role("button").click()
-                usable(page, next_theme)
-                got["browser_page_ms"] = round(1000 * (time.monotonic() - t0), 1)
-        except (AssertionError, PlaywrightError) as exc:
-            first = (str(exc).strip().splitlines() or [""])[0][:160]
-            got["browser_skipped"] = (
-                f"{step}: not usable within {BROWSER_TIMEOUT_MS // 1000} s ({type(exc).__name__}: {first}; "
-                f"{what_it_showed(page)})"
-            )
-        finally:
-            browser.close()
-        return got
-
     # A second attempt in a fresh browser when the first did not load (counted in browser_attempts): one
     # stalled Chromium start on a busy machine is not the console's figure; the first failure is kept.
     with sync_playwright() as pw:
-        got = attempt(pw)
+        got = _browser_attempt(pw, out, base_url, first_theme, next_theme)
         if got["browser_skipped"] is None:
             return {**got, "browser_attempts": 1}
-        again = attempt(pw)
+        again = _browser_attempt(pw, out, base_url, first_theme, next_theme)
         return {**again, "browser_attempts": 2, "browser_first_failure": got["browser_skipped"]}
 
 

@@ -226,7 +226,7 @@ class Session:
                     setattr(ws, k, v)
         await self.ws.send(msg.SerializeToString())
 
-    async def _read(self) -> None:  # noqa: C901 - over the limit; to be split
+    async def _read(self) -> None:
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
         try:
@@ -236,49 +236,59 @@ class Session:
                 m = ForwardMsg()
                 m.ParseFromString(raw)
                 kind = m.WhichOneof("type")
-                if kind == "new_session":
-                    self._full_run = not m.metadata.run.fragment_ids
-                    if self._full_run:
-                        self.timers.clear()  # fragment ids change with the layout: the run re-arms them
-                        self.page_hash = m.new_session.page_script_hash or self.page_hash
-                elif kind == "navigation" and self.page:
-                    # The page the router chose (st.navigation): what a browser names in its next request.
-                    self.page_hash = m.navigation.page_script_hash or self.page_hash
-                elif kind == "auto_rerun":
-                    a = m.auto_rerun
-                    self.timers[a.fragment_id] = (a.interval, now + a.interval)
-                elif kind == "stop_auto_rerun":
-                    for fid in m.stop_auto_rerun.fragment_ids:
-                        self.timers.pop(fid, None)
-                elif kind == "delta" and m.delta.WhichOneof("type") == "new_element":
-                    el = m.delta.new_element
-                    etype = el.WhichOneof("type")
-                    if etype == "exception":
-                        self.exceptions += 1
-                    body = getattr(el, etype)
-                    wid = getattr(body, "id", "")
-                    if wid and "-" in wid:
-                        user_key = wid.split("-", 2)[2] if wid.startswith("$$ID-") else wid
-                        self.widgets[user_key] = wid
-                        self.widget_fragment[user_key] = m.delta.fragment_id
-                    if etype == "html" and "edp-drawn" in body.body:
-                        self.marked_at = now
-                    if etype == "bidi_component" and body.component_name == LISTENER:
-                        self._listen(body, m.delta.fragment_id)
-                    if self.on_element is not None:
-                        self.on_element(self, etype, body, now)
-                elif kind == "script_finished":
+                if kind == "script_finished":
                     self.runs += 1
                     if self._full_run and m.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                         self.full_runs += 1
                         self.loaded.set()
                     async with self.finished:
                         self.finished.notify_all()
+                else:
+                    self._note(m, kind, now)
         except Exception:  # noqa: BLE001 - a dropped connection ends the session; counted by the caller
             pass
         finally:
             self.closed = True
             self.loaded.set()
+
+    def _note(self, m: Any, kind: str | None, now: float) -> None:  # noqa: ANN401 - a ForwardMsg proto
+        """What a message other than a run's end changes: the page, the fragment timers, the widgets seen."""
+        if kind == "new_session":
+            self._full_run = not m.metadata.run.fragment_ids
+            if self._full_run:
+                self.timers.clear()  # fragment ids change with the layout: the run re-arms them
+                self.page_hash = m.new_session.page_script_hash or self.page_hash
+        elif kind == "navigation" and self.page:
+            # The page the router chose (st.navigation): what a browser names in its next request.
+            self.page_hash = m.navigation.page_script_hash or self.page_hash
+        elif kind == "auto_rerun":
+            a = m.auto_rerun
+            self.timers[a.fragment_id] = (a.interval, now + a.interval)
+        elif kind == "stop_auto_rerun":
+            for fid in m.stop_auto_rerun.fragment_ids:
+                self.timers.pop(fid, None)
+        elif kind == "delta" and m.delta.WhichOneof("type") == "new_element":
+            self._element(m.delta, now)
+
+    def _element(self, delta: Any, now: float) -> None:  # noqa: ANN401 - a Delta proto
+        """A new element: an exception is counted, a widget's id kept by its key, the view mark's time noted,
+        the push listener followed, and `on_element` told."""
+        el = delta.new_element
+        etype = el.WhichOneof("type")
+        if etype == "exception":
+            self.exceptions += 1
+        body = getattr(el, etype)
+        wid = getattr(body, "id", "")
+        if wid and "-" in wid:
+            user_key = wid.split("-", 2)[2] if wid.startswith("$$ID-") else wid
+            self.widgets[user_key] = wid
+            self.widget_fragment[user_key] = delta.fragment_id
+        if etype == "html" and "edp-drawn" in body.body:
+            self.marked_at = now
+        if etype == "bidi_component" and body.component_name == LISTENER:
+            self._listen(body, delta.fragment_id)
+        if self.on_element is not None:
+            self.on_element(self, etype, body, now)
 
     async def _tick(self) -> None:
         """The browser's fragment timers: each fires on its interval, finished or not."""
@@ -463,7 +473,51 @@ class Door:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-async def run_level(  # noqa: C901 - over the limit; to be split
+async def _vote(i: int, s: Session, room: Room, start: float, rng: random.Random, clicked: dict[int, float]) -> None:
+    """Participant `i` approves the first themes and submits, at a random moment of the second after `start`
+    (noted in `clicked`); a session without the ballot's widgets does not vote."""
+    await asyncio.sleep(max(0.0, start + rng.random() * CLICK_SPREAD_S - time.monotonic()))
+    keys = [f"ballot-{room.round_id}-approve-{tid}" for tid in room.theme_ids[:APPROVALS]]
+    submit = f"ballot-{room.round_id}-submit"
+    if s.closed or submit not in s.widgets or any(k not in s.widgets for k in keys):
+        return
+    states = [{"id": s.widgets[k], "bool_value": True} for k in keys]
+    states.append({"id": s.widgets[submit], "trigger_value": True})
+    clicked[i] = time.monotonic()
+    with suppress(Exception):
+        await s.rerun(states, fragment_id=s.widget_fragment.get(submit, ""))
+
+
+async def _until_shown(shown: list[tuple[float, int]], saved_at: dict[int, float], clicked: dict[int, float]) -> None:
+    """Until every vote is confirmed on its page and counted on the projector, or VOTE_TIMEOUT_S."""
+    deadline = time.monotonic() + VOTE_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if len(saved_at) >= len(clicked) and shown and shown[-1][1] >= len(clicked):
+            break
+        await asyncio.sleep(0.05)
+
+
+def _projector_delays(
+    room: Room, order: list[int], shown: list[tuple[float, int]], clicked: dict[int, float]
+) -> tuple[list[float], int]:
+    """Per clicked vote, in commit `order`, the time from its click until the projector counted it; and how
+    many clicked votes the projector never counted."""
+    index = {pid: i for i, pid in enumerate(room.participant_ids)}
+    to_projector: list[float] = []
+    unseen = 0
+    for rank, pid in enumerate(order, start=1):
+        i = index[pid]
+        when = next((t_ for t_, count in shown if count >= rank), None)
+        if i not in clicked:
+            continue
+        if when is None:
+            unseen += 1
+        else:
+            to_projector.append(max(0.0, when - clicked[i]))
+    return to_projector, unseen
+
+
+async def run_level(
     server: Server,
     room: Room,
     seed: int = 0,
@@ -528,24 +582,8 @@ async def run_level(  # noqa: C901 - over the limit; to be split
     start = time.monotonic() + 0.3
     cpu0, client0 = cpu(), time.process_time()
 
-    async def vote(i: int, s: Session) -> None:
-        await asyncio.sleep(max(0.0, start + rng.random() * CLICK_SPREAD_S - time.monotonic()))
-        keys = [f"ballot-{room.round_id}-approve-{tid}" for tid in room.theme_ids[:APPROVALS]]
-        submit = f"ballot-{room.round_id}-submit"
-        if s.closed or submit not in s.widgets or any(k not in s.widgets for k in keys):
-            return
-        states = [{"id": s.widgets[k], "bool_value": True} for k in keys]
-        states.append({"id": s.widgets[submit], "trigger_value": True})
-        clicked[i] = time.monotonic()
-        with suppress(Exception):
-            await s.rerun(states, fragment_id=s.widget_fragment.get(submit, ""))
-
-    await asyncio.gather(*(vote(i, s) for i, s in enumerate(people)))
-    deadline = time.monotonic() + VOTE_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if len(saved_at) >= len(clicked) and shown and shown[-1][1] >= len(clicked):
-            break
-        await asyncio.sleep(0.05)
+    await asyncio.gather(*(_vote(i, s, room, start, rng, clicked) for i, s in enumerate(people)))
+    await _until_shown(shown, saved_at, clicked)
     window = time.monotonic() - start
     vote_cpu_s = cpu() - cpu0
     vote_cpu = 100 * vote_cpu_s / window
@@ -555,18 +593,7 @@ async def run_level(  # noqa: C901 - over the limit; to be split
         await s.close()
 
     order = commit_order(room.db_url, room.round_id)
-    index = {pid: i for i, pid in enumerate(room.participant_ids)}
-    to_projector: list[float] = []
-    unseen = 0
-    for rank, pid in enumerate(order, start=1):
-        i = index[pid]
-        when = next((t_ for t_, count in shown if count >= rank), None)
-        if i not in clicked:
-            continue
-        if when is None:
-            unseen += 1
-        else:
-            to_projector.append(max(0.0, when - clicked[i]))
+    to_projector, unseen = _projector_delays(room, order, shown, clicked)
     acks = [saved_at[i] - clicked[i] for i in saved_at]
     unconfirmed = len(clicked) - len(saved_at)
     missing = len(clicked) - len(set(order) & {room.participant_ids[i] for i in clicked})

@@ -92,8 +92,20 @@ def duplicate_groups(titles: Mapping[int, str], *, apart: Collection[Collection[
 
 
 @functools.lru_cache(maxsize=16)
-def _groups(items: tuple[tuple[int, str], ...], apart: frozenset[frozenset[int]]) -> tuple[tuple[int, ...], ...]:  # noqa: C901 - over the limit; to be split
-    # Same words in any order: one key, grouped without comparing (a flood of copies costs nothing).
+def _groups(items: tuple[tuple[int, str], ...], apart: frozenset[frozenset[int]]) -> tuple[tuple[int, ...], ...]:
+    by_key, written = _by_words(items)
+    keys = list(by_key)
+    linked = _linked_keys(keys, [written[k] for k in keys])
+    nodes, of_key = _nodes([by_key[k] for k in keys], apart)
+    near = _near(len(nodes), of_key, linked)
+    return _gather(nodes, near, apart)
+
+
+def _by_words(
+    items: tuple[tuple[int, str], ...],
+) -> tuple[dict[tuple[str, ...], list[int]], dict[tuple[str, ...], tuple[str, ...]]]:
+    """Same words in any order: one key, grouped without comparing (a flood of copies costs nothing).
+    Returns key -> the ids of its titles, and key -> its words as the first of them wrote them."""
     by_key: dict[tuple[str, ...], list[int]] = {}
     written: dict[tuple[str, ...], tuple[str, ...]] = {}
     for theme_id, title in items:
@@ -102,18 +114,24 @@ def _groups(items: tuple[tuple[int, str], ...], apart: frozenset[frozenset[int]]
             key = tuple(sorted(w))
             by_key.setdefault(key, []).append(theme_id)
             written.setdefault(key, w)
-    keys = list(by_key)
-    linked = _linked_keys(keys, [written[k] for k in keys])
+    return by_key, written
 
-    # Nodes: the themes of one key, or each alone when two of them were kept apart.
+
+def _nodes(buckets: list[list[int]], apart: frozenset[frozenset[int]]) -> tuple[list[list[int]], list[list[int]]]:
+    """Nodes: the themes of one key (a bucket), or each alone when two of them were kept apart.
+    Returns the nodes, and per bucket the indexes of its nodes."""
     nodes: list[list[int]] = []
     of_key: list[list[int]] = []
-    for k in keys:
-        bucket = by_key[k]
+    for bucket in buckets:
         parts = [[i] for i in bucket] if any(p <= set(bucket) for p in apart) else [bucket]
         of_key.append(list(range(len(nodes), len(nodes) + len(parts))))
         nodes.extend(parts)
-    near: dict[int, list[tuple[int, int]]] = {n: [] for n in range(len(nodes))}  # node -> (closeness, node)
+    return nodes, of_key
+
+
+def _near(count: int, of_key: list[list[int]], linked: dict[tuple[int, int], int]) -> dict[int, list[tuple[int, int]]]:
+    """node -> (closeness, node) for every other node of the same key (100) or of a linked key."""
+    near: dict[int, list[tuple[int, int]]] = {n: [] for n in range(count)}
     for same in of_key:
         for a in same:
             near[a].extend((100, b) for b in same if b != a)
@@ -122,8 +140,15 @@ def _groups(items: tuple[tuple[int, str], ...], apart: frozenset[frozenset[int]]
             for b in of_key[kj]:
                 near[a].append((closeness, b))
                 near[b].append((closeness, a))
+    return near
 
-    # Centres first: the node with the most themes like it (itself included), then the earliest.
+
+def _gather(
+    nodes: list[list[int]], near: dict[int, list[tuple[int, int]]], apart: frozenset[frozenset[int]]
+) -> tuple[tuple[int, ...], ...]:
+    """Groups around centres, the node with the most themes like it (itself included) first, then the
+    earliest: each takes the free nodes near it, closest first, that are not kept apart from its members."""
+
     def reach(n: int) -> int:
         return len(nodes[n]) + sum(len(nodes[m]) for _, m in near[n])
 

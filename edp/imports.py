@@ -104,7 +104,38 @@ def _delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def parse_actor_csv(text: str) -> list[ActorRow]:  # noqa: C901 - over the limit; to be split
+def _column_index(cells: list[str], line: int) -> dict[str, int]:
+    """column -> its position in the header row (the first cell of a column named twice); a header without
+    a required column is refused, naming its `line`."""
+    index: dict[str, int] = {}
+    for pos, name in enumerate(_fold(c) for c in cells):
+        col = COLUMNS.get(name)
+        if col and col not in index:
+            index[col] = pos
+    missing = [c for c in REQUIRED if c not in index]
+    if missing:
+        raise ValidationError("import.csv_missing_columns", field="csv", columns=", ".join(missing), line=line)
+    return index
+
+
+def _cell(cells: list[str], index: dict[str, int], col: str) -> str:
+    """The row's cell in the header's column `col`; empty when the header or the row has no such cell."""
+    pos = index.get(col)
+    return cells[pos] if pos is not None and pos < len(cells) else ""
+
+
+def _actor_row(cells: list[str], line: int, index: dict[str, int], width: int) -> ActorRow:
+    """A data row as written; `width` is the header's number of cells."""
+    return ActorRow(
+        line,
+        _cell(cells, index, "name"),
+        _cell(cells, index, "helix"),
+        _cell(cells, index, "municipality"),
+        extra_cells=max(0, len(cells) - width),
+    )
+
+
+def parse_actor_csv(text: str) -> list[ActorRow]:
     """The data rows of an actor CSV, as written. Blank lines are skipped.
 
     Raises ValidationError (field "csv") when the file itself is unusable: empty, not CSV,
@@ -119,7 +150,7 @@ def parse_actor_csv(text: str) -> list[ActorRow]:  # noqa: C901 - over the limit
     if not first:
         raise ValidationError("import.csv_empty", field="csv")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first))
-    header: list[str] | None = None
+    width: int | None = None  # the header's number of cells, once it is read
     index: dict[str, int] = {}
     rows: list[ActorRow] = []
     try:
@@ -128,34 +159,12 @@ def parse_actor_csv(text: str) -> list[ActorRow]:  # noqa: C901 - over the limit
             start, line = line, reader.line_num + 1
             if not any(c.strip() for c in cells):
                 continue
-            if header is None:
-                header = [_fold(c) for c in cells]
-                for pos, name in enumerate(header):
-                    col = COLUMNS.get(name)
-                    if col and col not in index:
-                        index[col] = pos
-                missing = [c for c in REQUIRED if c not in index]
-                if missing:
-                    raise ValidationError(
-                        "import.csv_missing_columns", field="csv", columns=", ".join(missing), line=start
-                    )
+            if width is None:
+                index, width = _column_index(cells, start), len(cells)
                 continue
             if len(rows) >= MAX_ROWS:
                 raise ValidationError("import.too_many_rows", field="csv", max=MAX_ROWS)
-
-            def cell(col: str, cells: list[str] = cells) -> str:
-                pos = index.get(col)
-                return cells[pos] if pos is not None and pos < len(cells) else ""
-
-            rows.append(
-                ActorRow(
-                    start,
-                    cell("name"),
-                    cell("helix"),
-                    cell("municipality"),
-                    extra_cells=max(0, len(cells) - len(header)),
-                )
-            )
+            rows.append(_actor_row(cells, start, index, width))
     except csv.Error as exc:
         raise ValidationError("import.csv_unreadable", field="csv", line=reader.line_num) from exc
     if not rows:

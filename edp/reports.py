@@ -750,10 +750,14 @@ def _docx_table(doc: Any, block: Table) -> None:  # noqa: ANN401 - a docx Docume
     doc.add_paragraph()
 
 
+def _part_suffix(part: int, parts: int) -> str:
+    """ " (1/2)" after the title of a chart drawn in parts; nothing for a whole chart."""
+    return f" ({part}/{parts})" if parts > 1 else ""
+
+
 def caption(block: Image, number: int, part: int, parts: int, lang: str) -> str:
     """ "Figur 2. Tidsplan (Gantt-schema) för …", with "(1/2)" on a chart drawn in parts."""
-    text = block.alt + (f" ({part}/{parts})" if parts > 1 else "")
-    return t("report.caption", lang, n=number, text=text)
+    return t("report.caption", lang, n=number, text=block.alt + _part_suffix(part, parts))
 
 
 def _docx_caption(doc: Any, text: str) -> None:  # noqa: ANN401 - a docx Document
@@ -763,7 +767,63 @@ def _docx_caption(doc: Any, text: str) -> None:  # noqa: ANN401 - a docx Documen
         doc.add_paragraph().add_run(text).italic = True
 
 
-def followup_docx(  # noqa: C901 - over the limit; to be split
+def _docx_document(data: ReportData, lang: str) -> Any:  # noqa: ANN401 - a docx Document
+    """An empty A4 Word document with 2.5 cm margins, page numbers, and the report's language and title."""
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(2.5))
+    _docx_lang(doc, lang)
+    _docx_page_number(section)
+    doc.core_properties.title = t("report.title", lang, process=data.process_title)
+    doc.core_properties.language = "sv-SE" if lang == "sv" else "en-GB"
+    return doc
+
+
+def _docx_para(doc: Any, block: Para) -> None:  # noqa: ANN401 - a docx Document
+    p = doc.add_paragraph()
+    if block.label:
+        p.add_run(f"{block.label}: " if block.text else block.label).bold = True
+    p.add_run(block.text)
+
+
+def _docx_image(doc: Any, block: Image, imgs: Mapping[str, bytes], figure_no: int, lang: str) -> int:  # noqa: ANN401
+    """The chart's parts, each with its caption as figure `figure_no` + 1, or a note where the chart could not
+    be drawn; returns the number of the last figure written."""
+    keys = part_keys(imgs, block.key)
+    if not keys:
+        doc.add_paragraph(t("report.chart_missing", lang)).runs[0].italic = True
+        return figure_no
+    figure_no += 1
+    for i, key in enumerate(keys, start=1):
+        w, h = fit(imgs[key], 16.0, 22.0)
+        doc.add_picture(io.BytesIO(imgs[key]), width=Cm(w), height=Cm(h))
+        doc.paragraphs[-1].paragraph_format.keep_with_next = True  # the caption stays with its chart
+        doc.inline_shapes[-1]._inline.docPr.set("descr", block.alt)
+        _docx_caption(doc, caption(block, figure_no, i, len(keys), lang))
+    return figure_no
+
+
+def _docx_block(doc: Any, block: Block, imgs: Mapping[str, bytes], figure_no: int, lang: str) -> int:  # noqa: ANN401
+    """Writes one block of the outline; returns the number of the last figure written."""
+    if isinstance(block, Heading):
+        doc.add_heading(block.text, block.level)  # Word's heading styles keep with the next paragraph
+    elif isinstance(block, Para):
+        _docx_para(doc, block)
+    elif isinstance(block, Bullets):
+        for item in block.items:
+            doc.add_paragraph(item, style="List Bullet")
+    elif isinstance(block, Table):
+        _docx_table(doc, block)
+    elif isinstance(block, Image):
+        return _docx_image(doc, block, imgs, figure_no, lang)
+    elif isinstance(block, PageBreak):
+        doc.add_page_break()
+    return figure_no
+
+
+def followup_docx(
     data: ReportData,
     lang: str,
     *,
@@ -775,44 +835,10 @@ def followup_docx(  # noqa: C901 - over the limit; to be split
 
     imgs = report_images(data, lang, today=today, have=images, progress=progress, share=CHART_SHARE)
     _step(progress, CHART_SHARE, t("report.progress.writing", lang))
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(2.5))
-    _docx_lang(doc, lang)
-    _docx_page_number(section)
-    doc.core_properties.title = t("report.title", lang, process=data.process_title)
-    doc.core_properties.language = "sv-SE" if lang == "sv" else "en-GB"
-
+    doc = _docx_document(data, lang)
     figure_no = 0
     for block in report_blocks(data, lang, today=today):
-        if isinstance(block, Heading):
-            doc.add_heading(block.text, block.level)  # Word's heading styles keep with the next paragraph
-        elif isinstance(block, Para):
-            p = doc.add_paragraph()
-            if block.label:
-                p.add_run(f"{block.label}: " if block.text else block.label).bold = True
-            p.add_run(block.text)
-        elif isinstance(block, Bullets):
-            for item in block.items:
-                doc.add_paragraph(item, style="List Bullet")
-        elif isinstance(block, Table):
-            _docx_table(doc, block)
-        elif isinstance(block, Image):
-            keys = part_keys(imgs, block.key)
-            if not keys:
-                doc.add_paragraph(t("report.chart_missing", lang)).runs[0].italic = True
-                continue
-            figure_no += 1
-            for i, key in enumerate(keys, start=1):
-                w, h = fit(imgs[key], 16.0, 22.0)
-                doc.add_picture(io.BytesIO(imgs[key]), width=Cm(w), height=Cm(h))
-                doc.paragraphs[-1].paragraph_format.keep_with_next = True  # the caption stays with its chart
-                doc.inline_shapes[-1]._inline.docPr.set("descr", block.alt)
-                _docx_caption(doc, caption(block, figure_no, i, len(keys), lang))
-        elif isinstance(block, PageBreak):
-            doc.add_page_break()
+        figure_no = _docx_block(doc, block, imgs, figure_no, lang)
     out = io.BytesIO()
     doc.save(out)
     _step(progress, 1.0, t("report.progress.done", lang))
@@ -822,9 +848,152 @@ def followup_docx(  # noqa: C901 - over the limit; to be split
 # ---------------------------------------------------------------- PDF
 
 _FALLBACK = str.maketrans({"–": "-", "—": "-", "•": "-", "…": "...", "’": "'", "“": '"', "”": '"', "≥": ">="})
+_PDF_HEADING_SIZES = {0: 22, 1: 16, 2: 12.5}  # pt by heading level; a deeper one is 11
 
 
-def followup_pdf(  # noqa: C901 - over the limit; to be split
+class _ReportPDF(FPDF):
+    """The report's A4 pages in `typeface` (cards.pdf_font): the title in a running header from the second
+    page on, "page n of N" in the footer. `charts` are the report's images."""
+
+    def __init__(self, title: str, lang: str, images: Mapping[str, bytes]) -> None:
+        super().__init__(format="A4", unit="mm")
+        self.report_title, self.report_lang, self.charts = title, lang, images
+        self.typeface = cards.pdf_font(self)
+        self.set_margins(20, 18, 20)
+        self.set_auto_page_break(True, margin=20)
+        self.set_title(self.printable(title))
+        self.set_lang("sv-SE" if lang == "sv" else "en-GB")
+        self.set_creator("edp-workshop")
+
+    @property
+    def max_img_h(self) -> float:
+        return self.h - self.t_margin - 40  # room for the running header and the caption
+
+    def printable(self, text: str) -> str:
+        """The text as the typeface can print it."""
+        return text if self.typeface == "DejaVu" else cards.latin1(text.translate(_FALLBACK), self.typeface)
+
+    def header(self) -> None:
+        if self.page_no() > 1:
+            self.set_font(self.typeface, "", 8)
+            self.set_text_color(110, 110, 110)
+            self.cell(0, 5, self.printable(self.report_title), align="R", new_x="LMARGIN", new_y="NEXT")
+            self.set_text_color(0, 0, 0)
+            self.ln(3)
+
+    def footer(self) -> None:
+        self.set_y(-14)
+        self.set_font(self.typeface, "", 8)
+        self.set_text_color(110, 110, 110)
+        page = t("report.page", self.report_lang, page=self.page_no(), pages="{nb}")
+        self.cell(0, 8, self.printable(page), align="C")
+        self.set_text_color(0, 0, 0)
+
+
+def _pdf_needs(pdf: _ReportPDF, block: Block | None) -> float:
+    """Height (mm) the start of a block needs on the page: a heading or label never stands alone."""
+    if isinstance(block, Image):
+        keys = part_keys(pdf.charts, block.key)
+        return fit(pdf.charts[keys[0]], pdf.epw, pdf.max_img_h)[1] + 10 if keys else 12
+    return 25 if isinstance(block, Table) else 14
+
+
+def _pdf_heading(pdf: _ReportPDF, block: Heading, after: Block | None) -> None:
+    if block.level == 0:
+        pdf.ln(60)
+    elif pdf.get_y() + 14 + min(_pdf_needs(pdf, after), pdf.max_img_h) > pdf.page_break_trigger:
+        pdf.add_page()  # a heading never stands alone at the foot of a page
+    else:
+        pdf.ln(4 if block.level == 1 else 2)
+    if block.level >= 1:
+        pdf.start_section(pdf.printable(block.text), level=block.level - 1, strict=False)
+    size = _PDF_HEADING_SIZES.get(block.level, 11)
+    pdf.set_font(pdf.typeface, "B", size)
+    pdf.multi_cell(0, size * 0.5, pdf.printable(block.text), align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+
+
+def _pdf_para(pdf: _ReportPDF, block: Para, after: Block | None) -> None:
+    if block.label and not block.text and pdf.get_y() + 8 + min(_pdf_needs(pdf, after), 40) > pdf.page_break_trigger:
+        pdf.add_page()  # a label above a list, like a heading, goes with what it names
+    if block.label:
+        pdf.set_font(pdf.typeface, "B", 10)
+        pdf.write(5, pdf.printable(f"{block.label}: " if block.text else block.label))
+    pdf.set_font(pdf.typeface, "", 10)
+    pdf.write(5, pdf.printable(block.text))
+    pdf.ln(7)
+
+
+def _pdf_bullets(pdf: _ReportPDF, block: Bullets) -> None:
+    pdf.set_font(pdf.typeface, "", 10)
+    for item in block.items:
+        pdf.set_x(pdf.l_margin + 3)
+        pdf.multi_cell(pdf.epw - 3, 5, pdf.printable(f"•  {item}"), align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+
+
+def _pdf_table(pdf: _ReportPDF, block: Table) -> None:
+    pdf.set_font(pdf.typeface, "", 8.5)
+    with pdf.table(
+        col_widths=block.widths,
+        text_align="LEFT",
+        width=pdf.epw,
+        line_height=4.6,
+        headings_style=FontFace(emphasis="BOLD", fill_color=(230, 236, 242)),
+        padding=1.2,
+    ) as table:
+        for values in (block.header, *block.rows):
+            row = table.row()
+            for value in values:
+                row.cell(pdf.printable(value))
+    pdf.ln(4)
+
+
+def _pdf_image(pdf: _ReportPDF, block: Image, figure_no: int) -> int:
+    """The chart's parts, each with its caption as figure `figure_no` + 1, or a note where the chart could not
+    be drawn; returns the number of the last figure written."""
+    keys = part_keys(pdf.charts, block.key)
+    if not keys:
+        pdf.set_font(pdf.typeface, "", 9)
+        pdf.multi_cell(
+            0, 5, pdf.printable(t("report.chart_missing", pdf.report_lang)), align="L", new_x="LMARGIN", new_y="NEXT"
+        )
+        pdf.ln(2)
+        return figure_no
+    figure_no += 1
+    for i, key in enumerate(keys, start=1):
+        w, h = fit(pdf.charts[key], pdf.epw, pdf.max_img_h)
+        if pdf.get_y() + h + 10 > pdf.page_break_trigger:
+            pdf.add_page()
+        pdf.image(
+            io.BytesIO(pdf.charts[key]), x=pdf.l_margin + (pdf.epw - w) / 2, w=w, h=h, alt_text=pdf.printable(block.alt)
+        )
+        pdf.ln(1.5)
+        pdf.set_font(pdf.typeface, "I" if pdf.typeface != "DejaVu" else "", 9)
+        text = caption(block, figure_no, i, len(keys), pdf.report_lang)
+        pdf.multi_cell(0, 4.5, pdf.printable(text), align="L", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(4)
+    return figure_no
+
+
+def _pdf_block(pdf: _ReportPDF, block: Block, after: Block | None, figure_no: int) -> int:
+    """Writes one block of the outline (`after` is the next one); returns the number of the last figure written."""
+    if isinstance(block, Heading):
+        _pdf_heading(pdf, block, after)
+    elif isinstance(block, Para):
+        _pdf_para(pdf, block, after)
+    elif isinstance(block, Bullets):
+        _pdf_bullets(pdf, block)
+    elif isinstance(block, Table):
+        _pdf_table(pdf, block)
+    elif isinstance(block, Image):
+        return _pdf_image(pdf, block, figure_no)
+    elif isinstance(block, PageBreak):
+        pdf.add_page()
+    return figure_no
+
+
+def followup_pdf(
     data: ReportData,
     lang: str,
     *,
@@ -836,117 +1005,12 @@ def followup_pdf(  # noqa: C901 - over the limit; to be split
 
     imgs = report_images(data, lang, today=today, have=images, progress=progress, share=CHART_SHARE)
     _step(progress, CHART_SHARE, t("report.progress.writing", lang))
-    title = t("report.title", lang, process=data.process_title)
-
-    class ReportPDF(FPDF):
-        def header(self) -> None:
-            if self.page_no() > 1:
-                self.set_font(family, "", 8)
-                self.set_text_color(110, 110, 110)
-                self.cell(0, 5, txt(title), align="R", new_x="LMARGIN", new_y="NEXT")
-                self.set_text_color(0, 0, 0)
-                self.ln(3)
-
-        def footer(self) -> None:
-            self.set_y(-14)
-            self.set_font(family, "", 8)
-            self.set_text_color(110, 110, 110)
-            self.cell(0, 8, txt(t("report.page", lang, page=self.page_no(), pages="{nb}")), align="C")
-            self.set_text_color(0, 0, 0)
-
-    pdf = ReportPDF(format="A4", unit="mm")
-    family = cards.pdf_font(pdf)
-
-    def txt(text: str) -> str:
-        return text if family == "DejaVu" else cards.latin1(text.translate(_FALLBACK), family)
-
-    pdf.set_margins(20, 18, 20)
-    pdf.set_auto_page_break(True, margin=20)
-    pdf.set_title(txt(title))
-    pdf.set_lang("sv-SE" if lang == "sv" else "en-GB")
-    pdf.set_creator("edp-workshop")
+    pdf = _ReportPDF(t("report.title", lang, process=data.process_title), lang, imgs)
     pdf.add_page()
-    width = pdf.epw
-    sizes = {0: 22, 1: 16, 2: 12.5}
-    max_img_h = pdf.h - pdf.t_margin - 40  # room for the running header and the caption
-
-    def needs(block: Block | None) -> float:
-        """Height (mm) the start of a block needs on the page: a heading or label never stands alone."""
-        if isinstance(block, Image):
-            keys = part_keys(imgs, block.key)
-            return fit(imgs[keys[0]], width, max_img_h)[1] + 10 if keys else 12
-        return 25 if isinstance(block, Table) else 14
-
     blocks = report_blocks(data, lang, today=today)
     figure_no = 0
     for at, block in enumerate(blocks):
-        after = blocks[at + 1] if at + 1 < len(blocks) else None
-        if isinstance(block, Heading):
-            if block.level == 0:
-                pdf.ln(60)
-            elif pdf.get_y() + 14 + min(needs(after), max_img_h) > pdf.page_break_trigger:
-                pdf.add_page()  # a heading never stands alone at the foot of a page
-            else:
-                pdf.ln(4 if block.level == 1 else 2)
-            if block.level >= 1:
-                pdf.start_section(txt(block.text), level=block.level - 1, strict=False)
-            pdf.set_font(family, "B", sizes.get(block.level, 11))
-            pdf.multi_cell(
-                0, sizes.get(block.level, 11) * 0.5, txt(block.text), align="L", new_x="LMARGIN", new_y="NEXT"
-            )
-            pdf.ln(2)
-        elif isinstance(block, Para):
-            if block.label and not block.text and pdf.get_y() + 8 + min(needs(after), 40) > pdf.page_break_trigger:
-                pdf.add_page()  # a label above a list, like a heading, goes with what it names
-            if block.label:
-                pdf.set_font(family, "B", 10)
-                pdf.write(5, txt(f"{block.label}: " if block.text else block.label))
-            pdf.set_font(family, "", 10)
-            pdf.write(5, txt(block.text))
-            pdf.ln(7)
-        elif isinstance(block, Bullets):
-            pdf.set_font(family, "", 10)
-            for item in block.items:
-                pdf.set_x(pdf.l_margin + 3)
-                pdf.multi_cell(width - 3, 5, txt(f"•  {item}"), align="L", new_x="LMARGIN", new_y="NEXT")
-            pdf.ln(2)
-        elif isinstance(block, Table):
-            pdf.set_font(family, "", 8.5)
-            with pdf.table(
-                col_widths=block.widths,
-                text_align="LEFT",
-                width=width,
-                line_height=4.6,
-                headings_style=FontFace(emphasis="BOLD", fill_color=(230, 236, 242)),
-                padding=1.2,
-            ) as table:
-                for values in (block.header, *block.rows):
-                    row = table.row()
-                    for value in values:
-                        row.cell(txt(value))
-            pdf.ln(4)
-        elif isinstance(block, Image):
-            keys = part_keys(imgs, block.key)
-            if not keys:
-                pdf.set_font(family, "", 9)
-                pdf.multi_cell(0, 5, txt(t("report.chart_missing", lang)), align="L", new_x="LMARGIN", new_y="NEXT")
-                pdf.ln(2)
-                continue
-            figure_no += 1
-            for i, key in enumerate(keys, start=1):
-                w, h = fit(imgs[key], width, max_img_h)
-                if pdf.get_y() + h + 10 > pdf.page_break_trigger:
-                    pdf.add_page()
-                pdf.image(io.BytesIO(imgs[key]), x=pdf.l_margin + (width - w) / 2, w=w, h=h, alt_text=txt(block.alt))
-                pdf.ln(1.5)
-                pdf.set_font(family, "I" if family != "DejaVu" else "", 9)
-                pdf.multi_cell(
-                    0, 4.5, txt(caption(block, figure_no, i, len(keys), lang)), align="L", new_x="LMARGIN",
-                    new_y="NEXT",
-                )  # fmt: skip
-                pdf.ln(4)
-        elif isinstance(block, PageBreak):
-            pdf.add_page()
+        figure_no = _pdf_block(pdf, block, blocks[at + 1] if at + 1 < len(blocks) else None, figure_no)
     out = bytes(pdf.output())
     _step(progress, 1.0, t("report.progress.done", lang))
     return out
@@ -991,7 +1055,131 @@ def _pptx_picture(slide: Any, png: bytes, box: tuple[int, int, int, int], alt: s
     pic._element.nvPicPr.cNvPr.set("descr", alt)
 
 
-def steering_deck(  # noqa: C901 - over the limit; to be split
+_DECK_MARGIN = Inches(0.5)
+
+
+def _place(shape: Any, box: tuple[int, int, int, int]) -> None:  # noqa: ANN401
+    # The default layouts are 4:3; all four values are set, or the rest would become 0.
+    shape.left, shape.top, shape.width, shape.height = box
+
+
+def _deck_body(prs: Any) -> tuple[int, int, int, int]:  # noqa: ANN401 - a pptx Presentation
+    """The box under a slide's title."""
+    top = Inches(1.35)
+    return (_DECK_MARGIN, top, prs.slide_width - 2 * _DECK_MARGIN, prs.slide_height - top - Inches(0.35))
+
+
+def _deck_slide(prs: Any, title: str) -> Any:  # noqa: ANN401
+    """A new title-only slide; a long title in a smaller size."""
+    s = prs.slides.add_slide(prs.slide_layouts[5])  # title only
+    _place(s.shapes.title, (_DECK_MARGIN, Inches(0.3), prs.slide_width - 2 * _DECK_MARGIN, Inches(0.95)))
+    _pptx_text(s.shapes.title.text_frame, title, 28 if len(title) <= 55 else 22, bold=True)
+    return s
+
+
+def _deck_title_slide(prs: Any, data: ReportData, lang: str, day: dt.date) -> None:  # noqa: ANN401
+    first = prs.slides.add_slide(prs.slide_layouts[0])
+    width = prs.slide_width - 2 * _DECK_MARGIN
+    _place(first.shapes.title, (_DECK_MARGIN, Inches(2.0), width, Inches(1.8)))
+    _pptx_text(first.shapes.title.text_frame, t("report.deck.title", lang, process=data.process_title), 40, bold=True)
+    _place(first.placeholders[1], (_DECK_MARGIN, Inches(4.0), width, Inches(1.0)))
+    _pptx_text(first.placeholders[1].text_frame, t("report.deck.subtitle", lang, date=long_date(day, lang)), 22)
+
+
+def _deck_summary_slide(prs: Any, summ: Summary, lang: str) -> None:  # noqa: ANN401
+    """The KPIs and the activities counted by status side by side, and what needs attention under them."""
+    s = _deck_slide(prs, t("report.summary", lang))
+    left, top, width, height = _deck_body(prs)
+    half = (width - _DECK_MARGIN) // 2
+    _pptx_table(
+        s,
+        (t("report.col.kpi", lang), t("report.col.count", lang)),
+        [(kpi_label(k, lang), str(n)) for k, n in summ.kpis.items()],
+        (left, top, half, height),
+        (3, 1),
+        14,
+    )
+    _pptx_table(
+        s,
+        (t("report.col.activity", lang), t("report.col.count", lang)),
+        [(activity_label(k, lang), str(n)) for k, n in summ.activities.items()],
+        (left + half + _DECK_MARGIN, top, half, height),
+        (3, 1),
+        14,
+    )
+    if summ.attention:
+        box = s.shapes.add_textbox(left, top + Inches(3.1), width, Inches(2))
+        frame = box.text_frame
+        frame.word_wrap = True
+        lines = [t("report.summary.attention", lang), *summ.attention[:5]]
+        if len(summ.attention) > 5 or summ.more:
+            lines.append(t("report.summary.more", lang, n=len(summ.attention) - 5 + summ.more))
+        _pptx_text(frame, "\n".join(lines), 13)
+        frame.paragraphs[0].runs[0].font.bold = True
+
+
+def _deck_results_slide(prs: Any, ws: WorkshopResults, imgs: Mapping[str, bytes], lang: str) -> None:  # noqa: ANN401
+    """A workshop's ranking chart beside its priorities (the table alone when the chart is missing)."""
+    s = _deck_slide(prs, t("report.deck.results", lang, workshop=workshop_heading(ws)))
+    left, top, width, height = _deck_body(prs)
+    png = imgs.get(f"ranking:{ws.workshop_id}")
+    table_w = width if png is None else int(width * 0.36)
+    if png is not None:
+        _pptx_picture(s, png, (left, top, width - table_w - Inches(0.2), height), ranking_caption(ws, lang))
+    _pptx_table(
+        s,
+        (t("report.col.rank", lang), t("report.col.priority", lang)),
+        [(str(p.rank), p.theme_title) for p in ws.priorities],
+        (left + width - table_w, top, table_w, height),
+        (1, 5),
+        14,
+    )
+
+
+def _deck_gantt_slides(prs: Any, rm: RoadmapView, imgs: Mapping[str, bytes], lang: str) -> None:  # noqa: ANN401
+    """The roadmap's Gantt, a tall one over several slides (whole goals each), or a note where there is none."""
+    keys = part_keys(imgs, f"deck:gantt:{rm.id}")
+    for i, key in enumerate(keys, start=1):
+        s = _deck_slide(prs, rm.title + _part_suffix(i, len(keys)))
+        _pptx_picture(s, imgs[key], _deck_body(prs), t("report.alt.gantt", lang, roadmap=rm.title))
+    if not keys:
+        s = _deck_slide(prs, rm.title)
+        box = s.shapes.add_textbox(*_deck_body(prs))
+        _pptx_text(box.text_frame, t("report.chart_missing" if rm.activities else "report.activities.none", lang), 18)
+
+
+def _deck_kpi_slides(
+    prs: Any,  # noqa: ANN401
+    rm: RoadmapView,
+    statuses: tuple[str, ...],
+    imgs: Mapping[str, bytes],
+    lang: str,
+    day: dt.date,
+) -> None:
+    """The roadmap's KPI panels slide-wide, two a slide, then its KPIs' latest values, targets and statuses."""
+    keys = part_keys(imgs, f"deck:kpis:{rm.id}")
+    for i, key in enumerate(keys, start=1):
+        s = _deck_slide(prs, t("report.deck.kpis", lang, roadmap=rm.title) + _part_suffix(i, len(keys)))
+        _pptx_picture(s, imgs[key], _deck_body(prs), t("report.alt.kpis", lang, roadmap=rm.title))
+    s = _deck_slide(prs, t("report.deck.kpi_table", lang, roadmap=rm.title))
+    _pptx_table(
+        s,
+        (t("report.col.kpi", lang), t("report.col.latest_target", lang), t("report.col.status", lang)),
+        [
+            (
+                k.name,
+                f"{_value(latest(k, day), '', lang)} / {charts.number(k.target_value, lang, 2)} {k.unit}".strip(),
+                kpi_label(st, lang),
+            )
+            for k, st in zip(rm.kpis, statuses, strict=True)
+        ],
+        _deck_body(prs),
+        (5, 2.6, 2.2),
+        14,
+    )
+
+
+def steering_deck(
     data: ReportData,
     lang: str,
     *,
@@ -1008,111 +1196,20 @@ def steering_deck(  # noqa: C901 - over the limit; to be split
     prs.slide_width, prs.slide_height = Emu(12192000), Emu(6858000)
     prs.core_properties.title = t("report.deck.title", lang, process=data.process_title)
     prs.core_properties.language = "sv-SE" if lang == "sv" else "en-GB"
-    margin = Inches(0.5)
-    body = (margin, Inches(1.35), prs.slide_width - 2 * margin, prs.slide_height - Inches(1.35) - Inches(0.35))
-
-    def place(shape: Any, box: tuple[int, int, int, int]) -> None:  # noqa: ANN401
-        # The default layouts are 4:3; all four values are set, or the rest would become 0.
-        shape.left, shape.top, shape.width, shape.height = box
-
-    def slide(title: str) -> Any:  # noqa: ANN401
-        s = prs.slides.add_slide(prs.slide_layouts[5])  # title only
-        place(s.shapes.title, (margin, Inches(0.3), prs.slide_width - 2 * margin, Inches(0.95)))
-        _pptx_text(s.shapes.title.text_frame, title, 28 if len(title) <= 55 else 22, bold=True)
-        return s
-
-    first = prs.slides.add_slide(prs.slide_layouts[0])
-    place(first.shapes.title, (margin, Inches(2.0), prs.slide_width - 2 * margin, Inches(1.8)))
-    _pptx_text(first.shapes.title.text_frame, t("report.deck.title", lang, process=data.process_title), 40, bold=True)
-    place(first.placeholders[1], (margin, Inches(4.0), prs.slide_width - 2 * margin, Inches(1.0)))
-    _pptx_text(first.placeholders[1].text_frame, t("report.deck.subtitle", lang, date=long_date(day, lang)), 22)
-
+    _deck_title_slide(prs, data, lang, day)
     rms = data.roadmaps.roadmaps
     if rms:
-        s = slide(t("report.summary", lang))
-        left, top, width, height = body
-        half = (width - margin) // 2
-        _pptx_table(
-            s,
-            (t("report.col.kpi", lang), t("report.col.count", lang)),
-            [(kpi_label(k, lang), str(n)) for k, n in summ.kpis.items()],
-            (left, top, half, height),
-            (3, 1),
-            14,
-        )
-        _pptx_table(
-            s,
-            (t("report.col.activity", lang), t("report.col.count", lang)),
-            [(activity_label(k, lang), str(n)) for k, n in summ.activities.items()],
-            (left + half + margin, top, half, height),
-            (3, 1),
-            14,
-        )
-        if summ.attention:
-            box = s.shapes.add_textbox(left, top + Inches(3.1), width, Inches(2))
-            frame = box.text_frame
-            frame.word_wrap = True
-            lines = [t("report.summary.attention", lang), *summ.attention[:5]]
-            if len(summ.attention) > 5 or summ.more:
-                lines.append(t("report.summary.more", lang, n=len(summ.attention) - 5 + summ.more))
-            _pptx_text(frame, "\n".join(lines), 13)
-            frame.paragraphs[0].runs[0].font.bold = True
-
+        _deck_summary_slide(prs, summ, lang)
     for ws in data.workshops:
-        s = slide(t("report.deck.results", lang, workshop=workshop_heading(ws)))
-        left, top, width, height = body
-        png = imgs.get(f"ranking:{ws.workshop_id}")
-        table_w = width if png is None else int(width * 0.36)
-        if png is not None:
-            _pptx_picture(s, png, (left, top, width - table_w - Inches(0.2), height), ranking_caption(ws, lang))
-        _pptx_table(
-            s,
-            (t("report.col.rank", lang), t("report.col.priority", lang)),
-            [(str(p.rank), p.theme_title) for p in ws.priorities],
-            (left + width - table_w, top, table_w, height),
-            (1, 5),
-            14,
-        )
-
-    for rm, statuses in ((rm, summ.statuses[rm.id]) for rm in rms):
-        keys = part_keys(imgs, f"deck:gantt:{rm.id}")
-        for i, key in enumerate(keys, start=1):  # a tall Gantt goes over several slides, whole goals each
-            s = slide(rm.title + (f" ({i}/{len(keys)})" if len(keys) > 1 else ""))
-            _pptx_picture(s, imgs[key], body, t("report.alt.gantt", lang, roadmap=rm.title))
-        if not keys:
-            s = slide(rm.title)
-            box = s.shapes.add_textbox(*body)
-            _pptx_text(
-                box.text_frame, t("report.chart_missing" if rm.activities else "report.activities.none", lang), 18
-            )
+        _deck_results_slide(prs, ws, imgs, lang)
+    for rm in rms:
+        _deck_gantt_slides(prs, rm, imgs, lang)
         if rm.kpis:
-            keys = part_keys(imgs, f"deck:kpis:{rm.id}")
-            for i, key in enumerate(keys, start=1):  # the panels slide-wide, two a slide
-                s = slide(
-                    t("report.deck.kpis", lang, roadmap=rm.title) + (f" ({i}/{len(keys)})" if len(keys) > 1 else "")
-                )
-                _pptx_picture(s, imgs[key], body, t("report.alt.kpis", lang, roadmap=rm.title))
-            s = slide(t("report.deck.kpi_table", lang, roadmap=rm.title))
-            _pptx_table(
-                s,
-                (t("report.col.kpi", lang), t("report.col.latest_target", lang), t("report.col.status", lang)),
-                [
-                    (
-                        k.name,
-                        f"{_value(latest(k, day), '', lang)} / {charts.number(k.target_value, lang, 2)} {k.unit}".strip(),
-                        kpi_label(st, lang),
-                    )
-                    for k, st in zip(rm.kpis, statuses, strict=True)
-                ],
-                body,
-                (5, 2.6, 2.2),
-                14,
-            )
-
+            _deck_kpi_slides(prs, rm, summ.statuses[rm.id], imgs, lang, day)
     png = imgs.get("portfolio")
     if png is not None:
-        s = slide(t("report.deck.portfolio", lang))
-        _pptx_picture(s, png, body, t("report.deck.portfolio", lang))
+        s = _deck_slide(prs, t("report.deck.portfolio", lang))
+        _pptx_picture(s, png, _deck_body(prs), t("report.deck.portfolio", lang))
     out = io.BytesIO()
     prs.save(out)
     _step(progress, 1.0, t("report.progress.done", lang))

@@ -836,90 +836,121 @@ def _as_named(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def import_roadmap(  # noqa: C901 - over the limit; to be split
+_Refusals = list[tuple[str, int, EdpError]]  # (sheet, row, error), every one an import finds
+
+
+def _attempt(errors: _Refusals, sheet: str, line: int, fn):  # noqa: ANN001, ANN201
+    """fn()'s value, or None with its error added to `errors`."""
+    try:
+        return fn()
+    except EdpError as err:
+        errors.append((sheet, line, err))
+        return None
+
+
+def _import_head(s: Session, process_id: int, sheets: Sheets, priority_id: int | None, errors: _Refusals) -> Roadmap:
+    """The roadmap from the one row of the "roadmap" sheet (refused at once unless there is exactly one),
+    added and flushed. When that row is refused, a stand-in, so that every other sheet's rows are checked too."""
+    head = list(sheets.get("roadmap", ()))
+    if len(head) != 1:
+        raise SheetErrors(
+            [
+                (
+                    "roadmap",
+                    head[1][0] if len(head) > 1 else 1,
+                    ValidationError("roadmap_import.one_roadmap", field="title"),
+                )
+            ]
+        )
+    line, data = head[0]
+    values = _attempt(errors, "roadmap", line, lambda: _roadmap_values(s, process_id, data))
+    if values is None:  # go on with a stand-in, so that every other sheet's rows are checked too
+        values = {"title": "?", "period_start": dt.date(2000, 1, 1), "period_end": dt.date(2100, 12, 31)}
+    if priority_id is not None:
+        _priority_of_process(s, priority_id, process_id)
+    rm = Roadmap(process_id=process_id, priority_id=priority_id, **values)
+    s.add(rm)
+    s.flush()
+    return rm
+
+
+def _import_goals(s: Session, rm: Roadmap, sheets: Sheets, errors: _Refusals) -> dict[str, Goal]:
+    """The goals by casefolded title, flushed; a title given twice is refused."""
+    goals: dict[str, Goal] = {}
+    for line, row in sheets.get("goals", ()):
+        v = _attempt(errors, "goals", line, lambda row=row: _goal_row(row))
+        if v is None:
+            continue
+        if v["title"].casefold() in goals:
+            errors.append(("goals", line, Conflict("roadmap.goal_duplicate", field="title", title=v["title"])))
+            continue
+        g = Goal(roadmap_id=rm.id, position=len(goals), **v)
+        s.add(g)
+        goals[v["title"].casefold()] = g
+    s.flush()
+    return goals
+
+
+def _import_kpis(
+    s: Session, rm: Roadmap, goals: dict[str, Goal], ids: dict[int, Goal], sheets: Sheets, errors: _Refusals
+) -> tuple[dict[str, Kpi], set[str]]:
+    """The KPIs by casefolded name, and the casefolded names of the refused ones."""
+    kpis: dict[str, Kpi] = {}
+    refused: set[str] = set()
+    for n, (line, row) in enumerate(sheets.get("kpis", ())):
+        v = _attempt(errors, "kpis", line, lambda row=row: _kpi_row(s, rm, goals, ids, row))
+        if v is not None:
+            k = Kpi(roadmap_id=rm.id, position=n, **v)
+            s.add(k)
+            kpis[v["name"].casefold()] = k
+        elif not _blank(row.get("name")):
+            refused.add(str(row["name"]).strip().casefold())
+    return kpis, refused
+
+
+def _import_measurements(kpis: dict[str, Kpi], refused: set[str], sheets: Sheets, errors: _Refusals) -> None:
+    """Each measurement added to its KPI, named by name; one of a refused KPI is passed over (that KPI's own
+    row is reported already)."""
+    for line, row in sheets.get("measurements", ()):
+        name = row.get("kpi")
+        key = str(name).strip().casefold() if not _blank(name) else ""
+        kpi = kpis.get(key)
+        if kpi is None and key in refused:
+            continue  # its KPI's own row is reported already
+        if kpi is None:
+            errors.append(
+                ("measurements", line, ValidationError("roadmap.kpi_unknown", field="kpi", name=str(name or "")))
+            )
+            continue
+        v = _attempt(errors, "measurements", line, lambda row=row, kpi=kpi: _measurement_values(kpi, row))
+        if v is not None:
+            kpi.measurements.append(KpiMeasurement(**v))
+
+
+def import_roadmap(
     engine: Engine, who: Credential, process_id: int, sheets: Sheets, *, priority_id: int | None = None
 ) -> int:
     """A new roadmap from parsed sheets (edp.roadmap_io.parse_xlsx), optionally linked to a priority.
     Every row of every sheet is checked; any error anywhere raises SheetErrors naming sheet and
     row, and nothing is written."""
-    errors: list[tuple[str, int, EdpError]] = []
-
-    def attempt(sheet: str, line: int, fn):  # noqa: ANN001, ANN202
-        try:
-            return fn()
-        except EdpError as err:
-            errors.append((sheet, line, err))
-            return None
-
+    errors: _Refusals = []
     sheets = {name: [(line, _as_named(row)) for line, row in rows] for name, rows in sheets.items()}
     with write(engine) as s:
         _process(s, who, process_id)
-        head = list(sheets.get("roadmap", ()))
-        if len(head) != 1:
-            raise SheetErrors(
-                [
-                    (
-                        "roadmap",
-                        head[1][0] if len(head) > 1 else 1,
-                        ValidationError("roadmap_import.one_roadmap", field="title"),
-                    )
-                ]
-            )
-        line, data = head[0]
-        values = attempt("roadmap", line, lambda: _roadmap_values(s, process_id, data))
-        if values is None:  # go on with a stand-in, so that every other sheet's rows are checked too
-            values = {"title": "?", "period_start": dt.date(2000, 1, 1), "period_end": dt.date(2100, 12, 31)}
-        if priority_id is not None:
-            _priority_of_process(s, priority_id, process_id)
-        rm = Roadmap(process_id=process_id, priority_id=priority_id, **values)
-        s.add(rm)
-        s.flush()
-        goals: dict[str, Goal] = {}
-        for line, row in sheets.get("goals", ()):
-            v = attempt("goals", line, lambda row=row: _goal_row(row))
-            if v is None:
-                continue
-            if v["title"].casefold() in goals:
-                errors.append(("goals", line, Conflict("roadmap.goal_duplicate", field="title", title=v["title"])))
-                continue
-            g = Goal(roadmap_id=rm.id, position=len(goals), **v)
-            s.add(g)
-            goals[v["title"].casefold()] = g
-        s.flush()
+        rm = _import_head(s, process_id, sheets, priority_id, errors)
+        goals = _import_goals(s, rm, sheets, errors)
         ids = {g.id: g for g in goals.values()}
         for n, (line, row) in enumerate(sheets.get("activities", ())):
-            checked = attempt("activities", line, lambda row=row: _activity_row(s, rm, goals, ids, row))
+            checked = _attempt(errors, "activities", line, lambda row=row: _activity_row(s, rm, goals, ids, row))
             if checked is not None:
                 v, partners = checked
                 s.add(Activity(position=n, partners=partners, **v))
         for line, row in sheets.get("milestones", ()):
-            v = attempt("milestones", line, lambda row=row: _milestone_row(goals, ids, row))
+            v = _attempt(errors, "milestones", line, lambda row=row: _milestone_row(goals, ids, row))
             if v is not None:
                 s.add(Milestone(roadmap_id=rm.id, **v))
-        kpis: dict[str, Kpi] = {}
-        refused: set[str] = set()
-        for n, (line, row) in enumerate(sheets.get("kpis", ())):
-            v = attempt("kpis", line, lambda row=row: _kpi_row(s, rm, goals, ids, row))
-            if v is not None:
-                k = Kpi(roadmap_id=rm.id, position=n, **v)
-                s.add(k)
-                kpis[v["name"].casefold()] = k
-            elif not _blank(row.get("name")):
-                refused.add(str(row["name"]).strip().casefold())
-        for line, row in sheets.get("measurements", ()):
-            name = row.get("kpi")
-            key = str(name).strip().casefold() if not _blank(name) else ""
-            kpi = kpis.get(key)
-            if kpi is None and key in refused:
-                continue  # its KPI's own row is reported already
-            if kpi is None:
-                errors.append(
-                    ("measurements", line, ValidationError("roadmap.kpi_unknown", field="kpi", name=str(name or "")))
-                )
-                continue
-            v = attempt("measurements", line, lambda row=row, kpi=kpi: _measurement_values(kpi, row))
-            if v is not None:
-                kpi.measurements.append(KpiMeasurement(**v))
+        kpis, refused = _import_kpis(s, rm, goals, ids, sheets, errors)
+        _import_measurements(kpis, refused, sheets, errors)
         if errors:
             raise SheetErrors(errors)  # the transaction rolls back: nothing is imported
         _event(s, rm.id, "roadmap.imported", goals=len(goals), kpis=len(kpis))

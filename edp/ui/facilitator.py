@@ -208,7 +208,7 @@ def round_caption(rv: RoundView) -> str:
     return t("ui.round_line", seq=rv.seq, method=t(f"method.{rv.method}"), phase=t(f"phase.{rv.phase}"))
 
 
-def phase_driver(wv: WorkshopView, rv: RoundView | None) -> None:  # noqa: C901 - over the limit; to be split
+def phase_driver(wv: WorkshopView, rv: RoundView | None) -> None:
     """One primary button for the next step of the focus round, its few secondary actions below."""
     fac = facilitator_token()
     with st.container(border=True, key="phase-driver"):
@@ -218,46 +218,54 @@ def phase_driver(wv: WorkshopView, rv: RoundView | None) -> None:  # noqa: C901 
         st.subheader(round_caption(rv))
         if rv.prompt:
             plain(rv.prompt, key=f"round-{rv.id}-prompt")
-        counts = wv.counts
         if rv.phase == "draft":
-            target, label = (
-                ("reviewing", "ui.fac.start_review") if rv.origin_round_id else ("proposing", "ui.fac.open_proposals")
-            )
-            if rv.origin_round_id:
-                st.caption(t("ui.fac.carried_forward", n=len(rv.themes)))
-            if st.button(
-                t(label), type="primary", key=f"fac-next-{rv.id}-draft", icon=":material/play_arrow:"
-            ) and call(ops.set_phase, fac, rv.id, target):
-                done("ui.fac.phase_changed", phase=t(f"phase.{target}"))
+            _draft_controls(rv, fac)
         elif rv.phase == "proposing":
-            st.caption(t("ui.fac.proposals_so_far", n=counts.total_proposals))
-            if st.button(t("ui.fac.start_review"), type="primary", key=f"fac-next-{rv.id}-proposing") and call(
-                ops.set_phase, fac, rv.id, "reviewing"
-            ):
-                done("ui.fac.phase_changed", phase=t("phase.reviewing"))
+            st.caption(t("ui.fac.proposals_so_far", n=wv.counts.total_proposals))
+            _phase_button(rv, fac, "reviewing", "ui.fac.start_review", f"fac-next-{rv.id}-proposing")
         elif rv.phase == "reviewing":
             st.caption(t("ui.fac.themes_on_ballot", n=len(rv.themes)))
-            if st.button(t("ui.fac.open_voting"), type="primary", key=f"fac-next-{rv.id}-reviewing") and call(
-                ops.set_phase, fac, rv.id, "voting"
-            ):
-                done("ui.fac.phase_changed", phase=t("phase.voting"))
-            if st.button(t("ui.fac.reopen_proposals"), type="tertiary", key=f"fac-reopen-{rv.id}") and call(
-                ops.set_phase, fac, rv.id, "proposing"
-            ):
-                done("ui.fac.phase_changed", phase=t("phase.proposing"))
+            _phase_button(rv, fac, "voting", "ui.fac.open_voting", f"fac-next-{rv.id}-reviewing")
+            _phase_button(rv, fac, "proposing", "ui.fac.reopen_proposals", f"fac-reopen-{rv.id}", primary=False)
         elif rv.phase == "voting":
             _voting_controls(wv, rv, fac)
-        elif not rv.revealed:
-            if st.button(
-                t("ui.fac.reveal"), type="primary", key=f"fac-reveal-{rv.id}", icon=":material/visibility:"
-            ) and call(ops.reveal_results, fac, rv.id, True):
-                done("ui.fac.revealed")
         else:
-            advance_panel(wv, rv)
-            if st.button(t("ui.fac.hide_results"), type="tertiary", key=f"fac-hide-{rv.id}") and call(
-                ops.reveal_results, fac, rv.id, False
-            ):
-                done("ui.fac.hidden")
+            _closed_controls(wv, rv, fac)
+
+
+def _phase_button(
+    rv: RoundView, fac: str | None, target: str, label: str, key: str, *, primary: bool = True, icon: str | None = None
+) -> None:
+    """A button (primary, else tertiary) that moves the round to phase `target`."""
+    if st.button(t(label), type="primary" if primary else "tertiary", key=key, icon=icon) and call(
+        ops.set_phase, fac, rv.id, target
+    ):
+        done("ui.fac.phase_changed", phase=t(f"phase.{target}"))
+
+
+def _draft_controls(rv: RoundView, fac: str | None) -> None:
+    """A round carried forward starts with its review; a new one opens for proposals."""
+    if rv.origin_round_id:
+        st.caption(t("ui.fac.carried_forward", n=len(rv.themes)))
+        target, label = "reviewing", "ui.fac.start_review"
+    else:
+        target, label = "proposing", "ui.fac.open_proposals"
+    _phase_button(rv, fac, target, label, f"fac-next-{rv.id}-draft", icon=":material/play_arrow:")
+
+
+def _closed_controls(wv: WorkshopView, rv: RoundView, fac: str | None) -> None:
+    """A closed round: reveal its results; once revealed, carry its top themes forward, or hide them again."""
+    if not rv.revealed:
+        if st.button(
+            t("ui.fac.reveal"), type="primary", key=f"fac-reveal-{rv.id}", icon=":material/visibility:"
+        ) and call(ops.reveal_results, fac, rv.id, True):
+            done("ui.fac.revealed")
+        return
+    advance_panel(wv, rv)
+    if st.button(t("ui.fac.hide_results"), type="tertiary", key=f"fac-hide-{rv.id}") and call(
+        ops.reveal_results, fac, rv.id, False
+    ):
+        done("ui.fac.hidden")
 
 
 def _voting_controls(wv: WorkshopView, rv: RoundView, fac: str) -> None:
