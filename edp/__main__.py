@@ -421,8 +421,13 @@ def _megabytes(text: str) -> int:
     return value
 
 
+def program_name() -> str:
+    """What the user typed to run the CLI, for its usage lines: the `edp` command, or python -m edp."""
+    return "edp" if Path(sys.argv[0]).name == "edp" else "python -m edp"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m edp", description="EDP workshop engine")
+    p = argparse.ArgumentParser(prog=program_name(), description="EDP workshop engine")
     p.add_argument("--database", metavar="URL", help="SQLAlchemy URL; wins over EDP_DATABASE_URL")
     p.add_argument("--lang", choices=config.LANGUAGES, default=config.default_lang(), help="language of error messages")
     sub = p.add_subparsers(dest="command", required=True)

@@ -202,6 +202,13 @@ def test_the_edp_command_is_declared_and_runs_the_clis_main() -> None:
     assert stop.value.code == 0
 
 
+def test_the_edp_command_names_itself_in_its_usage_and_python_m_edp_likewise() -> None:
+    edp = Path(sys.executable).with_name("edp")
+    by_command = subprocess.run([edp, "--help"], capture_output=True, text=True, check=True).stdout
+    by_module = subprocess.run([sys.executable, "-m", "edp", "--help"], capture_output=True, text=True, check=True)
+    assert by_command.startswith("usage: edp ") and by_module.stdout.startswith("usage: python -m edp ")
+
+
 def test_the_package_data_covers_every_file_edp_reads_from_its_own_folder() -> None:
     """setuptools' own reading of the globs: relative to edp/, ** recursive, files only."""
     globs = PYPROJECT["tool"]["setuptools"]["package-data"]["edp"]
