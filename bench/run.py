@@ -48,7 +48,7 @@ JSON layout (every key is always present; tests/unit/test_bench.py checks the sh
             form on a real `streamlit run`); {"measured": false, "reason": ...} when not run, else:
             app (the app.py measured), load_average ([before, after], 1 minute), and at the largest size:
             proposals, load_ms (one full run of the console over the websocket, median), browser_ms
-            (sign-in -> console shown in Chromium), suggest_ms (edp.duplicates on that many titles);
+            (sign-in -> console shown in Chromium), suggest_ms (edp.workshop.duplicates on that many titles);
             levels: one entry per size (100, 300, 1000) with sign_in_ms, load_ms, kb_per_run,
             elements, cards, timed_out, browser_ms, browser_cpu_ms, browser_page_ms, browser_skipped,
             browser_attempts, browser_first_failure, suggest_ms,

@@ -1,7 +1,7 @@
 """A PDF sheet of personal QR cards for a pre-registered workshop: one scan joins as that person.
 
 The sheet is the only copy of the tokens (the database keeps their hashes), so it is made when
-the cards are issued and never again; see edp.registrations."""
+the cards are issued and never again; see edp.workshop.registrations."""
 
 from __future__ import annotations
 

@@ -13,11 +13,11 @@ from edp.exporters import mime_type
 from edp.files import CSV_MAX_BYTES, megabytes, read_capped
 from edp.live import WorkshopView, facilitator_view
 from edp.models import Participant
-from edp.registrations import card_rows, import_registrations, registered_participants, reissue_card
 from edp.ui.common import engine, lang, t
 from edp.ui.session import facilitator_token
 from edp.ui.text import plain, show_error
 from edp.workshop import set_workshop_options
+from edp.workshop.registrations import card_rows, import_registrations, registered_participants, reissue_card
 
 NEW_CARDS = "_reg_new_cards"  # the PDF made just now: {"workshop", "pdf", "file", "n", "replaced"}
 IMPORT, REISSUE = "import", "reissue"  # where the offer shows: under the form that made the cards

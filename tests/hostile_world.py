@@ -19,8 +19,8 @@ from edp import workshop as ops
 from edp.access import SYSTEM
 from edp.ballots import submit_ballot
 from edp.models import HELIX_GROUPS
-from edp.registrations import import_registrations
 from edp.roadmap_views import roadmap_view
+from edp.workshop.registrations import import_registrations
 from tests.factory import projector_key
 
 ATTACKER = "evil.example"

@@ -510,7 +510,7 @@ def test_typed_markup_in_theme_titles_is_shown_literally(engine, phase):
 
 def test_opening_a_registration_card_link_counts_as_arriving(tmp_path, monkeypatch):
     from edp.live import workshop_view as wv
-    from edp.registrations import import_registrations
+    from edp.workshop.registrations import import_registrations
     from tests.factory import make_setup
 
     url = f"sqlite:///{tmp_path / 'reg.sqlite'}"

@@ -34,10 +34,10 @@ from edp.imports import list_actors
 from edp.live import facilitator_view, participant_view, participant_workshop_id, workshop_view
 from edp.models import AuditEvent, Ballot, Participant
 from edp.queries import overview
-from edp.registrations import card_rows, import_registrations, registered_participants, reissue_card
 from edp.security import token_hash
 from edp.tally import RoundInput, load_round_input, round_results, tally
 from edp.workshop import participant_ref
+from edp.workshop.registrations import card_rows, import_registrations, registered_participants, reissue_card
 from tests.conftest import table_counts
 from tests.factory import make_setup
 from tests.unit.test_workshop_ops import refused
@@ -260,7 +260,7 @@ def test_an_old_card_scanned_while_it_is_reprinted_does_not_arrive(engine, monke
         )
         return bump(sess, workshop_id, *args)
 
-    monkeypatch.setattr(ops, "bump", reprinted_meanwhile)
+    monkeypatch.setattr("edp.workshop.joining.bump", reprinted_meanwhile)  # where claim_registration looks it up
     with pytest.raises(PermissionDenied) as info:
         ops.claim_registration(engine, anna.token)
     assert info.value.key == "auth.participant_unknown"

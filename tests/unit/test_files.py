@@ -15,7 +15,7 @@ import pytest
 from edp import files, imports
 from edp.access import SYSTEM
 from edp.errors import ValidationError
-from edp.registrations import import_registrations
+from edp.workshop.registrations import import_registrations
 from tests.conftest import table_counts
 from tests.factory import make_setup
 

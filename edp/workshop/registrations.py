@@ -14,19 +14,11 @@ from edp import validate
 from edp.csvfile import read_rows
 from edp.db import write
 from edp.errors import Conflict, EdpError, NotFound, PermissionDenied, RowErrors, ValidationError
+from edp.guards import audit, bump, facilitator_workshop_id, give_token, require_open
 from edp.models import HELIX_GROUPS, Actor, Participant, Workshop
 from edp.names import NameIndex, first_difference
-from edp.workshop import (
-    DISPLAY_NAME_MAX,
-    actor_names,
-    audit,
-    bump,
-    facilitator_workshop_id,
-    give_token,
-    insert_actor,
-    refuse_taken_actor_name,
-    require_open,
-)
+from edp.workshop.common import DISPLAY_NAME_MAX
+from edp.workshop.setup import actor_names, insert_actor, refuse_taken_actor_name
 
 # Swedish labels are accepted too, as registration lists are often exported from Swedish forms.
 HELIX_ALIASES = {
