@@ -87,12 +87,12 @@ from sqlalchemy.engine import make_url
 
 from edp import workshop as ops
 from edp.access import SYSTEM
-from edp.ballots import submit_ballot
 from edp.db import _write_lock, make_engine, upgrade
 from edp.errors import EdpError
 from edp.models import HELIX_GROUPS, Ballot, BallotEntry, utcnow
 from edp.security import new_pseudonym
-from edp.tally import round_results
+from edp.voting.ballots import submit_ballot
+from edp.voting.tally import round_results
 
 PASSCODE = "bench-passcode"
 DEFAULT_PG_URL = "postgresql+psycopg://edp:edp@127.0.0.1:5432/edp_test"

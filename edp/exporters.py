@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from edp.access import Credential
     from edp.reports import ReportData
     from edp.roadmap_views import ProcessRoadmaps, RoadmapView
-    from edp.tally import RoundResult
+    from edp.voting.tally import RoundResult
 
 Progress = Callable[[float, str], None]
 
@@ -130,8 +130,8 @@ class Source:
 
     @cached_property
     def results(self) -> RoundResult:
-        """The round's tally, for whoever may see it (edp.tally.check_results_visible)."""
-        from edp.tally import round_results
+        """The round's tally, for whoever may see it (edp.voting.tally.check_results_visible)."""
+        from edp.voting.tally import round_results
 
         return round_results(self.engine, self.who, self._round())
 

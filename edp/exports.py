@@ -15,7 +15,7 @@ from edp import voting
 from edp.access import Credential
 from edp.db import read
 from edp.i18n import t
-from edp.tally import (
+from edp.voting.tally import (
     BALANCED_LABEL,
     MIN_GROUP_BALLOTS,
     REPORT_GROUPS,
@@ -32,9 +32,9 @@ BALLOT_COLUMNS = ["ballot", "helix", "theme_id", "counted_theme_id", "theme_titl
 
 def ballot_rows(engine: Engine, who: Credential | None, round_id: int) -> pd.DataFrame:
     """One row per ballot entry. The ballot id is a random pseudonym; no names, no tokens.
-    Shown to whoever may see the round's results (edp.tally.check_results_visible).
+    Shown to whoever may see the round's results (edp.voting.tally.check_results_visible).
 
-    `helix` is the ballot's reported group (edp.tally.reporting_groups): a helix group of fewer than
+    `helix` is the ballot's reported group (edp.voting.tally.reporting_groups): a helix group of fewer than
     3 ballots is written as "other", and when "other" is smaller than that too, no ballot has a
     group (""). Ballots are listed by pseudonym, not in the order they were cast, so the file
     cannot be lined up with who was seen voting when; a ballot's entries keep their order."""

@@ -89,7 +89,7 @@ _ARRIVED = (
 def ballot_gate(s: Session, workshop_id: int, participant_id: int) -> None:
     """First in a ballot's transaction, on PostgreSQL: the workshop's lock, shared with other
     ballots, and the participant's own. Whatever the ballot is checked against (the workshop's
-    opening, the round's phase, its themes) is read after it, in one query (edp.ballots). On
+    opening, the round's phase, its themes) is read after it, in one query (edp.voting.ballots). On
     SQLite the revision is bumped last in the same transaction (bump_last); on PostgreSQL after
     the commit (bump_after_ballot), so a ballot never locks the workshop's row."""
     conn = s.connection()

@@ -40,7 +40,7 @@ from edp.errors import EdpError, NotFound
 from edp.i18n import t
 from edp.models import ACTIVITY_STATUSES, Priority, Process, Round, Theme, Workshop
 from edp.roadmap_views import ActivityView, KpiView, ProcessRoadmaps, RoadmapView, process_roadmaps
-from edp.tally import REPORT_GROUPS, helix_note, load_round_results
+from edp.voting.tally import REPORT_GROUPS, helix_note, load_round_results
 
 Progress = Callable[[float, str], None]
 _log = logging.getLogger(__name__)

@@ -22,9 +22,9 @@ from edp.db import read, write
 from edp.errors import Conflict, NotFound, ValidationError
 from edp.guards import audit, bump, facilitator_workshop_id
 from edp.live import ThemeView, theme_views
-from edp.merges import active_theme_ids, resolve_merges
 from edp.models import AuditEvent, Ballot, BallotEntry, Round, RoundTheme, Theme
-from edp.tally import load_round_input, tally
+from edp.voting.merges import active_theme_ids, resolve_merges
+from edp.voting.tally import load_round_input, tally
 from edp.workshop.common import TITLE_MAX, refuse_while_voting
 from edp.workshop.duplicates import duplicate_groups, fold
 

@@ -12,7 +12,7 @@ from edp.db import write
 from edp.errors import Conflict, NotFound, PhaseError, ValidationError
 from edp.guards import audit, bump, facilitator_workshop_id, require_open
 from edp.models import Priority, Round, RoundTheme, Theme
-from edp.tally import load_round_results
+from edp.voting.tally import load_round_results
 from edp.workshop.common import DESCRIPTION_MAX, PRIORITIES_MAX, round_for_facilitator
 from edp.workshop.rounds import RoundSpec, build_round
 

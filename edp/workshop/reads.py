@@ -6,8 +6,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from edp.db import read
-from edp.merges import active_theme_ids
 from edp.models import Theme, Workshop
+from edp.voting.merges import active_theme_ids
 
 
 def revision(engine: Engine, workshop_id: int) -> int | None:

@@ -13,8 +13,8 @@ from edp import validate, voting
 from edp.db import write
 from edp.errors import PhaseError
 from edp.guards import audit, bump, facilitator_workshop_id, require_open
-from edp.merges import active_theme_ids
 from edp.models import Round, Workshop
+from edp.voting.merges import active_theme_ids
 from edp.workshop.common import (
     DESCRIPTION_MAX,
     PROPOSALS_PER_PARTICIPANT_DEFAULT,

@@ -12,10 +12,10 @@ from streamlit.testing.v1 import AppTest
 from edp import region
 from edp import workshop as ops
 from edp.access import SYSTEM
-from edp.ballots import submit_ballot
 from edp.db import make_engine, upgrade
 from edp.live import participant_view, workshop_view
 from edp.ui.ballot import participant_view_key
+from edp.voting.ballots import submit_ballot
 from tests.app.support import APP, TIMEOUT_S, ok
 from tests.factory import make_setup
 
@@ -351,7 +351,7 @@ def test_approval_ballot_is_saved_from_the_ticked_boxes(engine):
 def test_a_ballot_over_the_rate_limit_shows_the_wait_and_the_form_keeps_the_choices(engine, monkeypatch):
     import datetime as dt
 
-    from edp import ballots
+    from edp.voting import ballots
 
     now = dt.datetime(2026, 12, 6, 10, 0, tzinfo=dt.UTC)
     monkeypatch.setattr(ballots, "utcnow", lambda: now)  # the clock stands still: a script's pace

@@ -23,7 +23,6 @@ from edp import backup, charts, reports
 from edp import workshop as ops
 from edp.__main__ import main
 from edp.access import SYSTEM
-from edp.ballots import _submit, submit_ballot, submit_paper_ballot
 from edp.cards import cards_pdf
 from edp.db import alembic_config, migrate, read, write
 from edp.errors import NotFound, PermissionDenied, PhaseError
@@ -35,7 +34,8 @@ from edp.live import facilitator_view, participant_view, participant_workshop_id
 from edp.models import AuditEvent, Ballot, Participant
 from edp.queries import overview
 from edp.security import token_hash
-from edp.tally import RoundInput, load_round_input, round_results, tally
+from edp.voting.ballots import _submit, submit_ballot, submit_paper_ballot
+from edp.voting.tally import RoundInput, load_round_input, round_results, tally
 from edp.workshop import participant_ref
 from edp.workshop.registrations import card_rows, import_registrations, registered_participants, reissue_card
 from tests.conftest import table_counts

@@ -21,9 +21,9 @@ from edp import backup, demo, exports
 from edp import workshop as ops
 from edp.__main__ import main
 from edp.access import SYSTEM
-from edp.ballots import submit_ballot
 from edp.db import read
 from edp.models import Participant
+from edp.voting.ballots import submit_ballot
 from tests.conftest import table_counts
 from tests.factory import make_setup
 

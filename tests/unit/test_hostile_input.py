@@ -39,7 +39,7 @@ from edp.imports import import_actors, list_actors
 from edp.live import participant_view, workshop_view
 from edp.queries import overview
 from edp.roadmap_views import RoadmapView, roadmap_view
-from edp.tally import round_results
+from edp.voting.tally import round_results
 from tests.conftest import table_counts
 from tests.factory import PASSCODE, make_setup
 from tests.roadmap_sample import ACTORS, sample_roadmap

@@ -7,9 +7,9 @@ import pytest
 
 from edp import workshop as ops
 from edp.access import SYSTEM
-from edp.ballots import submit_ballot
 from edp.errors import Conflict, NotFound, PhaseError, ValidationError
-from edp.tally import round_results
+from edp.voting.ballots import submit_ballot
+from edp.voting.tally import round_results
 from edp.workshop.moderation import (
     MERGE_GROUP_MAX,
     duplicate_suggestions,

@@ -22,7 +22,7 @@ from edp.db import make_engine, upgrade, write
 from edp.errors import EdpError, NotFound
 from edp.models import Priority, Roadmap
 from edp.roadmap_views import ProcessRoadmaps
-from edp.tally import round_results
+from edp.voting.tally import round_results
 from tests.conftest import require_service
 from tests.roadmap_sample import sample_process
 

@@ -30,7 +30,6 @@ from edp import accounts, backup, throttle
 from edp import roadmaps as rmo
 from edp import workshop as ops
 from edp.access import SYSTEM
-from edp.ballots import submit_ballot, submit_paper_ballot
 from edp.db import read, write
 from edp.errors import NotFound, PermissionDenied, PhaseError
 from edp.exports import BALLOT_COLUMNS, ballot_rows, ballots_csv, tally_csv, tally_xlsx
@@ -47,8 +46,9 @@ from edp.models import (
 )
 from edp.room import room_command
 from edp.security import new_token, token_hash
-from edp.tally import round_results
 from edp.throttle import Client
+from edp.voting.ballots import submit_ballot, submit_paper_ballot
+from edp.voting.tally import round_results
 from edp.workshop.registrations import import_registrations
 from tests.conftest import table_counts
 from tests.factory import PASSCODE, Setup, make_setup
@@ -219,7 +219,7 @@ PARTICIPANT_CALLS: dict[str, Callable[[Setup], tuple[dict[str, Any], str]]] = {
     ),
 }  # fmt: skip
 PARTICIPANT_CALLS_TESTED_ELSEWHERE = {
-    "ballots.submit_ballot": "tests/unit/test_ballots.py::"
+    "voting.ballots.submit_ballot": "tests/unit/test_ballots.py::"
     "test_ballot_for_a_round_of_another_workshop_is_refused_and_nothing_written",
 }
 
@@ -440,7 +440,7 @@ FAC_CALLS: dict[str, Callable[[Any, World], dict[str, Any]]] = {
     "workshop.themes.unmerge_theme": lambda e, w: {"theme_id": _merged(e, w)},
     "workshop.setup.set_workshop_passcode": lambda e, w: {"passcode": "ny-lösenkod-för-rummet"},
     "workshop.themes.withdraw_theme": lambda e, w: {"theme_id": w.mine.themes[0]},
-    "ballots.submit_paper_ballot": lambda e, w: {
+    "voting.ballots.submit_paper_ballot": lambda e, w: {
         "participant_id": ops.register_paper_participant(e, w.mine.fac, "Pappers-Per", w.mine.actors["civil"]).id,
         "round_id": _voting(e, w), "choices": {w.mine.themes[0]: 1},
     },
@@ -466,7 +466,7 @@ SIGN_OUT = "workshop.setup.logout_facilitator"  # with a dead token there is not
 # and pure functions touch no data, so neither is listed.
 NOT_FACILITATOR_OPS = {
     # a participant's operations: they take the participant's token
-    "workshop.joining.claim_registration", "workshop.themes.edit_own_theme", "workshop.themes.propose", "ballots.submit_ballot",
+    "workshop.joining.claim_registration", "workshop.themes.edit_own_theme", "workshop.themes.propose", "voting.ballots.submit_ballot",
     # organisers' operations: they take the acting principal (`who`, tests/unit/test_roles.py)
     "workshop.setup.create_process", "workshop.setup.update_process", "workshop.setup.add_actor", "workshop.setup.update_actor",
     "workshop.setup.create_workshop",
@@ -474,11 +474,11 @@ NOT_FACILITATOR_OPS = {
     "workshop.setup.login_facilitator", "workshop.joining.join", "workshop.joining.open_workshop_for_code",
     # reads that take no token (see docs/security.md)
     "workshop.reads.revision", "funnel.workshop_funnel",
-    # after a ballot has committed (edp.ballots): bumps the revision and tells the screens to look;
+    # after a ballot has committed (edp.voting.ballots): bumps the revision and tells the screens to look;
     # it changes and shows nothing else, so a stray call only makes the screens check
     "guards.bump_after_ballot",
 }  # fmt: skip
-WORKSHOP_MODULES = ("workshop.", "guards.", "ballots.", "funnel.")
+WORKSHOP_MODULES = ("workshop.", "guards.", "voting.ballots.", "funnel.")
 
 
 def mine_state(engine, w: World) -> dict[str, Any]:
