@@ -497,7 +497,7 @@ def bench_charts(gantt_activities: int = 500, png: bool = True, repeats: int = 5
         from tests.roadmap_sample import sample_roadmap
     except ImportError as exc:
         return {"skipped": f"tests.roadmap_sample not importable ({exc}); run from the repository root"}
-    from edp.roadmap_charts import gantt_figure
+    from edp.roadmap.charts import gantt_figure
 
     rm = sample_roadmap(gantt_activities)
     out: dict[str, Any] = {

@@ -71,7 +71,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def listing(engine: Engine) -> dict:
     from edp.queries import overview
-    from edp.roadmap_views import roadmap_summaries
+    from edp.roadmap.views import roadmap_summaries
 
     keep_ws = ("id", "title", "join_code", "status", "rounds")
     return {
@@ -161,9 +161,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_import_roadmap(args: argparse.Namespace) -> int:
-    from edp import roadmap_io
     from edp.files import read_capped
-    from edp.roadmaps import import_roadmap
+    from edp.roadmap import io as roadmap_io
+    from edp.roadmap.operations import import_roadmap
 
     # Read at most the cap and a byte, whatever the file is: /dev/zero once grew this to 22.8 GB.
     data = read_capped(args.file, roadmap_io.MAX_BYTES)

@@ -15,7 +15,7 @@ from edp.access import SYSTEM
 from edp.config import ROOT
 from edp.db import read, write
 from edp.models import Base, Priority, Process, StrengthArea, User
-from edp.roadmaps import import_roadmap
+from edp.roadmap.operations import import_roadmap
 from edp.voting.ballots import submit_ballot
 
 DEMO_DIR = ROOT / "data" / "demo"

@@ -5,7 +5,7 @@ extension, a MIME type and `render()`. The command line takes its `--format` cho
 the pages their labels, file types and MIME types, so adding a format is one entry in EXPORTERS,
 its name in both catalogues (locales/*/LC_MESSAGES/exporters.po) and its row in README.md's table
 of export formats (tests/unit/test_exporters.py fails on a missing one). The drawing stays where it
-is (edp.exports, edp.roadmap_io, edp.reports, edp.imaging with edp.roadmap_charts): an exporter only
+is (edp.exports, edp.roadmap.io, edp.reports, edp.imaging with edp.roadmap.charts): an exporter only
 says which of it to call. Those modules are imported when a file is rendered, not here, so the
 command line's --help does not load plotly, pandas or the office libraries.
 
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from edp.access import Credential
     from edp.reports import ReportData
-    from edp.roadmap_views import ProcessRoadmaps, RoadmapView
+    from edp.roadmap.views import ProcessRoadmaps, RoadmapView
     from edp.voting.tally import RoundResult
 
 Progress = Callable[[float, str], None]
@@ -98,7 +98,7 @@ class Source:
     @cached_property
     def roadmap(self) -> RoadmapView:
         """The one roadmap, for its process's leaders and observers."""
-        from edp.roadmap_views import roadmap_view
+        from edp.roadmap.views import roadmap_view
 
         if self.roadmap_id is None:
             raise ValueError("this source names no roadmap")
@@ -107,7 +107,7 @@ class Source:
     @cached_property
     def process(self) -> ProcessRoadmaps:
         """Every roadmap of the process (of the roadmap's process, for a source of one roadmap)."""
-        from edp.roadmap_views import process_roadmaps
+        from edp.roadmap.views import process_roadmaps
 
         return process_roadmaps(self.engine, self.who, self._process_id())
 
@@ -205,7 +205,8 @@ def _chart(fmt: str) -> Render:
     one roadmap's Gantt or KPIs. One image is one step: its caller reports progress around it."""
 
     def render(src: Source, opt: Options) -> bytes:
-        from edp import imaging, roadmap_charts
+        from edp import imaging
+        from edp.roadmap import charts as roadmap_charts
 
         page_size = imaging.page_size_of(opt.page_size)
         width = imaging.layout_width(fmt, page_size)  # labels placed for the medium's width
@@ -223,25 +224,25 @@ def _chart(fmt: str) -> Render:
 
 
 def _workbook(src: Source, opt: Options) -> bytes:
-    from edp import roadmap_io
+    from edp.roadmap import io as roadmap_io
 
     return roadmap_io.to_xlsx(src.roadmap)
 
 
 def _activities_csv(src: Source, opt: Options) -> bytes:
-    from edp import roadmap_io
+    from edp.roadmap import io as roadmap_io
 
     return roadmap_io.to_csv(src.roadmap)
 
 
 def _sheets_zip(src: Source, opt: Options) -> bytes:
-    from edp import roadmap_io
+    from edp.roadmap import io as roadmap_io
 
     return roadmap_io.to_csv_zip(src.roadmap)
 
 
 def _calendar(src: Source, opt: Options) -> bytes:
-    from edp import roadmap_io
+    from edp.roadmap import io as roadmap_io
 
     return roadmap_io.to_ics(src.roadmaps, lang=opt.lang)
 

@@ -33,13 +33,14 @@ from pptx.util import Emu, Inches
 from pptx.util import Pt as PptPt
 from sqlalchemy import Engine, select
 
-from edp import cards, charts, imaging, roadmap_charts
+from edp import cards, charts, imaging
 from edp.access import Credential
 from edp.db import read
 from edp.errors import EdpError, NotFound
 from edp.i18n import t
 from edp.models import ACTIVITY_STATUSES, Priority, Process, Round, Theme, Workshop
-from edp.roadmap_views import ActivityView, KpiView, ProcessRoadmaps, RoadmapView, process_roadmaps
+from edp.roadmap import charts as roadmap_charts
+from edp.roadmap.views import ActivityView, KpiView, ProcessRoadmaps, RoadmapView, process_roadmaps
 from edp.voting.tally import REPORT_GROUPS, helix_note, load_round_results
 
 Progress = Callable[[float, str], None]

@@ -21,8 +21,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from edp import config, i18n, roadmap_charts
-from edp import roadmaps as ops
+from edp import config, i18n
 from edp.charts import number
 from edp.errors import Conflict, EdpError, RowErrors, SheetErrors, ValidationError
 from edp.exporters import EXPORTERS, Options, Source, mime_type
@@ -30,7 +29,10 @@ from edp.exports import safe_csv
 from edp.imports import list_actors
 from edp.models import ACTIVITY_STATUSES, KPI_KINDS, ROADMAP_STATUSES
 from edp.queries import overview
-from edp.roadmap_views import KpiView, PriorityChoice, ProcessRoadmaps, RoadmapSummary, RoadmapView, priority_choices
+from edp.roadmap import charts as roadmap_charts
+from edp.roadmap import operations as ops
+from edp.roadmap.status import kpi_status
+from edp.roadmap.views import KpiView, PriorityChoice, ProcessRoadmaps, RoadmapSummary, RoadmapView, priority_choices
 from edp.ui import actions
 from edp.ui.actions import guard, notice_lines  # noqa: F401 - guard: the pages' section guard, re-exported
 from edp.ui.common import engine, lang, local_clock, t
@@ -370,7 +372,7 @@ def _create_blank(wv: ProcessContext, actors: Mapping[int, str], *, template: bo
 
 def import_panel(process_id: int) -> None:
     """A workbook in the export layout (XLSX) becomes a new roadmap; nothing is written if any row is bad."""
-    from edp import roadmap_io
+    from edp.roadmap import io as roadmap_io
 
     st.caption(t("ui.rm.import_help"))
     from edp.files import megabytes, read_capped
@@ -516,7 +518,7 @@ def table_frame(rm: RoadmapView, table: str) -> pd.DataFrame:
             }
             for k in rm.kpis
         ]
-    from edp.roadmap_io import SHEETS
+    from edp.roadmap.io import SHEETS
 
     columns = ["id", *SHEETS[table]]
     frame = pd.DataFrame(rows, columns=columns)
@@ -1065,7 +1067,7 @@ def table_panel(rm: RoadmapView, table: str, actors: Mapping[int, str]) -> None:
 
 
 def kpi_status_badge(kpi: KpiView) -> None:
-    status = roadmap_charts.kpi_status(kpi)
+    status = kpi_status(kpi)
     colour = {"on_track": "green", "at_risk": "orange", "off_track": "red"}.get(status, "gray")
     st.badge(kpi_status_label(status), color=colour)
 
@@ -1475,7 +1477,7 @@ def kpi_update_form(token: str, roadmap: str, kpi: KpiView) -> None:
         plain(roadmap, key=f"upd-kpi-{kpi.id}-where")
         a, b, c = st.columns(3)
         kpi_metrics(kpi, key=f"upd-kpi-{kpi.id}", columns=(a, b))
-        c.metric(t("ui.upd.kpi_status"), kpi_status_label(roadmap_charts.kpi_status(kpi)))
+        c.metric(t("ui.upd.kpi_status"), kpi_status_label(kpi_status(kpi)))
         flash_slot(section)
 
         def add(data: dict[str, Any]) -> bool:

@@ -323,7 +323,7 @@ def test_red_team_export_ballots_writes_formula_titles_as_text_to_stdout_and_to_
 
 
 def test_export_roadmap_csv_writes_formula_text_as_text(engine, capsys, tmp_path):
-    from edp import roadmaps as rmo
+    from edp.roadmap import operations as rmo
 
     s = make_setup(engine)
     rid = rmo.create_roadmap(engine, SYSTEM, s.process_id, {"title": FORMULAS[0], "period_start": "2026-01-01",

@@ -19,12 +19,13 @@ from icalendar import Calendar
 from pptx import Presentation
 from pypdf import PdfReader
 
-from edp import demo, roadmap_io
+from edp import demo
 from edp.__main__ import main
 from edp.access import SYSTEM
 from edp.db import make_engine, upgrade
 from edp.imaging import browser_path
-from edp.roadmap_views import roadmap_view
+from edp.roadmap import io as roadmap_io
+from edp.roadmap.views import roadmap_view
 from tests.conftest import require_service
 
 

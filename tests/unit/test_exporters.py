@@ -284,7 +284,7 @@ def test_each_chart_export_renders_an_image_its_reader_recognises(demo_engine, c
 
 
 def test_the_roadmap_csv_holds_the_activities_and_the_zip_every_sheet(demo_engine):
-    from edp.roadmap_io import SHEETS
+    from edp.roadmap.io import SHEETS
 
     engine, _ = demo_engine
     source = Source(engine, SYSTEM, roadmap_id=2)
@@ -313,12 +313,12 @@ def test_an_exporter_refuses_a_source_that_does_not_name_what_it_exports(demo_en
 
 
 def test_one_source_reads_its_roadmap_once_for_several_files(demo_engine, monkeypatch):
-    import edp.roadmap_views
+    import edp.roadmap.views
 
     engine, _ = demo_engine
     reads = []
-    real = edp.roadmap_views.roadmap_view
-    monkeypatch.setattr(edp.roadmap_views, "roadmap_view", lambda *a: reads.append(a[2]) or real(*a))
+    real = edp.roadmap.views.roadmap_view
+    monkeypatch.setattr(edp.roadmap.views, "roadmap_view", lambda *a: reads.append(a[2]) or real(*a))
     source = Source(engine, SYSTEM, roadmap_id=1)
     for identifier in ("roadmap.xlsx", "roadmap.csv.zip", "roadmap.ics"):
         EXPORTERS[identifier].render(source, Options(lang="sv"))

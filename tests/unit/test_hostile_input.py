@@ -28,8 +28,7 @@ import openpyxl
 import pytest
 from sqlalchemy import Engine
 
-from edp import exports, roadmap_io
-from edp import roadmaps as rmo
+from edp import exports
 from edp import workshop as ops
 from edp.__main__ import main
 from edp.access import SYSTEM
@@ -38,7 +37,9 @@ from edp.i18n import field_label
 from edp.imports import import_actors, list_actors
 from edp.live import participant_view, workshop_view
 from edp.queries import overview
-from edp.roadmap_views import RoadmapView, roadmap_view
+from edp.roadmap import io as roadmap_io
+from edp.roadmap import operations as rmo
+from edp.roadmap.views import RoadmapView, roadmap_view
 from edp.voting.tally import round_results
 from tests.conftest import table_counts
 from tests.factory import PASSCODE, make_setup

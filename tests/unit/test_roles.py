@@ -16,13 +16,13 @@ import pytest
 from sqlalchemy import update
 
 from edp import accounts
-from edp import roadmaps as rmo
 from edp import workshop as ops
 from edp.access import SYSTEM, Principal
 from edp.db import write
 from edp.errors import NotFound, PermissionDenied
 from edp.models import UserSession, utcnow
 from edp.region import create_strength_area
+from edp.roadmap import operations as rmo
 from edp.voting.ballots import submit_ballot
 from tests.conftest import table_counts
 from tests.factory import PASSCODE, Setup, make_setup

@@ -27,7 +27,6 @@ from sqlalchemy import func, select, update
 
 import edp
 from edp import accounts, backup, throttle
-from edp import roadmaps as rmo
 from edp import workshop as ops
 from edp.access import SYSTEM
 from edp.db import read, write
@@ -44,6 +43,7 @@ from edp.models import (
     Workshop,
     utcnow,
 )
+from edp.roadmap import operations as rmo
 from edp.room import room_command
 from edp.security import new_token, token_hash
 from edp.throttle import Client
