@@ -508,7 +508,7 @@ def bench_charts(gantt_activities: int = 500, png: bool = True, repeats: int = 5
     if not png:
         out["png_skipped"] = "not requested"
         return out
-    from edp import imaging
+    from edp.io import imaging
 
     if imaging.browser_path() is None:
         out["png_skipped"] = "no Chromium found for kaleido (set BROWSER_PATH or install chromium)"

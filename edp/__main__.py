@@ -14,12 +14,13 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError, ProgrammingError
 
-from edp import config, exporters
+from edp import config
 from edp.access import SYSTEM
 from edp.db import describe_db_error, make_engine, sqlite_path, upgrade
 from edp.errors import EdpError, ValidationError
 from edp.files import BACKUP_MAX_BYTES, MB
 from edp.i18n import error_message
+from edp.io import exporters
 
 
 class UserError(Exception):
@@ -137,7 +138,7 @@ def _exporter(subject: str, fmt: str, out: str = "") -> exporters.Exporter:
 
 def cmd_export_roadmap(args: argparse.Namespace) -> int:
     """A roadmap's (or a whole process's) chart, data, calendar or steering-group deck."""
-    from edp.imaging import page_size_of
+    from edp.io.imaging import page_size_of
 
     page_size = page_size_of(args.page_size)  # a bad page size is refused before anything is read or written
     exporter = _exporter("roadmap", args.format, args.out)  # so is a CSV to a name that is neither .csv nor .zip

@@ -6,11 +6,11 @@ is saved; it lives in this browser session only, so a reload shows no card and n
 
 import streamlit as st
 
-from edp.cards import cards_pdf
 from edp.config import public_url
 from edp.errors import EdpError, RowErrors
-from edp.exporters import mime_type
 from edp.files import CSV_MAX_BYTES, megabytes, read_capped
+from edp.io.cards import cards_pdf
+from edp.io.exporters import mime_type
 from edp.live import WorkshopView, facilitator_view
 from edp.models import Participant
 from edp.ui.common import engine, lang, t

@@ -7,7 +7,7 @@ values are checked, and the roadmap written, by edp.roadmap.operations.import_ro
 
 Text is what users typed. In a workbook every text cell is written as a string cell, so
 "=SUM(A1)" stays text and is never evaluated; in a CSV (which has no cell types) text that a
-spreadsheet would read as a formula gets a leading apostrophe (edp.exports.guard_text).
+spreadsheet would read as a formula gets a leading apostrophe (edp.formulas.guard_text).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import Any
 
 from edp.config import DEFAULT_LANG
 from edp.errors import ValidationError
-from edp.exports import FORMULA_STARTS, guard_text
 from edp.files import XLSX_MAX_BYTES
+from edp.formulas import FORMULA_STARTS, guard_text
 from edp.i18n import t
 from edp.roadmap.views import RoadmapView
 

@@ -11,8 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from edp.charts import chart_groups, group_label, number, value_title
-from edp.exporters import EXPORTERS, Options, Source
 from edp.funnel import Funnel, workshop_funnel
+from edp.io.exporters import EXPORTERS, Options, Source
 from edp.live import WorkshopView
 from edp.models import HELIX_GROUPS
 from edp.ui.common import engine, lang, t
@@ -184,7 +184,7 @@ def turnout_metrics(participants: dict[str, int], ballots: dict[str, int], *, ke
                 st.progress(min(1.0, cast / present) if present else 0.0)
 
 
-# The round's files (edp.exporters), each with the end of its file name and its button's key.
+# The round's files (edp.io.exporters), each with the end of its file name and its button's key.
 ROUND_FILES = (("tally.csv", "tally", "dl-tally-csv"), ("tally.xlsx", "tally", "dl-tally-xlsx"),
                ("ballots.csv", "ballots", "dl-ballots-csv"))  # fmt: skip
 

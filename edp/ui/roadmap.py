@@ -24,9 +24,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from edp import config, i18n
 from edp.charts import number
 from edp.errors import Conflict, EdpError, RowErrors, SheetErrors, ValidationError
-from edp.exporters import EXPORTERS, Options, Source, mime_type
-from edp.exports import safe_csv
 from edp.imports import list_actors
+from edp.io.exporters import EXPORTERS, Options, Source, mime_type
+from edp.io.exports import safe_csv
 from edp.models import ACTIVITY_STATUSES, KPI_KINDS, ROADMAP_STATUSES
 from edp.queries import overview
 from edp.roadmap import charts as roadmap_charts
@@ -1340,7 +1340,7 @@ def _downloads(name: str) -> None:
         )
 
 
-# The roadmap's files (edp.exporters), each with what follows "fardplan-ID" in its file name.
+# The roadmap's files (edp.io.exporters), each with what follows "fardplan-ID" in its file name.
 ROADMAP_FILES = (("roadmap.xlsx", ""), ("roadmap.csv.zip", "-csv"), ("roadmap.ics", ""))
 
 
@@ -1414,7 +1414,7 @@ def _images(rm: RoadmapView, lang_: str, progress: Callable[[float, str], None])
 
 def _reports(process_id: int, lang_: str, progress: Callable[[float, str], None]) -> dict[str, tuple]:
     """The follow-up report (DOCX, PDF) and the steering deck (PPTX), from one rendering of the charts."""
-    from edp.reports import report_images
+    from edp.io.reports import report_images
 
     source = Source(engine(), organiser_token(), process_id=process_id)
     images = report_images(source.report(lang_), lang_, deck=True, progress=lambda f, m: progress(0.6 * f, m))

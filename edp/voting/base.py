@@ -2,7 +2,7 @@
 
 The rest of the engine asks the method and never names one: the round-spec checks
 (edp.workshop), what a valid ballot is (edp.voting.ballots), each voter's value per theme and the
-figures the tally adds for it (edp.voting.tally), the result's own columns (edp.exports) and whether
+figures the tally adds for it (edp.voting.tally), the result's own columns (edp.io.exports) and whether
 its groups are compared as sums or as means (edp.charts). A method is registered by defining a
 subclass with a `name`; docs/tally.md must have a section for it (tests/unit/test_voting.py).
 """

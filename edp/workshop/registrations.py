@@ -1,5 +1,5 @@
 """Pre-registered workshops: import the registration list, then each person joins with one scan
-of their personal QR card (see edp.cards).
+of their personal QR card (see edp.io.cards).
 
 Only a hash of each person's token is stored, so a card can be printed once only: when the list is
 imported (import_registrations hands back the tokens) or when a lost card is replaced
@@ -141,7 +141,7 @@ def reissue_card(engine: Engine, fac_token: str, participant_id: int) -> Partici
 
 
 def card_rows(people: list[Participant]) -> list[tuple[str, str, str]]:
-    """(name, organisation, token) for edp.cards.cards_pdf, from participants an operation has just
+    """(name, organisation, token) for edp.io.cards.cards_pdf, from participants an operation has just
     created or given a new card (only those carry their token)."""
     missing = [p.id for p in people if not p.token]
     if missing:

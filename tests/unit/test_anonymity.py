@@ -19,17 +19,18 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import event, inspect, select, text
 
-from edp import backup, charts, reports
+from edp import backup, charts
 from edp import workshop as ops
 from edp.__main__ import main
 from edp.access import SYSTEM
-from edp.cards import cards_pdf
 from edp.db import alembic_config, migrate, read, write
 from edp.errors import NotFound, PermissionDenied, PhaseError
-from edp.exports import ballot_rows, ballots_csv, tally_csv, tally_frame, tally_xlsx
 from edp.funnel import workshop_funnel
 from edp.i18n import t
 from edp.imports import list_actors
+from edp.io import reports
+from edp.io.cards import cards_pdf
+from edp.io.exports import ballot_rows, ballots_csv, tally_csv, tally_frame, tally_xlsx
 from edp.live import facilitator_view, participant_view, participant_workshop_id, workshop_view
 from edp.models import AuditEvent, Ballot, Participant
 from edp.queries import overview

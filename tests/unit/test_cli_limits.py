@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from edp import backup, demo, exports
+from edp import backup, demo
 from edp import workshop as ops
 from edp.__main__ import main
 from edp.access import SYSTEM
 from edp.db import read
+from edp.io import exports
 from edp.models import Participant
 from edp.voting.ballots import submit_ballot
 from tests.conftest import table_counts

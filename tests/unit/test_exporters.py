@@ -1,4 +1,4 @@
-"""The export registry (edp/exporters.py): every format is named in both languages, served with the
+"""The export registry (edp/io/exporters.py): every format is named in both languages, served with the
 MIME type of its extension, drawn into a file its reader recognises, offered by the command line
 exactly as registered, documented in the README, and never a way around the engine's role checks.
 Rendering runs on the demo (SQLite; the engine's reads are tested on both databases elsewhere)."""
@@ -17,13 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from edp import demo, exporters, i18n
+from edp import demo, i18n
 from edp.__main__ import build_parser, main
 from edp.access import SYSTEM
 from edp.db import make_engine, upgrade
 from edp.errors import PermissionDenied
-from edp.exporters import EXPORTERS, Exporter, Options, Source
-from edp.imaging import browser_path
+from edp.io import exporters
+from edp.io.exporters import EXPORTERS, Exporter, Options, Source
+from edp.io.imaging import browser_path
 from tests.conftest import require_service
 
 ROOT = Path(__file__).resolve().parents[2]

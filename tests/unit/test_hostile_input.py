@@ -28,13 +28,13 @@ import openpyxl
 import pytest
 from sqlalchemy import Engine
 
-from edp import exports
 from edp import workshop as ops
 from edp.__main__ import main
 from edp.access import SYSTEM
 from edp.errors import EdpError, RowErrors, SheetErrors
 from edp.i18n import field_label
 from edp.imports import import_actors, list_actors
+from edp.io import exports
 from edp.live import participant_view, workshop_view
 from edp.queries import overview
 from edp.roadmap import io as roadmap_io

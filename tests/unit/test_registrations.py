@@ -9,8 +9,8 @@ from pypdf import PdfReader
 
 from edp import workshop as ops
 from edp.access import SYSTEM
-from edp.cards import cards_pdf, personal_url
 from edp.errors import PermissionDenied, RowErrors, ValidationError
+from edp.io.cards import cards_pdf, personal_url
 from edp.live import workshop_view
 from edp.voting.ballots import submit_ballot
 from edp.voting.tally import round_results

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from edp import imaging
+from edp.io import imaging
 from edp.roadmap import charts as rc
 from edp.roadmap import status as rs
 from edp.roadmap.views import ActorRef, KpiView, MeasurementView, MilestoneView
@@ -798,7 +798,7 @@ def font_sizes(node) -> list[float]:  # noqa: ANN001
 
 
 def test_no_text_in_any_roadmap_chart_is_smaller_than_the_font_the_media_are_sized_for():
-    """The report, deck and PDF sizes (edp.reports, edp.imaging) are worked out from 14 px text."""
+    """The report, deck and PDF sizes (edp.io.reports, edp.io.imaging) are worked out from 14 px text."""
     rm = crowded(sample_roadmap(12))
     figs = [
         rc.gantt_figure(rm, "sv", today=TODAY),

@@ -31,7 +31,7 @@ from edp import workshop as ops
 from edp.access import SYSTEM
 from edp.db import read, write
 from edp.errors import NotFound, PermissionDenied, PhaseError
-from edp.exports import BALLOT_COLUMNS, ballot_rows, ballots_csv, tally_csv, tally_xlsx
+from edp.io.exports import BALLOT_COLUMNS, ballot_rows, ballots_csv, tally_csv, tally_xlsx
 from edp.models import (
     Actor,
     ActorLink,

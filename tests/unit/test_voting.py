@@ -14,7 +14,7 @@ import pytest
 from edp import i18n, voting
 from edp.access import SYSTEM
 from edp.errors import ValidationError
-from edp.exports import tally_columns
+from edp.io.exports import tally_columns
 from edp.voting.ballots import RoundRules, normalise
 from edp.voting.base import REGISTRY, Counted, Values, VotingMethod
 from edp.voting.tally import ENTRY_COLUMNS, RoundInput, tally

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from edp import voting
 from edp.access import Credential
 from edp.db import read
+from edp.formulas import FORMULA_STARTS, guard_text  # kept here as names of this module too
 from edp.i18n import t
 from edp.voting.tally import (
     BALANCED_LABEL,
@@ -65,8 +66,6 @@ def ballot_rows(engine: Engine, who: Credential | None, round_id: int) -> pd.Dat
 
 # ---------------------------------------------------------------- tallies as spreadsheets
 
-# A spreadsheet evaluates a cell that starts with one of these (CSV/formula injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HELIX_COLUMNS = [f"helix_{g}" for g in REPORT_GROUPS]
 TAIL_COLUMNS = ["consensus", "agreement_voters", "agreement_helix", *HELIX_COLUMNS, "merged_from"]
 
@@ -96,13 +95,6 @@ def tally_frame(result: RoundResult | dict[str, Any]) -> pd.DataFrame:
         row["merged_from"] = ";".join(str(i) for i in theme.get("merged_from", []))
         rows.append(row)
     return pd.DataFrame(rows, columns=tally_columns(r))
-
-
-def guard_text(value: Any) -> Any:
-    """A string a spreadsheet would read as a formula gets a leading apostrophe; anything else is kept."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def guard_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from edp.i18n import t
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 # Shipped with the app (edp/fonts/README.md): monochrome, as fpdf2 embeds no colour-bitmap emoji.
-EMOJI_FONT = Path(__file__).parent / "fonts" / "NotoEmoji-Regular.ttf"
+EMOJI_FONT = Path(__file__).parents[1] / "fonts" / "NotoEmoji-Regular.ttf"  # edp/fonts
 COLS, ROWS = 2, 4
 CARD_W, CARD_H = 95.0, 66.0  # mm, on A4 with 10 mm margins
 
