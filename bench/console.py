@@ -19,7 +19,7 @@ console's own form, at the websocket level (bench/live.py's client):
                browser_attempts: a fresh browser tries once more when the first did not load (0 when
                not measured); browser_first_failure keeps the first attempt's reason then
 
-and, without a server, the suggestions for that many titles: suggest_ms (edp.duplicates, cold),
+and, without a server, the suggestions for that many titles: suggest_ms (edp.workshop.duplicates, cold),
 groups, wrong_groups (groups mixing titles the generator made as different themes), copies_found of
 copies (pairs of near-duplicates the generator made that share a group), and filter_misses (pairs of
 titles the detailed rule calls the same theme that the quick filter dropped; must be 0).
@@ -306,7 +306,7 @@ def browser_figures(base_url: str, first_theme: int, next_theme: int | None) -> 
 
 
 def suggestion_figures(n: int) -> dict[str, Any]:
-    from edp import duplicates
+    from edp.workshop import duplicates
 
     titles = proposal_titles(n, seed=n)
     numbered = {i: title.text for i, title in enumerate(titles)}

@@ -48,7 +48,7 @@ JSON layout (every key is always present; tests/unit/test_bench.py checks the sh
             form on a real `streamlit run`); {"measured": false, "reason": ...} when not run, else:
             app (the app.py measured), load_average ([before, after], 1 minute), and at the largest size:
             proposals, load_ms (one full run of the console over the websocket, median), browser_ms
-            (sign-in -> console shown in Chromium), suggest_ms (edp.duplicates on that many titles);
+            (sign-in -> console shown in Chromium), suggest_ms (edp.workshop.duplicates on that many titles);
             levels: one entry per size (100, 300, 1000) with sign_in_ms, load_ms, kb_per_run,
             elements, cards, timed_out, browser_ms, browser_cpu_ms, browser_page_ms, browser_skipped,
             browser_attempts, browser_first_failure, suggest_ms,
@@ -87,12 +87,12 @@ from sqlalchemy.engine import make_url
 
 from edp import workshop as ops
 from edp.access import SYSTEM
-from edp.ballots import submit_ballot
 from edp.db import _write_lock, make_engine, upgrade
 from edp.errors import EdpError
 from edp.models import HELIX_GROUPS, Ballot, BallotEntry, utcnow
 from edp.security import new_pseudonym
-from edp.tally import round_results
+from edp.voting.ballots import submit_ballot
+from edp.voting.tally import round_results
 
 PASSCODE = "bench-passcode"
 DEFAULT_PG_URL = "postgresql+psycopg://edp:edp@127.0.0.1:5432/edp_test"
@@ -497,7 +497,7 @@ def bench_charts(gantt_activities: int = 500, png: bool = True, repeats: int = 5
         from tests.roadmap_sample import sample_roadmap
     except ImportError as exc:
         return {"skipped": f"tests.roadmap_sample not importable ({exc}); run from the repository root"}
-    from edp.roadmap_charts import gantt_figure
+    from edp.roadmap.charts import gantt_figure
 
     rm = sample_roadmap(gantt_activities)
     out: dict[str, Any] = {
@@ -508,7 +508,7 @@ def bench_charts(gantt_activities: int = 500, png: bool = True, repeats: int = 5
     if not png:
         out["png_skipped"] = "not requested"
         return out
-    from edp import imaging
+    from edp.io import imaging
 
     if imaging.browser_path() is None:
         out["png_skipped"] = "no Chromium found for kaleido (set BROWSER_PATH or install chromium)"

@@ -14,12 +14,13 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError, ProgrammingError
 
-from edp import config, exporters
+from edp import config
 from edp.access import SYSTEM
 from edp.db import describe_db_error, make_engine, sqlite_path, upgrade
 from edp.errors import EdpError, ValidationError
 from edp.files import BACKUP_MAX_BYTES, MB
 from edp.i18n import error_message
+from edp.io import exporters
 
 
 class UserError(Exception):
@@ -71,7 +72,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def listing(engine: Engine) -> dict:
     from edp.queries import overview
-    from edp.roadmap_views import roadmap_summaries
+    from edp.roadmap.views import roadmap_summaries
 
     keep_ws = ("id", "title", "join_code", "status", "rounds")
     return {
@@ -137,7 +138,7 @@ def _exporter(subject: str, fmt: str, out: str = "") -> exporters.Exporter:
 
 def cmd_export_roadmap(args: argparse.Namespace) -> int:
     """A roadmap's (or a whole process's) chart, data, calendar or steering-group deck."""
-    from edp.imaging import page_size_of
+    from edp.io.imaging import page_size_of
 
     page_size = page_size_of(args.page_size)  # a bad page size is refused before anything is read or written
     exporter = _exporter("roadmap", args.format, args.out)  # so is a CSV to a name that is neither .csv nor .zip
@@ -161,9 +162,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_import_roadmap(args: argparse.Namespace) -> int:
-    from edp import roadmap_io
     from edp.files import read_capped
-    from edp.roadmaps import import_roadmap
+    from edp.roadmap import io as roadmap_io
+    from edp.roadmap.operations import import_roadmap
 
     # Read at most the cap and a byte, whatever the file is: /dev/zero once grew this to 22.8 GB.
     data = read_capped(args.file, roadmap_io.MAX_BYTES)

@@ -1,7 +1,7 @@
 """Plotly figures for round results, turnout and the funnel: data in, figure out (no Streamlit).
 
 Colours are Okabe–Ito (colour-blind safe), one fixed colour per helix group on every chart.
-Results are broken out by the groups the tally reports (edp.tally.reporting_groups): helix groups
+Results are broken out by the groups the tally reports (edp.voting.tally.reporting_groups): helix groups
 with fewer than 3 voters appear together as "other", and a round whose "other" would be smaller
 than that is not broken out at all.
 Plotly renders a subset of HTML in labels and hover text, so every text a user typed goes
@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 from edp import i18n, voting
 from edp.funnel import Funnel
 from edp.models import HELIX_GROUPS
-from edp.tally import OTHER, helix_note
+from edp.voting.tally import OTHER, helix_note
 
 HELIX_COLOURS = {
     "business": "#E69F00",  # orange

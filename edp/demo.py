@@ -12,11 +12,11 @@ from sqlalchemy import Engine, select
 from edp import accounts, region
 from edp import workshop as ops
 from edp.access import SYSTEM
-from edp.ballots import submit_ballot
 from edp.config import ROOT
 from edp.db import read, write
 from edp.models import Base, Priority, Process, StrengthArea, User
-from edp.roadmaps import import_roadmap
+from edp.roadmap.operations import import_roadmap
+from edp.voting.ballots import submit_ballot
 
 DEMO_DIR = ROOT / "data" / "demo"
 SHEETS = ("goals", "activities", "milestones", "kpis", "measurements")

@@ -1,4 +1,4 @@
-"""Change events: every write to a workshop bumps its revision (edp.workshop.bump), and that bump
+"""Change events: every write to a workshop bumps its revision (edp.guards.bump), and that bump
 is announced once the transaction commits, so the live screens hear of it at once instead of
 polling for it. An event says only that something changed, who it concerns and in what way,
 never what: no theme text, no tally.
@@ -55,7 +55,7 @@ class Change:
     @staticmethod
     def payload_around_revision(workshop_id: int, scope: str, participant_id: int | None) -> tuple[str, str]:
         """payload() in two parts, before and after the revision: for a NOTIFY whose revision
-        only the database knows when it sends it (edp.workshop.bump_after_ballot)."""
+        only the database knows when it sends it (edp.guards.bump_after_ballot)."""
         return f"{workshop_id}:", f":{scope}:{participant_id or ''}"
 
     @classmethod

@@ -16,7 +16,7 @@ MB = 1024 * 1024
 # Registration and actor lists: at most 2,000 rows (edp.csvfile / edp.imports MAX_ROWS) of a
 # name, an organisation and a helix group, a few hundred bytes each even in UTF-8.
 CSV_MAX_BYTES = 2 * MB
-# A roadmap workbook in the export layout (edp.roadmap_io, which also caps its unpacked size).
+# A roadmap workbook in the export layout (edp.roadmap.io, which also caps its unpacked size).
 XLSX_MAX_BYTES = 5 * MB
 # A whole-database backup (edp.backup): the demo is 0.3 MB; a region's years of workshops a few MB.
 BACKUP_MAX_BYTES = 256 * MB

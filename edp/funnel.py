@@ -16,8 +16,8 @@ from sqlalchemy import Engine, func, select
 
 from edp.db import read
 from edp.errors import NotFound
-from edp.merges import ballot_survivors, resolve_merges
 from edp.models import Priority, Round, RoundTheme, Theme, Workshop
+from edp.voting.merges import ballot_survivors, resolve_merges
 
 
 @dataclass(frozen=True)

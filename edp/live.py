@@ -11,10 +11,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, null, select
 from sqlalchemy.orm import Session
 
-from edp.ballots import my_ballot
 from edp.db import read
 from edp.errors import NotFound, PermissionDenied
-from edp.merges import active_theme_ids
+from edp.guards import facilitator_workshop_id
 from edp.models import (
     HELIX_GROUPS,
     Actor,
@@ -29,7 +28,8 @@ from edp.models import (
     Workshop,
 )
 from edp.security import token_hash
-from edp.workshop import facilitator_workshop_id
+from edp.voting.ballots import my_ballot
+from edp.voting.merges import active_theme_ids
 
 # A helix group is flagged when it has under half of an equal share (1/4) of the participants.
 UNDERREPRESENTED_SHARE = 0.5 / len(HELIX_GROUPS)

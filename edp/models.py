@@ -407,7 +407,7 @@ class Ballot(Base):
     pseudonym: Mapped[str] = mapped_column(String(16), unique=True)
     submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     times_replaced: Mapped[int] = mapped_column(Integer, default=0)
-    # The rate limit on replacing it (edp.ballots): the earliest moment, in Unix seconds, at
+    # The rate limit on replacing it (edp.voting.ballots): the earliest moment, in Unix seconds, at
     # which the next replacement is accepted. Each replacement moves it on by REPLACE_INTERVAL_S.
     replaceable_at: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
 

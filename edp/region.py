@@ -159,7 +159,7 @@ def update_strength_area(
 
 def _xlsx_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
     """The first sheet of a workbook: (row number, {header: text}), headers lower-cased."""
-    from edp.roadmap_io import check_archive
+    from edp.roadmap.io import check_archive
 
     check_archive(data)
     from openpyxl import load_workbook

@@ -4,7 +4,6 @@ wait, propose, watch the review, vote, or see the result. It follows the phase b
 import streamlit as st
 
 from edp import workshop as ops
-from edp.ballots import submit_ballot
 from edp.errors import EdpError
 from edp.events import Screen
 from edp.live import ParticipantView, RoundView, participant_view, screen_state
@@ -23,6 +22,7 @@ from edp.ui.live import database_guard, drawn, follow
 from edp.ui.results import cached_results
 from edp.ui.session import participant_token
 from edp.ui.text import plain, show_error
+from edp.voting.ballots import submit_ballot
 
 FLASH = "participant"  # the page's confirmation slot (edp.ui.actions.flash)
 

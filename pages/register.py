@@ -6,18 +6,18 @@ is saved; it lives in this browser session only, so a reload shows no card and n
 
 import streamlit as st
 
-from edp.cards import cards_pdf
 from edp.config import public_url
 from edp.errors import EdpError, RowErrors
-from edp.exporters import mime_type
 from edp.files import CSV_MAX_BYTES, megabytes, read_capped
+from edp.io.cards import cards_pdf
+from edp.io.exporters import mime_type
 from edp.live import WorkshopView, facilitator_view
 from edp.models import Participant
-from edp.registrations import card_rows, import_registrations, registered_participants, reissue_card
 from edp.ui.common import engine, lang, t
 from edp.ui.session import facilitator_token
 from edp.ui.text import plain, show_error
 from edp.workshop import set_workshop_options
+from edp.workshop.registrations import card_rows, import_registrations, registered_participants, reissue_card
 
 NEW_CARDS = "_reg_new_cards"  # the PDF made just now: {"workshop", "pdf", "file", "n", "replaced"}
 IMPORT, REISSUE = "import", "reissue"  # where the offer shows: under the form that made the cards

@@ -10,7 +10,6 @@ from edp.errors import EdpError
 from edp.events import Screen
 from edp.live import workshop_view
 from edp.queries import overview
-from edp.tally import results_readers
 from edp.ui.common import engine, lang, t
 from edp.ui.live import follow
 from edp.ui.results import (
@@ -31,6 +30,7 @@ from edp.ui.results import (
 )
 from edp.ui.session import facilitator_workshop
 from edp.ui.text import show_error
+from edp.voting.tally import results_readers
 
 st.title(t("ui.res.title"), anchor=False)
 results_style()

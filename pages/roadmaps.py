@@ -8,7 +8,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from edp.errors import EdpError
-from edp.roadmap_views import process_roadmaps, summaries_of
+from edp.roadmap.views import process_roadmaps, summaries_of
 from edp.ui import roadmap as ui
 from edp.ui.common import engine, t
 from edp.ui.session import organiser_token

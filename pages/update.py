@@ -6,7 +6,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from edp.errors import EdpError, PermissionDenied
-from edp.roadmaps import actor_work
+from edp.roadmap.operations import actor_work
 from edp.ui import roadmap as ui
 from edp.ui.common import engine, lang, t
 from edp.ui.session import actor_token

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from edp import accounts, region
-from edp import roadmaps as rmo
 from edp import workshop as ops
 from edp.access import SYSTEM
-from edp.ballots import submit_ballot
 from edp.models import HELIX_GROUPS
-from edp.registrations import import_registrations
-from edp.roadmap_views import roadmap_view
+from edp.roadmap import operations as rmo
+from edp.roadmap.views import roadmap_view
+from edp.voting.ballots import submit_ballot
+from edp.workshop.registrations import import_registrations
 from tests.factory import projector_key
 
 ATTACKER = "evil.example"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from edp.roadmap_views import (
+from edp.roadmap.views import (
     ActivityView,
     ActorRef,
     GoalView,

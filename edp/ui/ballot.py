@@ -119,7 +119,7 @@ def ballot_form(
 ) -> object | None:
     """Render the round's ballot, pre-filled from `stored` (entry rows), and its submit button.
 
-    Returns the choices in the shape edp.ballots.submit_ballot expects when the button was
+    Returns the choices in the shape edp.voting.ballots.submit_ballot expects when the button was
     pressed in this run, else None; the caller submits and shows the outcome. `key` must be
     unique per voter and round (a facilitator entering paper ballots uses one per participant).
     With `confirm_unused` (a participant's own phone), sending a dot or quadratic ballot with

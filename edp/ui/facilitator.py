@@ -18,7 +18,6 @@ import streamlit as st
 from edp import config, demo, voting
 from edp import workshop as ops
 from edp.accounts import open_console
-from edp.ballots import submit_paper_ballot
 from edp.errors import EdpError, RowErrors, ValidationError
 from edp.live import RoundView, WorkshopView, participant_view, projector_key, round_view
 from edp.models import HELIX_GROUPS
@@ -37,6 +36,7 @@ from edp.ui.session import (
     sign_out_facilitator,
 )
 from edp.ui.text import plain, show_error
+from edp.voting.ballots import submit_paper_ballot
 
 FLASH = "fac"  # the console's and set-up's confirmation slot (edp.ui.actions.flash)
 PAPER = "_fac_paper"  # paper participants registered in this browser session: id, name, token

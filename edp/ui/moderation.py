@@ -12,7 +12,6 @@ from typing import Any
 
 import streamlit as st
 
-from edp import moderation
 from edp import workshop as ops
 from edp.errors import ValidationError
 from edp.live import RoundView, ThemeView, WorkshopView
@@ -20,6 +19,7 @@ from edp.ui.common import engine, t
 from edp.ui.facilitator import bump_nonce, call, done, helix_label, nonce, num
 from edp.ui.session import facilitator_token
 from edp.ui.text import plain, show_error
+from edp.workshop import moderation
 
 SEARCH = "queue-search"
 STATUS = "queue-status"

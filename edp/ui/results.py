@@ -11,12 +11,12 @@ import pandas as pd
 import streamlit as st
 
 from edp.charts import chart_groups, group_label, number, value_title
-from edp.exporters import EXPORTERS, Options, Source
 from edp.funnel import Funnel, workshop_funnel
+from edp.io.exporters import EXPORTERS, Options, Source
 from edp.live import WorkshopView
 from edp.models import HELIX_GROUPS
-from edp.tally import BALANCED_LABEL, helix_note, round_results
 from edp.ui.common import engine, lang, t
+from edp.voting.tally import BALANCED_LABEL, helix_note, round_results
 
 # On screen every result figure has one decimal and the language's decimal mark, as the charts and
 # the phones write it (edp.charts.number: 19,7 in Swedish, 19.7 in English); consensus, a 0–1
@@ -64,8 +64,8 @@ def viewer() -> str | None:
 def visible_round_ids(wv: WorkshopView, who: str | None) -> list[int]:
     """Rounds whose results this viewer may see, in order: revealed ones, the current round if the
     facilitator shows it live, and for the process's organisers and the workshop's console every
-    closed round (the engine's rule: edp.tally.check_results_visible)."""
-    from edp.tally import results_readers
+    closed round (the engine's rule: edp.voting.tally.check_results_visible)."""
+    from edp.voting.tally import results_readers
 
     live = wv.current.id if wv.current is not None and wv.current.results_visible else None
     own = who is not None and results_readers(engine(), who, wv.id)
@@ -184,7 +184,7 @@ def turnout_metrics(participants: dict[str, int], ballots: dict[str, int], *, ke
                 st.progress(min(1.0, cast / present) if present else 0.0)
 
 
-# The round's files (edp.exporters), each with the end of its file name and its button's key.
+# The round's files (edp.io.exporters), each with the end of its file name and its button's key.
 ROUND_FILES = (("tally.csv", "tally", "dl-tally-csv"), ("tally.xlsx", "tally", "dl-tally-xlsx"),
                ("ballots.csv", "ballots", "dl-ballots-csv"))  # fmt: skip
 

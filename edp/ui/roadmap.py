@@ -21,16 +21,18 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from edp import config, i18n, roadmap_charts
-from edp import roadmaps as ops
+from edp import config, i18n
 from edp.charts import number
 from edp.errors import Conflict, EdpError, RowErrors, SheetErrors, ValidationError
-from edp.exporters import EXPORTERS, Options, Source, mime_type
-from edp.exports import safe_csv
 from edp.imports import list_actors
+from edp.io.exporters import EXPORTERS, Options, Source, mime_type
+from edp.io.exports import safe_csv
 from edp.models import ACTIVITY_STATUSES, KPI_KINDS, ROADMAP_STATUSES
 from edp.queries import overview
-from edp.roadmap_views import KpiView, PriorityChoice, ProcessRoadmaps, RoadmapSummary, RoadmapView, priority_choices
+from edp.roadmap import charts as roadmap_charts
+from edp.roadmap import operations as ops
+from edp.roadmap.status import kpi_status
+from edp.roadmap.views import KpiView, PriorityChoice, ProcessRoadmaps, RoadmapSummary, RoadmapView, priority_choices
 from edp.ui import actions
 from edp.ui.actions import guard, notice_lines  # noqa: F401 - guard: the pages' section guard, re-exported
 from edp.ui.common import engine, lang, local_clock, t
@@ -370,7 +372,7 @@ def _create_blank(wv: ProcessContext, actors: Mapping[int, str], *, template: bo
 
 def import_panel(process_id: int) -> None:
     """A workbook in the export layout (XLSX) becomes a new roadmap; nothing is written if any row is bad."""
-    from edp import roadmap_io
+    from edp.roadmap import io as roadmap_io
 
     st.caption(t("ui.rm.import_help"))
     from edp.files import megabytes, read_capped
@@ -516,7 +518,7 @@ def table_frame(rm: RoadmapView, table: str) -> pd.DataFrame:
             }
             for k in rm.kpis
         ]
-    from edp.roadmap_io import SHEETS
+    from edp.roadmap.io import SHEETS
 
     columns = ["id", *SHEETS[table]]
     frame = pd.DataFrame(rows, columns=columns)
@@ -1065,7 +1067,7 @@ def table_panel(rm: RoadmapView, table: str, actors: Mapping[int, str]) -> None:
 
 
 def kpi_status_badge(kpi: KpiView) -> None:
-    status = roadmap_charts.kpi_status(kpi)
+    status = kpi_status(kpi)
     colour = {"on_track": "green", "at_risk": "orange", "off_track": "red"}.get(status, "gray")
     st.badge(kpi_status_label(status), color=colour)
 
@@ -1338,7 +1340,7 @@ def _downloads(name: str) -> None:
         )
 
 
-# The roadmap's files (edp.exporters), each with what follows "fardplan-ID" in its file name.
+# The roadmap's files (edp.io.exporters), each with what follows "fardplan-ID" in its file name.
 ROADMAP_FILES = (("roadmap.xlsx", ""), ("roadmap.csv.zip", "-csv"), ("roadmap.ics", ""))
 
 
@@ -1412,7 +1414,7 @@ def _images(rm: RoadmapView, lang_: str, progress: Callable[[float, str], None])
 
 def _reports(process_id: int, lang_: str, progress: Callable[[float, str], None]) -> dict[str, tuple]:
     """The follow-up report (DOCX, PDF) and the steering deck (PPTX), from one rendering of the charts."""
-    from edp.reports import report_images
+    from edp.io.reports import report_images
 
     source = Source(engine(), organiser_token(), process_id=process_id)
     images = report_images(source.report(lang_), lang_, deck=True, progress=lambda f, m: progress(0.6 * f, m))
@@ -1475,7 +1477,7 @@ def kpi_update_form(token: str, roadmap: str, kpi: KpiView) -> None:
         plain(roadmap, key=f"upd-kpi-{kpi.id}-where")
         a, b, c = st.columns(3)
         kpi_metrics(kpi, key=f"upd-kpi-{kpi.id}", columns=(a, b))
-        c.metric(t("ui.upd.kpi_status"), kpi_status_label(roadmap_charts.kpi_status(kpi)))
+        c.metric(t("ui.upd.kpi_status"), kpi_status_label(kpi_status(kpi)))
         flash_slot(section)
 
         def add(data: dict[str, Any]) -> bool:

@@ -1,8 +1,8 @@
 """What a voting method is: one object that owns everything that differs between methods.
 
 The rest of the engine asks the method and never names one: the round-spec checks
-(edp.workshop), what a valid ballot is (edp.ballots), each voter's value per theme and the
-figures the tally adds for it (edp.tally), the result's own columns (edp.exports) and whether
+(edp.workshop), what a valid ballot is (edp.voting.ballots), each voter's value per theme and the
+figures the tally adds for it (edp.voting.tally), the result's own columns (edp.io.exports) and whether
 its groups are compared as sums or as means (edp.charts). A method is registered by defining a
 subclass with a `name`; docs/tally.md must have a section for it (tests/unit/test_voting.py).
 """
@@ -124,12 +124,12 @@ class VotingMethod:
 
     def normalise(self, rules: Any, check_theme: Callable[[int], None], choices: Any) -> list[Row]:  # noqa: ANN401
         """The ballot's entry rows, or ValidationError naming the field and the limit. `rules` has
-        the round's settings (edp.ballots.RoundRules); check_theme refuses a theme not on the ballot."""
+        the round's settings (edp.voting.ballots.RoundRules); check_theme refuses a theme not on the ballot."""
         raise NotImplementedError
 
     # ------------------------------------------------------------ the tally
 
-    def values(self, inp: Any, counted: Counted) -> Values:  # noqa: ANN401 - an edp.tally.RoundInput
+    def values(self, inp: Any, counted: Counted) -> Values:  # noqa: ANN401 - an edp.voting.tally.RoundInput
         raise NotImplementedError
 
     def theme_figures(

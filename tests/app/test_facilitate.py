@@ -13,14 +13,14 @@ from streamlit.testing.v1 import AppTest
 from edp import i18n, throttle
 from edp import workshop as ops
 from edp.access import SYSTEM
-from edp.ballots import submit_ballot
 from edp.db import read
 from edp.errors import PermissionDenied
 from edp.live import round_all_themes, round_view, workshop_view
 from edp.models import AuditEvent, Ballot, BallotEntry, Participant
 from edp.queries import overview
-from edp.tally import round_results
 from edp.throttle import Client
+from edp.voting.ballots import submit_ballot
+from edp.voting.tally import round_results
 from tests.app.support import APP, TIMEOUT_S, as_organiser, ok, organiser_token
 from tests.factory import PASSCODE, make_setup
 

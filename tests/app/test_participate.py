@@ -12,10 +12,10 @@ from streamlit.testing.v1 import AppTest
 from edp import region
 from edp import workshop as ops
 from edp.access import SYSTEM
-from edp.ballots import submit_ballot
 from edp.db import make_engine, upgrade
 from edp.live import participant_view, workshop_view
 from edp.ui.ballot import participant_view_key
+from edp.voting.ballots import submit_ballot
 from tests.app.support import APP, TIMEOUT_S, ok
 from tests.factory import make_setup
 
@@ -363,7 +363,7 @@ def test_approval_ballot_is_saved_from_the_ticked_boxes(engine):
 def test_a_ballot_over_the_rate_limit_shows_the_wait_and_the_form_keeps_the_choices(engine, monkeypatch):
     import datetime as dt
 
-    from edp import ballots
+    from edp.voting import ballots
 
     now = dt.datetime(2026, 12, 6, 10, 0, tzinfo=dt.UTC)
     monkeypatch.setattr(ballots, "utcnow", lambda: now)  # the clock stands still: a script's pace
@@ -522,7 +522,7 @@ def test_typed_markup_in_theme_titles_is_shown_literally(engine, phase):
 
 def test_opening_a_registration_card_link_counts_as_arriving(tmp_path, monkeypatch):
     from edp.live import workshop_view as wv
-    from edp.registrations import import_registrations
+    from edp.workshop.registrations import import_registrations
     from tests.factory import make_setup
 
     url = f"sqlite:///{tmp_path / 'reg.sqlite'}"

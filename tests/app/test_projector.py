@@ -14,11 +14,11 @@ from streamlit.testing.v1 import AppTest
 from edp import demo
 from edp import workshop as ops
 from edp.access import SYSTEM
-from edp.ballots import submit_ballot
 from edp.config import database_url
 from edp.db import make_engine
-from edp.tally import round_results
 from edp.ui import projector as screen_layout
+from edp.voting.ballots import submit_ballot
+from edp.voting.tally import round_results
 from tests.app.support import APP, TIMEOUT_S
 from tests.factory import make_setup, projector_key
 

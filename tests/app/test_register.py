@@ -13,7 +13,7 @@ from edp import i18n
 from edp import workshop as ops
 from edp.i18n import t
 from edp.live import participant_workshop_id, workshop_view
-from edp.registrations import import_registrations
+from edp.workshop.registrations import import_registrations
 from tests.app.support import ok
 from tests.factory import make_setup
 

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from edp import workshop as ops
 from edp.access import SYSTEM
-from edp.ballots import submit_ballot
+from edp.voting.ballots import submit_ballot
 from tests.app.support import TIMEOUT_S, organiser_token
 from tests.factory import PASSCODE, make_setup
 

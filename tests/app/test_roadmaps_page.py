@@ -21,8 +21,8 @@ from edp import workshop as ops
 from edp.access import SYSTEM
 from edp.errors import Conflict, ValidationError
 from edp.queries import overview
-from edp.roadmap_views import roadmap_summaries, roadmap_view
-from edp.roadmaps import create_roadmap, linked_actors
+from edp.roadmap.operations import create_roadmap, linked_actors
+from edp.roadmap.views import roadmap_summaries, roadmap_view
 from tests.app.support import APP, TIMEOUT_S, as_organiser, ok, organiser_token
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -338,7 +338,7 @@ def test_end_before_start_in_the_activity_form_names_the_field_writes_nothing_an
 def test_a_title_over_the_limit_is_refused_naming_the_field_and_kept_as_typed(use_db, demo_template):
     """No max_chars (tests/unit/test_widget_limits.py): a paste over the limit reaches the engine, whose
     refusal names the field, the limit and how much too long it is; nothing is written, the text stays."""
-    from edp import roadmaps as limits
+    from edp.roadmap import operations as limits
 
     engine, summary, at = demo_page(use_db, demo_template)
     rid = at.selectbox(key="rm-pick").value
@@ -478,7 +478,7 @@ def test_a_kpi_is_added_with_a_decimal_comma_changed_and_removed(use_db, demo_te
 def test_a_form_save_over_someone_elses_change_is_refused_and_keeps_both(use_db, demo_template):
     """A leader edits an activity while its lead actor sets the status through their link: saving the
     stale row would undo that status, so it is refused; the leader's typing stays until they reload."""
-    from edp import roadmaps as rmo
+    from edp.roadmap import operations as rmo
 
     engine, summary, at = demo_page(use_db, demo_template)
     rid = at.selectbox(key="rm-pick").value
@@ -505,7 +505,7 @@ def test_a_form_save_over_someone_elses_change_is_refused_and_keeps_both(use_db,
 
 
 def test_an_untouched_form_simply_follows_other_peoples_changes(use_db, demo_template):
-    from edp import roadmaps as rmo
+    from edp.roadmap import operations as rmo
 
     engine, summary, at = demo_page(use_db, demo_template)
     rid = at.selectbox(key="rm-pick").value
@@ -687,7 +687,7 @@ def exported_workbook(engine, roadmap_id: int, *, bad_end: bool = False) -> byte
     """The demo roadmap's XLSX export, optionally with its first activity ending before it starts."""
     from openpyxl import load_workbook
 
-    from edp.roadmap_io import to_xlsx
+    from edp.roadmap.io import to_xlsx
 
     data = to_xlsx(roadmap_view(engine, SYSTEM, roadmap_id))
     if not bad_end:
@@ -753,7 +753,7 @@ def test_delete_needs_the_confirmation_and_then_removes_the_roadmap(use_db, demo
 def test_a_save_over_someone_elses_change_is_refused_and_keeps_both(use_db, demo_template):
     """A leader edits the activities while a lead actor sets a status through their link: saving the
     stale table would undo that status, so it is refused; the leader's edits stay until they reload."""
-    from edp import roadmaps as rmo
+    from edp.roadmap import operations as rmo
 
     engine, summary, at = demo_page(use_db, demo_template)
     rid = at.selectbox(key="rm-pick").value
@@ -780,7 +780,7 @@ def test_a_save_over_someone_elses_change_is_refused_and_keeps_both(use_db, demo
 
 
 def test_without_edits_the_table_simply_follows_other_peoples_changes(use_db, demo_template):
-    from edp import roadmaps as rmo
+    from edp.roadmap import operations as rmo
 
     engine, summary, at = demo_page(use_db, demo_template)
     rid = at.selectbox(key="rm-pick").value

@@ -12,8 +12,8 @@ from streamlit.testing.v1 import AppTest
 from edp import i18n
 from edp.access import SYSTEM
 from edp.errors import ValidationError
-from edp.roadmap_views import roadmap_view
-from edp.roadmaps import actor_work, changes_since_follow_up, issue_links
+from edp.roadmap.operations import actor_work, changes_since_follow_up, issue_links
+from edp.roadmap.views import roadmap_view
 from tests.app.support import APP, TIMEOUT_S, ok
 
 

@@ -21,14 +21,14 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from edp import roadmaps as rmo
 from edp import workshop as ops
 from edp.access import SYSTEM
-from edp.ballots import submit_ballot
 from edp.db import make_engine
 from edp.live import projector_key, round_view
 from edp.models import HELIX_GROUPS
-from edp.roadmap_views import roadmap_view
+from edp.roadmap import operations as rmo
+from edp.roadmap.views import roadmap_view
+from edp.voting.ballots import submit_ballot
 from tests.e2e.screenshot import make_demo_database, sign_in_organiser, streamlit_server, wait_idle
 
 pytestmark = pytest.mark.browser

@@ -18,8 +18,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from edp import workshop as ops
-from edp.ballots import submit_ballot
 from edp.db import make_engine
+from edp.voting.ballots import submit_ballot
 from tests.e2e.screenshot import PUBLIC_HOST, ROOT, make_empty_database, streamlit_server, wait_idle
 from tests.factory import make_setup, projector_key
 

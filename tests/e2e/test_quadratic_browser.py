@@ -17,9 +17,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from edp import workshop as ops
-from edp.ballots import submit_ballot
 from edp.db import make_engine, upgrade
 from edp.live import participant_view, projector_key
+from edp.voting.ballots import submit_ballot
 from tests.e2e.screenshot import PHONE, streamlit_server, wait_idle
 from tests.e2e.test_accessibility_browser import audit
 from tests.e2e.test_phone_ballot_browser import small_buttons

@@ -12,8 +12,8 @@ from pypdf import PdfReader
 
 from edp.db import make_engine
 from edp.live import participant_workshop_id
-from edp.registrations import registered_participants
 from edp.workshop import login_facilitator
+from edp.workshop.registrations import registered_participants
 from tests.e2e.screenshot import make_empty_database, streamlit_server, wait_for_app
 from tests.factory import PASSCODE, make_setup
 

@@ -19,7 +19,7 @@ from edp.access import SYSTEM
 from edp.db import make_engine
 from edp.demo import DEMO_ORGANISER, DEMO_PASSWORD_DEFAULT
 from edp.queries import overview
-from edp.roadmap_views import priority_choices, roadmap_summaries
+from edp.roadmap.views import priority_choices, roadmap_summaries
 from tests.e2e.screenshot import make_demo_database, scroll_to_top, sign_in_organiser, streamlit_server, wait_for_app
 
 pytestmark = pytest.mark.browser

@@ -16,7 +16,7 @@ from edp.access import SYSTEM
 from edp.db import make_engine
 from edp.demo import DEMO_ORGANISER, DEMO_PASSWORD_DEFAULT
 from edp.queries import overview
-from edp.roadmap_views import roadmap_summaries, roadmap_view
+from edp.roadmap.views import roadmap_summaries, roadmap_view
 from tests.e2e.screenshot import make_demo_database, sign_in_organiser, streamlit_server, wait_for_app, wait_idle
 from tests.e2e.test_accessibility_browser import audit
 

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from edp.access import SYSTEM
 from edp.db import make_engine
-from edp.roadmap_views import roadmap_view
+from edp.roadmap.views import roadmap_view
 from tests.conftest import table_counts
 from tests.e2e.screenshot import make_empty_database, sign_in_organiser, streamlit_server, wait_for_app
 from tests.hostile_world import ATTACKER, ORGANISER_PASSWORD, World, build, tiny

@@ -19,25 +19,26 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import event, inspect, select, text
 
-from edp import backup, charts, reports
+from edp import backup, charts
 from edp import workshop as ops
 from edp.__main__ import main
 from edp.access import SYSTEM
-from edp.ballots import _submit, submit_ballot, submit_paper_ballot
-from edp.cards import cards_pdf
 from edp.db import alembic_config, migrate, read, write
 from edp.errors import NotFound, PermissionDenied, PhaseError
-from edp.exports import ballot_rows, ballots_csv, tally_csv, tally_frame, tally_xlsx
 from edp.funnel import workshop_funnel
 from edp.i18n import t
 from edp.imports import list_actors
+from edp.io import reports
+from edp.io.cards import cards_pdf
+from edp.io.exports import ballot_rows, ballots_csv, tally_csv, tally_frame, tally_xlsx
 from edp.live import facilitator_view, participant_view, participant_workshop_id, workshop_view
 from edp.models import AuditEvent, Ballot, Participant
 from edp.queries import overview
-from edp.registrations import card_rows, import_registrations, registered_participants, reissue_card
 from edp.security import token_hash
-from edp.tally import RoundInput, load_round_input, round_results, tally
+from edp.voting.ballots import _submit, submit_ballot, submit_paper_ballot
+from edp.voting.tally import RoundInput, load_round_input, round_results, tally
 from edp.workshop import participant_ref
+from edp.workshop.registrations import card_rows, import_registrations, registered_participants, reissue_card
 from tests.conftest import table_counts
 from tests.factory import make_setup
 from tests.unit.test_workshop_ops import refused
@@ -260,7 +261,7 @@ def test_an_old_card_scanned_while_it_is_reprinted_does_not_arrive(engine, monke
         )
         return bump(sess, workshop_id, *args)
 
-    monkeypatch.setattr(ops, "bump", reprinted_meanwhile)
+    monkeypatch.setattr("edp.workshop.joining.bump", reprinted_meanwhile)  # where claim_registration looks it up
     with pytest.raises(PermissionDenied) as info:
         ops.claim_registration(engine, anna.token)
     assert info.value.key == "auth.participant_unknown"

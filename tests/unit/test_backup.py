@@ -17,8 +17,8 @@ from edp.access import SYSTEM
 from edp.db import current_revision, make_engine, read
 from edp.errors import EdpError
 from edp.models import Base, Round, Theme
-from edp.roadmap_views import roadmap_view
-from edp.tally import round_results
+from edp.roadmap.views import roadmap_view
+from edp.voting.tally import round_results
 from edp.workshop import add_actor
 from tests.conftest import PG_URL, _truncate_all, require_service, table_counts
 

@@ -16,15 +16,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from edp import ballots
 from edp import workshop as ops
-from edp.ballots import my_ballot, submit_ballot, submit_paper_ballot
 from edp.db import read, write
 from edp.errors import EdpError, NotFound, PermissionDenied, PhaseError, Throttled, ValidationError
 from edp.i18n import catalogue, field_label
 from edp.models import AuditEvent, Ballot, BallotEntry, Participant
 from edp.security import new_pseudonym, token_hash
 from edp.voting import NAMES as METHODS
+from edp.voting import ballots
+from edp.voting.ballots import my_ballot, submit_ballot, submit_paper_ballot
 from tests.conftest import table_counts
 from tests.factory import Setup, make_setup
 
@@ -104,7 +104,7 @@ def ballot_for_theme(method: str, s: Setup, theme_id: int) -> Any:
 
 
 def rows_of(method: str, s: Setup, choices: Any) -> list[tuple[int, int | None, int]]:
-    """The entry rows a valid ballot must be stored as, worked out independently of edp.ballots."""
+    """The entry rows a valid ballot must be stored as, worked out independently of edp.voting.ballots."""
     if method in ("dots", "quadratic"):
         return sorted((t, None, d) for t, d in choices.items() if d)
     if method == "score":
@@ -876,7 +876,7 @@ def test_ballot_naming_a_theme_of_another_round_or_workshop_is_refused_and_nothi
 
 
 class Clock:
-    """A stand-in for edp.ballots.utcnow that moves only when told to."""
+    """A stand-in for edp.voting.ballots.utcnow that moves only when told to."""
 
     def __init__(self) -> None:
         self.now = dt.datetime(2026, 12, 6, 10, 0, tzinfo=dt.UTC)

@@ -324,7 +324,7 @@ def test_numbers_use_the_languages_decimal_mark():
 def chart_keys() -> set[str]:
     """Every literal message key the chart and export modules ask for, plus the per-method ones."""
     keys: set[str] = set()
-    for name in ("charts.py", "exports.py"):
+    for name in ("charts.py", "io/exports.py"):
         source = (Path(charts.__file__).parent / name).read_text(encoding="utf-8")
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):

@@ -17,13 +17,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from edp import backup, demo, exports
+from edp import backup, demo
 from edp import workshop as ops
 from edp.__main__ import main
 from edp.access import SYSTEM
-from edp.ballots import submit_ballot
 from edp.db import read
+from edp.io import exports
 from edp.models import Participant
+from edp.voting.ballots import submit_ballot
 from tests.conftest import table_counts
 from tests.factory import make_setup
 
@@ -323,7 +324,7 @@ def test_red_team_export_ballots_writes_formula_titles_as_text_to_stdout_and_to_
 
 
 def test_export_roadmap_csv_writes_formula_text_as_text(engine, capsys, tmp_path):
-    from edp import roadmaps as rmo
+    from edp.roadmap import operations as rmo
 
     s = make_setup(engine)
     rid = rmo.create_roadmap(engine, SYSTEM, s.process_id, {"title": FORMULAS[0], "period_start": "2026-01-01",

@@ -19,12 +19,13 @@ from icalendar import Calendar
 from pptx import Presentation
 from pypdf import PdfReader
 
-from edp import demo, roadmap_io
+from edp import demo
 from edp.__main__ import main
 from edp.access import SYSTEM
 from edp.db import make_engine, upgrade
-from edp.imaging import browser_path
-from edp.roadmap_views import roadmap_view
+from edp.io.imaging import browser_path
+from edp.roadmap import io as roadmap_io
+from edp.roadmap.views import roadmap_view
 from tests.conftest import require_service
 
 
@@ -113,7 +114,7 @@ def test_chart_pdf_is_one_landscape_page_of_the_size_asked_with_text_of_8_pt_or_
 
 
 def test_chart_png_is_drawn_for_a_projector(capsys, demo_url, tmp_path, chromium):
-    from edp import imaging
+    from edp.io import imaging
 
     _, (first, *_) = ids(capsys, demo_url)
     png = export(capsys, demo_url, tmp_path / "g.png", "--roadmap", str(first), "--format", "png")
@@ -192,7 +193,7 @@ def test_a_successful_report_run_as_a_command_prints_no_traceback_on_stderr(demo
 def test_kaleido_and_choreographer_log_at_debug_never_on_stderr():
     script = (
         "import logging, sys\n"
-        "import edp.imaging\n"
+        "import edp.io.imaging\n"
         "for name in ('choreographer.channels.pipe', 'kaleido.kaleido', 'logistro'):\n"
         "    try:\n"
         "        raise ValueError('bad frame')\n"

@@ -29,12 +29,12 @@ from sqlalchemy import func, select
 
 from edp import workshop as ops
 from edp.access import SYSTEM
-from edp.ballots import submit_ballot
 from edp.db import FifoLock, read
 from edp.errors import PhaseError
 from edp.models import HELIX_GROUPS, AuditEvent, Ballot, BallotEntry, Participant, Round, Workshop
 from edp.security import token_hash
-from edp.tally import round_results
+from edp.voting.ballots import submit_ballot
+from edp.voting.tally import round_results
 from tests.factory import make_setup
 
 PER_GROUP = 50  # x 4 helix groups = 200 participants

@@ -1,11 +1,11 @@
-"""Likely duplicates among proposal titles (edp.duplicates): what counts as the same theme, and
+"""Likely duplicates among proposal titles (edp.workshop.duplicates): what counts as the same theme, and
 what is merely related and never grouped. Speed is measured in the bench (bench/console.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from edp.duplicates import duplicate_groups, fold, same_theme, words
+from edp.workshop.duplicates import duplicate_groups, fold, same_theme, words
 
 
 def grouped(*titles: str, apart=()) -> list[list[str]]:

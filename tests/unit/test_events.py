@@ -13,11 +13,11 @@ from sqlalchemy import Engine, text
 
 from edp import events
 from edp import workshop as ops
-from edp.ballots import submit_ballot
 from edp.db import make_engine
 from edp.errors import EdpError
 from edp.events import BALLOT, JOIN, PROPOSAL, RESYNC, ROOM, Change, Screen, read_ticket, sign_ticket
 from edp.live import workshop_view
+from edp.voting.ballots import submit_ballot
 from tests.conftest import PG_URL, _truncate_all, require_service
 from tests.factory import make_setup
 

@@ -1,4 +1,4 @@
-"""The export registry (edp/exporters.py): every format is named in both languages, served with the
+"""The export registry (edp/io/exporters.py): every format is named in both languages, served with the
 MIME type of its extension, drawn into a file its reader recognises, offered by the command line
 exactly as registered, documented in the README, and never a way around the engine's role checks.
 Rendering runs on the demo (SQLite; the engine's reads are tested on both databases elsewhere)."""
@@ -17,13 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from edp import demo, exporters, i18n
+from edp import demo, i18n
 from edp.__main__ import build_parser, main
 from edp.access import SYSTEM
 from edp.db import make_engine, upgrade
 from edp.errors import PermissionDenied
-from edp.exporters import EXPORTERS, Exporter, Options, Source
-from edp.imaging import browser_path
+from edp.io import exporters
+from edp.io.exporters import EXPORTERS, Exporter, Options, Source
+from edp.io.imaging import browser_path
 from tests.conftest import require_service
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -284,7 +285,7 @@ def test_each_chart_export_renders_an_image_its_reader_recognises(demo_engine, c
 
 
 def test_the_roadmap_csv_holds_the_activities_and_the_zip_every_sheet(demo_engine):
-    from edp.roadmap_io import SHEETS
+    from edp.roadmap.io import SHEETS
 
     engine, _ = demo_engine
     source = Source(engine, SYSTEM, roadmap_id=2)
@@ -313,12 +314,12 @@ def test_an_exporter_refuses_a_source_that_does_not_name_what_it_exports(demo_en
 
 
 def test_one_source_reads_its_roadmap_once_for_several_files(demo_engine, monkeypatch):
-    import edp.roadmap_views
+    import edp.roadmap.views
 
     engine, _ = demo_engine
     reads = []
-    real = edp.roadmap_views.roadmap_view
-    monkeypatch.setattr(edp.roadmap_views, "roadmap_view", lambda *a: reads.append(a[2]) or real(*a))
+    real = edp.roadmap.views.roadmap_view
+    monkeypatch.setattr(edp.roadmap.views, "roadmap_view", lambda *a: reads.append(a[2]) or real(*a))
     source = Source(engine, SYSTEM, roadmap_id=1)
     for identifier in ("roadmap.xlsx", "roadmap.csv.zip", "roadmap.ics"):
         EXPORTERS[identifier].render(source, Options(lang="sv"))

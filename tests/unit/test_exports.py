@@ -10,11 +10,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from edp import exports
 from edp import workshop as ops
 from edp.access import SYSTEM
-from edp.ballots import submit_ballot
-from edp.tally import round_results
+from edp.io import exports
+from edp.voting.ballots import submit_ballot
+from edp.voting.tally import round_results
 from tests.factory import make_setup
 
 DANGEROUS = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)"]

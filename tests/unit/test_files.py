@@ -15,7 +15,7 @@ import pytest
 from edp import files, imports
 from edp.access import SYSTEM
 from edp.errors import ValidationError
-from edp.registrations import import_registrations
+from edp.workshop.registrations import import_registrations
 from tests.conftest import table_counts
 from tests.factory import make_setup
 
@@ -87,7 +87,7 @@ def test_pasted_text_over_the_cap_is_refused_with_its_length():
 def test_the_shipped_upload_limit_is_what_the_biggest_import_needs():
     cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert cfg["server"]["maxUploadSize"] == files.UPLOAD_MAX_MB == 5
-    from edp import roadmap_io
+    from edp.roadmap import io as roadmap_io
 
     assert max(files.CSV_MAX_BYTES, roadmap_io.MAX_BYTES) <= files.UPLOAD_MAX_MB * files.MB
 

@@ -47,7 +47,7 @@ def test_a_merge_inside_a_carried_round_narrows_that_round(engine):
 
 
 def _ranked(engine, round_id):  # noqa: ANN001, ANN202
-    from edp.tally import round_results
+    from edp.voting.tally import round_results
 
     return round_results(engine, SYSTEM, round_id).themes
 

@@ -28,18 +28,19 @@ import openpyxl
 import pytest
 from sqlalchemy import Engine
 
-from edp import exports, roadmap_io
-from edp import roadmaps as rmo
 from edp import workshop as ops
 from edp.__main__ import main
 from edp.access import SYSTEM
 from edp.errors import EdpError, RowErrors, SheetErrors
 from edp.i18n import field_label
 from edp.imports import import_actors, list_actors
+from edp.io import exports
 from edp.live import participant_view, workshop_view
 from edp.queries import overview
-from edp.roadmap_views import RoadmapView, roadmap_view
-from edp.tally import round_results
+from edp.roadmap import io as roadmap_io
+from edp.roadmap import operations as rmo
+from edp.roadmap.views import RoadmapView, roadmap_view
+from edp.voting.tally import round_results
 from tests.conftest import table_counts
 from tests.factory import PASSCODE, make_setup
 from tests.roadmap_sample import ACTORS, sample_roadmap

@@ -14,9 +14,9 @@ import pytest
 from defusedxml import ElementTree
 from pypdf import PdfReader
 
-from edp import imaging
-from edp import roadmap_charts as rc
 from edp.errors import EdpError
+from edp.io import imaging
+from edp.roadmap import charts as rc
 from tests.conftest import require_service
 from tests.roadmap_sample import sample_roadmap
 

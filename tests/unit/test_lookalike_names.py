@@ -12,7 +12,7 @@ from edp.access import SYSTEM
 from edp.errors import Conflict, RowErrors
 from edp.imports import import_actors, list_actors
 from edp.names import NameIndex, first_difference, lookalike_keys, same_name_key
-from edp.registrations import import_registrations
+from edp.workshop.registrations import import_registrations
 from tests.conftest import table_counts
 from tests.factory import make_setup
 from tests.unit.test_workshop_ops import refused

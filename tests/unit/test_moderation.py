@@ -7,9 +7,10 @@ import pytest
 
 from edp import workshop as ops
 from edp.access import SYSTEM
-from edp.ballots import submit_ballot
 from edp.errors import Conflict, NotFound, PhaseError, ValidationError
-from edp.moderation import (
+from edp.voting.ballots import submit_ballot
+from edp.voting.tally import round_results
+from edp.workshop.moderation import (
     MERGE_GROUP_MAX,
     duplicate_suggestions,
     merge_group,
@@ -17,7 +18,6 @@ from edp.moderation import (
     merge_preview,
     theme_queue,
 )
-from edp.tally import round_results
 from tests.conftest import table_counts
 from tests.factory import make_setup
 from tests.unit.test_workshop_ops import audit_kinds, refused

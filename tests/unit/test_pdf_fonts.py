@@ -12,7 +12,7 @@ from fontTools.ttLib import TTFont
 from PIL import Image as PILImage
 from pypdf import PdfReader
 
-from edp import cards, imaging, reports
+from edp.io import cards, imaging, reports
 from tests.conftest import require_service
 from tests.roadmap_sample import sample_process, sample_roadmap
 

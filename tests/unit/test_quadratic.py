@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 
 from edp import workshop as ops
 from edp.access import SYSTEM
-from edp.ballots import submit_ballot
 from edp.db import read
 from edp.errors import ValidationError
 from edp.models import Round
-from edp.tally import ENTRY_COLUMNS, RoundInput, round_results, tally
+from edp.voting.ballots import submit_ballot
 from edp.voting.quadratic import most_votes
+from edp.voting.tally import ENTRY_COLUMNS, RoundInput, round_results, tally
 from tests.factory import make_setup
 
 QV = ops.RoundSpec(method="quadratic", settings={"credits": 16})

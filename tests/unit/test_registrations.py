@@ -9,12 +9,12 @@ from pypdf import PdfReader
 
 from edp import workshop as ops
 from edp.access import SYSTEM
-from edp.ballots import submit_ballot
-from edp.cards import cards_pdf, personal_url
 from edp.errors import PermissionDenied, RowErrors, ValidationError
+from edp.io.cards import cards_pdf, personal_url
 from edp.live import workshop_view
-from edp.registrations import import_registrations, registered_participants
-from edp.tally import round_results
+from edp.voting.ballots import submit_ballot
+from edp.voting.tally import round_results
+from edp.workshop.registrations import import_registrations, registered_participants
 from tests.conftest import table_counts
 from tests.factory import make_setup
 

@@ -16,13 +16,15 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from edp import charts, demo, imaging, reports, roadmap_charts
+from edp import charts, demo
 from edp.access import SYSTEM
 from edp.db import make_engine, upgrade, write
 from edp.errors import EdpError, NotFound
+from edp.io import imaging, reports
 from edp.models import Priority, Roadmap
-from edp.roadmap_views import ProcessRoadmaps
-from edp.tally import round_results
+from edp.roadmap import charts as roadmap_charts
+from edp.roadmap.views import ProcessRoadmaps
+from edp.voting.tally import round_results
 from tests.conftest import require_service
 from tests.roadmap_sample import sample_process
 

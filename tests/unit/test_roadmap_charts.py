@@ -7,9 +7,10 @@ import datetime as dt
 
 import pytest
 
-from edp import imaging
-from edp import roadmap_charts as rc
-from edp.roadmap_views import ActorRef, KpiView, MeasurementView, MilestoneView
+from edp.io import imaging
+from edp.roadmap import charts as rc
+from edp.roadmap import status as rs
+from edp.roadmap.views import ActorRef, KpiView, MeasurementView, MilestoneView
 from tests.roadmap_sample import END, START, sample_process, sample_roadmap
 from tests.unit.test_charts import figure_strings
 
@@ -422,50 +423,50 @@ MID = D(2027, 1, 1)
     ],
 )
 def test_kpi_status_classes_up_and_down(base, target, value, status):
-    assert rc.kpi_status(kpi(base, target, [(MID, value)])) == status
+    assert rs.kpi_status(kpi(base, target, [(MID, value)])) == status
 
 
 def test_the_documented_worked_examples():
     k = kpi(0, 40, [(D(2026, 12, 31), 15)], b=D(2025, 12, 31), t=D(2028, 12, 31))
-    assert rc._expected(k, D(2026, 12, 31)) == pytest.approx(13.32, abs=0.01)
-    assert rc.kpi_status(k) == "on_track"
-    assert rc._expected(kpi(100, 60), MID) == pytest.approx(84.01, abs=0.01)
+    assert rs._expected(k, D(2026, 12, 31)) == pytest.approx(13.32, abs=0.01)
+    assert rs.kpi_status(k) == "on_track"
+    assert rs._expected(kpi(100, 60), MID) == pytest.approx(84.01, abs=0.01)
 
 
 def test_no_measurement_is_no_data_and_today_leaves_out_later_measurements():
-    assert rc.kpi_status(kpi(0, 100)) == "no_data"
+    assert rs.kpi_status(kpi(0, 100)) == "no_data"
     k = kpi(0, 100, [(D(2026, 1, 1), 20), (MID, 10)])  # good first year, then a drop
-    assert rc.kpi_status(k) == "off_track"
-    assert rc.kpi_status(k, today=D(2026, 6, 1)) == "on_track"  # 20 against an expected 20
-    assert rc.kpi_status(k, today=D(2025, 6, 1)) == "no_data"
+    assert rs.kpi_status(k) == "off_track"
+    assert rs.kpi_status(k, today=D(2026, 6, 1)) == "on_track"  # 20 against an expected 20
+    assert rs.kpi_status(k, today=D(2025, 6, 1)) == "no_data"
 
 
 def test_the_latest_measurement_counts_not_the_best():
     k = kpi(0, 100, [(MID, 10), (D(2026, 1, 1), 40)])  # listed out of date order
-    assert rc.kpi_status(k) == "off_track"
+    assert rs.kpi_status(k) == "off_track"
 
 
 def test_past_the_target_date_the_plan_is_the_target():
-    assert rc.kpi_status(kpi(0, 100, [(D(2031, 6, 1), 95)])) == "on_track"
-    assert rc.kpi_status(kpi(0, 100, [(D(2031, 6, 1), 80)])) == "at_risk"
-    assert rc.kpi_status(kpi(100, 60, [(D(2031, 6, 1), 85)])) == "off_track"  # 15 of 40 down: 0.375
+    assert rs.kpi_status(kpi(0, 100, [(D(2031, 6, 1), 95)])) == "on_track"
+    assert rs.kpi_status(kpi(0, 100, [(D(2031, 6, 1), 80)])) == "at_risk"
+    assert rs.kpi_status(kpi(100, 60, [(D(2031, 6, 1), 85)])) == "off_track"  # 15 of 40 down: 0.375
 
 
 def test_a_measurement_on_the_baseline_date_compares_with_the_baseline():
-    assert rc.kpi_status(kpi(10, 50, [(D(2025, 1, 1), 10)])) == "on_track"
-    assert rc.kpi_status(kpi(10, 50, [(D(2025, 1, 1), 9)])) == "off_track"
-    assert rc.kpi_status(kpi(100, 60, [(D(2025, 1, 1), 99)])) == "on_track"
-    assert rc.kpi_status(kpi(100, 60, [(D(2025, 1, 1), 101)])) == "off_track"
+    assert rs.kpi_status(kpi(10, 50, [(D(2025, 1, 1), 10)])) == "on_track"
+    assert rs.kpi_status(kpi(10, 50, [(D(2025, 1, 1), 9)])) == "off_track"
+    assert rs.kpi_status(kpi(100, 60, [(D(2025, 1, 1), 99)])) == "on_track"
+    assert rs.kpi_status(kpi(100, 60, [(D(2025, 1, 1), 101)])) == "off_track"
 
 
 def test_a_target_equal_to_the_baseline_means_hold_the_level():
-    assert rc.kpi_status(kpi(0, 0, [(MID, 0)])) == "on_track"
-    assert rc.kpi_status(kpi(5, 5, [(MID, 4)])) == "off_track"
+    assert rs.kpi_status(kpi(0, 0, [(MID, 0)])) == "on_track"
+    assert rs.kpi_status(kpi(5, 5, [(MID, 4)])) == "off_track"
 
 
 def test_sample_kpis():
     rm = sample_roadmap()
-    assert [rc.kpi_status(k) for k in rm.kpis] == ["on_track", "off_track", "no_data"]
+    assert [rs.kpi_status(k) for k in rm.kpis] == ["on_track", "off_track", "no_data"]
 
 
 # ---------------------------------------------------------------- KPI figures
@@ -510,7 +511,7 @@ def test_kpis_figure_is_small_multiples_two_wide_titled_with_name_and_status_in_
 def test_kpi_status_words_are_readable_text_colours():
     for colour in rc.KPI_STATUS_COLOURS.values():
         assert contrast(colour, "#FFFFFF") >= 4.5
-    assert len(set(rc.KPI_STATUS_COLOURS.values())) == len(rc.KPI_STATUSES)
+    assert len(set(rc.KPI_STATUS_COLOURS.values())) == len(rs.KPI_STATUSES)
 
 
 def test_every_kpi_panel_shares_one_date_range():
@@ -797,7 +798,7 @@ def font_sizes(node) -> list[float]:  # noqa: ANN001
 
 
 def test_no_text_in_any_roadmap_chart_is_smaller_than_the_font_the_media_are_sized_for():
-    """The report, deck and PDF sizes (edp.reports, edp.imaging) are worked out from 14 px text."""
+    """The report, deck and PDF sizes (edp.io.reports, edp.io.imaging) are worked out from 14 px text."""
     rm = crowded(sample_roadmap(12))
     figs = [
         rc.gantt_figure(rm, "sv", today=TODAY),

@@ -14,10 +14,10 @@ import openpyxl
 import pytest
 from icalendar import Calendar
 
-from edp import roadmap_io
 from edp.errors import ValidationError
-from edp.roadmap_io import SHEETS, parse_xlsx, to_csv_zip, to_ics, to_xlsx
-from edp.roadmap_views import ActivityView, ActorRef, GoalView, KpiView, MeasurementView, MilestoneView, RoadmapView
+from edp.roadmap import io as roadmap_io
+from edp.roadmap.io import SHEETS, parse_xlsx, to_csv_zip, to_ics, to_xlsx
+from edp.roadmap.views import ActivityView, ActorRef, GoalView, KpiView, MeasurementView, MilestoneView, RoadmapView
 from tests.roadmap_sample import ACTORS, sample_process, sample_roadmap
 
 DANGEROUS = ["=SUM(A1)", '=HYPERLINK("http://x","klick")', "+46 70 123", "-2", "@SUM(A1)", "#N/A"]

@@ -9,9 +9,9 @@ import pytest
 from edp import demo
 from edp.access import SYSTEM
 from edp.errors import SheetErrors
-from edp.roadmap_io import parse_xlsx, to_xlsx
-from edp.roadmap_views import RoadmapView, roadmap_view
-from edp.roadmaps import import_roadmap, save_activities
+from edp.roadmap.io import parse_xlsx, to_xlsx
+from edp.roadmap.operations import import_roadmap, save_activities
+from edp.roadmap.views import RoadmapView, roadmap_view
 from tests.conftest import table_counts
 
 

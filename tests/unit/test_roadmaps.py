@@ -7,11 +7,11 @@ import datetime as dt
 
 import pytest
 
-from edp import roadmaps as rmo
 from edp import workshop as ops
 from edp.access import SYSTEM
 from edp.errors import Conflict, EdpError, NotFound, PermissionDenied, RowErrors, SheetErrors, ValidationError
-from edp.roadmap_views import process_roadmaps, roadmap_summaries, roadmap_view
+from edp.roadmap import operations as rmo
+from edp.roadmap.views import process_roadmaps, roadmap_summaries, roadmap_view
 from tests.conftest import table_counts
 from tests.factory import make_setup
 

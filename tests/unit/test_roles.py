@@ -16,14 +16,14 @@ import pytest
 from sqlalchemy import update
 
 from edp import accounts
-from edp import roadmaps as rmo
 from edp import workshop as ops
 from edp.access import SYSTEM, Principal
-from edp.ballots import submit_ballot
 from edp.db import write
 from edp.errors import NotFound, PermissionDenied
 from edp.models import UserSession, utcnow
 from edp.region import create_strength_area
+from edp.roadmap import operations as rmo
+from edp.voting.ballots import submit_ballot
 from tests.conftest import table_counts
 from tests.factory import PASSCODE, Setup, make_setup
 from tests.unit.test_security import engine_functions
@@ -33,7 +33,7 @@ PERIOD = {"period_start": "2026-01-01", "period_end": "2027-12-31"}
 WHO_OPS = [
     (name, fn)
     for name, fn in engine_functions()
-    if list(inspect.signature(fn).parameters)[:2] == ["engine", "who"] and name != "tally.results_readers"
+    if list(inspect.signature(fn).parameters)[:2] == ["engine", "who"] and name != "voting.tally.results_readers"
 ]
 
 
@@ -106,8 +106,8 @@ CALLS: dict[str, tuple[str, Callable[[Any, World], dict[str, Any]]]] = {
         e, SYSTEM, w.users["nobody"], "facilitator", workshop_id=w.mine.workshop_id)}),
     "accounts.set_password": ("admin", lambda e, w: {"user_id": w.users["nobody"], "password": "myrstack-lavin-1979"}),
     "accounts.set_user_flags": ("admin", lambda e, w: {"user_id": w.users["nobody"], "is_active": False}),
-    "exports.ballot_rows": ("results", lambda e, w: {"round_id": w.closed_round}),
-    "exports.ballots_csv": ("results", lambda e, w: {"round_id": w.closed_round}),
+    "io.exports.ballot_rows": ("results", lambda e, w: {"round_id": w.closed_round}),
+    "io.exports.ballots_csv": ("results", lambda e, w: {"round_id": w.closed_round}),
     "imports.import_actors": ("lead", lambda e, w: {"process_id": w.mine.process_id,
                                                     "csv_text": "name,helix\nNytt bolag,business\n"}),
     "imports.list_actors": ("read", lambda e, w: {"process_id": w.mine.process_id}),
@@ -115,41 +115,41 @@ CALLS: dict[str, tuple[str, Callable[[Any, World], dict[str, Any]]]] = {
     "region.import_strength_areas": ("admin", lambda e, w: {"rows": [(2, {"code": "X", "name_sv": "X", "name_en": "X"})]}),
     "region.set_region": ("admin", lambda e, w: {"name": "Region Jämtland Härjedalen"}),
     "region.update_strength_area": ("admin", lambda e, w: {"area_id": w.area, "name_sv": "Kraft", "name_en": "Power"}),
-    "reports.report_data": ("read", lambda e, w: {"process_id": w.mine.process_id, "lang": "sv"}),
-    "roadmap_views.priority_choices": ("read", lambda e, w: {"process_id": w.mine.process_id}),
-    "roadmap_views.process_roadmaps": ("read", lambda e, w: {"process_id": w.mine.process_id}),
-    "roadmap_views.roadmap_summaries": ("read", lambda e, w: {"process_id": w.mine.process_id}),
-    "roadmap_views.roadmap_view": ("read", lambda e, w: {"roadmap_id": w.roadmap}),
-    "roadmaps.add_measurement": ("lead", lambda e, w: {"kpi_id": w.kpi, "data": {"date": "2026-04-01", "value": 3}}),
-    "roadmaps.add_template_kpis": ("lead", lambda e, w: {"roadmap_id": w.roadmap, "lang": "sv",
+    "io.reports.report_data": ("read", lambda e, w: {"process_id": w.mine.process_id, "lang": "sv"}),
+    "roadmap.views.priority_choices": ("read", lambda e, w: {"process_id": w.mine.process_id}),
+    "roadmap.views.process_roadmaps": ("read", lambda e, w: {"process_id": w.mine.process_id}),
+    "roadmap.views.roadmap_summaries": ("read", lambda e, w: {"process_id": w.mine.process_id}),
+    "roadmap.views.roadmap_view": ("read", lambda e, w: {"roadmap_id": w.roadmap}),
+    "roadmap.operations.add_measurement": ("lead", lambda e, w: {"kpi_id": w.kpi, "data": {"date": "2026-04-01", "value": 3}}),
+    "roadmap.operations.add_template_kpis": ("lead", lambda e, w: {"roadmap_id": w.roadmap, "lang": "sv",
                                                          "lead": w.mine.actors["academia"]}),
-    "roadmaps.changes_since_follow_up": ("read", lambda e, w: {"roadmap_id": w.roadmap}),
-    "roadmaps.create_from_priority": ("lead", lambda e, w: {"priority_id": w.priority}),
-    "roadmaps.create_roadmap": ("lead", lambda e, w: {"process_id": w.mine.process_id,
+    "roadmap.operations.changes_since_follow_up": ("read", lambda e, w: {"roadmap_id": w.roadmap}),
+    "roadmap.operations.create_from_priority": ("lead", lambda e, w: {"priority_id": w.priority}),
+    "roadmap.operations.create_roadmap": ("lead", lambda e, w: {"process_id": w.mine.process_id,
                                                       "data": {"title": "Ny", **PERIOD}}),
-    "roadmaps.delete_measurement": ("lead", lambda e, w: {"measurement_id": w.measurement}),
-    "roadmaps.delete_roadmap": ("lead", lambda e, w: {"roadmap_id": w.roadmap}),
-    "roadmaps.import_roadmap": ("lead", lambda e, w: {"process_id": w.mine.process_id, "sheets": {
+    "roadmap.operations.delete_measurement": ("lead", lambda e, w: {"measurement_id": w.measurement}),
+    "roadmap.operations.delete_roadmap": ("lead", lambda e, w: {"roadmap_id": w.roadmap}),
+    "roadmap.operations.import_roadmap": ("lead", lambda e, w: {"process_id": w.mine.process_id, "sheets": {
         "roadmap": [(2, {"title": "Importerad", **PERIOD})]}}),
-    "roadmaps.issue_links": ("lead", lambda e, w: {"process_id": w.mine.process_id}),
-    "roadmaps.linked_actors": ("read", lambda e, w: {"process_id": w.mine.process_id}),
-    "roadmaps.mark_followed_up": ("lead", lambda e, w: {"roadmap_id": w.roadmap}),
-    "roadmaps.priority_defaults": ("read", lambda e, w: {"priority_id": w.priority}),
-    "roadmaps.save_activities": ("lead", lambda e, w: {"roadmap_id": w.roadmap, "rows": []}),
-    "roadmaps.save_goals": ("lead", lambda e, w: {"roadmap_id": w.roadmap, "rows": [{"id": w.goal, "title": "Mål"},
+    "roadmap.operations.issue_links": ("lead", lambda e, w: {"process_id": w.mine.process_id}),
+    "roadmap.operations.linked_actors": ("read", lambda e, w: {"process_id": w.mine.process_id}),
+    "roadmap.operations.mark_followed_up": ("lead", lambda e, w: {"roadmap_id": w.roadmap}),
+    "roadmap.operations.priority_defaults": ("read", lambda e, w: {"priority_id": w.priority}),
+    "roadmap.operations.save_activities": ("lead", lambda e, w: {"roadmap_id": w.roadmap, "rows": []}),
+    "roadmap.operations.save_goals": ("lead", lambda e, w: {"roadmap_id": w.roadmap, "rows": [{"id": w.goal, "title": "Mål"},
                                                                                      {"title": "Nytt mål"}]}),
-    "roadmaps.save_kpis": ("lead", lambda e, w: {"roadmap_id": w.roadmap, "rows": []}),
-    "roadmaps.save_milestones": ("lead", lambda e, w: {"roadmap_id": w.roadmap,
+    "roadmap.operations.save_kpis": ("lead", lambda e, w: {"roadmap_id": w.roadmap, "rows": []}),
+    "roadmap.operations.save_milestones": ("lead", lambda e, w: {"roadmap_id": w.roadmap,
                                                        "rows": [{"title": "Delmål", "date": "2026-06-01"}]}),
-    "roadmaps.update_roadmap": ("lead", lambda e, w: {"roadmap_id": w.roadmap, "data": {"title": "Omdöpt", **PERIOD}}),
-    "tally.round_results": ("results", lambda e, w: {"round_id": w.closed_round}),
-    "workshop.add_actor": ("lead", lambda e, w: {"process_id": w.mine.process_id, "name": "Ny", "helix": "civil"}),
-    "workshop.create_process": ("admin", lambda e, w: {"title": "Ny process"}),
-    "workshop.create_workshop": ("lead", lambda e, w: {"process_id": w.mine.process_id, "title": "Ny workshop",
+    "roadmap.operations.update_roadmap": ("lead", lambda e, w: {"roadmap_id": w.roadmap, "data": {"title": "Omdöpt", **PERIOD}}),
+    "voting.tally.round_results": ("results", lambda e, w: {"round_id": w.closed_round}),
+    "workshop.setup.add_actor": ("lead", lambda e, w: {"process_id": w.mine.process_id, "name": "Ny", "helix": "civil"}),
+    "workshop.setup.create_process": ("admin", lambda e, w: {"title": "Ny process"}),
+    "workshop.setup.create_workshop": ("lead", lambda e, w: {"process_id": w.mine.process_id, "title": "Ny workshop",
                                                        "passcode": "egen-lösenkod-26"}),
-    "workshop.update_actor": ("lead", lambda e, w: {"actor_id": w.mine.actors["business"],
+    "workshop.setup.update_actor": ("lead", lambda e, w: {"actor_id": w.mine.actors["business"],
                                                     "name": "Ett bedrägligt bolag AB", "helix": "business"}),
-    "workshop.update_process": ("lead", lambda e, w: {"process_id": w.mine.process_id, "title": "Omdöpt"}),
+    "workshop.setup.update_process": ("lead", lambda e, w: {"process_id": w.mine.process_id, "title": "Omdöpt"}),
 }  # fmt: skip
 
 # Who has each level, least privileged first (the first is the one the success is shown with).

@@ -15,9 +15,10 @@ import pkgutil
 import re
 import threading
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -26,13 +27,11 @@ from sqlalchemy import func, select, update
 
 import edp
 from edp import accounts, backup, throttle
-from edp import roadmaps as rmo
 from edp import workshop as ops
 from edp.access import SYSTEM
-from edp.ballots import submit_ballot, submit_paper_ballot
 from edp.db import read, write
 from edp.errors import NotFound, PermissionDenied, PhaseError
-from edp.exports import BALLOT_COLUMNS, ballot_rows, ballots_csv, tally_csv, tally_xlsx
+from edp.io.exports import BALLOT_COLUMNS, ballot_rows, ballots_csv, tally_csv, tally_xlsx
 from edp.models import (
     Actor,
     ActorLink,
@@ -44,11 +43,13 @@ from edp.models import (
     Workshop,
     utcnow,
 )
-from edp.registrations import import_registrations
+from edp.roadmap import operations as rmo
 from edp.room import room_command
 from edp.security import new_token, token_hash
-from edp.tally import round_results
 from edp.throttle import Client
+from edp.voting.ballots import submit_ballot, submit_paper_ballot
+from edp.voting.tally import round_results
+from edp.workshop.registrations import import_registrations
 from tests.conftest import table_counts
 from tests.factory import PASSCODE, Setup, make_setup
 from tests.unit.test_ballots import (
@@ -103,16 +104,25 @@ SECURITY_DOC = CONFIG.parents[1] / "docs" / "security.md"
 FAC_TOKEN_PARAM = re.compile(r"^fac(ilitator)?_token$")
 
 
-def engine_functions() -> list[tuple[str, Callable[..., Any]]]:
-    """(module.name, function) for every public function defined in an edp engine module (not edp.ui)."""
-    found = []
-    for info in pkgutil.iter_modules(edp.__path__):
-        if info.ispkg or info.name.startswith("_"):
+def engine_modules(path: list[str] = edp.__path__, prefix: str = "edp.") -> Iterator[ModuleType]:
+    """Every edp engine module, in its subpackages too (not edp.ui, nor the migrations)."""
+    for info in pkgutil.iter_modules(path, prefix):
+        if info.name.rpartition(".")[2].startswith("_") or info.name in ("edp.ui", "edp.migrations"):
             continue
-        mod = importlib.import_module(f"edp.{info.name}")
+        mod = importlib.import_module(info.name)
+        yield mod
+        if info.ispkg:
+            yield from engine_modules(mod.__path__, f"{info.name}.")
+
+
+def engine_functions() -> list[tuple[str, Callable[..., Any]]]:
+    """(module.name, function) for every public function defined in an edp engine module (not
+    edp.ui), named by its module's path under edp: workshop.rounds.set_phase."""
+    found = []
+    for mod in engine_modules():
         for name, fn in inspect.getmembers(mod, inspect.isfunction):
             if fn.__module__ == mod.__name__ and not name.startswith("_"):
-                found.append((f"{info.name}.{name}", fn))
+                found.append((f"{mod.__name__.removeprefix('edp.')}.{name}", fn))
     return found
 
 
@@ -201,15 +211,15 @@ def test_guesses_from_many_browsers_are_capped_per_workshop_but_the_organiser_ca
 # Each participant operation that names something by id, called with the ids of `theirs`, another
 # workshop, and the refusal expected; the operation itself must work for their own participant.
 PARTICIPANT_CALLS: dict[str, Callable[[Setup], tuple[dict[str, Any], str]]] = {
-    "workshop.propose": lambda theirs: (
+    "workshop.themes.propose": lambda theirs: (
         {"round_id": theirs.round_id, "data": ops.ThemeInput("Intrång")}, "round.not_found"
     ),
-    "workshop.edit_own_theme": lambda theirs: (
+    "workshop.themes.edit_own_theme": lambda theirs: (
         {"theme_id": theirs.themes[0], "data": ops.ThemeInput("Kapat")}, "theme.not_found"
     ),
 }  # fmt: skip
 PARTICIPANT_CALLS_TESTED_ELSEWHERE = {
-    "ballots.submit_ballot": "tests/unit/test_ballots.py::"
+    "voting.ballots.submit_ballot": "tests/unit/test_ballots.py::"
     "test_ballot_for_a_round_of_another_workshop_is_refused_and_nothing_written",
 }
 
@@ -412,63 +422,63 @@ def _merged(engine, w: World) -> int:
 # How each facilitator operation is called (after getting `mine` ready for it) so that it succeeds
 # with the right token. A new operation must be added here: the discovery test says which.
 FAC_CALLS: dict[str, Callable[[Any, World], dict[str, Any]]] = {
-    "workshop.add_round": lambda e, w: {"spec": ops.RoundSpec(method="approval")},
-    "workshop.add_theme": lambda e, w: {"round_id": w.mine.round_id, "data": ops.ThemeInput("Från en lapp")},
-    "workshop.advance": lambda e, w: {"round_id": _closed(e, w), "top_k": 1, "spec": ops.RoundSpec(method="approval")},
-    "workshop.close_round": lambda e, w: {"round_id": _voting(e, w)},
-    "workshop.edit_theme": lambda e, w: {"theme_id": w.mine.themes[0], "data": ops.ThemeInput("Omskrivet")},
-    "workshop.logout_facilitator": lambda e, w: {},
-    "workshop.merge_themes": lambda e, w: {"duplicate_id": w.mine.themes[0], "into_id": w.mine.themes[1]},
-    "workshop.register_paper_participant": lambda e, w: {"display_name": "Pappers-Per", "actor_id": w.mine.actors["civil"]},
-    "workshop.restore_theme": lambda e, w: {"theme_id": _withdrawn(e, w)},
-    "workshop.reveal_results": lambda e, w: {"round_id": _closed(e, w)},
-    "workshop.set_live_results": lambda e, w: {"round_id": w.mine.round_id, "live": True},
-    "workshop.set_phase": lambda e, w: {"round_id": w.mine.round_id, "phase": "reviewing"},
-    "workshop.set_priorities": lambda e, w: {"items": [ops.PriorityInput(w.mine.themes[0], "Viktigast")]},
-    "workshop.set_workshop_open": lambda e, w: {"is_open": False},
-    "workshop.set_workshop_options": lambda e, w: {"allow_new_actors": False},
-    "workshop.unmerge_theme": lambda e, w: {"theme_id": _merged(e, w)},
-    "workshop.set_workshop_passcode": lambda e, w: {"passcode": "ny-lösenkod-för-rummet"},
-    "workshop.withdraw_theme": lambda e, w: {"theme_id": w.mine.themes[0]},
-    "ballots.submit_paper_ballot": lambda e, w: {
+    "workshop.rounds.add_round": lambda e, w: {"spec": ops.RoundSpec(method="approval")},
+    "workshop.themes.add_theme": lambda e, w: {"round_id": w.mine.round_id, "data": ops.ThemeInput("Från en lapp")},
+    "workshop.priorities.advance": lambda e, w: {"round_id": _closed(e, w), "top_k": 1, "spec": ops.RoundSpec(method="approval")},
+    "workshop.rounds.close_round": lambda e, w: {"round_id": _voting(e, w)},
+    "workshop.themes.edit_theme": lambda e, w: {"theme_id": w.mine.themes[0], "data": ops.ThemeInput("Omskrivet")},
+    "workshop.setup.logout_facilitator": lambda e, w: {},
+    "workshop.themes.merge_themes": lambda e, w: {"duplicate_id": w.mine.themes[0], "into_id": w.mine.themes[1]},
+    "workshop.joining.register_paper_participant": lambda e, w: {"display_name": "Pappers-Per", "actor_id": w.mine.actors["civil"]},
+    "workshop.themes.restore_theme": lambda e, w: {"theme_id": _withdrawn(e, w)},
+    "workshop.rounds.reveal_results": lambda e, w: {"round_id": _closed(e, w)},
+    "workshop.rounds.set_live_results": lambda e, w: {"round_id": w.mine.round_id, "live": True},
+    "workshop.rounds.set_phase": lambda e, w: {"round_id": w.mine.round_id, "phase": "reviewing"},
+    "workshop.priorities.set_priorities": lambda e, w: {"items": [ops.PriorityInput(w.mine.themes[0], "Viktigast")]},
+    "workshop.setup.set_workshop_open": lambda e, w: {"is_open": False},
+    "workshop.setup.set_workshop_options": lambda e, w: {"allow_new_actors": False},
+    "workshop.themes.unmerge_theme": lambda e, w: {"theme_id": _merged(e, w)},
+    "workshop.setup.set_workshop_passcode": lambda e, w: {"passcode": "ny-lösenkod-för-rummet"},
+    "workshop.themes.withdraw_theme": lambda e, w: {"theme_id": w.mine.themes[0]},
+    "voting.ballots.submit_paper_ballot": lambda e, w: {
         "participant_id": ops.register_paper_participant(e, w.mine.fac, "Pappers-Per", w.mine.actors["civil"]).id,
         "round_id": _voting(e, w), "choices": {w.mine.themes[0]: 1},
     },
-    "registrations.import_registrations": lambda e, w: {"csv_text": "name,organisation,helix\nNy Nils,Aktör public,public\n"},
-    "registrations.registered_participants": lambda e, w: {},
-    "registrations.reissue_card": lambda e, w: {"participant_id": _registered(e, w)},
+    "workshop.registrations.import_registrations": lambda e, w: {"csv_text": "name,organisation,helix\nNy Nils,Aktör public,public\n"},
+    "workshop.registrations.registered_participants": lambda e, w: {},
+    "workshop.registrations.reissue_card": lambda e, w: {"participant_id": _registered(e, w)},
     "live.facilitator_view": lambda e, w: {},
     "live.projector_key": lambda e, w: {},
-    "moderation.merge_preview": lambda e, w: {"duplicate_id": w.mine.themes[0], "into_id": w.mine.themes[1]},
-    "moderation.merge_group_preview": lambda e, w: {"duplicate_ids": w.mine.themes[:2], "into_id": w.mine.themes[2]},
-    "moderation.merge_group": lambda e, w: {"duplicate_ids": w.mine.themes[:2], "into_id": w.mine.themes[2]},
-    "moderation.theme_queue": lambda e, w: {"round_id": w.mine.round_id, "search": "tema"},
-    "moderation.duplicate_suggestions": lambda e, w: {"round_id": w.mine.round_id},
+    "workshop.moderation.merge_preview": lambda e, w: {"duplicate_id": w.mine.themes[0], "into_id": w.mine.themes[1]},
+    "workshop.moderation.merge_group_preview": lambda e, w: {"duplicate_ids": w.mine.themes[:2], "into_id": w.mine.themes[2]},
+    "workshop.moderation.merge_group": lambda e, w: {"duplicate_ids": w.mine.themes[:2], "into_id": w.mine.themes[2]},
+    "workshop.moderation.theme_queue": lambda e, w: {"round_id": w.mine.round_id, "search": "tema"},
+    "workshop.moderation.duplicate_suggestions": lambda e, w: {"round_id": w.mine.round_id},
 }  # fmt: skip
 READS = {
-    "registrations.registered_participants", "live.facilitator_view", "live.projector_key", "moderation.merge_preview",
-    "moderation.merge_group_preview", "moderation.theme_queue", "moderation.duplicate_suggestions",
+    "workshop.registrations.registered_participants", "live.facilitator_view", "live.projector_key", "workshop.moderation.merge_preview",
+    "workshop.moderation.merge_group_preview", "workshop.moderation.theme_queue", "workshop.moderation.duplicate_suggestions",
 }  # fmt: skip
-SIGN_OUT = "workshop.logout_facilitator"  # with a dead token there is nothing to end: a no-op, not an error
+SIGN_OUT = "workshop.setup.logout_facilitator"  # with a dead token there is nothing to end: a no-op, not an error
 
 # The other operations (public functions taking the engine) of the workshop modules, and why they
 # take no facilitator token. Helpers that take a Session run inside an operation's transaction,
 # and pure functions touch no data, so neither is listed.
 NOT_FACILITATOR_OPS = {
     # a participant's operations: they take the participant's token
-    "workshop.claim_registration", "workshop.edit_own_theme", "workshop.propose", "ballots.submit_ballot",
+    "workshop.joining.claim_registration", "workshop.themes.edit_own_theme", "workshop.themes.propose", "voting.ballots.submit_ballot",
     # organisers' operations: they take the acting principal (`who`, tests/unit/test_roles.py)
-    "workshop.create_process", "workshop.update_process", "workshop.add_actor", "workshop.update_actor",
-    "workshop.create_workshop",
+    "workshop.setup.create_process", "workshop.setup.update_process", "workshop.setup.add_actor", "workshop.setup.update_actor",
+    "workshop.setup.create_workshop",
     # signing in and joining
-    "workshop.login_facilitator", "workshop.join", "workshop.open_workshop_for_code",
+    "workshop.setup.login_facilitator", "workshop.joining.join", "workshop.joining.open_workshop_for_code",
     # reads that take no token (see docs/security.md)
-    "workshop.revision", "funnel.workshop_funnel",
-    # after a ballot has committed (edp.ballots): bumps the revision and tells the screens to look;
+    "workshop.reads.revision", "funnel.workshop_funnel",
+    # after a ballot has committed (edp.voting.ballots): bumps the revision and tells the screens to look;
     # it changes and shows nothing else, so a stray call only makes the screens check
-    "workshop.bump_after_ballot",
+    "guards.bump_after_ballot",
 }  # fmt: skip
-WORKSHOP_MODULES = ("workshop.", "ballots.", "moderation.", "funnel.", "registrations.")
+WORKSHOP_MODULES = ("workshop.", "guards.", "voting.ballots.", "funnel.")
 
 
 def mine_state(engine, w: World) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 from edp import workshop as ops
 from edp.access import SYSTEM
-from edp.ballots import submit_ballot
-from edp.tally import round_results
+from edp.voting.ballots import submit_ballot
+from edp.voting.tally import round_results
 from tests.factory import make_setup
 
 

@@ -1,6 +1,6 @@
 """Tally tests with expected values worked out by hand (the arithmetic is in the comments).
 
-Most tests call the pure `edp.tally.tally` on small DataFrames; the last few go through the
+Most tests call the pure `edp.voting.tally.tally` on small DataFrames; the last few go through the
 database (SQLite and PostgreSQL) to check that merging and unmerging after a close moves votes
 and restores the original result exactly.
 
@@ -19,8 +19,8 @@ import pytest
 
 from edp import workshop as ops
 from edp.access import SYSTEM
-from edp.ballots import submit_ballot
-from edp.tally import ENTRY_COLUMNS, MIN_GROUP_BALLOTS, RoundInput, round_results, tally
+from edp.voting.ballots import submit_ballot
+from edp.voting.tally import ENTRY_COLUMNS, MIN_GROUP_BALLOTS, RoundInput, round_results, tally
 from tests.factory import make_setup
 
 # ---------------------------------------------------------------- helpers

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from edp.models import HELIX_GROUPS
-from edp.tally import ENTRY_COLUMNS, OTHER, RoundInput, balanced_weights, reporting_groups, tally
+from edp.voting.tally import ENTRY_COLUMNS, OTHER, RoundInput, balanced_weights, reporting_groups, tally
 
 METHODS = ("dots", "score", "rank", "approval")
 ADDITIVE = ("dots", "rank", "approval")

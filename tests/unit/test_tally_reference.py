@@ -1,7 +1,7 @@
 """The array-based tally against a plain-Python reference written straight from docs/tally.md.
 
 The reference loops over ballots and themes with dicts and lists only; it shares nothing with
-edp.tally except the merge resolution (edp.workshop). It is checked on random rounds without a
+edp.voting.tally except the merge resolution (edp.workshop). It is checked on random rounds without a
 database, and on random rounds cast through submit_ballot and merged after the close, loaded
 with a plain ORM query (SQLite and PostgreSQL).
 """
@@ -19,11 +19,11 @@ from sqlalchemy import select
 
 from edp import workshop as ops
 from edp.access import SYSTEM
-from edp.ballots import submit_ballot
 from edp.db import read
-from edp.merges import ballot_survivors, resolve_merges
 from edp.models import HELIX_GROUPS, Ballot, BallotEntry, Participant, Round, RoundTheme, Theme
-from edp.tally import round_results, tally
+from edp.voting.ballots import submit_ballot
+from edp.voting.merges import ballot_survivors, resolve_merges
+from edp.voting.tally import round_results, tally
 from tests.factory import make_setup
 from tests.unit.test_tally_properties import SETTINGS, assert_same_tally, merged_frame, rounds, with_themes
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import threading
 
 from edp import workshop as ops
-from edp.ballots import submit_ballot
 from edp.errors import EdpError
 from edp.live import workshop_view
+from edp.voting.ballots import submit_ballot
 from tests.factory import PASSCODE, make_setup
 
 ROUNDS = 20

@@ -13,11 +13,11 @@ import pytest
 
 from edp import i18n, voting
 from edp.access import SYSTEM
-from edp.ballots import RoundRules, normalise
 from edp.errors import ValidationError
-from edp.exports import tally_columns
-from edp.tally import ENTRY_COLUMNS, RoundInput, tally
+from edp.io.exports import tally_columns
+from edp.voting.ballots import RoundRules, normalise
 from edp.voting.base import REGISTRY, Counted, Values, VotingMethod
+from edp.voting.tally import ENTRY_COLUMNS, RoundInput, tally
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "tally.md"
 
@@ -137,8 +137,8 @@ def test_every_registered_method_has_its_form_and_every_form_a_method():
 
 def test_a_round_of_a_method_registered_later_is_made_voted_and_counted_on_both_databases(veto, engine):
     from edp import workshop as ops
-    from edp.ballots import submit_ballot
-    from edp.tally import round_results
+    from edp.voting.ballots import submit_ballot
+    from edp.voting.tally import round_results
     from tests.factory import make_setup
 
     s = make_setup(engine, ops.RoundSpec(method="veto"), participants={"business": 3}, themes=2, phase="voting")

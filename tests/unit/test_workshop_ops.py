@@ -8,13 +8,13 @@ from sqlalchemy import select
 from edp import region, throttle
 from edp import workshop as ops
 from edp.access import SYSTEM
-from edp.ballots import submit_ballot
 from edp.db import read
 from edp.errors import Conflict, NotFound, PermissionDenied, PhaseError, ValidationError
 from edp.models import AuditEvent, FacilitatorSession, Participant, Priority, Round, RoundTheme, Theme, Workshop
 from edp.security import JOIN_ALPHABET, verify_passcode
-from edp.tally import round_results
 from edp.throttle import Client
+from edp.voting.ballots import submit_ballot
+from edp.voting.tally import round_results
 from tests.conftest import table_counts
 from tests.factory import PASSCODE, make_setup
 
@@ -740,7 +740,7 @@ def test_paper_participant_is_enrolled_by_the_facilitator(engine):
     )
     p = ops.register_paper_participant(engine, s.fac, "Pappers-Per", s.actors["civil"])
     assert p.helix == "civil"
-    from edp.ballots import submit_paper_ballot
+    from edp.voting.ballots import submit_paper_ballot
 
     refused(engine, NotFound, "participant.not_found", submit_paper_ballot, s.fac, 99999, s.round_id, {s.themes[0]: 1})
     submit_paper_ballot(engine, s.fac, p.id, s.round_id, {s.themes[0]: 2})

@@ -11,13 +11,10 @@ from sqlalchemy import Connection, Engine, bindparam, case, delete, insert, sele
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from edp import events, voting
+from edp import events
 from edp.db import write
 from edp.errors import NotFound, PermissionDenied, PhaseError, Throttled, ValidationError
-from edp.merges import active_theme_ids_of
-from edp.models import Ballot, BallotEntry, Criterion, Participant, Round, RoundTheme, Theme, Workshop, utcnow
-from edp.security import new_pseudonym
-from edp.workshop import (
+from edp.guards import (
     audit_now,
     ballot_gate,
     ballot_ref,
@@ -26,6 +23,10 @@ from edp.workshop import (
     facilitator_workshop_id,
     mark_arrived,
 )
+from edp.models import Ballot, BallotEntry, Criterion, Participant, Round, RoundTheme, Theme, Workshop, utcnow
+from edp.security import new_pseudonym
+from edp.voting import base as voting  # the registry, from its sibling module (never the package)
+from edp.voting.merges import active_theme_ids_of
 
 Row = tuple[int, int | None, int]  # theme_id, criterion_id, value
 

@@ -14,8 +14,9 @@ from sqlalchemy import Engine
 from edp import voting
 from edp.access import Credential
 from edp.db import read
+from edp.formulas import FORMULA_STARTS, guard_text  # kept here as names of this module too
 from edp.i18n import t
-from edp.tally import (
+from edp.voting.tally import (
     BALANCED_LABEL,
     MIN_GROUP_BALLOTS,
     REPORT_GROUPS,
@@ -32,9 +33,9 @@ BALLOT_COLUMNS = ["ballot", "helix", "theme_id", "counted_theme_id", "theme_titl
 
 def ballot_rows(engine: Engine, who: Credential | None, round_id: int) -> pd.DataFrame:
     """One row per ballot entry. The ballot id is a random pseudonym; no names, no tokens.
-    Shown to whoever may see the round's results (edp.tally.check_results_visible).
+    Shown to whoever may see the round's results (edp.voting.tally.check_results_visible).
 
-    `helix` is the ballot's reported group (edp.tally.reporting_groups): a helix group of fewer than
+    `helix` is the ballot's reported group (edp.voting.tally.reporting_groups): a helix group of fewer than
     3 ballots is written as "other", and when "other" is smaller than that too, no ballot has a
     group (""). Ballots are listed by pseudonym, not in the order they were cast, so the file
     cannot be lined up with who was seen voting when; a ballot's entries keep their order."""
@@ -65,8 +66,6 @@ def ballot_rows(engine: Engine, who: Credential | None, round_id: int) -> pd.Dat
 
 # ---------------------------------------------------------------- tallies as spreadsheets
 
-# A spreadsheet evaluates a cell that starts with one of these (CSV/formula injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HELIX_COLUMNS = [f"helix_{g}" for g in REPORT_GROUPS]
 TAIL_COLUMNS = ["consensus", "agreement_voters", "agreement_helix", *HELIX_COLUMNS, "merged_from"]
 
@@ -96,13 +95,6 @@ def tally_frame(result: RoundResult | dict[str, Any]) -> pd.DataFrame:
         row["merged_from"] = ";".join(str(i) for i in theme.get("merged_from", []))
         rows.append(row)
     return pd.DataFrame(rows, columns=tally_columns(r))
-
-
-def guard_text(value: Any) -> Any:
-    """A string a spreadsheet would read as a formula gets a leading apostrophe; anything else is kept."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def guard_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -38,13 +38,13 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, Select, func, select
 from sqlalchemy.orm import Session
 
-from edp import voting
 from edp.access import Credential, acting
 from edp.db import read
 from edp.errors import NotFound, PermissionDenied
-from edp.merges import ballot_survivors
-from edp.merges import resolve_merges as merge_chain
 from edp.models import HELIX_GROUPS, Ballot, BallotEntry, Participant, Round, RoundTheme, Theme, Workshop
+from edp.voting import base as voting  # the registry, from its sibling module (never the package)
+from edp.voting.merges import ballot_survivors
+from edp.voting.merges import resolve_merges as merge_chain
 
 ENTRY_COLUMNS = ["ballot", "helix", "theme_id", "criterion_id", "value"]
 ADDITIVE = ("dots", "rank", "approval")
@@ -187,7 +187,7 @@ def _clean(v: Any) -> Any:
     return v
 
 
-_nanmean = voting.base.nanmean
+_nanmean = voting.nanmean
 
 
 def _agreement(x: np.ndarray) -> np.ndarray:

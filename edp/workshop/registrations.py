@@ -1,5 +1,5 @@
 """Pre-registered workshops: import the registration list, then each person joins with one scan
-of their personal QR card (see edp.cards).
+of their personal QR card (see edp.io.cards).
 
 Only a hash of each person's token is stored, so a card can be printed once only: when the list is
 imported (import_registrations hands back the tokens) or when a lost card is replaced
@@ -14,19 +14,11 @@ from edp import validate
 from edp.csvfile import read_rows
 from edp.db import write
 from edp.errors import Conflict, EdpError, NotFound, PermissionDenied, RowErrors, ValidationError
+from edp.guards import audit, bump, facilitator_workshop_id, give_token, require_open
 from edp.models import HELIX_GROUPS, Actor, Participant, Workshop
 from edp.names import NameIndex, first_difference
-from edp.workshop import (
-    DISPLAY_NAME_MAX,
-    actor_names,
-    audit,
-    bump,
-    facilitator_workshop_id,
-    give_token,
-    insert_actor,
-    refuse_taken_actor_name,
-    require_open,
-)
+from edp.workshop.common import DISPLAY_NAME_MAX
+from edp.workshop.setup import actor_names, insert_actor, refuse_taken_actor_name
 
 # Swedish labels are accepted too, as registration lists are often exported from Swedish forms.
 HELIX_ALIASES = {
@@ -149,7 +141,7 @@ def reissue_card(engine: Engine, fac_token: str, participant_id: int) -> Partici
 
 
 def card_rows(people: list[Participant]) -> list[tuple[str, str, str]]:
-    """(name, organisation, token) for edp.cards.cards_pdf, from participants an operation has just
+    """(name, organisation, token) for edp.io.cards.cards_pdf, from participants an operation has just
     created or given a new card (only those carry their token)."""
     missing = [p.id for p in people if not p.token]
     if missing:

@@ -1,6 +1,7 @@
-"""Plotly figures for roadmaps: the Gantt chart, KPI charts, the KPI status rule and the portfolio.
+"""Plotly figures for roadmaps: the Gantt chart, KPI charts and the portfolio (the KPI status rule
+they colour by is edp.roadmap.status).
 
-Data in (the frozen views of edp.roadmap_views), figure out; no Streamlit. House style as in
+Data in (the frozen views of edp.roadmap.views), figure out; no Streamlit. House style as in
 edp.charts: colours of at least 3:1 against the white background, every text a user typed goes through
 `escape` before it reaches a figure, and hover text travels as customdata (never spliced
 into a hovertemplate). Bars on a date axis are plotly bars with `base` = start and `x` =
@@ -24,7 +25,8 @@ from plotly.subplots import make_subplots
 
 from edp import i18n
 from edp.charts import escape, number
-from edp.roadmap_views import ActivityView, KpiView, MilestoneView, ProcessRoadmaps, RoadmapView
+from edp.roadmap.status import kpi_status
+from edp.roadmap.views import ActivityView, KpiView, MilestoneView, ProcessRoadmaps, RoadmapView
 
 # Lead actors' colours, in the order actors get them: each at least 3:1 against the white background
 # (WCAG 1.4.11; Okabe–Ito's yellow, orange and sky blue were 1.3–2.3:1), none black (the milestones and the
@@ -43,8 +45,6 @@ STATUS_COLOURS = {
 }
 ROADMAP_STATUSES = ("draft", "active", "completed", "archived")
 ROADMAP_STATUS_COLOURS = {"draft": "#3A87C8", "active": "#0B4F8A", "completed": "#008060", "archived": "#767676"}
-KPI_STATUSES = ("on_track", "at_risk", "off_track", "no_data")
-ON_TRACK, AT_RISK = 0.9, 0.6  # progress thresholds of kpi_status (docs/kpi-status.md)
 
 MILESTONE_COLOUR = "#000000"
 GOAL_BAND = "#EFEFEF"
@@ -678,43 +678,6 @@ def gantt_figure(
         fig, escape(rm.title), max(top, 3) * ROW_PX, _label(legend, lang), width=width, axis_px=axis_px,
         top_px=LINE_PX + 10 + (axis_px if tall else 0),
     )  # fmt: skip
-
-
-# ---------------------------------------------------------------- KPI status
-
-
-def _expected(kpi: KpiView, on: dt.date) -> float:
-    """The plan's value on a date: straight line baseline → target, flat before and after."""
-    if on >= kpi.target_date or kpi.target_date <= kpi.baseline_date:
-        return kpi.target_value
-    if on <= kpi.baseline_date:
-        return kpi.baseline_value
-    share = (on - kpi.baseline_date).days / (kpi.target_date - kpi.baseline_date).days
-    return kpi.baseline_value + share * (kpi.target_value - kpi.baseline_value)
-
-
-def kpi_status(kpi: KpiView, today: dt.date | None = None) -> str:
-    """ "on_track" | "at_risk" | "off_track" | "no_data", by the rule in docs/kpi-status.md.
-
-    The latest measurement is compared with the plan (straight line from baseline to target) on
-    the measurement's own date. With `today`, measurements dated after it are left out (the status
-    as it stood that day); without it, every measurement counts.
-    """
-    ms = [m for m in kpi.measurements if today is None or m.date <= today]
-    if not ms:
-        return "no_data"
-    latest = max(ms, key=lambda m: (m.date, m.id))
-    base, target, value = kpi.baseline_value, kpi.target_value, latest.value
-    direction = -1.0 if target < base else 1.0  # a target equal to the baseline means: hold it (or better)
-    if (value - target) * direction >= 0:
-        return "on_track"
-    expected = _expected(kpi, latest.date)
-    if math.isclose(expected, base, rel_tol=0.0, abs_tol=1e-12):
-        return "on_track" if (value - base) * direction >= 0 else "off_track"
-    progress = (value - base) / (expected - base)
-    if progress >= ON_TRACK:
-        return "on_track"
-    return "at_risk" if progress >= AT_RISK else "off_track"
 
 
 # ---------------------------------------------------------------- KPI figures

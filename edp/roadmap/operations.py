@@ -46,7 +46,7 @@ from edp.models import (
     Workshop,
     utcnow,
 )
-from edp.roadmap_views import ActivityView, KpiView, RoadmapView, roadmap_view
+from edp.roadmap.views import ActivityView, KpiView, RoadmapView, roadmap_view
 from edp.security import new_token, token_hash
 from edp.workshop import actor_named
 
@@ -819,7 +819,7 @@ def actor_add_measurement(engine: Engine, token: str, kpi_id: int, data: Mapping
         return _add_measurement(s, SYSTEM, kpi, data, link.actor_id)
 
 
-# ---------------------------------------------------------------- import (the XLSX layout of edp.roadmap_io)
+# ---------------------------------------------------------------- import (the XLSX layout of edp.roadmap.io)
 
 Sheets = Mapping[str, Sequence[tuple[int, Mapping[str, Any]]]]
 # In a file, actors, goals and KPIs are named, never numbered: a name a spreadsheet stored as a
@@ -930,7 +930,7 @@ def _import_measurements(kpis: dict[str, Kpi], refused: set[str], sheets: Sheets
 def import_roadmap(
     engine: Engine, who: Credential, process_id: int, sheets: Sheets, *, priority_id: int | None = None
 ) -> int:
-    """A new roadmap from parsed sheets (edp.roadmap_io.parse_xlsx), optionally linked to a priority.
+    """A new roadmap from parsed sheets (edp.roadmap.io.parse_xlsx), optionally linked to a priority.
     Every row of every sheet is checked; any error anywhere raises SheetErrors naming sheet and
     row, and nothing is written."""
     errors: _Refusals = []

@@ -47,7 +47,7 @@ THIRD_PARTY_LOGGERS = ("choreographer", "kaleido", "logistro")
 
 
 class _AtDebug(logging.Handler):
-    """Passes a third-party record on at DEBUG, under edp.imaging.browser."""
+    """Passes a third-party record on at DEBUG, under edp.io.imaging.browser."""
 
     def emit(self, record: logging.LogRecord) -> None:
         record.levelno, record.levelname = logging.DEBUG, "DEBUG"

@@ -3,7 +3,7 @@
 `report_data` loads everything in one read; the builders are pure (ReportData in, bytes out), so
 tests and a recount can build the same documents from data made in memory. DOCX and PDF share
 one outline (`report_blocks`), so both carry the same content in the same order. Each chart is
-rendered once per document through `edp.imaging.export_figure`; pass `images` (from
+rendered once per document through `edp.io.imaging.export_figure`; pass `images` (from
 `report_images`) to build several documents from one rendering. User text goes in as plain text.
 """
 
@@ -33,14 +33,16 @@ from pptx.util import Emu, Inches
 from pptx.util import Pt as PptPt
 from sqlalchemy import Engine, select
 
-from edp import cards, charts, imaging, roadmap_charts
+from edp import charts
 from edp.access import Credential
 from edp.db import read
 from edp.errors import EdpError, NotFound
 from edp.i18n import t
+from edp.io import cards, imaging
 from edp.models import ACTIVITY_STATUSES, Priority, Process, Round, Theme, Workshop
-from edp.roadmap_views import ActivityView, KpiView, ProcessRoadmaps, RoadmapView, process_roadmaps
-from edp.tally import REPORT_GROUPS, helix_note, load_round_results
+from edp.roadmap import charts as roadmap_charts
+from edp.roadmap.views import ActivityView, KpiView, ProcessRoadmaps, RoadmapView, process_roadmaps
+from edp.voting.tally import REPORT_GROUPS, helix_note, load_round_results
 
 Progress = Callable[[float, str], None]
 _log = logging.getLogger(__name__)

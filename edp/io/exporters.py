@@ -5,7 +5,7 @@ extension, a MIME type and `render()`. The command line takes its `--format` cho
 the pages their labels, file types and MIME types, so adding a format is one entry in EXPORTERS,
 its name in both catalogues (locales/*/LC_MESSAGES/exporters.po) and its row in README.md's table
 of export formats (tests/unit/test_exporters.py fails on a missing one). The drawing stays where it
-is (edp.exports, edp.roadmap_io, edp.reports, edp.imaging with edp.roadmap_charts): an exporter only
+is (edp.io.exports, edp.roadmap.io, edp.io.reports, edp.io.imaging with edp.roadmap.charts): an exporter only
 says which of it to call. Those modules are imported when a file is rendered, not here, so the
 command line's --help does not load plotly, pandas or the office libraries.
 
@@ -36,9 +36,9 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from edp.access import Credential
-    from edp.reports import ReportData
-    from edp.roadmap_views import ProcessRoadmaps, RoadmapView
-    from edp.tally import RoundResult
+    from edp.io.reports import ReportData
+    from edp.roadmap.views import ProcessRoadmaps, RoadmapView
+    from edp.voting.tally import RoundResult
 
 Progress = Callable[[float, str], None]
 
@@ -61,7 +61,7 @@ class Options:
     color_by: str = "lead"  # the Gantt's colours: "lead" (actor) or "status"
     page_size: str = "A4"  # a chart's PDF page, landscape: A4 or A3
     progress: Progress | None = None  # (fraction, message) while a report or deck is made
-    images: Mapping[str, bytes] | None = None  # report charts already drawn (edp.reports.report_images)
+    images: Mapping[str, bytes] | None = None  # report charts already drawn (edp.io.reports.report_images)
 
 
 class Source:
@@ -98,7 +98,7 @@ class Source:
     @cached_property
     def roadmap(self) -> RoadmapView:
         """The one roadmap, for its process's leaders and observers."""
-        from edp.roadmap_views import roadmap_view
+        from edp.roadmap.views import roadmap_view
 
         if self.roadmap_id is None:
             raise ValueError("this source names no roadmap")
@@ -107,7 +107,7 @@ class Source:
     @cached_property
     def process(self) -> ProcessRoadmaps:
         """Every roadmap of the process (of the roadmap's process, for a source of one roadmap)."""
-        from edp.roadmap_views import process_roadmaps
+        from edp.roadmap.views import process_roadmaps
 
         return process_roadmaps(self.engine, self.who, self._process_id())
 
@@ -119,7 +119,7 @@ class Source:
     def report(self, lang: str) -> ReportData:
         """The follow-up report's data in `lang`: the process's, or only one roadmap's (and the
         workshop its priority comes from) for a source of one roadmap."""
-        from edp import reports
+        from edp.io import reports
 
         if lang not in self._reports:
             data = reports.report_data(self.engine, self.who, self._process_id(), lang)
@@ -130,15 +130,15 @@ class Source:
 
     @cached_property
     def results(self) -> RoundResult:
-        """The round's tally, for whoever may see it (edp.tally.check_results_visible)."""
-        from edp.tally import round_results
+        """The round's tally, for whoever may see it (edp.voting.tally.check_results_visible)."""
+        from edp.voting.tally import round_results
 
         return round_results(self.engine, self.who, self._round())
 
     @cached_property
     def ballots(self) -> pd.DataFrame:
         """The round's pseudonymous ballot entries, for whoever may see its results."""
-        from edp.exports import ballot_rows
+        from edp.io.exports import ballot_rows
 
         return ballot_rows(self.engine, self.who, self._round())
 
@@ -201,11 +201,12 @@ class Exporter:
 
 
 def _chart(fmt: str) -> Render:
-    """A roadmap chart laid out for its medium (edp.imaging.export_chart): a process's portfolio, or
+    """A roadmap chart laid out for its medium (edp.io.imaging.export_chart): a process's portfolio, or
     one roadmap's Gantt or KPIs. One image is one step: its caller reports progress around it."""
 
     def render(src: Source, opt: Options) -> bytes:
-        from edp import imaging, roadmap_charts
+        from edp.io import imaging
+        from edp.roadmap import charts as roadmap_charts
 
         page_size = imaging.page_size_of(opt.page_size)
         width = imaging.layout_width(fmt, page_size)  # labels placed for the medium's width
@@ -223,25 +224,25 @@ def _chart(fmt: str) -> Render:
 
 
 def _workbook(src: Source, opt: Options) -> bytes:
-    from edp import roadmap_io
+    from edp.roadmap import io as roadmap_io
 
     return roadmap_io.to_xlsx(src.roadmap)
 
 
 def _activities_csv(src: Source, opt: Options) -> bytes:
-    from edp import roadmap_io
+    from edp.roadmap import io as roadmap_io
 
     return roadmap_io.to_csv(src.roadmap)
 
 
 def _sheets_zip(src: Source, opt: Options) -> bytes:
-    from edp import roadmap_io
+    from edp.roadmap import io as roadmap_io
 
     return roadmap_io.to_csv_zip(src.roadmap)
 
 
 def _calendar(src: Source, opt: Options) -> bytes:
-    from edp import roadmap_io
+    from edp.roadmap import io as roadmap_io
 
     return roadmap_io.to_ics(src.roadmaps, lang=opt.lang)
 
@@ -250,7 +251,7 @@ def _document(kind: str) -> Render:
     """The follow-up report (docx, pdf) or the steering deck (pptx) of the source's report data."""
 
     def render(src: Source, opt: Options) -> bytes:
-        from edp import reports
+        from edp.io import reports
 
         build = {"docx": reports.followup_docx, "pdf": reports.followup_pdf, "pptx": reports.steering_deck}[kind]
         return build(src.report(opt.lang), opt.lang, images=opt.images, progress=opt.progress)
@@ -263,25 +264,25 @@ def _results_json(src: Source, opt: Options) -> bytes:
 
 
 def _results_csv(src: Source, opt: Options) -> bytes:
-    from edp.exports import safe_csv
+    from edp.io.exports import safe_csv
 
     return safe_csv(src.results.frame())
 
 
 def _tally_csv(src: Source, opt: Options) -> bytes:
-    from edp.exports import tally_csv
+    from edp.io.exports import tally_csv
 
     return tally_csv(src.results)
 
 
 def _tally_xlsx(src: Source, opt: Options) -> bytes:
-    from edp.exports import tally_xlsx
+    from edp.io.exports import tally_xlsx
 
     return tally_xlsx(src.results, opt.lang)
 
 
 def _ballots_csv(src: Source, opt: Options) -> bytes:
-    from edp.exports import safe_csv
+    from edp.io.exports import safe_csv
 
     return safe_csv(src.ballots)
 

@@ -3,11 +3,11 @@ and a calendar (ICS) of activities and milestones.
 
 The workbook layout (SHEETS) has stable English column keys in its header row, so a file can be
 re-imported whatever the UI language. parse_xlsx only reads a workbook into plain values; the
-values are checked, and the roadmap written, by edp.roadmaps.import_roadmap.
+values are checked, and the roadmap written, by edp.roadmap.operations.import_roadmap.
 
 Text is what users typed. In a workbook every text cell is written as a string cell, so
 "=SUM(A1)" stays text and is never evaluated; in a CSV (which has no cell types) text that a
-spreadsheet would read as a formula gets a leading apostrophe (edp.exports.guard_text).
+spreadsheet would read as a formula gets a leading apostrophe (edp.formulas.guard_text).
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from typing import Any
 
 from edp.config import DEFAULT_LANG
 from edp.errors import ValidationError
-from edp.exports import FORMULA_STARTS, guard_text
 from edp.files import XLSX_MAX_BYTES
+from edp.formulas import FORMULA_STARTS, guard_text
 from edp.i18n import t
-from edp.roadmap_views import RoadmapView
+from edp.roadmap.views import RoadmapView
 
 # The workbook layout, shared by export and import: sheet -> columns, in this order.
 SHEETS: dict[str, tuple[str, ...]] = {

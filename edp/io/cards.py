@@ -1,7 +1,7 @@
 """A PDF sheet of personal QR cards for a pre-registered workshop: one scan joins as that person.
 
 The sheet is the only copy of the tokens (the database keeps their hashes), so it is made when
-the cards are issued and never again; see edp.registrations."""
+the cards are issued and never again; see edp.workshop.registrations."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from edp.i18n import t
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 # Shipped with the app (edp/fonts/README.md): monochrome, as fpdf2 embeds no colour-bitmap emoji.
-EMOJI_FONT = Path(__file__).parent / "fonts" / "NotoEmoji-Regular.ttf"
+EMOJI_FONT = Path(__file__).parents[1] / "fonts" / "NotoEmoji-Regular.ttf"  # edp/fonts
 COLS, ROWS = 2, 4
 CARD_W, CARD_H = 95.0, 66.0  # mm, on A4 with 10 mm margins
 

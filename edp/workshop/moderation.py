@@ -19,13 +19,14 @@ from sqlalchemy.orm import Session
 
 from edp import validate
 from edp.db import read, write
-from edp.duplicates import duplicate_groups, fold
 from edp.errors import Conflict, NotFound, ValidationError
+from edp.guards import audit, bump, facilitator_workshop_id
 from edp.live import ThemeView, theme_views
-from edp.merges import active_theme_ids, resolve_merges
 from edp.models import AuditEvent, Ballot, BallotEntry, Round, RoundTheme, Theme
-from edp.tally import load_round_input, tally
-from edp.workshop import TITLE_MAX, audit, bump, facilitator_workshop_id, refuse_while_voting
+from edp.voting.merges import active_theme_ids, resolve_merges
+from edp.voting.tally import load_round_input, tally
+from edp.workshop.common import TITLE_MAX, refuse_while_voting
+from edp.workshop.duplicates import duplicate_groups, fold
 
 STATUSES = ("active", "merged", "withdrawn")
 QUEUE_PAGE_SIZE = 20
@@ -109,7 +110,7 @@ def theme_queue(
 
 
 def duplicate_suggestions(engine: Engine, fac_token: str, round_id: int) -> list[tuple[ThemeView, ...]]:
-    """Groups of the round's active themes whose titles are likely the same theme (edp.duplicates),
+    """Groups of the round's active themes whose titles are likely the same theme (edp.workshop.duplicates),
     the largest first; in each, the theme proposed first comes first. Two themes the facilitator
     has split apart again (unmerge) are not suggested together again."""
     with read(engine) as s:
