@@ -7,6 +7,7 @@ runs this file as a script (__main__), which routes.
 """
 
 import logging
+from typing import Literal
 
 import streamlit as st
 
@@ -55,7 +56,7 @@ def main() -> None:
         # bookmark) gets the page's own "sign in" hint rather than Streamlit's "page not found":
         # the pages are listed, hidden from the menu, and each stops before it reads anything.
         organiser = who == "organiser"
-        shown = "visible" if organiser else "hidden"
+        shown: Literal["visible", "hidden"] = "visible" if organiser else "hidden"
         p = principal() if organiser else None
         pages += [
             st.Page("pages/setup.py", url_path="forbered", title=t("ui.nav.setup"), icon=":material/settings:",

@@ -261,9 +261,14 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def _password(args: argparse.Namespace, prompt: str = "password: ") -> str | None:
-    """From --password-stdin (one line), else asked for without echo; None with --no-password."""
+    """A password (_new_password); None with --no-password."""
     if getattr(args, "no_password", False):
         return None
+    return _new_password(args, prompt)
+
+
+def _new_password(args: argparse.Namespace, prompt: str = "password: ") -> str:
+    """From --password-stdin (one line), else asked for without echo."""
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
     import getpass
@@ -322,7 +327,7 @@ def cmd_user_password(args: argparse.Namespace) -> int:
     from edp import accounts
 
     engine = _setup_engine(args)
-    accounts.set_password(engine, SYSTEM, _user_id(engine, args.username), _password(args, "new password: "))
+    accounts.set_password(engine, SYSTEM, _user_id(engine, args.username), _new_password(args, "new password: "))
     print("password changed; the account's sessions have ended")
     return 0
 

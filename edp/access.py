@@ -85,17 +85,20 @@ def _user_principal(s: Session, user: User, session_id: int | None) -> Principal
         name=user.display_name or user.username,
         user_id=user.id,
         is_admin=bool(user.is_admin),
-        leads=frozenset(p for r, p, _ in grants if r == "process_leader"),
-        observes=frozenset(p for r, p, _ in grants if r == "observer"),
-        facilitates=frozenset(w for r, _, w in grants if r == "facilitator"),
+        # A facilitator grant names a workshop, every other grant a process (a check constraint).
+        leads=frozenset(p for r, p, _ in grants if r == "process_leader" and p is not None),
+        observes=frozenset(p for r, p, _ in grants if r == "observer" and p is not None),
+        facilitates=frozenset(w for r, _, w in grants if r == "facilitator" and w is not None),
         session_id=session_id,
         has_password=user.password_hash is not None,
     )
 
 
-def live_user_session(s: Session, token: str) -> tuple[UserSession, User] | None:
+def live_user_session(s: Session, token: str | None) -> tuple[UserSession, User] | None:
     """The organiser session this token opens, if it is still valid (not expired, not ended by
-    'sign out everywhere', the account active)."""
+    'sign out everywhere', the account active); None for a missing token too."""
+    if not isinstance(token, str) or not token:
+        return None
     row = s.execute(
         select(UserSession, User)
         .join(User, User.id == UserSession.user_id)
@@ -151,7 +154,7 @@ def console_workshop(s: Session, token: str) -> int | None:
         if not user_session_holds(us, user):
             return None
         process_id = s.scalar(select(Workshop.process_id).where(Workshop.id == fs.workshop_id))
-        if not _user_principal(s, user, us.id).may_facilitate(fs.workshop_id, process_id):
+        if process_id is None or not _user_principal(s, user, us.id).may_facilitate(fs.workshop_id, process_id):
             return None
     return fs.workshop_id
 

@@ -152,7 +152,7 @@ def create_user(
 
 def users_exist(engine: Engine) -> bool:
     with read(engine) as s:
-        return s.scalar(select(func.count(User.id))) > 0
+        return (s.scalar(select(func.count(User.id))) or 0) > 0
 
 
 def list_users(engine: Engine, who: Credential) -> list[UserRow]:
@@ -355,11 +355,11 @@ def session_principal(engine: Engine, token: str | None) -> Principal | None:
         found = access.live_user_session(s, token)
         if found is None:
             return None
-        stale = utcnow() - aware(found[0].last_seen_at) > access.TOUCH_EVERY
+        session_id, stale = found[0].id, utcnow() - aware(found[0].last_seen_at) > access.TOUCH_EVERY
         p = acting(s, token)
     if stale:
         with write(engine) as s:
-            access.touch(s, UserSession, p.session_id)
+            access.touch(s, UserSession, session_id)
     return p
 
 
@@ -380,7 +380,7 @@ def sign_out(engine: Engine, token: str | None) -> None:
         )
 
 
-def sign_out_everywhere(engine: Engine, token: str) -> None:
+def sign_out_everywhere(engine: Engine, token: str | None) -> None:
     """End every session of this organiser, in every browser; OIDC sign-ins made before now no longer count."""
     with write(engine) as s:
         found = access.live_user_session(s, token)
@@ -391,7 +391,7 @@ def sign_out_everywhere(engine: Engine, token: str) -> None:
         s.execute(delete(UserSession).where(UserSession.user_id == user.id))
 
 
-def change_password(engine: Engine, token: str, current: str, new: str) -> None:
+def change_password(engine: Engine, token: str | None, current: str, new: str) -> None:
     """A signed-in organiser changes their own password; their other sessions end."""
     with write(engine) as s:
         found = access.live_user_session(s, token)

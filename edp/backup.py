@@ -106,7 +106,10 @@ def head_revision(engine: Engine) -> str:
     from alembic.script import ScriptDirectory
 
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    return ScriptDirectory.from_config(cfg).get_current_head()
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    if head is None:  # the package ships its migrations
+        raise RuntimeError("no migrations found")
+    return head
 
 
 def _tables() -> list[Table]:
@@ -253,7 +256,8 @@ def _referenced_first(table: Table, records: list[dict[str, Any]]) -> list[list[
     done: dict[str, set[Any]] = {target: set() for _, target in selfref}
     waiting = records
     while waiting:
-        ready, rest = [], []
+        ready: list[dict[str, Any]] = []
+        rest: list[dict[str, Any]] = []
         for r in waiting:
             ok = all(r[col] is None or r[col] in done[target] for col, target in selfref)
             (ready if ok else rest).append(r)

@@ -230,7 +230,7 @@ def value_rule(column: Column) -> Rule:
         return lambda v: None  # whatever JSON held: it was parsed as JSON
     if isinstance(t, Text) or (isinstance(t, String) and t.length is None):
         return _text_rule(column, int(column.info.get("max_chars", TEXT_MAX)))
-    if isinstance(t, String):
+    if isinstance(t, String) and t.length is not None:  # without one: the rule above
         return _text_rule(column, t.length)
     raise TypeError(f"no backup rule for {column.table.name}.{name} of type {t!r}")
 

@@ -31,7 +31,9 @@ def error_keys(root: Path = PACKAGE) -> dict[str, set[str]]:
                 if isinstance(b, ast.Constant) and isinstance(b.value, str):
                     keys.setdefault(b.value, set()).update(fields)
             if isinstance(first, ast.JoinedStr):
-                prefix = "".join(v.value for v in first.values if isinstance(v, ast.Constant))
+                prefix = "".join(
+                    v.value for v in first.values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+                )
                 for k in DYNAMIC.get(prefix, ()):
                     keys.setdefault(k, set()).update(fields)
     return keys

@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 from edp import i18n, voting
 from edp.funnel import Funnel
 from edp.models import HELIX_GROUPS
+from edp.voting.results import CriterionInfo, RoundResultDict, ThemeResult, Turnout
 from edp.voting.tally import OTHER, helix_note
 
 HELIX_COLOURS = {
@@ -57,7 +58,7 @@ def helix_name(group: str, lang: str) -> str:
     return _tr(f"helix.{group}", lang)
 
 
-def chart_groups(result: dict[str, Any]) -> list[str] | None:
+def chart_groups(result: RoundResultDict) -> list[str] | None:
     """The groups a chart of this result shows, in order: every helix group that is not folded
     (one that cast no ballot stays, so its absence shows), then "other" if it holds ballots.
     None when the result is not broken out by group at all."""
@@ -68,7 +69,7 @@ def chart_groups(result: dict[str, Any]) -> list[str] | None:
     return [g for g in HELIX_GROUPS if g not in folded] + ([OTHER] if OTHER in breakdown.get("shown", ()) else [])
 
 
-def group_label(group: str, result: dict[str, Any], lang: str) -> str:
+def group_label(group: str, result: RoundResultDict, lang: str) -> str:
     """A group's name in a legend; "other" names the groups it holds."""
     folded = (result.get("helix_breakdown") or {}).get("folded", ())
     if group == OTHER and folded:
@@ -98,7 +99,7 @@ def wrap_label(text: str, width: int, lines: int) -> str:
 
 
 def theme_labels(
-    themes: list[dict[str, Any]], max_len: int = LABEL_MAX, *, wrap: int | None = None, lines: int = 1
+    themes: list[ThemeResult], max_len: int = LABEL_MAX, *, wrap: int | None = None, lines: int = 1
 ) -> list[str]:
     """Axis labels in ranking order: `1. Title`, ties as `8= Title`; escaped and unique. With `wrap`,
     a title is whole, broken into lines of `wrap` characters (at most `lines` of them), not shortened."""
@@ -158,7 +159,7 @@ def _height(rows: int, projector: bool) -> int:
 TIE_SLACK = 2  # how far a tie at the cut may stretch the list before the whole tie is left out
 
 
-def top_themes(themes: list[dict[str, Any]], top: int | None) -> list[dict[str, Any]]:
+def top_themes(themes: list[ThemeResult], top: int | None) -> list[ThemeResult]:
     """The first `top` themes in ranking order with any that tie with the last of them; a tie that
     would stretch the list past top + TIE_SLACK is left out whole (never cut in the middle)."""
     if top is None or len(themes) <= top:
@@ -171,7 +172,7 @@ def top_themes(themes: list[dict[str, Any]], top: int | None) -> list[dict[str, 
 
 
 def ranking_figure(
-    result: dict[str, Any],
+    result: RoundResultDict,
     lang: str,
     *,
     projector: bool = False,
@@ -305,7 +306,7 @@ def ranking_figure(
     return _style(fig, projector=True, dark=dark, height=height or _height(len(themes), True), font=font)
 
 
-def helix_breakdown_figure(result: dict[str, Any], lang: str) -> go.Figure:
+def helix_breakdown_figure(result: RoundResultDict, lang: str) -> go.Figure:
     """Each reported group's own figure per theme (sum, or mean for score), side by side; when the
     round is not broken out by group, an empty chart that says so."""
     themes = result["themes"]
@@ -337,11 +338,11 @@ def helix_breakdown_figure(result: dict[str, Any], lang: str) -> go.Figure:
     return _style(fig, projector=False, dark=False, height=_height(len(themes) * 2, False))
 
 
-def criterion_name(criterion: dict[str, Any], lang: str) -> str:
+def criterion_name(criterion: CriterionInfo, lang: str) -> str:
     return criterion["name_sv"] if lang == "sv" else criterion["name_en"]
 
 
-def criteria_heatmap(result: dict[str, Any], lang: str) -> go.Figure:
+def criteria_heatmap(result: RoundResultDict, lang: str) -> go.Figure:
     """Score rounds: the mean score per theme (rows, ranking order) and criterion (columns)."""
     themes, criteria = result["themes"], result["criteria"]
     labels = theme_labels(themes)
@@ -369,7 +370,7 @@ def criteria_heatmap(result: dict[str, Any], lang: str) -> go.Figure:
     return _style(fig, projector=False, dark=False, height=_height(len(themes), False))
 
 
-def turnout_figure(turnout: dict[str, Any], lang: str) -> go.Figure:
+def turnout_figure(turnout: Turnout, lang: str) -> go.Figure:
     """Ballots against participants per helix group, as a share, with the counts written out."""
     groups = list(HELIX_GROUPS)
     rows = [turnout["by_helix"][g] for g in groups]

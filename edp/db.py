@@ -202,6 +202,7 @@ def _migrate(engine: Engine, url: str, target: str, down: bool) -> None:
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
         raw = conn.connection.dbapi_connection
+        assert raw is not None  # a connection just checked out of the pool is valid
         if sqlite:
             raw.execute("PRAGMA foreign_keys=OFF")  # only takes effect outside a transaction
         try:

@@ -6,6 +6,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, select
 
@@ -56,8 +57,15 @@ class DemoSummary:
     roadmap_ids: tuple[int, ...] = ()
 
 
-def _load(name: str, base: Path) -> object:
+def _load(name: str, base: Path) -> Any:  # noqa: ANN401 - the demo set's JSON, shaped as data/demo/ shows
     return json.loads((base / name).read_text(encoding="utf-8"))
+
+
+def _join(engine: Engine, join_code: str, name: str, actor_id: int) -> str:
+    """A new participant's personal token (join hands it over, once)."""
+    token = ops.join(engine, join_code, name, actor_id=actor_id).token
+    assert token is not None
+    return token
 
 
 def is_loaded(engine: Engine) -> bool:
@@ -130,8 +138,7 @@ def load(engine: Engine, base: Path = DEMO_DIR) -> DemoSummary:
     )
     ops.set_phase(engine, fac, dots.id, "proposing")
     token = {
-        pp["display_name"]: ops.join(engine, ws.join_code, pp["display_name"], actor_id=actor_id[pp["actor"]]).token
-        for pp in people
+        pp["display_name"]: _join(engine, ws.join_code, pp["display_name"], actor_id[pp["actor"]]) for pp in people
     }
     theme_id = {}
     for t in done["themes"]:
@@ -152,7 +159,7 @@ def load(engine: Engine, base: Path = DEMO_DIR) -> DemoSummary:
     ops.set_phase(engine, fac, score.id, "reviewing")
     ops.set_phase(engine, fac, score.id, "voting")
     with read(engine) as s:
-        criteria_ids = [c.id for c in s.get(type(score), score.id).criteria]
+        criteria_ids = [c.id for c in s.get_one(type(score), score.id).criteria]
     for name, by_theme in done["scores"].items():
         choices = {theme_id[k]: dict(zip(criteria_ids, values, strict=True)) for k, values in by_theme.items()}
         submit_ballot(engine, token[name], score.id, choices)
@@ -190,7 +197,7 @@ def load(engine: Engine, base: Path = DEMO_DIR) -> DemoSummary:
     for t in live["themes"]:
         name = t["proposer"]
         if name not in live_tokens:
-            live_tokens[name] = ops.join(engine, ws2.join_code, name, actor_id=actor_id[by_name[name]["actor"]]).token
+            live_tokens[name] = _join(engine, ws2.join_code, name, actor_id[by_name[name]["actor"]])
         ops.propose(engine, live_tokens[name], rnd.id, _theme_input(t, area_id))
 
     roadmap_ids = load_roadmaps(engine, proc.id, ws.id, base)

@@ -23,10 +23,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    import psycopg
 
 log = logging.getLogger("edp.events")
 
@@ -147,7 +151,7 @@ class PgListener:
         self.on_state = on_state
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._conn = None
+        self._conn: psycopg.Connection[Any] | None = None
         self.connected = threading.Event()
 
     def start(self) -> PgListener:

@@ -298,8 +298,9 @@ class Participant(Base):
 
     # The raw token, not a column: set only on the object returned by the operation that made it
     # (join, register_paper_participant, import_registrations, reissue_card), which hands it to
-    # its caller once. Loaded participants have None.
-    token = None
+    # its caller once. Loaded participants have None. (__allow_unmapped__: the ORM leaves it alone.)
+    __allow_unmapped__ = True
+    token: str | None = None
 
     actor: Mapped[Actor | None] = relationship()
 

@@ -7,6 +7,7 @@ the acting principal and needs an instance admin (edp.access).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -83,15 +84,16 @@ def set_region(
     with write(engine) as s:
         p = acting(s, who)
         require_admin(p)
-        values = {
-            "name": validate.text(name, "region_name", min_len=1, max_len=NAME_MAX, multiline=False),
-            "strategy_title": validate.text(strategy_title, "strategy_title", max_len=300, multiline=False),
-            "period_start": validate.year(period_start, "period_start"),
-            "period_end": validate.year(period_end, "period_end"),
-            "description": validate.text(description, "description", max_len=DESCRIPTION_MAX),
-        }
-        if values["period_start"] and values["period_end"] and values["period_start"] > values["period_end"]:
-            raise ValidationError("process.period_reversed", field="period_end", start=values["period_start"])
+        view = RegionView(
+            name=validate.text(name, "region_name", min_len=1, max_len=NAME_MAX, multiline=False),
+            strategy_title=validate.text(strategy_title, "strategy_title", max_len=300, multiline=False),
+            period_start=validate.year(period_start, "period_start"),
+            period_end=validate.year(period_end, "period_end"),
+            description=validate.text(description, "description", max_len=DESCRIPTION_MAX),
+        )
+        if view.period_start and view.period_end and view.period_start > view.period_end:
+            raise ValidationError("process.period_reversed", field="period_end", start=view.period_start)
+        values = dataclasses.asdict(view)
         r = s.get(Region, 1)
         if r is None:
             s.add(Region(id=1, **values))
@@ -100,7 +102,7 @@ def set_region(
                 setattr(r, k, v)
             r.updated_at = utcnow()
         audit(s, None, "region.set", p.audit_role)
-        return RegionView(**values)
+        return view
 
 
 # ---------------------------------------------------------------- strength areas
@@ -200,7 +202,7 @@ def parse_strength_areas(data: bytes, filename: str) -> list[tuple[int, dict[str
     return rows
 
 
-def import_strength_areas(engine: Engine, who: Credential, rows: Sequence[tuple[int, dict[str, str]]]) -> int:
+def import_strength_areas(engine: Engine, who: Credential | None, rows: Sequence[tuple[int, dict[str, str]]]) -> int:
     """Add every area of a parsed file; all or nothing, with every bad row listed (RowErrors)."""
     with write(engine) as s:
         p = acting(s, who)

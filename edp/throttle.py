@@ -30,9 +30,10 @@ import hashlib
 import ipaddress
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from edp.errors import PermissionDenied
 from edp.models import Attempt, Participant, utcnow
@@ -120,11 +121,13 @@ def _over(s: Session, column, key: str, kind: str, limit: Limit, now: dt.datetim
     """How long until `key` may try again, if its attempts of `kind` within the window reach the limit."""
     since = now - limit.window
     where = (column == key, Attempt.kind == kind, Attempt.at >= since)
-    n = s.scalar(select(func.count()).select_from(Attempt).where(*where))
+    n: int = s.execute(select(func.count()).select_from(Attempt).where(*where)).scalar_one()
     if n < limit.count:
         return None
     # Free again when enough of them have left the window to be under the limit by one.
-    freed_by = s.scalar(select(Attempt.at).where(*where).order_by(Attempt.at).offset(n - limit.count).limit(1))
+    freed_by = s.execute(
+        select(Attempt.at).where(*where).order_by(Attempt.at).offset(n - limit.count).limit(1)
+    ).scalar_one()
     return _wait(freed_by, limit, now)
 
 
@@ -149,7 +152,9 @@ def _client_waits(
     s: Session, client: Client, kind: str, per_session: Limit, per_address: Limit, now: dt.datetime
 ) -> list[dt.timedelta]:
     """How long this client must wait under each of its limits for `kind` that it is over (none: [])."""
-    rules = [(Attempt.session_key, client.session_key, per_session)]
+    rules: list[tuple[InstrumentedAttribute[Any], str, Limit]] = [
+        (Attempt.session_key, client.session_key, per_session)
+    ]
     if client.address_key:
         rules.append((Attempt.address_key, client.address_key, per_address))
     return [w for column, key, limit in rules if (w := _over(s, column, key, kind, limit, now))]
@@ -173,15 +178,16 @@ def refuse_joining(s: Session, client: Client | None, workshop_id: int, now: dt.
         _refuse("joins", max(waits))
     since = now - JOINS_PER_WORKSHOP.window
     recent = (Participant.workshop_id == workshop_id, Participant.joined_at >= since)
-    n = s.scalar(select(func.count()).select_from(Participant).where(*recent))
+    n: int = s.execute(select(func.count()).select_from(Participant).where(*recent)).scalar_one()
     if n >= JOINS_PER_WORKSHOP.count:
-        freed_by = s.scalar(
+        freed_by = s.execute(
             select(Participant.joined_at)
             .where(*recent)
             .order_by(Participant.joined_at)
             .offset(n - JOINS_PER_WORKSHOP.count)
             .limit(1)
-        )
+        ).scalar_one()
+        assert freed_by is not None  # the rows counted have a joined_at (>= since)
         wait = _wait(freed_by, JOINS_PER_WORKSHOP, now)
         raise PermissionDenied("join.throttled_workshop", field="join_code", seconds=math.ceil(wait.total_seconds()))
 
@@ -205,7 +211,8 @@ def record(s: Session, client: Client | None, kind: str) -> None:
 
 def _count(s: Session, kind: str, scope: str, limit: Limit, now: dt.datetime, *extra) -> int:  # noqa: ANN002
     where = (Attempt.kind == kind, Attempt.scope == scope, Attempt.at >= now - limit.window, *extra)
-    return s.scalar(select(func.count()).select_from(Attempt).where(*where))
+    count: int = s.execute(select(func.count()).select_from(Attempt).where(*where)).scalar_one()
+    return count
 
 
 def refuse_failed_sign_ins(s: Session, kind: str, scope: str, client: Client | None, limit: SignInLimit) -> None:

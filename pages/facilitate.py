@@ -15,7 +15,8 @@ from edp.ui.session import facilitator_token, principal, sign_out_facilitator
 
 st.title(t("ui.fac.title"))
 
-if not facilitator_token():
+fac_token = facilitator_token()
+if not fac_token:
     fac.show_flash()
     with fac.guard():
         fac.organiser_consoles()
@@ -24,7 +25,7 @@ if not facilitator_token():
     st.stop()
 
 try:
-    wv = facilitator_view(engine(), facilitator_token())
+    wv = facilitator_view(engine(), fac_token)
 except PermissionDenied as err:
     # The console no longer holds (it expired, the role was taken away, the database was reset).
     sign_out_facilitator()

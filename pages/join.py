@@ -99,5 +99,6 @@ if st.button(t("ui.join.submit"), key="join-submit", type="primary", width="stre
     except EdpError as err:
         show_error(err)
     else:
+        assert participant.token is not None  # join hands the new participant's token over, once
         become_participant(participant.token)
         st.rerun()

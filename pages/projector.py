@@ -12,7 +12,7 @@ from edp.charts import funnel_figure, ranking_figure, top_themes
 from edp.config import LANGUAGES, is_loopback, public_url
 from edp.errors import EdpError
 from edp.events import Screen
-from edp.live import workshop_view
+from edp.live import RoundView, workshop_view
 from edp.ui.common import LANG_KEY, engine, lang, t
 from edp.ui.live import follow
 from edp.ui.projector import PAGE_SECONDS, proposal_pages, report_viewport, reveal_view, rotating, screen
@@ -20,6 +20,7 @@ from edp.ui.qr import show_qr
 from edp.ui.results import cached_funnel, cached_results, helix_notice, projector_style, turnout_metrics
 from edp.ui.session import projector_workshop
 from edp.ui.text import plain, show_error
+from edp.voting.results import RoundResultDict
 
 BEFORE_VOTING = ("draft", "proposing", "reviewing")
 TOP = 10  # themes on the ranking chart (ties at the cut too), so it fits a 1280×720 screen
@@ -46,6 +47,8 @@ except EdpError as err:
 follow(wv.id, seen_revision=wv.revision, screen=Screen("projector", wv.id))
 plain(wv.title, key="proj-ws", kind="title")
 scr = scr.with_title(wv.title)
+assert wv.counts is not None  # a screen's view has them (only a participant's has none)
+counts = wv.counts
 rnd = wv.current
 if rnd is not None:
     st.caption(t("ui.proj.round_status", seq=rnd.seq, method=t(f"method.{rnd.method}"), phase=t(f"phase.{rnd.phase}")))
@@ -65,7 +68,7 @@ def join_text() -> None:
     st.markdown(t("ui.proj.join_code"))
     plain(wv.join_code, key="proj-code")
     with st.container(key="proj-counts", horizontal=True, gap="large"):
-        st.metric(t("ui.proj.participants"), wv.counts.total_participants)
+        st.metric(t("ui.proj.participants"), counts.total_participants)
         st.metric(t("ui.proj.proposals"), len(rnd.themes) if rnd else 0)
 
 
@@ -83,7 +86,7 @@ def show_joining() -> None:
 
 
 @st.fragment(run_every=f"{PAGE_SECONDS}s")
-def show_proposals() -> None:
+def show_proposals(rnd: RoundView) -> None:
     """Newest first (the room looks for the proposal it just sent), as many as fit; the rest on
     further pages that follow each other every PAGE_SECONDS."""
     themes = list(reversed(rnd.themes))
@@ -100,11 +103,11 @@ def show_proposals() -> None:
                     plain(f"• {themes[i].title}", key=f"proj-theme-{themes[i].id}")
 
 
-def show_proposing() -> None:
+def show_proposing(rnd: RoundView) -> None:
     """Proposals fill the screen; the code to join stays in a corner for latecomers."""
     list_col, corner_col = st.columns([7, 3], gap="large")
     with list_col:
-        show_proposals()
+        show_proposals(rnd)
     with corner_col, st.container(key="proj-corner"):
         if wv.is_open:
             with st.container(key="proj-qr"):
@@ -114,7 +117,7 @@ def show_proposing() -> None:
             st.info(t("ui.proj.workshop_closed"))
 
 
-def show_ranking(result: dict) -> None:
+def show_ranking(rnd: RoundView, result: RoundResultDict) -> None:
     shown, total = len(top_themes(result["themes"], TOP)), len(result["themes"])
     if shown < total:
         st.caption(t("ui.proj.top_shown", shown=shown, total=total))
@@ -127,7 +130,7 @@ def show_ranking(result: dict) -> None:
     )  # fmt: skip
 
 
-def show_funnel(result: dict) -> None:
+def show_funnel(result: RoundResultDict) -> None:
     try:
         funnel = cached_funnel(wv.id, wv.revision)
     except EdpError as err:
@@ -143,7 +146,7 @@ def show_funnel(result: dict) -> None:
 
 
 @st.fragment(run_every="2s")
-def show_results() -> None:
+def show_results(rnd: RoundView) -> None:
     """The ranking alone on the screen, then the funnel and the helix details (edp.ui.projector.reveal_view)."""
     try:
         result = cached_results(rnd.id, wv.revision)
@@ -154,21 +157,24 @@ def show_results() -> None:
         st.info(t("ui.proj.no_results"))
         return
     view = reveal_view(f"_proj_reveal_{rnd.id}")
-    (show_ranking if view == "ranking" else show_funnel)(result)
+    if view == "ranking":
+        show_ranking(rnd, result)
+    else:
+        show_funnel(result)
 
 
 if rnd is None or rnd.phase == "draft" or (rnd.phase == "proposing" and not rnd.themes):
     show_joining()
 elif rnd.phase in BEFORE_VOTING:
-    show_proposing()
+    show_proposing(rnd)
 elif rnd.results_visible:
     if rnd.phase == "voting":
         st.subheader(t("ui.proj.live_results"))
-        turnout_metrics(wv.counts.participants, wv.counts.ballots, key="proj-live", compact=True)
-    show_results()
+        turnout_metrics(counts.participants, counts.ballots, key="proj-live", compact=True)
+    show_results(rnd)
 elif rnd.phase == "voting":
     st.subheader(t("ui.proj.voting_open"))
-    turnout_metrics(wv.counts.participants, wv.counts.ballots, key="proj-turnout")
+    turnout_metrics(counts.participants, counts.ballots, key="proj-turnout")
 else:
     st.subheader(t("ui.proj.voting_closed"))
-    turnout_metrics(wv.counts.participants, wv.counts.ballots, key="proj-turnout")
+    turnout_metrics(counts.participants, counts.ballots, key="proj-turnout")

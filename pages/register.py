@@ -111,7 +111,7 @@ with st.form("reissue_card"):
         t("field.participant"),
         list(names),
         index=None,
-        format_func=names.get,
+        format_func=lambda pid: names[pid],
         key="reissue_who",
         placeholder=t("ui.choose"),
     )

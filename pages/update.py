@@ -14,7 +14,7 @@ from edp.ui.text import plain
 
 st.title(t("ui.upd.title"))
 
-token = actor_token()
+token = actor_token() or ""  # no link is a link the engine refuses
 try:
     work = actor_work(engine(), token)
 except PermissionDenied as err:

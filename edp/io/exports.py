@@ -16,6 +16,7 @@ from edp.access import Credential
 from edp.db import read
 from edp.formulas import FORMULA_STARTS, guard_text  # kept here as names of this module too
 from edp.i18n import t
+from edp.voting.results import RoundResultDict
 from edp.voting.tally import (
     BALANCED_LABEL,
     MIN_GROUP_BALLOTS,
@@ -70,11 +71,11 @@ HELIX_COLUMNS = [f"helix_{g}" for g in REPORT_GROUPS]
 TAIL_COLUMNS = ["consensus", "agreement_voters", "agreement_helix", *HELIX_COLUMNS, "merged_from"]
 
 
-def _as_dict(result: RoundResult | dict[str, Any]) -> dict[str, Any]:
+def _as_dict(result: RoundResult | RoundResultDict) -> RoundResultDict:
     return result.as_dict() if isinstance(result, RoundResult) else result
 
 
-def tally_columns(result: RoundResult | dict[str, Any]) -> list[str]:
+def tally_columns(result: RoundResult | RoundResultDict) -> list[str]:
     r = _as_dict(result)
     # The method's own columns after the common ones (edp.voting); criteria means follow when the round has criteria.
     method = voting.REGISTRY.get(r["method"])
@@ -84,12 +85,12 @@ def tally_columns(result: RoundResult | dict[str, Any]) -> list[str]:
     return [*head, *own, *means, *TAIL_COLUMNS]
 
 
-def tally_frame(result: RoundResult | dict[str, Any]) -> pd.DataFrame:
+def tally_frame(result: RoundResult | RoundResultDict) -> pd.DataFrame:
     """One row per ranked theme, in ranking order, with stable English column names."""
     r = _as_dict(result)
     rows = []
     for theme in r["themes"]:
-        row = {k: v for k, v in theme.items() if not isinstance(v, dict | list)}
+        row: dict[str, object] = {k: v for k, v in theme.items() if not isinstance(v, dict | list)}
         row.update({f"helix_{g}": theme["by_helix"].get(g) for g in REPORT_GROUPS})
         row.update({f"mean_{name}": v for name, v in (theme.get("criteria_means") or {}).items()})
         row["merged_from"] = ";".join(str(i) for i in theme.get("merged_from", []))
@@ -113,7 +114,7 @@ def safe_csv(frame: pd.DataFrame) -> bytes:
     return guard_frame(frame).to_csv(index=False).encode("utf-8-sig")
 
 
-def tally_csv(result: RoundResult | dict[str, Any]) -> bytes:
+def tally_csv(result: RoundResult | RoundResultDict) -> bytes:
     return safe_csv(tally_frame(result))
 
 
@@ -142,7 +143,7 @@ def _write_rows(ws: Any, rows: list[list[Any]]) -> None:  # noqa: ANN401 - an op
                     cell.quotePrefix = True
 
 
-def tally_xlsx(result: RoundResult | dict[str, Any], lang: str) -> bytes:
+def tally_xlsx(result: RoundResult | RoundResultDict, lang: str) -> bytes:
     """The tally as a workbook: the ranking (headers in `lang`), turnout per helix group, and notes."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -158,8 +159,8 @@ def tally_xlsx(result: RoundResult | dict[str, Any], lang: str) -> bytes:
 
     turnout = wb.create_sheet(t("ui.res.xlsx.sheet_turnout", lang))
     tr = r["turnout"]
-    rows = [[t("ui.res.col.helix", lang), t("ui.res.col.participants", lang), t("ui.res.col.ballots", lang),
-             t("ui.res.col.rate", lang)]]  # fmt: skip
+    rows: list[list[Any]] = [[t("ui.res.col.helix", lang), t("ui.res.col.participants", lang),
+                              t("ui.res.col.ballots", lang), t("ui.res.col.rate", lang)]]  # fmt: skip
     rows += [[t(f"helix.{g}", lang), v["participants"], v["ballots"], v["rate"]] for g, v in tr["by_helix"].items()]
     o = tr["overall"]
     rows.append([t("ui.res.col.all", lang), o["participants"], o["ballots"], o["rate"]])
@@ -190,7 +191,7 @@ def tally_xlsx(result: RoundResult | dict[str, Any], lang: str) -> bytes:
     return buf.getvalue()
 
 
-def _column_label(col: str, result: dict[str, Any], lang: str) -> str:
+def _column_label(col: str, result: RoundResultDict, lang: str) -> str:
     if col.startswith("helix_"):
         return t(f"helix.{col.removeprefix('helix_')}", lang)
     if col.startswith("mean_"):

@@ -95,7 +95,7 @@ def areas_panel() -> None:
         st.caption(t("ui.admin.import_areas_help"))
         n = nonce("area-import")
         upload = st.file_uploader(t("field.file"), type=["csv", "xlsx"], key=f"admin-area-file-{n}")
-        if st.button(t("ui.admin.import"), key="admin-area-import", disabled=upload is None):
+        if st.button(t("ui.admin.import"), key="admin-area-import", disabled=upload is None) and upload is not None:
             try:
                 rows = region.parse_strength_areas(upload.getvalue(), upload.name)
                 count = region.import_strength_areas(engine(), organiser_token(), rows)
@@ -123,7 +123,7 @@ def processes_panel() -> None:
     leaders: dict[int, list[str]] = {}
     for u in users:
         for _, role, pid, _wid in u.grants:
-            if role == "process_leader":
+            if role == "process_leader" and pid is not None:  # a leader's grant names its process
                 leaders.setdefault(pid, []).append(u.display_name)
     if processes:
         st.dataframe(

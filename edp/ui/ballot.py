@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 import streamlit as st
 
@@ -21,6 +20,7 @@ from edp.live import RoundView, ScreenState, ThemeView, WorkshopView
 from edp.ui import methods
 from edp.ui.common import lang, local_clock, t
 from edp.ui.text import plain
+from edp.voting.results import RoundResultDict
 from edp.workshop import DESCRIPTION_MAX, TITLE_MAX, ThemeInput
 
 Row = tuple[int, int | None, int]  # theme_id, criterion_id, value: as edp.live.ParticipantView.ballot
@@ -134,6 +134,10 @@ def ballot_form(
         return unsent_ballot(key)
     with st.container(key=f"{key}-edpballot"), st.form(key=f"{key}-form", border=False):
         read = form.ballot(round_view, stored, key, confirm_unused=confirm_unused)
+        if read is None:  # its Send would find nothing to read when clicked
+            raise TypeError(
+                f"the {round_view.method!r} ballot is drawn in a form, so its ballot() must return a reader"
+            )
         with methods.sticky_bar(key):
             methods.submit_button(st.form_submit_button, key, read)
     return unsent_ballot(key)
@@ -175,7 +179,7 @@ def result_unit(method: str, value: float | None, language: str | None = None) -
     return i18n.t(key, language or lang())
 
 
-def result_lines(results: dict[str, Any], language: str | None = None) -> list[tuple[int, str]]:
+def result_lines(results: RoundResultDict, language: str | None = None) -> list[tuple[int, str]]:
     """(theme id, line) per ranked theme of cached_results(), with the method's unit ("1. Titel –
     19,7 poäng", a tie "2= Titel – 7 prickar"); lines contain user text (use plain())."""
     language = language or lang()

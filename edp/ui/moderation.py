@@ -50,7 +50,7 @@ def moderation_queue(wv: WorkshopView, rv: RoundView | None) -> None:
     def read(search: str) -> moderation.ThemeQueue:
         return moderation.theme_queue(
             engine(),
-            facilitator_token(),
+            facilitator_token() or "",  # none: a console the engine refuses
             rv.id,
             search=search,
             status=None if status == "all" else status,
@@ -77,7 +77,7 @@ def moderation_queue(wv: WorkshopView, rv: RoundView | None) -> None:
 
 
 def suggestions(rv: RoundView) -> None:
-    groups = moderation.duplicate_suggestions(engine(), facilitator_token(), rv.id)
+    groups = moderation.duplicate_suggestions(engine(), facilitator_token() or "", rv.id)
     with st.container(border=True, key="dup-suggestions"):
         st.markdown(f"**{t('ui.mod.dups_heading')}**")
         if not groups:
@@ -217,7 +217,7 @@ def _theme_card(th: ThemeView, q: moderation.ThemeQueue, locked: bool) -> None:
         if th.description:
             plain(th.description, key=f"theme-{th.id}-description")
         st.caption(f"{t(f'ui.fac.status.{th.status}')} · {helix_label(th.helix)}")
-        if th.status == "merged":
+        if th.status == "merged" and th.merged_into_id is not None:  # always both (a check constraint)
             st.caption(t("ui.fac.merged_into"))
             plain(q.titles.get(th.merged_into_id, f"#{th.merged_into_id}"), key=f"theme-{th.id}-into")
         # The actions in one row under the text: a card stays low, so a page of them fits a laptop.

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from starlette.routing import WebSocketRoute
@@ -91,7 +92,7 @@ class Hub:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.by_workshop: dict[int, set[Listener]] = {}
         self._lock = threading.Lock()
-        self._unsubscribe = None
+        self._unsubscribe: Callable[[], None] | None = None
         self._inbox: list[Change] = []
         self._inbox_lock = threading.Lock()
         self._drain_due = False

@@ -5,7 +5,7 @@ A tally runs once per (round, workshop revision), not once per viewer rerun; the
 
 from __future__ import annotations
 
-from typing import Any
+import functools
 
 import pandas as pd
 import streamlit as st
@@ -16,6 +16,7 @@ from edp.io.exporters import EXPORTERS, Options, Source
 from edp.live import WorkshopView
 from edp.models import HELIX_GROUPS
 from edp.ui.common import engine, lang, t
+from edp.voting.results import RoundResultDict, ThemeResult
 from edp.voting.tally import BALANCED_LABEL, helix_note, round_results
 
 # On screen every result figure has one decimal and the language's decimal mark, as the charts and
@@ -31,11 +32,11 @@ def _figure(value: float | None, language: str, decimals: int = DECIMALS) -> str
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _results(url: str, round_id: int, revision: int, who: str | None) -> dict[str, Any]:  # noqa: ARG001 - revision is the cache key
+def _results(url: str, round_id: int, revision: int, who: str | None) -> RoundResultDict:  # noqa: ARG001 - revision is the cache key
     return round_results(engine(), who, round_id).as_dict()
 
 
-def cached_results(round_id: int, revision: int, who: str | None = None) -> dict[str, Any]:
+def cached_results(round_id: int, revision: int, who: str | None = None) -> RoundResultDict:
     """RoundResult.as_dict() for the round; recomputed only when the workshop's revision moves.
     The engine decides who may see it (`who` None: the public, for results shown to the room); an
     entry is cached per viewer's token, so one viewer's results never reach another."""
@@ -83,11 +84,11 @@ def round_label(wv: WorkshopView, round_id: int) -> str:
 # ---------------------------------------------------------------- tables
 
 
-def _rank_text(row: dict[str, Any]) -> str:
+def _rank_text(row: ThemeResult) -> str:
     return f"{row['rank']}=" if row.get("tied") else str(row["rank"])
 
 
-def ranking_table(result: dict[str, Any], language: str | None = None) -> pd.DataFrame:
+def ranking_table(result: RoundResultDict, language: str | None = None) -> pd.DataFrame:
     """The ranking as shown on screen: cells are data (st.dataframe never renders markup), figures
     are text written as the chart writes them (19,7), the rows already in ranking order."""
     language = language or lang()
@@ -112,7 +113,7 @@ def ranking_table(result: dict[str, Any], language: str | None = None) -> pd.Dat
     return pd.DataFrame(rows)
 
 
-def score_help(result: dict[str, Any], language: str | None = None) -> str | None:
+def score_help(result: RoundResultDict, language: str | None = None) -> str | None:
     """What a score round's figure is (a weighted sum over the criteria, averaged over the scorers)
     and the range it lies in; None for the other methods, whose unit says it all."""
     if result.get("method") != "score" or not result.get("criteria"):
@@ -124,14 +125,14 @@ def score_help(result: dict[str, Any], language: str | None = None) -> str | Non
     return t("ui.res.score_help", low=number(low, language), high=number(high, language))
 
 
-def helix_notice(result: dict[str, Any], *, key: str) -> None:
+def helix_notice(result: RoundResultDict, *, key: str) -> None:
     """Says which helix groups are folded into "other", or that nothing is broken out by group."""
     if note := helix_note(result.get("helix_breakdown") or {}, lang()):
         with st.container(key=key):
             st.caption(note)
 
 
-def balanced_tables(result: dict[str, Any], language: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def balanced_tables(result: RoundResultDict, language: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The raw ranking and the helix-balanced one (competition ranks on the balanced figure)."""
     language = language or lang()
     rank_col, title_col = t("ui.res.col.rank"), t("ui.res.col.title")
@@ -198,7 +199,7 @@ def downloads(round_id: int, lang: str, who: str | None = None) -> None:
             exporter = EXPORTERS[identifier]
             st.download_button(
                 t(exporter.name),
-                lambda exporter=exporter: exporter.render(source, options),
+                functools.partial(exporter.render, source, options),
                 file_name=exporter.file_name(f"edp-round-{round_id}-{end}"),
                 mime=exporter.mime_type,
                 key=f"{key}-{round_id}",
@@ -222,7 +223,7 @@ def results_style() -> None:
     st.html(RESULTS_CSS)
 
 
-def turnout_caption(result: dict[str, Any], lang: str) -> str:
+def turnout_caption(result: RoundResultDict, lang: str) -> str:
     o = result["turnout"]["overall"]
     rate = number((o["rate"] or 0) * 100, lang, 0)
     return t("ui.res.turnout_line", ballots=o["ballots"], participants=o["participants"], rate=rate)

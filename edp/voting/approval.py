@@ -9,6 +9,7 @@ import numpy as np
 
 from edp.errors import ValidationError
 from edp.voting.base import Counted, Row, Values, VotingMethod, theme_ids
+from edp.voting.results import MethodFigures
 
 
 class Approval(VotingMethod):
@@ -34,6 +35,6 @@ class Approval(VotingMethod):
 
     def theme_figures(
         self, i: int, values: Values, *, total: float, balanced: float, context: dict[str, float]
-    ) -> dict:
+    ) -> MethodFigures:
         ballots = context["ballots"]
         return {"balanced": balanced, "share": total / ballots if ballots else 0.0}

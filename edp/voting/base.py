@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import numpy as np
 
 from edp.errors import ValidationError
+from edp.voting.results import MethodFigures
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -58,7 +59,7 @@ def capped_sum(counted: Counted, cap: int | None) -> Values:
     return Values(v=v, x=v / float(cap or 1), scored=np.ones(counted.shape, dtype=bool))
 
 
-def share_of_all(total: float, balanced: float, context: dict[str, float]) -> dict[str, float]:
+def share_of_all(total: float, balanced: float, context: dict[str, float]) -> MethodFigures:
     """'balanced', then 'share': the theme's part of everything given in the round."""
     grand = context["grand"]
     return {"balanced": balanced, "share": total / grand if grand else 0.0}
@@ -134,10 +135,13 @@ class VotingMethod:
 
     def theme_figures(
         self, i: int, values: Values, *, total: float, balanced: float, context: dict[str, float]
-    ) -> dict:
+    ) -> MethodFigures:
         """Candidate i's figures after total and voters: "balanced" and the method's own, in the
-        order results show them. context: "grand" (the sum of all totals) and "ballots"."""
-        return {"balanced": balanced, **{name: figures[i] for name, figures in values.per_theme.items()}}
+        order results show them. context: "grand" (the sum of all totals) and "ballots".
+        By default the per_theme figures, by name: each must be a key of MethodFigures."""
+        return cast(
+            MethodFigures, {"balanced": balanced, **{name: figures[i] for name, figures in values.per_theme.items()}}
+        )
 
 
 def names() -> tuple[str, ...]:

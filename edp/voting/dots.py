@@ -8,6 +8,7 @@ from typing import Any
 from edp import validate
 from edp.errors import ValidationError
 from edp.voting.base import Counted, Row, Values, VotingMethod, capped_sum, integer, share_of_all
+from edp.voting.results import MethodFigures
 
 
 class Dots(VotingMethod):
@@ -46,5 +47,5 @@ class Dots(VotingMethod):
 
     def theme_figures(
         self, i: int, values: Values, *, total: float, balanced: float, context: dict[str, float]
-    ) -> dict:
+    ) -> MethodFigures:
         return share_of_all(total, balanced, context)

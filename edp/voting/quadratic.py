@@ -14,6 +14,7 @@ from typing import Any
 from edp import validate
 from edp.errors import ValidationError
 from edp.voting.base import Counted, Row, Values, VotingMethod, capped_sum, integer, share_of_all
+from edp.voting.results import MethodFigures
 
 CREDITS_MAX = 10_000
 
@@ -60,5 +61,5 @@ class Quadratic(VotingMethod):
 
     def theme_figures(
         self, i: int, values: Values, *, total: float, balanced: float, context: dict[str, float]
-    ) -> dict:
+    ) -> MethodFigures:
         return share_of_all(total, balanced, context)

@@ -13,6 +13,7 @@ from edp import validate
 from edp.errors import ValidationError
 from edp.models import Criterion
 from edp.voting.base import Counted, Row, Values, VotingMethod, integer, nanmean
+from edp.voting.results import MethodFigures
 
 CRITERIA_MAX = 10
 
@@ -96,7 +97,7 @@ class Score(VotingMethod):
 
     def theme_figures(
         self, i: int, values: Values, *, total: float, balanced: float, context: dict[str, float]
-    ) -> dict:
+    ) -> MethodFigures:
         return {
             "n": int(values.scored[:, i].sum()),
             "dispersion": values.per_theme["dispersion"][i],

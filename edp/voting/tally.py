@@ -31,7 +31,7 @@ import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -45,6 +45,7 @@ from edp.models import HELIX_GROUPS, Ballot, BallotEntry, Participant, Round, Ro
 from edp.voting import base as voting  # the registry, from its sibling module (never the package)
 from edp.voting.merges import ballot_survivors
 from edp.voting.merges import resolve_merges as merge_chain
+from edp.voting.results import CriterionInfo, HelixBreakdown, RoundResultDict, ThemeResult, Turnout
 
 ENTRY_COLUMNS = ["ballot", "helix", "theme_id", "criterion_id", "value"]
 ADDITIVE = ("dots", "rank", "approval")
@@ -70,7 +71,7 @@ class RoundInput:
     participants: dict[str, int]  # helix -> participants who could vote
     dots_cap: int | None = None
     rank_count: int | None = None
-    criteria: list[dict[str, Any]] = field(default_factory=list)  # id, name_sv, name_en, weight, scale_min, scale_max
+    criteria: list[CriterionInfo] = field(default_factory=list)
     on_ballot: list[int] | None = None  # theme ids on the round's ballot, in ballot order
     settings: dict[str, Any] = field(default_factory=dict)  # the method's own (edp.voting)
 
@@ -81,13 +82,13 @@ class RoundResult:
     method: str
     participants: int
     ballots: int
-    themes: list[dict[str, Any]]
-    turnout: dict[str, Any]
-    criteria: list[dict[str, Any]]
-    # Which groups by_helix shows: {"min_ballots", "shown", "folded", "withheld"} (see reporting_groups).
-    helix_breakdown: dict[str, Any] = field(default_factory=dict)
+    themes: list[ThemeResult]
+    turnout: Turnout
+    criteria: list[CriterionInfo]
+    # Which groups by_helix shows (see reporting_groups).
+    helix_breakdown: HelixBreakdown = field(default_factory=lambda: HelixBreakdown())
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> RoundResultDict:
         return {
             "round": self.round_id,
             "method": self.method,
@@ -123,7 +124,7 @@ def resolve_merges(themes: pd.DataFrame) -> dict[int, int | None]:
 
 def reporting_groups(
     helix_of_ballot: pd.Series, min_ballots: int = MIN_GROUP_BALLOTS
-) -> tuple[pd.Series, dict[str, Any]]:
+) -> tuple[pd.Series, HelixBreakdown]:
     """Each ballot's reported group, and what the breakdown shows.
 
     A helix group with at least `min_ballots` ballots is its own group. Ballots of smaller helix
@@ -147,7 +148,7 @@ def reporting_groups(
     return group, {"min_ballots": min_ballots, "shown": shown, "folded": folded, "withheld": withheld}
 
 
-def helix_note(breakdown: dict[str, Any], lang: str) -> str | None:
+def helix_note(breakdown: HelixBreakdown, lang: str) -> str | None:
     """What the screens and files say about a round's breakdown by helix group: which groups were
     folded into "other", or that nothing is broken out; None when every group that voted is shown."""
     from edp.i18n import t
@@ -185,6 +186,12 @@ def _clean(v: Any) -> Any:
     if isinstance(v, float | np.floating):
         return round(float(v), 6)
     return v
+
+
+def _clean_row(row: ThemeResult) -> ThemeResult:
+    """The same row with NaN as None and floats rounded to 6 decimals, in its dictionaries too."""
+    clean = {k: ({g: _clean(y) for g, y in v.items()} if isinstance(v, dict) else _clean(v)) for k, v in row.items()}
+    return cast(ThemeResult, clean)
 
 
 _nanmean = voting.nanmean
@@ -230,7 +237,7 @@ def tally(inp: RoundInput, *, min_group_ballots: int = MIN_GROUP_BALLOTS) -> Rou
     in_group = {g: (group_of == g).to_numpy() for g in groups_voted}
 
     # Each entry's column: the candidate its voted theme counts for; entries that count for none drop out.
-    column = e["theme_id"].map({k: column_of.get(c, -1) for k, c in counted_of.items()})
+    column = e["theme_id"].map({k: -1 if c is None else column_of.get(c, -1) for k, c in counted_of.items()})
     column = column.fillna(-1).to_numpy(dtype=int)
     counted = column >= 0
     b, t, value = ballot[counted], column[counted], e["value"].to_numpy(dtype=float)[counted]
@@ -261,36 +268,34 @@ def tally(inp: RoundInput, *, min_group_ballots: int = MIN_GROUP_BALLOTS) -> Rou
     columns = {"total": totals.tolist(), "n": n.tolist(), "balanced": balanced.tolist()}
     voters = columns["n"] if m.averages else (v > 0).sum(axis=0).tolist()
     by_helix = {g: (by_group[g].tolist() if g in by_group else None) for g in REPORT_GROUPS}
-    rows: list[dict[str, Any]] = []
-    for i, t in enumerate(candidates):
-        total = columns["total"][i]
-        row: dict[str, Any] = {"theme_id": int(t), "title": titles.get(t, ""), "total": total, "voters": voters[i]}
-        row.update(m.theme_figures(i, vals, total=total, balanced=columns["balanced"][i], context=context))
-        row["by_helix"] = {g: (values[i] if values is not None else None) for g, values in by_helix.items()}
-        row["agreement_voters"] = agreement_voters[i]
-        row["agreement_helix"] = agreement_helix[i]
-        parts = [p for p in (row["agreement_voters"], row["agreement_helix"]) if not np.isnan(p)]
-        row["consensus"] = sum(parts) / len(parts) if parts else None
-        row["merged_from"] = sorted(merged_from[t])
-        rows.append(row)
-
-    if rows:
-        ranks = _competition_ranks(np.array(columns["total"]))
-        tied = np.bincount(ranks)[ranks] > 1
-        for r, rank, is_tied in zip(rows, ranks.tolist(), tied.tolist(), strict=True):
-            r["rank"] = rank
-            r["tied"] = is_tied
-        # Deterministic display order: rank, then the order the themes were put on the ballot.
-        rows = [rows[i] for i in np.argsort(ranks, kind="stable")]
-
-    rows = [
-        {k: ({g: _clean(y) for g, y in val.items()} if isinstance(val, dict) else _clean(val)) for k, val in r.items()}
-        for r in rows
-    ]
+    # Competition ranks (equal totals share one), and the rows in a deterministic display order:
+    # rank, then the order the themes were put on the ballot.
+    ranks = _competition_ranks(np.array(columns["total"], dtype=float))
+    tied = (np.bincount(ranks)[ranks] > 1).tolist()
+    rows: list[ThemeResult] = []
+    for i in np.argsort(ranks, kind="stable").tolist():
+        t, total = candidates[i], columns["total"][i]
+        figures = m.theme_figures(i, vals, total=total, balanced=columns["balanced"][i], context=context)
+        parts = [p for p in (agreement_voters[i], agreement_helix[i]) if not np.isnan(p)]
+        row: ThemeResult = {
+            "theme_id": int(t),
+            "title": titles.get(t, ""),
+            "total": total,
+            "voters": voters[i],
+            **figures,
+            "by_helix": {g: (values[i] if values is not None else None) for g, values in by_helix.items()},
+            "agreement_voters": agreement_voters[i],
+            "agreement_helix": agreement_helix[i],
+            "consensus": sum(parts) / len(parts) if parts else None,
+            "merged_from": sorted(merged_from[t]),
+            "rank": int(ranks[i]),
+            "tied": tied[i],
+        }
+        rows.append(_clean_row(row))
 
     part_total = sum(inp.participants.values())
     by_group_ballots = helix_of.value_counts()
-    turnout = {
+    turnout: Turnout = {
         "overall": {
             "participants": part_total,
             "ballots": n_ballots,
@@ -312,7 +317,7 @@ def tally(inp: RoundInput, *, min_group_ballots: int = MIN_GROUP_BALLOTS) -> Rou
         ballots=n_ballots,
         themes=rows,
         turnout=turnout,
-        criteria=[dict(c) for c in inp.criteria],
+        criteria=[c.copy() for c in inp.criteria],
         helix_breakdown=breakdown,
     )
 
@@ -332,7 +337,7 @@ ENTRY_CHUNK = 10_000
 NO_CRITERION = -1  # stands for NULL in the integer entry array: ids are never negative
 
 
-def _integer_rows(conn: Connection, stmt: Select[Any]) -> np.ndarray:
+def _integer_rows(conn: Connection, stmt: Select[*tuple[int, ...]]) -> np.ndarray:
     """The rows of a query over non-NULL integer columns as an int64 array, read from the DBAPI
     cursor in chunks. Integers need no result processing, and for 150,000 ballot entries
     SQLAlchemy's Row objects and one list holding every row cost more than the query itself."""
@@ -456,7 +461,7 @@ def check_results_visible(s: Session, who: Credential | None, round_id: int) -> 
     if who is None:
         raise PermissionDenied("results.not_revealed")
     p = acting(s, who)
-    process_id = s.scalar(select(Workshop.process_id).where(Workshop.id == rnd.workshop_id))
+    process_id = rnd.workshop.process_id
     if not (p.may_read(process_id) or p.may_facilitate(rnd.workshop_id, process_id)):
         raise PermissionDenied("results.not_revealed")
     return rnd

@@ -24,6 +24,7 @@ from edp.guards import audit, bump, facilitator_workshop_id
 from edp.live import ThemeView, theme_views
 from edp.models import AuditEvent, Ballot, BallotEntry, Round, RoundTheme, Theme
 from edp.voting.merges import active_theme_ids, resolve_merges
+from edp.voting.results import ThemeResult
 from edp.voting.tally import load_round_input, tally
 from edp.workshop.common import TITLE_MAX, refuse_while_voting
 from edp.workshop.duplicates import duplicate_groups, fold
@@ -118,11 +119,11 @@ def duplicate_suggestions(engine: Engine, fac_token: str, round_id: int) -> list
         rid = _round_of_workshop(s, wid, round_id)
         themes = {th.id: th for th in theme_views(s, active_theme_ids(s, rid, wid))}
         kept_apart = {
-            frozenset((d.get("theme_id"), d.get("was_into")))
+            frozenset((d["theme_id"], d["was_into"]))
             for d in s.scalars(
                 select(AuditEvent.detail).where(AuditEvent.workshop_id == wid, AuditEvent.kind == "theme.unmerged")
             )
-            if isinstance(d, dict)
+            if isinstance(d, dict) and _is_id(d.get("theme_id")) and _is_id(d.get("was_into"))
         }
     groups = duplicate_groups({tid: th.title for tid, th in themes.items()}, apart=kept_apart)
     return [tuple(themes[tid] for tid in group) for group in groups]
@@ -141,7 +142,7 @@ def _theme_summary(theme: Theme, entries: int, ballots: int) -> dict[str, Any]:
     }
 
 
-def _row(result_themes: list[dict[str, Any]], theme_id: int) -> dict[str, Any] | None:
+def _row(result_themes: list[ThemeResult], theme_id: int) -> ThemeResult | None:
     return next((r for r in result_themes if r["theme_id"] == theme_id), None)
 
 

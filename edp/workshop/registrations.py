@@ -44,7 +44,7 @@ def import_registrations(engine: Engine, fac_token: str, csv_text: str | bytes) 
     The returned participants carry their tokens (p.token) and organisations (p.actor), for the
     QR cards (card_rows): the only time these tokens can be read."""
     with write(engine) as s:
-        ws = s.get(Workshop, facilitator_workshop_id(s, fac_token))
+        ws = s.get_one(Workshop, facilitator_workshop_id(s, fac_token))  # the console's workshop exists
         require_open(ws)
         rows = read_rows(csv_text, ("name", "organisation", "helix"))
         errors: list[tuple[int, EdpError]] = []
@@ -146,4 +146,4 @@ def card_rows(people: list[Participant]) -> list[tuple[str, str, str]]:
     missing = [p.id for p in people if not p.token]
     if missing:
         raise ValueError(f"participants {missing} carry no token: only a new card can be printed")
-    return [(p.display_name, p.actor.name if p.actor else "", p.token) for p in people]
+    return [(p.display_name, p.actor.name if p.actor else "", p.token) for p in people if p.token]

@@ -176,6 +176,16 @@ def test_a_changed_password_ends_the_other_sessions_and_needs_the_current_one(en
     assert accounts.password_sign_in(engine, "anna", OTHER)
 
 
+def test_a_password_change_or_sign_out_everywhere_without_a_session_is_refused_as_signed_out(engine):
+    # The account page's tab can lose its session (signed out in another tab) while the form is open:
+    # the engine refuses the missing token as it refuses a stale one, not with a crash on None.
+    make_user(engine)
+    for token in (None, ""):
+        refused(engine, PermissionDenied, "auth.sign_in_required", accounts.change_password, token, STRONG, OTHER)
+        refused(engine, PermissionDenied, "auth.sign_in_required", accounts.sign_out_everywhere, token)
+    assert accounts.password_sign_in(engine, "anna", STRONG)
+
+
 def test_a_console_opened_by_an_organiser_stops_when_the_role_is_taken_away(engine):
     s = make_setup(engine)
     uid = make_user(engine)

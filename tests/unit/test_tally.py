@@ -17,9 +17,18 @@ import math
 import pandas as pd
 import pytest
 
+from edp import voting
 from edp import workshop as ops
 from edp.access import SYSTEM
 from edp.voting.ballots import submit_ballot
+from edp.voting.results import (
+    CriterionInfo,
+    HelixBreakdown,
+    RoundResultDict,
+    ThemeResult,
+    Turnout,
+    TurnoutFigures,
+)
 from edp.voting.tally import ENTRY_COLUMNS, MIN_GROUP_BALLOTS, RoundInput, round_results, tally
 from tests.factory import make_setup
 
@@ -681,3 +690,47 @@ def test_db_merge_into_theme_of_another_round_then_unmerge_restores_result(engin
 
     ops.unmerge_theme(engine, s.fac, u)
     assert round_results(engine, SYSTEM, r2.id).themes == before.themes
+
+
+# ---------------------------------------------------------------- the result's keys and their types
+
+# A round of every registered method, with one ballot per participant that gives every theme something.
+KEY_SPECS = {
+    "dots": ops.RoundSpec(method="dots", dots_per_participant=4, max_dots_per_theme=2),
+    "score": ops.RoundSpec(method="score", criteria=(ops.CriterionSpec("Nytta", "Benefit"),)),
+    "rank": ops.RoundSpec(method="rank", rank_count=2),
+    "approval": ops.RoundSpec(method="approval"),
+    "quadratic": ops.RoundSpec(method="quadratic", settings={"credits": 8}),
+}
+
+
+def _ballot_for_every_theme(method: str, themes: list[int], criteria: list[int]):
+    if method == "score":
+        return {t: dict.fromkeys(criteria, 3) for t in themes}
+    if method in ("rank", "approval"):
+        return list(themes)
+    return dict.fromkeys(themes, 2)
+
+
+def test_a_real_tally_of_every_method_has_exactly_the_keys_its_typed_dictionaries_declare(engine):
+    seen: set[str] = set()
+    for method in voting.NAMES:
+        s = make_setup(engine, KEY_SPECS[method], participants={"business": 3, "public": 1}, themes=2, phase="voting")
+        for token in s.tokens:
+            submit_ballot(engine, token, s.round_id, _ballot_for_every_theme(method, s.themes, s.criteria))
+        ops.close_round(engine, s.fac, s.round_id)
+        result = round_results(engine, SYSTEM, s.round_id).as_dict()
+
+        assert set(result) == RoundResultDict.__required_keys__
+        assert set(result["turnout"]) == set(Turnout.__required_keys__)
+        assert set(result["turnout"]["overall"]) == TurnoutFigures.__required_keys__
+        assert set(result["helix_breakdown"]) == HelixBreakdown.__optional_keys__
+        assert {k for c in result["criteria"] for k in c} <= CriterionInfo.__required_keys__
+        assert len(result["themes"]) == 2
+        for row in result["themes"]:
+            keys = set(row)
+            assert keys >= ThemeResult.__required_keys__, (method, ThemeResult.__required_keys__ - keys)
+            assert keys <= ThemeResult.__required_keys__ | ThemeResult.__optional_keys__, (method, keys)
+            seen |= keys
+    # Every optional key is some method's own figure.
+    assert seen == ThemeResult.__required_keys__ | ThemeResult.__optional_keys__
