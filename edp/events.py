@@ -34,7 +34,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("edp.events")
 
-PG_CHANNEL = "edp_live"
+# The NOTIFY channel, per schema: two installations in one database (staging and production, or
+# test runs side by side, each on its own search_path) must not wake each other's screens. An SQL
+# expression, so that a statement names its own schema's channel; a hash keeps it under PostgreSQL's
+# 63-byte limit for a channel name whatever the schema is called.
+PG_CHANNEL_SQL = "'edp_live_' || substr(md5(current_schema()), 1, 16)"
 PENDING = "edp_changes"  # Session.info key: the changes a SQLite transaction publishes at commit
 COMMITTED = "edp_committed"  # Session.info key: committed changes that edp.db.write publishes itself
 DEFER = "edp_defer_publish"  # Session.info flag: edp.db.write publishes after releasing its lock
@@ -118,7 +122,7 @@ def announce(s: Session, change: Change) -> None:
     if s.get_bind().dialect.name == "postgresql":
         # Delivered by the database at commit, dropped on rollback; LISTEN takes no parameters,
         # pg_notify does.
-        s.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": PG_CHANNEL, "payload": change.payload()})
+        s.execute(text(f"SELECT pg_notify({PG_CHANNEL_SQL}, :payload)"), {"payload": change.payload()})
     else:
         s.info.setdefault(PENDING, []).append(change)
 
@@ -153,6 +157,7 @@ class PgListener:
         self._thread: threading.Thread | None = None
         self._conn: psycopg.Connection[Any] | None = None
         self.connected = threading.Event()
+        self.channel: str | None = None  # the schema's channel, known once connected
 
     def start(self) -> PgListener:
         self._thread = threading.Thread(target=self._run, name="edp-pg-listen", daemon=True)
@@ -176,7 +181,10 @@ class PgListener:
             try:
                 with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as conn:
                     self._conn = conn
-                    conn.execute(f'LISTEN "{PG_CHANNEL}"')
+                    row = conn.execute(f"SELECT {PG_CHANNEL_SQL}").fetchone()
+                    assert row is not None
+                    self.channel = row[0]
+                    conn.execute(f'LISTEN "{self.channel}"')
                     self.connected.set()
                     if self.on_state:
                         self.on_state(True)

@@ -71,7 +71,8 @@ _BUMP = (
 _BALLOT_BUMP_PG = text(
     "WITH b AS (UPDATE workshops SET revision = revision + 1 WHERE id = :b_workshop RETURNING revision) "
     "SELECT set_config('synchronous_commit', 'off', true), "
-    "pg_notify(:b_channel, CAST(:b_before AS text) || CAST(b.revision AS text) || CAST(:b_after AS text)) FROM b"
+    f"pg_notify({events.PG_CHANNEL_SQL}, "
+    "CAST(:b_before AS text) || CAST(b.revision AS text) || CAST(:b_after AS text)) FROM b"
 )
 _AUDIT = insert(AuditEvent.__table__)
 _PARTICIPANT = select(_PARTICIPANTS.c.id, _PARTICIPANTS.c.workshop_id, _PARTICIPANTS.c.joined_at).where(
@@ -125,7 +126,7 @@ def bump_after_ballot(engine: Engine, workshop_id: int, participant_id: int) -> 
     if engine.dialect.name != "postgresql":
         return
     before, after = events.Change.payload_around_revision(workshop_id, events.BALLOT, participant_id)
-    params = {"b_workshop": workshop_id, "b_channel": events.PG_CHANNEL, "b_before": before, "b_after": after}
+    params = {"b_workshop": workshop_id, "b_before": before, "b_after": after}
     try:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(_BALLOT_BUMP_PG, params)

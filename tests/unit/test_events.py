@@ -5,11 +5,12 @@ Then the rules of who hears what (Screen.wants) and the stream's tickets."""
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import URL, Engine, make_url, text
 
 from edp import events
 from edp import workshop as ops
@@ -137,6 +138,46 @@ def test_the_listener_reconnects_after_losing_the_database_and_asks_every_screen
     finally:
         unsubscribe()
         listener.stop()
+        engine.dispose()
+
+
+def test_two_installations_in_one_database_never_hear_each_others_changes(pg_url):
+    """Each schema has its own channel: a ballot (its own bump statement) and a phase change
+    (announced in the write) in this schema reach a LISTEN on this schema's channel only."""
+    import psycopg
+
+    require_service(pg_url is not None, f"PostgreSQL at {PG_URL}")
+    engine = make_engine(pg_url)
+    _truncate_all(engine)
+    other = f"other_{secrets.token_hex(3)}"
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {other}"))
+
+    def listening(url: URL) -> tuple[psycopg.Connection, str]:
+        conn = psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True)
+        row = conn.execute(f"SELECT {events.PG_CHANNEL_SQL}").fetchone()
+        assert row is not None
+        conn.execute(f'LISTEN "{row[0]}"')
+        return conn, row[0]
+
+    here, here_channel = listening(make_url(pg_url))
+    there, there_channel = listening(make_url(pg_url).update_query_dict({"options": f"-csearch_path={other}"}))
+    try:
+        assert here_channel != there_channel
+        s = make_setup(engine, ops.RoundSpec(method="approval"), participants={"civil": 1}, themes=2, phase="voting")
+        submit_ballot(engine, s.tokens[0], s.round_id, [s.themes[0]])
+        ops.set_phase(engine, s.fac, s.round_id, "closed")
+        heard = [Change.parse(n.payload) for n in here.notifies(timeout=2.0)]
+        assert {(c.workshop_id, c.scope) for c in heard if c is not None} >= {
+            (s.workshop_id, BALLOT),
+            (s.workshop_id, ROOM),
+        }
+        assert list(there.notifies(timeout=1.0)) == []
+    finally:
+        here.close()
+        there.close()
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {other} CASCADE"))
         engine.dispose()
 
 
