@@ -1,8 +1,8 @@
 """Voting: the methods, one module each, found through one registry (edp.voting.base.REGISTRY);
 ballots (their check and atomic submission), the tally and the merge chains every count follows.
 
-Every other module in this package is a method: it is imported here, and each VotingMethod
-subclass with a `name` registers itself. A new method is one module dropped in here, its ballot
+Every other module in this package (not base, ballots, merges, results or tally) is a method: it
+is imported here, and each VotingMethod subclass with a `name` registers itself. A new method is one module dropped in here, its ballot
 form in edp/ui/methods/, its messages in both catalogues and its section in docs/tally.md.
 
 This package re-exports the public names of ballots, tally and merges, except three left to their
@@ -47,7 +47,7 @@ from edp.voting.tally import (
 )
 
 for _module in pkgutil.iter_modules(__path__):
-    if _module.name not in ("base", "ballots", "merges", "tally"):  # the methods
+    if _module.name not in ("base", "ballots", "merges", "results", "tally"):  # the methods
         importlib.import_module(f"{__name__}.{_module.name}")
 
 NAMES = names()  # the methods that come with the engine, in the facilitator's order
