@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, text, update
+from typing import Any, cast
+
+from sqlalchemy import Connection, CursorResult, Engine, bindparam, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from edp import events
 from edp.access import TOUCH_EVERY, console_workshop
 from edp.errors import NotFound, PermissionDenied, PhaseError
-from edp.models import AuditEvent, FacilitatorSession, Participant, Round, Workshop, utcnow
+from edp.models import AuditEvent, FacilitatorSession, Participant, Round, Workshop, table, utcnow
 from edp.security import new_token, token_hash
 
 log = logging.getLogger(__name__)
@@ -50,7 +52,7 @@ def bump(s: Session, workshop_id: int, scope: str = events.ROOM, participant_id:
         .values(revision=Workshop.revision + 1)
         .execution_options(synchronize_session=False)
     )
-    if res.rowcount == 0:
+    if cast("CursorResult[Any]", res).rowcount == 0:  # an UPDATE's result is a CursorResult
         raise NotFound("workshop.not_found", id=workshop_id)
     ws = s.get(Workshop, workshop_id, populate_existing=True)
     assert ws is not None
@@ -59,7 +61,7 @@ def bump(s: Session, workshop_id: int, scope: str = events.ROOM, participant_id:
 
 
 # Prebuilt Core statements for the hot helpers below (no ORM, no statement building per call).
-_WORKSHOPS, _PARTICIPANTS, _ROUNDS = Workshop.__table__, Participant.__table__, Round.__table__
+_WORKSHOPS, _PARTICIPANTS, _ROUNDS = table(Workshop), table(Participant), table(Round)
 _BUMP = (
     update(_WORKSHOPS)
     .where(_WORKSHOPS.c.id == bindparam("b_workshop"))
@@ -74,7 +76,7 @@ _BALLOT_BUMP_PG = text(
     f"pg_notify({events.PG_CHANNEL_SQL}, "
     "CAST(:b_before AS text) || CAST(b.revision AS text) || CAST(:b_after AS text)) FROM b"
 )
-_AUDIT = insert(AuditEvent.__table__)
+_AUDIT = insert(table(AuditEvent))
 _PARTICIPANT = select(_PARTICIPANTS.c.id, _PARTICIPANTS.c.workshop_id, _PARTICIPANTS.c.joined_at).where(
     _PARTICIPANTS.c.token_hash == bindparam("b_token_hash")
 )
@@ -227,7 +229,7 @@ def mark_arrived(conn: Connection, participant_id: int, token: str) -> None:
     done = conn.execute(
         _ARRIVED, {"b_participant": participant_id, "b_token_hash": token_hash(token), "b_now": utcnow()}
     )
-    if done.rowcount == 0:
+    if cast("CursorResult[Any]", done).rowcount == 0:  # an UPDATE's result is a CursorResult
         raise PermissionDenied("auth.participant_unknown")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -53,6 +53,11 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def table(model: type[Base]) -> Table:
+    """A mapped class's Table, for prebuilt Core statements (the ORM types __table__ as any FromClause)."""
+    return cast(Table, model.__table__)
 
 
 class Base(DeclarativeBase):

@@ -86,7 +86,7 @@ def _text(value: str | None) -> str | None:
 def roadmap_rows(rm: RoadmapView) -> dict[str, list[Row]]:
     """The data rows of every sheet (without headers), in SHEETS order. Empty text is None;
     dates are datetime.date, numbers int/float; goals, actors and KPIs are referred to by name."""
-    goal = {g.id: g.title for g in rm.goals}
+    goal: dict[int | None, str] = {g.id: g.title for g in rm.goals}  # a milestone or KPI may have no goal
     return {
         "roadmap": [
             [
@@ -244,7 +244,7 @@ def to_ics(roadmaps: Iterable[RoadmapView], *, lang: str = DEFAULT_LANG) -> byte
     stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
     label = {k: t(f"roadmap_io.ics.{k}", lang) for k in ("roadmap", "goal", "lead", "status")}
     for rm in rms:
-        goals = {g.id: g.title for g in rm.goals}
+        goals: dict[int | None, str] = {g.id: g.title for g in rm.goals}  # a milestone may have no goal
         for a in rm.activities:
             ev = Event()
             # ids are unique in the database; the roadmap id keeps in-memory samples unique too

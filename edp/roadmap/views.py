@@ -159,7 +159,12 @@ class ProcessRoadmaps:
 
 
 def _actor(a: Actor | None) -> ActorRef | None:
-    return ActorRef(a.id, a.name, a.helix) if a is not None else None
+    return _ref(a) if a is not None else None
+
+
+def _ref(a: Actor) -> ActorRef:
+    """An actor that must be there: a lead or a partner (the database refuses a missing one)."""
+    return ActorRef(a.id, a.name, a.helix)
 
 
 def _priority(s: Session, priority_id: int | None) -> PriorityRef | None:
@@ -195,8 +200,8 @@ def _roadmap_view(s: Session, rm: Roadmap, process_title: str) -> RoadmapView:
                     a.start,
                     a.end,
                     a.status,
-                    _actor(a.lead_actor),
-                    tuple(_actor(p) for p in a.partners),
+                    _ref(a.lead_actor),
+                    tuple(_ref(p) for p in a.partners),
                     a.budget_sek,
                     a.funding_source,
                     a.position,
@@ -206,7 +211,10 @@ def _roadmap_view(s: Session, rm: Roadmap, process_title: str) -> RoadmapView:
         )
         for g in rm.goals
     )
-    names = {a.id: a.name for a in s.scalars(select(Actor).where(Actor.process_id == rm.process_id))}
+    # A measurement may name no actor: names.get(None) is None.
+    names: dict[int | None, str] = {
+        a.id: a.name for a in s.scalars(select(Actor).where(Actor.process_id == rm.process_id))
+    }
     kpis = tuple(
         KpiView(
             k.id,
@@ -218,7 +226,7 @@ def _roadmap_view(s: Session, rm: Roadmap, process_title: str) -> RoadmapView:
             k.baseline_date,
             k.target_value,
             k.target_date,
-            _actor(k.lead_actor),
+            _ref(k.lead_actor),
             k.source,
             k.eu_code,
             k.position,
@@ -250,7 +258,7 @@ def roadmap_view(engine: Engine, who: Credential | None, roadmap_id: int) -> Roa
         if rm is None:
             raise NotFound("roadmap.not_found", id=roadmap_id)
         require_read(acting(s, who), rm.process_id)
-        return _roadmap_view(s, rm, s.get(Process, rm.process_id).title)
+        return _roadmap_view(s, rm, s.get_one(Process, rm.process_id).title)
 
 
 def process_roadmaps(engine: Engine, who: Credential | None, process_id: int) -> ProcessRoadmaps:
@@ -302,7 +310,7 @@ class PriorityChoice:
     workshop_date: dt.date | None
 
 
-def priority_choices(engine: Engine, who: Credential, process_id: int) -> list[PriorityChoice]:
+def priority_choices(engine: Engine, who: Credential | None, process_id: int) -> list[PriorityChoice]:
     """The priorities set at the process's workshops (what a roadmap can be made from), oldest workshop first, by rank."""
     q = (
         select(Priority.id, Priority.rank, Theme.title, Workshop.title, Workshop.date)

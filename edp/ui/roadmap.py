@@ -382,7 +382,8 @@ def import_panel(process_id: int) -> None:
         t("ui.rm.import_file"), type=["xlsx"], key="rm-import-file",
         max_upload_size=limit, help=t("file.upload_limit", max=limit),
     )  # fmt: skip
-    if not st.button(t("ui.rm.import_button"), key="rm-import-go", icon=":material/upload:", disabled=upload is None):
+    clicked = st.button(t("ui.rm.import_button"), key="rm-import-go", icon=":material/upload:", disabled=upload is None)
+    if not clicked or upload is None:  # a file removed as the button was clicked: nothing to import
         return
     try:
         sheets = roadmap_io.parse_xlsx(read_capped(upload, roadmap_io.MAX_BYTES))

@@ -23,7 +23,7 @@ from edp.guards import (
     facilitator_workshop_id,
     mark_arrived,
 )
-from edp.models import Ballot, BallotEntry, Criterion, Participant, Round, RoundTheme, Theme, Workshop, utcnow
+from edp.models import Ballot, BallotEntry, Criterion, Participant, Round, RoundTheme, Theme, Workshop, table, utcnow
 from edp.security import new_pseudonym
 from edp.voting import base as voting  # the registry, from its sibling module (never the package)
 from edp.voting.merges import active_theme_ids_of
@@ -111,8 +111,8 @@ class RoundRules(NamedTuple):
 
 
 # Prebuilt Core statements: submitting runs no ORM flush and builds no statement per call.
-_R, _C, _B, _E = Round.__table__, Criterion.__table__, Ballot.__table__, BallotEntry.__table__
-_T, _RT, _W = Theme.__table__, RoundTheme.__table__, Workshop.__table__
+_R, _C, _B, _E = table(Round), table(Criterion), table(Ballot), table(BallotEntry)
+_T, _RT, _W = table(Theme), table(RoundTheme), table(Workshop)
 # The round's rules and phase and its workshop's flags, one row per theme of its workshop with
 # the theme's place on this round's ballot (NULL when not on it): everything a ballot is checked
 # against, in one query.
@@ -263,8 +263,8 @@ def my_ballot(s: Session, participant_id: int, round_id: int) -> list[Row]:
     """A participant's current ballot, as entry rows, so a form can show what was sent.
     Columns, not ORM objects: the participant's page reads it on every run."""
     return [
-        tuple(row)
-        for row in s.execute(
+        (theme_id, criterion_id, value)
+        for theme_id, criterion_id, value in s.execute(
             select(BallotEntry.theme_id, BallotEntry.criterion_id, BallotEntry.value)
             .join(Ballot, Ballot.id == BallotEntry.ballot_id)
             .where(Ballot.round_id == round_id, Ballot.participant_id == participant_id)

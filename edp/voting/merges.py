@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
-from edp.models import Round, RoundTheme, Theme
+from edp.models import Round, RoundTheme, Theme, table
 
-_ROUNDS = Round.__table__
-_RT, _THEMES = RoundTheme.__table__, Theme.__table__
+_ROUNDS = table(Round)
+_RT, _THEMES = table(RoundTheme), table(Theme)
 # The workshop's themes, each with its place on the round's ballot (NULL when not on it).
 _THEMES_AND_PLACES = (
     select(_THEMES.c.id, _THEMES.c.status, _THEMES.c.merged_into_id, _RT.c.position)

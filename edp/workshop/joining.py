@@ -93,7 +93,7 @@ def join(
         throttle.refuse_guessing(s, client)
         workshop_id = s.scalar(_OPEN_BY_CODE, {"b_code": code})
         if workshop_id is not None:
-            ws = s.get(Workshop, workshop_id)
+            ws = s.get_one(Workshop, workshop_id)
             return _join_open(s, ws, display_name, actor_id, actor_name, helix, municipality, client)
         throttle.record(s, client, "wrong_code")  # committed; the refusal is raised after it
     raise NotFound("join.code_unknown", field="join_code", code=code)
@@ -157,7 +157,7 @@ def register_paper_participant(engine: Engine, fac_token: str, display_name: str
     participant carries their token (p.token) for the facilitator's own session: it is stored
     nowhere but as its hash."""
     with write(engine) as s:
-        ws = s.get(Workshop, facilitator_workshop_id(s, fac_token))
+        ws = s.get_one(Workshop, facilitator_workshop_id(s, fac_token))
         require_open(ws)
         name = validate.text(display_name, "display_name", min_len=1, max_len=DISPLAY_NAME_MAX, multiline=False)
         actor = s.get(Actor, actor_id) if isinstance(actor_id, int) else None

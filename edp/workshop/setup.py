@@ -32,8 +32,9 @@ def _process_values(
         "period_start": validate.year(period_start, "period_start"),
         "period_end": validate.year(period_end, "period_end"),
     }
-    if values["period_start"] and values["period_end"] and values["period_start"] > values["period_end"]:
-        raise ValidationError("process.period_reversed", field="period_end", start=values["period_start"])
+    start, end = values["period_start"], values["period_end"]
+    if isinstance(start, int) and isinstance(end, int) and start > end:
+        raise ValidationError("process.period_reversed", field="period_end", start=start)
     return values
 
 

@@ -67,8 +67,9 @@ def propose(engine: Engine, participant_token: str, round_id: int, data: ThemeIn
         if rnd.phase != "proposing":
             raise PhaseError("theme.not_proposing")
         values = _clean_theme(s, ws, data)
-        mine = s.scalar(
-            select(func.count(Theme.id)).where(Theme.origin_round_id == rnd.id, Theme.participant_id == p.id)
+        mine = (
+            s.scalar(select(func.count(Theme.id)).where(Theme.origin_round_id == rnd.id, Theme.participant_id == p.id))
+            or 0
         )
         if mine >= rnd.proposals_per_participant:
             raise ValidationError("theme.too_many", field="title", max=rnd.proposals_per_participant)
@@ -163,10 +164,10 @@ def merge_themes(engine: Engine, fac_token: str, duplicate_id: int, into_id: int
 def unmerge_theme(engine: Engine, fac_token: str, theme_id: int) -> Theme:
     with write(engine) as s:
         ws, theme = theme_for_facilitator(s, fac_token, theme_id)
-        if theme.status != "merged":
-            raise Conflict("theme.not_merged", id=theme.id)
-        refuse_while_voting(s, theme.id, theme.merged_into_id)
         into = theme.merged_into_id
+        if theme.status != "merged" or into is None:
+            raise Conflict("theme.not_merged", id=theme.id)
+        refuse_while_voting(s, theme.id, into)
         theme.status = "active"
         theme.merged_into_id = None
         audit(s, ws, "theme.unmerged", "facilitator", theme_id=theme.id, was_into=into)
