@@ -7,7 +7,6 @@ live here, apart from both: neither package imports the other's operations.
 from __future__ import annotations
 
 import logging
-
 from typing import Any, cast
 
 from sqlalchemy import Connection, CursorResult, Engine, bindparam, func, insert, select, text, update
